@@ -1,0 +1,81 @@
+# istio-guardrail. `make demo` runs it; `make test` tests it. Both install what
+# they need (hack/build-tools.sh builds etcd, kube-apiserver, kubectl and helm
+# from the Go module proxy into bin/, once).
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := build
+
+BIN        := $(CURDIR)/bin
+VERSION    ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+# The same flags are used by the Dockerfile: a static, reproducible binary.
+GO_BUILD   := CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=$(VERSION)"
+export KUBEBUILDER_ASSETS := $(BIN)
+export PATH := $(BIN):$(PATH)
+
+.PHONY: build
+build: ## Build bin/istio-guardrail.
+	$(GO_BUILD) -o $(BIN)/istio-guardrail ./cmd/istio-guardrail
+
+.PHONY: tools
+tools: ## Build etcd, kube-apiserver, kubectl and helm into bin/ (first run ~10 min).
+	./hack/build-tools.sh
+
+.PHONY: test
+test: tools build ## Unit, golden, chart, reliability and end-to-end suites (the CI command).
+	go test -count=1 -timeout 25m ./...
+
+.PHONY: test-unit
+test-unit: ## Unit and golden tests only (no API server).
+	go test -count=1 -short ./policy/... ./config/... ./manifest/... ./webhooks/... ./certs/... ./cmd/...
+
+.PHONY: test-e2e
+test-e2e: tools build ## End-to-end suite against a real kube-apiserver.
+	go test -count=1 -timeout 20m -v ./test/e2e/...
+
+.PHONY: golden
+golden: build ## Rewrite golden files from the current code.
+	UPDATE_GOLDEN=1 go test -count=1 ./test/golden/... ./policy/...
+
+.PHONY: bench
+bench: build ## Benchmarks (see BENCHMARKS.md).
+	go test -run '^$$' -bench . -benchmem -count 1 ./policy/... ./webhooks/... ./test/bench/...
+
+.PHONY: fuzz
+fuzz: ## Longer fuzzing runs (60s per target).
+	./hack/fuzz.sh 60s
+
+.PHONY: docs
+docs: build ## Regenerate docs/rules.md from the rule registry.
+	$(BIN)/istio-guardrail rules -o markdown > docs/rules.md
+
+.PHONY: lint
+lint: ## go vet and golangci-lint.
+	go vet ./...
+	@test -x $(BIN)/golangci-lint || GOBIN=$(BIN) go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
+	$(BIN)/golangci-lint run ./...
+
+.PHONY: chart-lint
+chart-lint: tools ## helm lint --strict the chart.
+	$(BIN)/helm lint --strict charts/istio-guardrail
+
+.PHONY: vulncheck
+vulncheck:
+	@test -x $(BIN)/govulncheck || GOBIN=$(BIN) go install golang.org/x/vuln/cmd/govulncheck@latest
+	$(BIN)/govulncheck ./...
+
+.PHONY: verify
+verify: docs vulncheck ## Regenerate generated files and fail if anything changed.
+	git diff --exit-code -- docs/
+	gofmt -l . | (! grep .)
+
+.PHONY: demo
+demo: tools build ## Local control plane with the webhook enforcing; prints KUBECONFIG.
+	./hack/demo.sh up
+
+.PHONY: demo-down
+demo-down: ## Stop the demo and remove its state.
+	./hack/demo.sh down
+
+.PHONY: help
+help:
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'

@@ -1,0 +1,255 @@
+package policy
+
+import (
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+)
+
+// Annotations the engine reads and writes.
+const (
+	// AnnotationExempt lists rule IDs ("IGR201,IGR203") the object is exempt from.
+	AnnotationExempt = "istio-guardrail.io/exempt"
+	// AnnotationExemptReason must accompany AnnotationExempt, or the exemption is ignored.
+	AnnotationExemptReason = "istio-guardrail.io/exempt-reason"
+	// AnnotationMutated records the mutators that changed an object ("IGR901,IGR903").
+	AnnotationMutated = "istio-guardrail.io/mutated"
+)
+
+// Settings configures an Engine: per-rule actions and parameters, exemptions
+// and mutator settings. The zero value means "all defaults". Package config
+// decodes the user's GuardrailConfig into Settings.
+type Settings struct {
+	// Rules overrides the default action and parameters by rule ID.
+	Rules map[string]RuleSettings
+	// ExemptNamespaces are namespace names or path.Match globs ("legacy-*")
+	// on which no validation rule runs.
+	ExemptNamespaces []string
+	// Mutators configures the mutators by ID.
+	Mutators map[string]MutatorSettings
+	// Mutation holds the settings shared by all mutators.
+	Mutation MutationSettings
+}
+
+// RuleSettings overrides one rule. An empty Action keeps the default.
+type RuleSettings struct {
+	Action Action
+	Params Params
+}
+
+// compiledRule is a rule with its effective action and parameters.
+type compiledRule struct {
+	rule   *Rule
+	action Action
+	params Params
+}
+
+// Engine evaluates the catalogue with one Settings. It is immutable and safe
+// for concurrent use; build a new one to change settings.
+type Engine struct {
+	rules      []*compiledRule
+	byKind     map[Kind][]*compiledRule
+	anyKind    []*compiledRule
+	exemptNS   []string
+	ruleByID   map[string]*compiledRule
+	mutation   *mutationPlan
+	catalogIDs map[string]bool
+}
+
+// NewEngine compiles the catalogue with s. It fails on unknown rule IDs,
+// invalid actions and parameters of the wrong name or type.
+func NewEngine(s Settings) (*Engine, error) {
+	e := &Engine{
+		byKind:     map[Kind][]*compiledRule{},
+		ruleByID:   map[string]*compiledRule{},
+		catalogIDs: map[string]bool{},
+	}
+	for _, r := range Catalogue() {
+		e.catalogIDs[r.ID] = true
+		rs := s.Rules[r.ID]
+		action := r.DefaultAction
+		if rs.Action != "" {
+			if !rs.Action.Valid() {
+				return nil, fmt.Errorf("rule %s: invalid action %q (want deny, warn, audit or off)", r.ID, rs.Action)
+			}
+			action = rs.Action
+		}
+		params, err := merge("rule "+r.ID, r.Params, rs.Params)
+		if err != nil {
+			return nil, err
+		}
+		cr := &compiledRule{rule: r, action: action, params: params}
+		e.ruleByID[r.ID] = cr
+		if action == ActionOff {
+			continue
+		}
+		e.rules = append(e.rules, cr)
+		if len(r.Targets) == 0 {
+			e.anyKind = append(e.anyKind, cr)
+		}
+		for _, k := range r.Targets {
+			e.byKind[k] = append(e.byKind[k], cr)
+		}
+	}
+	for id := range s.Rules {
+		if !e.catalogIDs[id] {
+			return nil, fmt.Errorf("unknown rule %q", id)
+		}
+	}
+	for _, g := range s.ExemptNamespaces {
+		if _, err := path.Match(g, ""); err != nil {
+			return nil, fmt.Errorf("exempt namespace pattern %q: %w", g, err)
+		}
+	}
+	e.exemptNS = append([]string(nil), s.ExemptNamespaces...)
+	plan, err := newMutationPlan(s)
+	if err != nil {
+		return nil, err
+	}
+	e.mutation = plan
+	return e, nil
+}
+
+// Action returns the effective action of a rule, or "" for an unknown ID.
+func (e *Engine) Action(id string) Action {
+	if cr, ok := e.ruleByID[id]; ok {
+		return cr.action
+	}
+	return ""
+}
+
+// Handles reports whether any enabled rule targets kind k.
+func (e *Engine) Handles(k Kind) bool { return len(e.byKind[k]) > 0 }
+
+// NamespaceExempt reports whether validation is skipped in namespace ns.
+func (e *Engine) NamespaceExempt(ns string) bool {
+	for _, g := range e.exemptNS {
+		if ok, _ := path.Match(g, ns); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// Result is the outcome of validating one object.
+type Result struct {
+	// Findings are sorted by rule, field and message.
+	Findings []Finding
+	// Skipped is true when no rule targets the object's kind.
+	Skipped bool
+	// ExemptNamespace is true when the object's namespace is exempt.
+	ExemptNamespace bool
+}
+
+// Max returns the strongest action among the findings ("" if none).
+func (r Result) Max() Action {
+	var max Action
+	for _, f := range r.Findings {
+		if f.Action.rank() > max.rank() || max == "" {
+			max = f.Action
+		}
+	}
+	return max
+}
+
+// Count returns the number of findings with action a.
+func (r Result) Count(a Action) int {
+	n := 0
+	for _, f := range r.Findings {
+		if f.Action == a {
+			n++
+		}
+	}
+	return n
+}
+
+// Validate runs every enabled rule that targets obj's kind.
+func (e *Engine) Validate(ctx *Context, obj *Object) Result {
+	if ctx == nil {
+		ctx = &Context{}
+	}
+	kind := KindOf(obj.GroupKind)
+	rules := e.byKind[kind]
+	if len(rules) == 0 {
+		return Result{Skipped: true}
+	}
+	if e.NamespaceExempt(namespaceOf(obj)) {
+		return Result{ExemptNamespace: true}
+	}
+	exempt := exemptions(obj)
+	ref := obj.Ref()
+	var out []Finding
+	for _, set := range [][]*compiledRule{e.anyKind, rules} {
+		for _, cr := range set {
+			if exempt[cr.rule.ID] {
+				continue
+			}
+			for _, v := range cr.rule.Check(ctx, obj, cr.params) {
+				out = append(out, cr.finding(ref, v))
+			}
+		}
+	}
+	sortFindings(out)
+	return Result{Findings: out}
+}
+
+func (cr *compiledRule) finding(ref ObjectRef, v Violation) Finding {
+	action := cr.action
+	if v.Advisory {
+		action = weaker(action, ActionWarn)
+	}
+	fix := v.Fix
+	if fix == "" {
+		fix = cr.rule.Remediation
+	}
+	msg := v.Message
+	if v.Value != nil {
+		msg = quoteValue(v.Value) + " " + msg
+	}
+	return Finding{Rule: cr.rule.ID, Action: action, Object: ref, Field: v.Field, Message: msg, Remediation: fix}
+}
+
+func sortFindings(f []Finding) {
+	sort.SliceStable(f, func(i, j int) bool {
+		a, b := f[i], f[j]
+		if a.Rule != b.Rule {
+			return a.Rule < b.Rule
+		}
+		if a.Field != b.Field {
+			return a.Field < b.Field
+		}
+		return a.Message < b.Message
+	})
+}
+
+// namespaceOf returns the namespace that exemptions match: the object's
+// namespace, or the name of a Namespace object.
+func namespaceOf(obj *Object) string {
+	if obj.Meta == nil {
+		return ""
+	}
+	if KindOf(obj.GroupKind) == KindNamespace {
+		return obj.Meta.Name
+	}
+	return obj.Meta.Namespace
+}
+
+// exemptions returns the rule IDs the object is exempt from. An exemption
+// without a reason is ignored (rule IGR001 reports it).
+func exemptions(obj *Object) map[string]bool {
+	if obj.Meta == nil {
+		return nil
+	}
+	ids, ok := obj.Meta.Annotations[AnnotationExempt]
+	if !ok || strings.TrimSpace(obj.Meta.Annotations[AnnotationExemptReason]) == "" {
+		return nil
+	}
+	out := map[string]bool{}
+	for _, id := range strings.Split(ids, ",") {
+		if id = strings.TrimSpace(id); id != "" && id != "IGR001" {
+			out[id] = true
+		}
+	}
+	return out
+}

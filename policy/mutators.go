@@ -1,0 +1,6 @@
+package policy
+
+// mutatorCatalogue returns the mutators in application order.
+func mutatorCatalogue() []*Mutator {
+	return []*Mutator{}
+}

@@ -1,0 +1,101 @@
+package policy
+
+import (
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+// Rule is one validation rule of the catalogue.
+type Rule struct {
+	// ID is "IGR" + three digits, fixed forever once published.
+	ID string
+	// Title is a short noun phrase, e.g. "PeerAuthentication mTLS mode not STRICT".
+	Title string
+	// Description explains what the rule rejects and why (one paragraph, Markdown).
+	Description string
+	// Remediation is one sentence that tells the user how to fix a hit.
+	Remediation string
+	// Targets are the kinds the rule applies to.
+	Targets []Kind
+	// DefaultAction applies when the configuration does not set one.
+	DefaultAction Action
+	// Params are the rule's tunables, with defaults.
+	Params []ParamSpec
+	// Check evaluates the rule on one object. It must not modify obj.
+	Check func(ctx *Context, obj *Object, p Params) []Violation
+}
+
+// Context is the per-evaluation context a rule or mutator may read. It holds
+// facts the object alone does not carry, supplied by the caller (the webhook
+// reads them from an informer cache; the CLI from the input files and flags).
+type Context struct {
+	// Namespaces resolves namespace labels; nil means nothing is known.
+	Namespaces NamespaceLookup
+	// Operation is the admission operation (CREATE, UPDATE) or "" offline.
+	Operation string
+}
+
+// NamespaceLookup returns the labels of a namespace, ok=false if it is unknown.
+type NamespaceLookup interface {
+	NamespaceLabels(name string) (labels map[string]string, ok bool)
+}
+
+// NamespaceLabels is a NamespaceLookup over a fixed map.
+type NamespaceLabels map[string]map[string]string
+
+// NamespaceLabels implements NamespaceLookup.
+func (m NamespaceLabels) NamespaceLabels(name string) (map[string]string, bool) {
+	l, ok := m[name]
+	return l, ok
+}
+
+// namespaceLabels is a nil-safe lookup helper for rules.
+func (c *Context) namespaceLabels(name string) (map[string]string, bool) {
+	if c == nil || c.Namespaces == nil {
+		return nil, false
+	}
+	return c.Namespaces.NamespaceLabels(name)
+}
+
+// Kind names a group kind as schema.GroupKind.String() renders it
+// ("Kind.group", or just "Kind" for the core group), so it can be a constant.
+type Kind string
+
+// Kind of an object, for matching against Rule.Targets.
+func KindOf(gk schema.GroupKind) Kind { return Kind(gk.String()) }
+
+// GroupKind parses k back.
+func (k Kind) GroupKind() schema.GroupKind { return schema.ParseGroupKind(string(k)) }
+
+// Kinds used by the catalogue.
+const (
+	KindPeerAuthentication    Kind = "PeerAuthentication.security.istio.io"
+	KindRequestAuthentication Kind = "RequestAuthentication.security.istio.io"
+	KindAuthorizationPolicy   Kind = "AuthorizationPolicy.security.istio.io"
+	KindDestinationRule       Kind = "DestinationRule.networking.istio.io"
+	KindGateway               Kind = "Gateway.networking.istio.io"
+	KindSidecar               Kind = "Sidecar.networking.istio.io"
+	KindVirtualService        Kind = "VirtualService.networking.istio.io"
+	KindEnvoyFilter           Kind = "EnvoyFilter.networking.istio.io"
+	KindServiceEntry          Kind = "ServiceEntry.networking.istio.io"
+	KindIstioOperator         Kind = "IstioOperator.install.istio.io"
+	// Helm values files have no kind; `check --values-for istiod|gateway` labels them.
+	KindIstiodValues  Kind = "IstiodValues.istio-guardrail.io"
+	KindGatewayValues Kind = "GatewayValues.istio-guardrail.io"
+	KindNamespace     Kind = "Namespace"
+	KindPod           Kind = "Pod"
+	KindConfigMap     Kind = "ConfigMap"
+	KindDeployment    Kind = "Deployment.apps"
+	KindStatefulSet   Kind = "StatefulSet.apps"
+	KindDaemonSet     Kind = "DaemonSet.apps"
+	KindReplicaSet    Kind = "ReplicaSet.apps"
+	KindJob           Kind = "Job.batch"
+	KindCronJob       Kind = "CronJob.batch"
+	KindPDB           Kind = "PodDisruptionBudget.policy"
+	KindHPA           Kind = "HorizontalPodAutoscaler.autoscaling"
+	KindCertificate   Kind = "Certificate.cert-manager.io"
+)
+
+// WorkloadKinds are the kinds that carry a pod template.
+func WorkloadKinds() []Kind {
+	return []Kind{KindDeployment, KindStatefulSet, KindDaemonSet, KindReplicaSet, KindJob, KindCronJob}
+}

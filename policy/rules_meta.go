@@ -1,0 +1,54 @@
+package policy
+
+import (
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// metaRules are about the guardrail's own annotations and the documents
+// themselves rather than about one Istio setting.
+func metaRules() []*Rule {
+	return []*Rule{ruleIGR001(), ruleIGR002()}
+}
+
+func ruleIGR001() *Rule {
+	return &Rule{
+		ID:    "IGR001",
+		Title: "Exemption without a reason",
+		Description: "An object carries `" + AnnotationExempt + "` without a non-empty `" + AnnotationExemptReason +
+			"`. The exemption is ignored, so the rules it names still apply; this rule says why.",
+		Remediation:   "add the " + AnnotationExemptReason + " annotation explaining the exemption, or remove " + AnnotationExempt,
+		DefaultAction: ActionWarn,
+		Check: func(_ *Context, obj *Object, _ Params) []Violation {
+			if obj.Meta == nil {
+				return nil
+			}
+			ids, ok := obj.Meta.Annotations[AnnotationExempt]
+			if !ok || strings.TrimSpace(obj.Meta.Annotations[AnnotationExemptReason]) != "" {
+				return nil
+			}
+			p := field.NewPath("metadata", "annotations").Key(AnnotationExemptReason)
+			return []Violation{Required(p, "is missing, so the exemption from "+ids+" is ignored")}
+		},
+	}
+}
+
+func ruleIGR002() *Rule {
+	return &Rule{
+		ID:    "IGR002",
+		Title: "Unknown field in an Istio spec",
+		Description: "A field in the spec of an Istio resource is not part of its API (often a typo such as `mtsl:`). " +
+			"The API server prunes unknown fields silently, so the setting the author meant never takes effect. " +
+			"Only `check` can see these: at admission the API server has already pruned them.",
+		Remediation:   "correct the field name (see the Istio API reference) or remove the field",
+		DefaultAction: ActionDeny,
+		Check: func(_ *Context, obj *Object, _ Params) []Violation {
+			out := make([]Violation, 0, len(obj.UnknownFields))
+			for _, f := range obj.UnknownFields {
+				out = append(out, Violation{Field: f, Message: "is not a field of " + obj.GroupKind.Kind + " (pruned by the API server, so it has no effect)"})
+			}
+			return out
+		},
+	}
+}
