@@ -1,0 +1,217 @@
+package config
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/istio-guardrail/istio-guardrail/policy"
+)
+
+const header = "apiVersion: istio-guardrail.io/v1alpha1\nkind: GuardrailConfig\n"
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		desc, doc string
+		want      []string // substrings of the error
+	}{
+		{"empty document", "", []string{"empty document"}},
+		{"wrong apiVersion", "apiVersion: v1\nkind: GuardrailConfig\n", []string{`apiVersion must be "istio-guardrail.io/v1alpha1"`}},
+		{"missing kind", "apiVersion: istio-guardrail.io/v1alpha1\n", []string{"kind must be"}},
+		{"unknown top-level key names key and line", header + "rulez: {}\n", []string{`line 3: unknown key "rulez"`}},
+		{"unknown rule", header + "rules:\n  IGR999: {action: deny}\n", []string{`line 4: unknown rule "IGR999"`}},
+		{"bad action", header + "rules:\n  IGR001:\n    action: block\n", []string{`line 5: rules.IGR001.action: "block" is not one of`}},
+		{"unknown key under a rule", header + "rules:\n  IGR001:\n    actoin: warn\n", []string{`line 5: unknown key "actoin" in rules.IGR001`}},
+		{"param on a rule without params", header + "rules:\n  IGR001:\n    params: {x: 1}\n", []string{`unknown key "x" in rules.IGR001.params`}},
+		{"duplicate key", header + "rules:\n  IGR001: {action: warn}\n  IGR001: {action: deny}\n", []string{`line 5: duplicate key "IGR001"`}},
+		{"two documents", header + "---\n" + header, []string{"exactly one document"}},
+		{"bad yaml", header + "rules: [\n", []string{"invalid YAML"}},
+		{"mutation flag not a bool", header + "mutation:\n  workloads: yes please\n", []string{"line 4: mutation.workloads must be true or false"}},
+		{"exemptions not a list", header + "exemptions:\n  namespaces: legacy\n", []string{"line 4: exemptions.namespaces must be a list"}},
+		{"bad glob rejected by engine", header + "exemptions:\n  namespaces: ['[']\n", []string{"invalid settings", "exempt namespace pattern"}},
+		{"unknown mutator", header + "mutators:\n  IGR999: {enabled: true}\n", []string{`unknown mutator "IGR999"`}},
+		{"all errors reported", header + "foo: 1\nbar: 2\n", []string{`line 3: unknown key "foo"`, `line 4: unknown key "bar"`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.desc, func(t *testing.T) {
+			_, err := Parse([]byte(tc.doc))
+			if err == nil {
+				t.Fatalf("Parse succeeded, want error containing %q", tc.want)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestParseValues(t *testing.T) {
+	doc := header + `rules:
+  IGR001:
+    action: audit
+exemptions:
+  namespaces: [legacy-*, sandbox]
+mutation:
+  workloads: true
+  namespaces: false
+  skipNamespaces: [a]
+`
+	cfg, err := Parse([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := cfg.Settings
+	if got := s.Rules["IGR001"].Action; got != policy.ActionAudit {
+		t.Errorf("IGR001 action = %q, want audit", got)
+	}
+	if !reflect.DeepEqual(s.ExemptNamespaces, []string{"legacy-*", "sandbox"}) {
+		t.Errorf("exempt namespaces = %v", s.ExemptNamespaces)
+	}
+	if !s.Mutation.Workloads || s.Mutation.Namespaces || !reflect.DeepEqual(s.Mutation.SkipNamespaces, []string{"a"}) {
+		t.Errorf("mutation = %+v", s.Mutation)
+	}
+	eng, err := policy.NewEngine(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if eng.Action("IGR001") != policy.ActionAudit {
+		t.Errorf("engine action = %q", eng.Action("IGR001"))
+	}
+}
+
+// TestParamTypes decodes a value of every parameter type the catalogue
+// declares, using the default rendered by FormatParam, and one bad value.
+func TestParamTypes(t *testing.T) {
+	for _, r := range policy.Catalogue() {
+		for _, p := range r.Params {
+			t.Run(r.ID+"/"+p.Name, func(t *testing.T) {
+				doc := header + "rules:\n  " + r.ID + ":\n    params:\n      " + p.Name + ": " + FormatParam(p.Default) + "\n"
+				cfg, err := Parse([]byte(doc))
+				if err != nil {
+					t.Fatalf("default value does not parse back: %v", err)
+				}
+				if got := cfg.Settings.Rules[r.ID].Params[p.Name]; !reflect.DeepEqual(got, p.Default) {
+					t.Errorf("round trip = %#v, want %#v", got, p.Default)
+				}
+				bad := header + "rules:\n  " + r.ID + ":\n    params:\n      " + p.Name + ": {not: scalar}\n"
+				if _, err := Parse([]byte(bad)); err == nil || !strings.Contains(err.Error(), "line 6") {
+					t.Errorf("mapping as %s value: err = %v, want a line-6 error", p.Type, err)
+				}
+			})
+		}
+	}
+}
+
+func TestDefaultYAMLRoundTrip(t *testing.T) {
+	cfg, err := Parse(DefaultYAML())
+	if err != nil {
+		t.Fatalf("DefaultYAML does not parse: %v\n%s", err, DefaultYAML())
+	}
+	want := Default().Settings
+	if !reflect.DeepEqual(cfg.Settings.Mutation, want.Mutation) {
+		t.Errorf("mutation = %+v, want %+v", cfg.Settings.Mutation, want.Mutation)
+	}
+	for _, r := range policy.Catalogue() {
+		rs := cfg.Settings.Rules[r.ID]
+		if rs.Action != r.DefaultAction {
+			t.Errorf("%s action = %q, want %q", r.ID, rs.Action, r.DefaultAction)
+		}
+		for _, p := range r.Params {
+			if !reflect.DeepEqual(rs.Params[p.Name], p.Default) {
+				t.Errorf("%s.%s = %#v, want %#v", r.ID, p.Name, rs.Params[p.Name], p.Default)
+			}
+		}
+	}
+	for _, m := range policy.Mutators() {
+		ms := cfg.Settings.Mutators[m.ID]
+		if ms.Enabled == nil || *ms.Enabled != m.DefaultEnabled {
+			t.Errorf("%s enabled = %v, want %t", m.ID, ms.Enabled, m.DefaultEnabled)
+		}
+	}
+}
+
+func TestLoad(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "c.yaml")
+	if _, err := Load(p); err == nil || !strings.Contains(err.Error(), "read config") {
+		t.Fatalf("missing file: err = %v", err)
+	}
+	if err := os.WriteFile(p, []byte(header+"bogus: 1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(p); err == nil || !strings.Contains(err.Error(), p) {
+		t.Fatalf("invalid file: err = %v, want it to name the file", err)
+	}
+}
+
+// TestWatch swaps a mounted-ConfigMap-style symlink between valid and invalid
+// content: valid content is delivered, invalid content is reported and the
+// caller's last good configuration is not replaced.
+func TestWatch(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	swap := func(target string) { // atomic symlink swap, as the kubelet does
+		t.Helper()
+		tmp := filepath.Join(dir, "config.yaml.tmp")
+		_ = os.Remove(tmp)
+		if err := os.Symlink(target, tmp); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, filepath.Join(dir, "config.yaml")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("v1", header+"rules:\n  IGR001: {action: warn}\n")
+	write("bad", header+"rules:\n  IGR001: {action: nope}\n")
+	write("v2", header+"rules:\n  IGR001: {action: audit}\n")
+	swap("v1")
+
+	var mu sync.Mutex
+	var changes []policy.Action
+	var errs []error
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error)
+	go func() {
+		done <- Watch(ctx, filepath.Join(dir, "config.yaml"), time.Hour,
+			func(c *Config) { mu.Lock(); changes = append(changes, c.Settings.Rules["IGR001"].Action); mu.Unlock() },
+			func(err error) { mu.Lock(); errs = append(errs, err); mu.Unlock() })
+	}()
+	waitFor := func(cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for time.Now().Before(deadline) {
+			mu.Lock()
+			ok := cond()
+			mu.Unlock()
+			if ok {
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		t.Fatalf("timed out; changes=%v errs=%v", changes, errs)
+	}
+	time.Sleep(100 * time.Millisecond) // let the watcher start
+	swap("bad")
+	waitFor(func() bool { return len(errs) == 1 })
+	swap("v2")
+	waitFor(func() bool { return len(changes) == 1 })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if changes[0] != policy.ActionAudit || !strings.Contains(errs[0].Error(), "nope") {
+		t.Errorf("changes=%v errs=%v", changes, errs)
+	}
+}

@@ -1,0 +1,84 @@
+package config
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/istio-guardrail/istio-guardrail/policy"
+)
+
+// DefaultYAML renders the built-in defaults as a commented GuardrailConfig
+// (`istio-guardrail config default`). Parsing it yields Default().
+func DefaultYAML() []byte {
+	var b strings.Builder
+	b.WriteString("# istio-guardrail GuardrailConfig: the built-in defaults.\n")
+	b.WriteString("# Every key is optional; omitted rules keep the action and parameters shown here.\n")
+	b.WriteString("apiVersion: " + APIVersion + "\nkind: " + Kind + "\n")
+	b.WriteString("\n# Per rule: action deny|warn|audit|off, and parameters.\nrules:\n")
+	for _, r := range policy.Catalogue() {
+		fmt.Fprintf(&b, "  # %s %s.\n  %s:\n    action: %s\n", r.ID, r.Title, r.ID, r.DefaultAction)
+		writeParams(&b, r.Params)
+	}
+	b.WriteString("\n# Namespaces (names or globs such as legacy-*) in which no validation rule runs.\n")
+	b.WriteString("# Single objects are exempted with the annotations " + policy.AnnotationExempt + ": \"IGR201,IGR203\"\n")
+	b.WriteString("# and " + policy.AnnotationExemptReason + ": \"...\" (the reason is required).\n")
+	b.WriteString("exemptions:\n  namespaces: []\n")
+	def := Default().Settings.Mutation
+	b.WriteString("\n# Scope of the mutating webhook. Pods on CREATE are always targets.\nmutation:\n")
+	b.WriteString("  # Also mutate the pod templates of Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs, CronJobs.\n")
+	fmt.Fprintf(&b, "  workloads: %t\n", def.Workloads)
+	b.WriteString("  # Add the istio.io/rev revision label (IGR904) to Namespaces on creation.\n")
+	fmt.Fprintf(&b, "  namespaces: %t\n", def.Namespaces)
+	b.WriteString("  # Never mutated (the guardrail's own namespace is always skipped too).\n")
+	fmt.Fprintf(&b, "  skipNamespaces: %s\n", flowList(def.SkipNamespaces))
+	b.WriteString("\n# Per mutator: enabled and parameters.\nmutators:\n")
+	for _, m := range policy.Mutators() {
+		fmt.Fprintf(&b, "  # %s %s.\n  %s:\n    enabled: %t\n", m.ID, m.Title, m.ID, m.DefaultEnabled)
+		writeParams(&b, m.Params)
+	}
+	return []byte(b.String())
+}
+
+func writeParams(b *strings.Builder, specs []policy.ParamSpec) {
+	if len(specs) == 0 {
+		return
+	}
+	sorted := append([]policy.ParamSpec(nil), specs...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
+	b.WriteString("    params:\n")
+	for _, p := range sorted {
+		if p.Description != "" {
+			fmt.Fprintf(b, "      # %s\n", oneLine(p.Description))
+		}
+		fmt.Fprintf(b, "      %s: %s\n", p.Name, FormatParam(p.Default))
+	}
+}
+
+// FormatParam renders a parameter value as YAML that Parse reads back.
+func FormatParam(v any) string {
+	switch x := v.(type) {
+	case string:
+		return strconv.Quote(x)
+	case []string:
+		return flowList(x)
+	case time.Duration:
+		return x.String()
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	default:
+		return fmt.Sprint(x)
+	}
+}
+
+func flowList(items []string) string {
+	q := make([]string, len(items))
+	for i, s := range items {
+		q[i] = strconv.Quote(s)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
