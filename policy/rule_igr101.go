@@ -1,0 +1,65 @@
+package policy
+
+import (
+	securityapi "istio.io/api/security/v1beta1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// ruleIGR101 requires STRICT mTLS in a PeerAuthentication.
+func ruleIGR101() *Rule {
+	return &Rule{
+		ID:    "IGR101",
+		Title: "PeerAuthentication mTLS mode not STRICT",
+		Description: "`PERMISSIVE` accepts plaintext as well as mTLS and `DISABLE` accepts only plaintext, so any " +
+			"client in the cluster can reach the workloads without a workload identity, and AuthorizationPolicies " +
+			"based on principals or namespaces no longer hold. Istio's security best practices ask for STRICT once " +
+			"the migration is over: PERMISSIVE is a migration mode, not a production one. `UNSET` (or no `mtls` at " +
+			"all) inherits from the parent policy; on the mesh-wide policy (in the root namespace, parameter " +
+			"`rootNamespace`, default `istio-system`, without a workload selector or with an empty one) there is no " +
+			"parent and Istio treats it as PERMISSIVE, so it is rejected there. On a namespace or workload policy " +
+			"UNSET is fine: it inherits the mesh-wide mode. Port-level modes are rule IGR102.",
+		Remediation:   "set spec.mtls.mode: STRICT",
+		Targets:       []Kind{KindPeerAuthentication},
+		DefaultAction: ActionDeny,
+		Params: []ParamSpec{{
+			Name:        paramRootNamespace,
+			Type:        ParamString,
+			Default:     "istio-system",
+			Description: "Istio root namespace (meshConfig.rootNamespace), home of the mesh-wide PeerAuthentication",
+		}},
+		Check: checkIGR101,
+	}
+}
+
+// checkIGR101 rejects a weak top-level mode, and an unset one on the mesh-wide policy.
+func checkIGR101(_ *Context, obj *Object, p Params) []Violation {
+	pa, ok := peerAuthenticationOf(obj)
+	if !ok {
+		return nil
+	}
+	mtlsPath := field.NewPath("spec", "mtls")
+	modePath := mtlsPath.Child("mode")
+	fix := "set " + modePath.String() + ": STRICT"
+	mode := pa.GetMtls().GetMode()
+	switch {
+	case weakMTLSMode(mode):
+		return []Violation{Invalid(modePath, mode.String(), "must be STRICT").WithFix(fix)}
+	case mode != securityapi.PeerAuthentication_MutualTLS_UNSET:
+		return nil
+	case !isMeshWidePeerAuthentication(obj, pa, p.String(paramRootNamespace)):
+		return nil
+	case pa.GetMtls() == nil:
+		return []Violation{Required(mtlsPath, "is missing on the mesh-wide policy, which means PERMISSIVE").WithFix(fix)}
+	default:
+		return []Violation{Required(modePath, "is UNSET on the mesh-wide policy, which means PERMISSIVE").WithFix(fix)}
+	}
+}
+
+// isMeshWidePeerAuthentication reports whether pa is the mesh-wide policy:
+// in the root namespace with no (or an empty) workload selector.
+func isMeshWidePeerAuthentication(obj *Object, pa *securityapi.PeerAuthentication, rootNamespace string) bool {
+	if obj.Meta == nil || obj.Meta.Namespace != rootNamespace {
+		return false
+	}
+	return len(pa.GetSelector().GetMatchLabels()) == 0
+}
