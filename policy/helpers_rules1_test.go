@@ -5,10 +5,10 @@ import (
 	"strings"
 	"testing"
 
-	networkingapi "istio.io/api/networking/v1alpha3"
-	securityapi "istio.io/api/security/v1beta1"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
+	networkingapi "istio.io/api/networking/v1alpha3"
+	securityapi "istio.io/api/security/v1beta1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
 )
