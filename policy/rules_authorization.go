@@ -1,6 +1,162 @@
 package policy
 
+import (
+	"strings"
+
+	securityapi "istio.io/api/security/v1beta1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
 // authorizationRules returns the rules of this group, in ID order.
 func authorizationRules() []*Rule {
-	return []*Rule{}
+	return []*Rule{
+		ruleIGR401(),
+		ruleIGR402(),
+		ruleIGR403(),
+		ruleIGR404(),
+		ruleIGR405(),
+	}
+}
+
+// authorizationPolicyOf returns the AuthorizationPolicy spec carried by obj,
+// or nil when obj is not a decoded AuthorizationPolicy.
+func authorizationPolicyOf(obj *Object) *securityapi.AuthorizationPolicy {
+	if obj == nil {
+		return nil
+	}
+	ap, _ := obj.Body.(*securityapi.AuthorizationPolicy)
+	return ap
+}
+
+// authzRuleCheck inspects one rule of a policy, found at path p. r may be
+// nil (an empty list entry), which Istio treats as an empty rule.
+type authzRuleCheck func(r *securityapi.Rule, p *field.Path) []Violation
+
+// forEachAuthzRule runs check on every rule of the policy in obj.
+func forEachAuthzRule(obj *Object, check authzRuleCheck) []Violation {
+	var out []Violation
+	rules := field.NewPath("spec", "rules")
+	for i, r := range authorizationPolicyOf(obj).GetRules() {
+		out = append(out, check(r, rules.Index(i))...)
+	}
+	return out
+}
+
+// forEachAllowRule runs check on every rule of obj if it is an ALLOW policy
+// (ALLOW is the default action). DENY, AUDIT and CUSTOM policies are skipped.
+func forEachAllowRule(obj *Object, check authzRuleCheck) []Violation {
+	ap := authorizationPolicyOf(obj)
+	if ap == nil || ap.GetAction() != securityapi.AuthorizationPolicy_ALLOW {
+		return nil
+	}
+	return forEachAuthzRule(obj, check)
+}
+
+// authzRuleIsEmpty reports whether r has no from, to or when: such a rule
+// matches every request (IGR401's finding; other rules skip it).
+func authzRuleIsEmpty(r *securityapi.Rule) bool {
+	return len(r.GetFrom()) == 0 && len(r.GetTo()) == 0 && len(r.GetWhen()) == 0
+}
+
+// authzField is one list-valued field of a source, operation or condition.
+type authzField struct {
+	name   string
+	values []string
+}
+
+// sourcePositiveFields returns the fields of s that name who may call.
+func sourcePositiveFields(s *securityapi.Source) []authzField {
+	return []authzField{
+		{"principals", s.GetPrincipals()},
+		{"requestPrincipals", s.GetRequestPrincipals()},
+		{"namespaces", s.GetNamespaces()},
+		{"serviceAccounts", s.GetServiceAccounts()},
+		{"ipBlocks", s.GetIpBlocks()},
+		{"remoteIpBlocks", s.GetRemoteIpBlocks()},
+		{"trustDomains", s.GetTrustDomains()},
+	}
+}
+
+// sourceNegativeFields returns the negative-match fields of s.
+func sourceNegativeFields(s *securityapi.Source) []authzField {
+	return []authzField{
+		{"notPrincipals", s.GetNotPrincipals()},
+		{"notRequestPrincipals", s.GetNotRequestPrincipals()},
+		{"notNamespaces", s.GetNotNamespaces()},
+		{"notServiceAccounts", s.GetNotServiceAccounts()},
+		{"notIpBlocks", s.GetNotIpBlocks()},
+		{"notRemoteIpBlocks", s.GetNotRemoteIpBlocks()},
+		{"notTrustDomains", s.GetNotTrustDomains()},
+	}
+}
+
+// operationPositiveFields returns the fields of o that name what may be called.
+func operationPositiveFields(o *securityapi.Operation) []authzField {
+	return []authzField{
+		{"hosts", o.GetHosts()},
+		{"ports", o.GetPorts()},
+		{"methods", o.GetMethods()},
+		{"paths", o.GetPaths()},
+	}
+}
+
+// operationNegativeFields returns the negative-match fields of o.
+func operationNegativeFields(o *securityapi.Operation) []authzField {
+	return []authzField{
+		{"notHosts", o.GetNotHosts()},
+		{"notPorts", o.GetNotPorts()},
+		{"notMethods", o.GetNotMethods()},
+		{"notPaths", o.GetNotPaths()},
+	}
+}
+
+// authzValueMatchesAny reports whether a positive match value matches every
+// value of its field: "*", or an IP block covering all addresses.
+func authzValueMatchesAny(v string) bool {
+	switch strings.TrimSpace(v) {
+	case "*", "0.0.0.0/0", "::/0":
+		return true
+	}
+	return false
+}
+
+// conditionKeyIsSource reports whether a `when` key identifies the caller, so
+// that a condition on it restricts the source like `from` does.
+func conditionKeyIsSource(key string) bool {
+	switch key {
+	case "source.ip", "remote.ip", "source.namespace", "source.principal", "source.serviceAccount":
+		return true
+	}
+	return strings.HasPrefix(key, "request.auth.")
+}
+
+// conditionKeyIsOperation reports whether a `when` key restricts the
+// destination like `to.operation` does.
+func conditionKeyIsOperation(key string) bool {
+	switch key {
+	case "destination.ip", "destination.port", "connection.sni":
+		return true
+	}
+	return false
+}
+
+// whenRestricts reports whether some condition of when on a key accepted by
+// keyOK has values, none of which matches anything.
+func whenRestricts(when []*securityapi.Condition, keyOK func(string) bool) bool {
+	for _, c := range when {
+		if keyOK(strings.TrimSpace(c.GetKey())) && len(c.GetValues()) > 0 && !anyValueMatchesAny(c.GetValues()) {
+			return true
+		}
+	}
+	return false
+}
+
+// anyValueMatchesAny reports whether one of values matches every value.
+func anyValueMatchesAny(values []string) bool {
+	for _, v := range values {
+		if authzValueMatchesAny(v) {
+			return true
+		}
+	}
+	return false
 }

@@ -1,0 +1,63 @@
+package policy
+
+import (
+	securityapi "istio.io/api/security/v1beta1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+func ruleIGR402() *Rule {
+	return &Rule{
+		ID:    "IGR402",
+		Title: "AuthorizationPolicy ALLOW rule from any source",
+		Description: "An ALLOW rule must say who may call. A rule without `from`, a source that sets none of " +
+			"`principals`, `requestPrincipals`, `namespaces`, `serviceAccounts`, `ipBlocks`, `remoteIpBlocks` or " +
+			"`trustDomains`, or a source list containing `*` (or `0.0.0.0/0`, `::/0`) lets any caller through: " +
+			"sources are ORed, so one wildcard opens the rule to everyone (`principals: [\"*\"]` still admits any " +
+			"mTLS peer in the mesh, including compromised ones). A rule without `from` is accepted when its " +
+			"`when` pins the caller (`source.principal`, `source.namespace`, `source.ip`, `remote.ip` or " +
+			"`request.auth.*` with concrete values). Empty rules are reported by IGR401.",
+		Remediation:   "restrict the rule's from.source to the principals, namespaces or service accounts that need access",
+		Targets:       []Kind{KindAuthorizationPolicy},
+		DefaultAction: ActionDeny,
+		Check: func(_ *Context, obj *Object, _ Params) []Violation {
+			return forEachAllowRule(obj, checkAuthzAnySource)
+		},
+	}
+}
+
+// checkAuthzAnySource applies IGR402 to one rule of an ALLOW policy.
+func checkAuthzAnySource(r *securityapi.Rule, path *field.Path) []Violation {
+	if authzRuleIsEmpty(r) {
+		return nil
+	}
+	if len(r.GetFrom()) == 0 {
+		if whenRestricts(r.GetWhen(), conditionKeyIsSource) {
+			return nil
+		}
+		return []Violation{Required(path.Child("from"), "is unset, so any source is allowed")}
+	}
+	var out []Violation
+	for i, f := range r.GetFrom() {
+		out = append(out, checkAuthzSourceIsAny(f.GetSource(), path.Child("from").Index(i).Child("source"))...)
+	}
+	return out
+}
+
+// checkAuthzSourceIsAny reports a source that restricts nothing, or each
+// wildcard value in its positive fields.
+func checkAuthzSourceIsAny(s *securityapi.Source, path *field.Path) []Violation {
+	var out []Violation
+	restricted := false
+	for _, f := range sourcePositiveFields(s) {
+		restricted = restricted || len(f.values) > 0
+		for i, v := range f.values {
+			if authzValueMatchesAny(v) {
+				out = append(out, Invalid(path.Child(f.name).Index(i), v, "matches any source"))
+			}
+		}
+	}
+	if !restricted {
+		out = append(out, Invalid(path, nil, "names no principals, namespaces, service accounts or IP blocks, so any source is allowed"))
+	}
+	return out
+}
