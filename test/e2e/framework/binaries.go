@@ -1,0 +1,83 @@
+package framework
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// Binaries are the absolute paths of the executables the framework runs.
+type Binaries struct {
+	Etcd      string
+	APIServer string
+	Kubectl   string
+	Guardrail string
+	Helm      string
+}
+
+// FindBinaries locates etcd, kube-apiserver, kubectl, helm and istio-guardrail
+// in $KUBEBUILDER_ASSETS, else in the bin/ folder of the repository root found
+// by walking up from the working directory. A missing binary is an error that
+// says how to build it.
+func FindBinaries() (Binaries, error) {
+	dir, err := binDir()
+	if err != nil {
+		return Binaries{}, err
+	}
+	b := Binaries{
+		Etcd:      filepath.Join(dir, "etcd"),
+		APIServer: filepath.Join(dir, "kube-apiserver"),
+		Kubectl:   filepath.Join(dir, "kubectl"),
+		Helm:      filepath.Join(dir, "helm"),
+		Guardrail: filepath.Join(dir, "istio-guardrail"),
+	}
+	var errs []error
+	for _, p := range []string{b.Etcd, b.APIServer, b.Kubectl, b.Helm} {
+		errs = append(errs, executable(p, "run make tools"))
+	}
+	errs = append(errs, executable(b.Guardrail, "run make build"))
+	return b, errors.Join(errs...)
+}
+
+// binDir returns $KUBEBUILDER_ASSETS or <repo root>/bin.
+func binDir() (string, error) {
+	if d := os.Getenv("KUBEBUILDER_ASSETS"); d != "" {
+		return filepath.Abs(d)
+	}
+	root, err := RepoRoot()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(root, "bin"), nil
+}
+
+// RepoRoot walks up from the working directory to the folder holding go.mod.
+func RepoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", fmt.Errorf("get working directory: %w", err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("repository root (go.mod) not found above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// executable checks that path is an executable file; hint says how to get it.
+func executable(path, hint string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("%s is missing (%s): %w", path, hint, err)
+	}
+	if fi.IsDir() || fi.Mode().Perm()&0o111 == 0 {
+		return fmt.Errorf("%s is not an executable file (%s)", path, hint)
+	}
+	return nil
+}

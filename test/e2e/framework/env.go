@@ -1,0 +1,171 @@
+package framework
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// Defaults of an Env, matching the Helm chart's defaults.
+const (
+	DefaultNamespace   = "istio-guardrail"
+	DefaultWebhookName = "istio-guardrail"
+)
+
+// MinimalConfig is a GuardrailConfig that keeps every built-in default.
+const MinimalConfig = "apiVersion: istio-guardrail.io/v1alpha1\nkind: GuardrailConfig\n"
+
+// EnvOptions configures StartEnv.
+type EnvOptions struct {
+	Dir      string
+	Binaries Binaries
+	// Namespace is the guardrail's own namespace (default DefaultNamespace).
+	Namespace string
+	// WebhookName names both webhook configurations (default DefaultWebhookName).
+	WebhookName string
+	// Config is the initial GuardrailConfig (default MinimalConfig), written
+	// to ConfigPath and watched by the server.
+	Config string
+	// Detach lets every process outlive the caller (the demo).
+	Detach bool
+	// Logf reports progress (optional).
+	Logf func(format string, args ...any)
+}
+
+// Env is a control plane with the guardrail installed and enforcing.
+type Env struct {
+	Cluster     *Cluster
+	Guardrail   *Guardrail
+	Namespace   string
+	WebhookName string
+	ConfigPath  string
+}
+
+// StartEnv starts the cluster, installs the CRDs, creates the guardrail's
+// namespace, starts istio-guardrail serve in file mode and registers the
+// webhook configurations, then waits until the webhook enforces. On error
+// everything started is stopped.
+func StartEnv(ctx context.Context, o EnvOptions) (e *Env, err error) {
+	o = o.withDefaults()
+	e = &Env{Namespace: o.Namespace, WebhookName: o.WebhookName, ConfigPath: filepath.Join(o.Dir, "guardrail-config.yaml")}
+	defer func() {
+		if err != nil {
+			_ = e.Stop()
+			e = nil
+		}
+	}()
+	o.Logf("starting etcd and kube-apiserver under %s", o.Dir)
+	if e.Cluster, err = StartCluster(ctx, ClusterOptions{Dir: o.Dir, Binaries: o.Binaries, Detach: o.Detach}); err != nil {
+		return e, err
+	}
+	o.Logf("installing the Istio and cert-manager CRDs")
+	if err = e.Cluster.InstallCRDs(ctx); err != nil {
+		return e, err
+	}
+	if err = e.Cluster.CreateNamespace(ctx, o.Namespace, nil); err != nil {
+		return e, err
+	}
+	if err = os.WriteFile(e.ConfigPath, []byte(o.Config), 0o600); err != nil {
+		return e, fmt.Errorf("write guardrail config: %w", err)
+	}
+	o.Logf("starting istio-guardrail serve")
+	if e.Guardrail, err = StartGuardrail(ctx, GuardrailOptions{Dir: o.Dir, Binary: o.Binaries.Guardrail,
+		Namespace: o.Namespace, ConfigPath: e.ConfigPath, Kubeconfig: e.Cluster.Kubeconfig, Detach: o.Detach}); err != nil {
+		return e, err
+	}
+	o.Logf("registering the webhook configurations")
+	if err = e.RegisterWebhooks(ctx); err != nil {
+		return e, err
+	}
+	return e, e.WaitEnforcing(ctx)
+}
+
+func (o EnvOptions) withDefaults() EnvOptions {
+	if o.Namespace == "" {
+		o.Namespace = DefaultNamespace
+	}
+	if o.WebhookName == "" {
+		o.WebhookName = DefaultWebhookName
+	}
+	if o.Config == "" {
+		o.Config = MinimalConfig
+	}
+	if o.Logf == nil {
+		o.Logf = func(string, ...any) {}
+	}
+	return o
+}
+
+// Stop stops the guardrail and the control plane.
+func (e *Env) Stop() error {
+	var errs []error
+	if e.Guardrail != nil {
+		errs = append(errs, e.Guardrail.Stop())
+	}
+	if e.Cluster != nil {
+		errs = append(errs, e.Cluster.Stop())
+	}
+	return errors.Join(errs...)
+}
+
+// WebhookOptions returns the options of this Env's webhook configurations.
+func (e *Env) WebhookOptions() (WebhookOptions, error) {
+	istioOperators, err := e.Cluster.Serves("install.istio.io", "istiooperators")
+	if err != nil {
+		return WebhookOptions{}, err
+	}
+	return WebhookOptions{Name: e.WebhookName, Namespace: e.Namespace, CABundle: e.Guardrail.CA.CertPEM,
+		URL: e.Guardrail.URL(), IstioOperators: istioOperators}, nil
+}
+
+// RegisterWebhooks creates (or restores) this Env's webhook configurations.
+func (e *Env) RegisterWebhooks(ctx context.Context) error {
+	o, err := e.WebhookOptions()
+	if err != nil {
+		return err
+	}
+	vwc, mwc := WebhookConfigurations(o)
+	return ApplyWebhookConfigurations(ctx, e.Cluster.Client, vwc, mwc)
+}
+
+// probePeerAuthentication is denied by IGR101 under the default config.
+const probePeerAuthentication = `apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata:
+  name: e2e-probe
+  namespace: default
+spec:
+  mtls:
+    mode: PERMISSIVE
+`
+
+// WaitEnforcing waits until the API server calls the validating webhook: a
+// server-side dry run of a PERMISSIVE PeerAuthentication in the default
+// namespace is denied by an admission webhook.
+func (e *Env) WaitEnforcing(ctx context.Context) error {
+	return Poll(ctx, 30*time.Second, 250*time.Millisecond, func(ctx context.Context) error {
+		r := e.Cluster.Kubectl(ctx, probePeerAuthentication, "apply", "--dry-run=server", "-f", "-")
+		if r.Err != nil && strings.Contains(r.Stderr, "denied the request") {
+			return nil
+		}
+		return fmt.Errorf("webhook not enforcing yet: %s", r)
+	})
+}
+
+// CreateNamespace creates a namespace with labels; an existing one is kept.
+func (c *Cluster) CreateNamespace(ctx context.Context, name string, labels map[string]string) error {
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}}
+	_, err := c.Client.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{})
+	if err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("create namespace %s: %w", name, err)
+	}
+	return nil
+}

@@ -1,0 +1,181 @@
+package framework
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+)
+
+// Webhook names inside the configurations, shared with the Helm chart.
+const (
+	ValidatingWebhookName = "validate.istio-guardrail.io"
+	MutatingWebhookName   = "mutate.istio-guardrail.io"
+	ValidatePath          = "/validate"
+	MutatePath            = "/mutate"
+	// webhookTimeoutSeconds stays well under the API server's 10s default.
+	webhookTimeoutSeconds int32 = 5
+)
+
+// WebhookOptions selects what differs between installations; everything else
+// is fixed and identical to what the Helm chart ships.
+type WebhookOptions struct {
+	// Name of both the Validating- and the MutatingWebhookConfiguration
+	// (serve --webhook-config-name).
+	Name string
+	// Namespace is the guardrail's own namespace, excluded from both webhooks.
+	Namespace string
+	// CABundle is the PEM CA that signed the serving certificate (may be empty
+	// for self-managed mode, which patches it in).
+	CABundle []byte
+	// URL is the base URL ("https://127.0.0.1:9443") for out-of-cluster
+	// servers. When empty, Service is used.
+	URL string
+	// Service is the in-cluster Service (Path is set per webhook).
+	Service *admissionregistrationv1.ServiceReference
+	// IstioOperators adds install.istio.io istiooperators to the validating
+	// rules (only when the API server serves that CRD).
+	IstioOperators bool
+}
+
+// WebhookConfigurations builds the validating and mutating configurations
+// with the settings the chart ships: sideEffects None, admissionReviewVersions
+// [v1], matchPolicy Equivalent, timeoutSeconds 5, validating failurePolicy
+// Fail, mutating Ignore with reinvocationPolicy IfNeeded, and a namespace
+// selector excluding kube-system, kube-node-lease and the guardrail's own
+// namespace by kubernetes.io/metadata.name.
+func WebhookConfigurations(o WebhookOptions) (*admissionregistrationv1.ValidatingWebhookConfiguration, *admissionregistrationv1.MutatingWebhookConfiguration) {
+	vwc := &admissionregistrationv1.ValidatingWebhookConfiguration{
+		ObjectMeta: metav1.ObjectMeta{Name: o.Name},
+		Webhooks: []admissionregistrationv1.ValidatingWebhook{{
+			Name:                    ValidatingWebhookName,
+			ClientConfig:            clientConfig(o, ValidatePath),
+			Rules:                   validatingRules(o.IstioOperators),
+			FailurePolicy:           ptr(admissionregistrationv1.Fail),
+			MatchPolicy:             ptr(admissionregistrationv1.Equivalent),
+			NamespaceSelector:       namespaceSelector(o.Namespace),
+			SideEffects:             ptr(admissionregistrationv1.SideEffectClassNone),
+			TimeoutSeconds:          ptr(webhookTimeoutSeconds),
+			AdmissionReviewVersions: []string{"v1"},
+		}},
+	}
+	mwc := &admissionregistrationv1.MutatingWebhookConfiguration{
+		ObjectMeta: metav1.ObjectMeta{Name: o.Name},
+		Webhooks: []admissionregistrationv1.MutatingWebhook{{
+			Name:         MutatingWebhookName,
+			ClientConfig: clientConfig(o, MutatePath),
+			Rules: []admissionregistrationv1.RuleWithOperations{
+				rule([]admissionregistrationv1.OperationType{admissionregistrationv1.Create}, "", "pods", "namespaces"),
+			},
+			FailurePolicy:           ptr(admissionregistrationv1.Ignore),
+			MatchPolicy:             ptr(admissionregistrationv1.Equivalent),
+			NamespaceSelector:       namespaceSelector(o.Namespace),
+			SideEffects:             ptr(admissionregistrationv1.SideEffectClassNone),
+			TimeoutSeconds:          ptr(webhookTimeoutSeconds),
+			AdmissionReviewVersions: []string{"v1"},
+			ReinvocationPolicy:      ptr(admissionregistrationv1.IfNeededReinvocationPolicy),
+		}},
+	}
+	return vwc, mwc
+}
+
+// validatingRules lists every kind the rule catalogue covers, CREATE and UPDATE.
+func validatingRules(istioOperators bool) []admissionregistrationv1.RuleWithOperations {
+	ops := []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update}
+	rules := []admissionregistrationv1.RuleWithOperations{
+		rule(ops, "security.istio.io", "peerauthentications", "requestauthentications", "authorizationpolicies"),
+		rule(ops, "networking.istio.io", "destinationrules", "gateways", "sidecars", "virtualservices", "envoyfilters"),
+		rule(ops, "cert-manager.io", "certificates"),
+		rule(ops, "", "namespaces", "pods"),
+		rule(ops, "apps", "deployments", "statefulsets", "daemonsets", "replicasets"),
+		rule(ops, "batch", "jobs", "cronjobs"),
+	}
+	if istioOperators {
+		rules = append(rules, rule(ops, "install.istio.io", "istiooperators"))
+	}
+	return rules
+}
+
+func rule(ops []admissionregistrationv1.OperationType, group string, resources ...string) admissionregistrationv1.RuleWithOperations {
+	return admissionregistrationv1.RuleWithOperations{
+		Operations: ops,
+		Rule: admissionregistrationv1.Rule{
+			APIGroups:   []string{group},
+			APIVersions: []string{"*"},
+			Resources:   resources,
+			Scope:       ptr(admissionregistrationv1.AllScopes),
+		},
+	}
+}
+
+// namespaceSelector excludes the namespaces that must never depend on the
+// webhook, by the label only the API server can set.
+func namespaceSelector(own string) *metav1.LabelSelector {
+	return &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{
+		Key:      "kubernetes.io/metadata.name",
+		Operator: metav1.LabelSelectorOpNotIn,
+		Values:   []string{"kube-system", "kube-node-lease", own},
+	}}}
+}
+
+func clientConfig(o WebhookOptions, path string) admissionregistrationv1.WebhookClientConfig {
+	cc := admissionregistrationv1.WebhookClientConfig{CABundle: o.CABundle}
+	if o.URL != "" {
+		cc.URL = ptr(o.URL + path)
+		return cc
+	}
+	if o.Service != nil {
+		svc := *o.Service
+		svc.Path = ptr(path)
+		cc.Service = &svc
+	}
+	return cc
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// ApplyWebhookConfigurations creates or replaces both configurations.
+func ApplyWebhookConfigurations(ctx context.Context, cs kubernetes.Interface,
+	vwc *admissionregistrationv1.ValidatingWebhookConfiguration, mwc *admissionregistrationv1.MutatingWebhookConfiguration) error {
+	vc := cs.AdmissionregistrationV1().ValidatingWebhookConfigurations()
+	if cur, err := vc.Get(ctx, vwc.Name, metav1.GetOptions{}); err == nil {
+		vwc = vwc.DeepCopy()
+		vwc.ResourceVersion = cur.ResourceVersion
+		_, err = vc.Update(ctx, vwc, metav1.UpdateOptions{})
+		if err != nil {
+			return fmt.Errorf("update validating webhook configuration: %w", err)
+		}
+	} else if _, err := vc.Create(ctx, vwc, metav1.CreateOptions{}); err != nil {
+		return fmt.Errorf("create validating webhook configuration: %w", err)
+	}
+	mc := cs.AdmissionregistrationV1().MutatingWebhookConfigurations()
+	if cur, err := mc.Get(ctx, mwc.Name, metav1.GetOptions{}); err == nil {
+		mwc = mwc.DeepCopy()
+		mwc.ResourceVersion = cur.ResourceVersion
+		_, err = mc.Update(ctx, mwc, metav1.UpdateOptions{})
+		if err != nil {
+			return fmt.Errorf("update mutating webhook configuration: %w", err)
+		}
+	} else if _, err := mc.Create(ctx, mwc, metav1.CreateOptions{}); err != nil {
+		return fmt.Errorf("create mutating webhook configuration: %w", err)
+	}
+	return nil
+}
+
+// DeleteWebhookConfigurations deletes both configurations named name; absent
+// ones are not an error.
+func DeleteWebhookConfigurations(ctx context.Context, cs kubernetes.Interface, name string) error {
+	errV := cs.AdmissionregistrationV1().ValidatingWebhookConfigurations().Delete(ctx, name, metav1.DeleteOptions{})
+	errM := cs.AdmissionregistrationV1().MutatingWebhookConfigurations().Delete(ctx, name, metav1.DeleteOptions{})
+	var errs []error
+	for _, err := range []error{errV, errM} {
+		if err != nil && !apierrors.IsNotFound(err) {
+			errs = append(errs, fmt.Errorf("delete webhook configuration %s: %w", name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
