@@ -1,0 +1,90 @@
+package certs
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+)
+
+// Source supplies the serving certificate, like cert-manager's
+// CertificateSource. Implementations are safe for concurrent use.
+type Source interface {
+	// GetCertificate returns the current certificate; use it as
+	// tls.Config.GetCertificate.
+	GetCertificate(hello *tls.ClientHelloInfo) (*tls.Certificate, error)
+	// Start loads and maintains the certificate until ctx is done. It returns
+	// nil on cancellation and an error only if it cannot run at all.
+	Start(ctx context.Context) error
+	// Healthy reports whether a certificate is loaded and not expired.
+	Healthy() bool
+	// Expiry returns the NotAfter of the served leaf (zero if none).
+	Expiry() time.Time
+}
+
+// ErrNoCertificate is returned by GetCertificate before a certificate is loaded.
+var ErrNoCertificate = errors.New("no serving certificate loaded yet")
+
+// holder stores the current certificate atomically. Sources embed it.
+type holder struct {
+	cur atomic.Pointer[tls.Certificate]
+	now func() time.Time
+}
+
+// GetCertificate implements Source.
+func (h *holder) GetCertificate(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+	c := h.cur.Load()
+	if c == nil {
+		return nil, ErrNoCertificate
+	}
+	return c, nil
+}
+
+// Healthy implements Source.
+func (h *holder) Healthy() bool {
+	c := h.cur.Load()
+	return c != nil && h.clock().Before(c.Leaf.NotAfter)
+}
+
+// Expiry implements Source.
+func (h *holder) Expiry() time.Time {
+	if c := h.cur.Load(); c != nil {
+		return c.Leaf.NotAfter
+	}
+	return time.Time{}
+}
+
+// current returns the served certificate or nil.
+func (h *holder) current() *tls.Certificate { return h.cur.Load() }
+
+func (h *holder) set(c *tls.Certificate) { h.cur.Store(c) }
+
+func (h *holder) clock() time.Time {
+	if h.now != nil {
+		return h.now()
+	}
+	return time.Now()
+}
+
+// parsePair parses a PEM certificate chain and key into a tls.Certificate
+// with Leaf set, rejecting expired leaves.
+func parsePair(certPEM, keyPEM []byte, now time.Time) (*tls.Certificate, error) {
+	pair, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		return nil, fmt.Errorf("parse key pair: %w", err)
+	}
+	if pair.Leaf == nil {
+		leaf, err := x509.ParseCertificate(pair.Certificate[0])
+		if err != nil {
+			return nil, fmt.Errorf("parse leaf: %w", err)
+		}
+		pair.Leaf = leaf
+	}
+	if !now.Before(pair.Leaf.NotAfter) {
+		return nil, fmt.Errorf("certificate expired at %s", pair.Leaf.NotAfter.UTC().Format(time.RFC3339))
+	}
+	return &pair, nil
+}
