@@ -36,8 +36,8 @@ func checkGatewayCredentialSource(s *networkingapi.Server, path *field.Path) []V
 	if len(files) == 0 {
 		return nil
 	}
-	return []Violation{Required(path.Child("tls", "credentialName"),
-		"is unset; key material is read from files ("+strings.Join(files, ", ")+")")}
+	return []Violation{Required(path.Child("tls", "credentialName"), "is unset; key material is read from files").
+		WithFix("move " + strings.Join(files, ", ") + " into a kubernetes.io/tls Secret and set tls.credentialName")}
 }
 
 // gatewayTLSFileFields names the file-path fields set in tls, in API order.
