@@ -1,6 +1,74 @@
 package policy
 
+import (
+	networkingapi "istio.io/api/networking/v1alpha3"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
 // destinationRuleRules returns the rules of this group, in ID order.
 func destinationRuleRules() []*Rule {
-	return []*Rule{}
+	return []*Rule{ruleIGR201(), ruleIGR202(), ruleIGR203(), ruleIGR204()}
+}
+
+// drSite is one place in a DestinationRule where client TLS, a connection pool
+// or outlier detection can be written: the top-level trafficPolicy, one of its
+// portLevelSettings, a subset's trafficPolicy or one of the subset's
+// portLevelSettings. Rules walk every site so that a setting cannot hide from
+// them in a place a simpler check would miss.
+type drSite struct {
+	// Path is the path of the traffic policy or port-level policy.
+	Path *field.Path
+	// TLS, Pool and Outlier are the settings written at this site (nil if absent).
+	TLS     *networkingapi.ClientTLSSettings
+	Pool    *networkingapi.ConnectionPoolSettings
+	Outlier *networkingapi.OutlierDetection
+}
+
+// destinationRuleOf returns the DestinationRule spec of obj, ok=false when the
+// body is of another type. The spec may be nil: its getters are nil-safe.
+func destinationRuleOf(obj *Object) (*networkingapi.DestinationRule, bool) {
+	dr, ok := obj.Body.(*networkingapi.DestinationRule)
+	return dr, ok
+}
+
+// drTopLevelPath is the path of the DestinationRule's top-level trafficPolicy.
+func drTopLevelPath() *field.Path { return field.NewPath("spec", "trafficPolicy") }
+
+// drSites lists every site of dr in document order: the top-level policy, its
+// port-level policies, then each subset's policy and its port-level policies.
+// Traffic policies that are absent contribute no site.
+func drSites(dr *networkingapi.DestinationRule) []drSite {
+	var sites []drSite
+	sites = appendTrafficPolicySites(sites, drTopLevelPath(), dr.GetTrafficPolicy())
+	for i, s := range dr.GetSubsets() {
+		p := field.NewPath("spec", "subsets").Index(i).Child("trafficPolicy")
+		sites = appendTrafficPolicySites(sites, p, s.GetTrafficPolicy())
+	}
+	return sites
+}
+
+// appendTrafficPolicySites appends the site of tp and of each of its
+// port-level policies. A nil tp appends nothing.
+func appendTrafficPolicySites(sites []drSite, path *field.Path, tp *networkingapi.TrafficPolicy) []drSite {
+	if tp == nil {
+		return sites
+	}
+	sites = append(sites, drSite{
+		Path:    path,
+		TLS:     tp.GetTls(),
+		Pool:    tp.GetConnectionPool(),
+		Outlier: tp.GetOutlierDetection(),
+	})
+	for i, pl := range tp.GetPortLevelSettings() {
+		if pl == nil {
+			continue
+		}
+		sites = append(sites, drSite{
+			Path:    path.Child("portLevelSettings").Index(i),
+			TLS:     pl.GetTls(),
+			Pool:    pl.GetConnectionPool(),
+			Outlier: pl.GetOutlierDetection(),
+		})
+	}
+	return sites
 }

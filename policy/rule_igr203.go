@@ -1,0 +1,100 @@
+package policy
+
+import (
+	"time"
+
+	networkingapi "istio.io/api/networking/v1alpha3"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// paramMaxConnectTimeout is IGR203's bound on tcp.connectTimeout.
+const paramMaxConnectTimeout = "maxConnectTimeout"
+
+// ruleIGR203 requires a complete, bounded connection pool.
+func ruleIGR203() *Rule {
+	return &Rule{
+		ID:    "IGR203",
+		Title: "DestinationRule connection pool missing or incomplete",
+		Description: "Without a `connectionPool` Envoy's circuit-breaking limits stay at their effectively unlimited " +
+			"defaults (Istio sets them to 2^32-1), so one slow upstream lets requests and connections pile up in every " +
+			"client until they exhaust memory: Istio's circuit-breaking task and production guidance call for explicit " +
+			"limits. The top-level `trafficPolicy.connectionPool` is required; a subset or port-level policy only covers " +
+			"its own subset or port. Every `connectionPool` that is written, wherever it is (top level, " +
+			"`portLevelSettings`, subsets, the subsets' `portLevelSettings`), must be complete, because it overrides the " +
+			"top-level one rather than adding to it: `tcp.maxConnections`, `tcp.connectTimeout`, " +
+			"`http.http1MaxPendingRequests` or `http.http2MaxRequests`, and `http.maxRequestsPerConnection`. Zero or " +
+			"negative numbers count as unset, as Istio treats them. A `connectTimeout` above `maxConnectTimeout` " +
+			"(default 10s) keeps callers waiting on unreachable hosts instead of failing over.",
+		Remediation: "set trafficPolicy.connectionPool with tcp.maxConnections, tcp.connectTimeout, " +
+			"http.http2MaxRequests (or http1MaxPendingRequests) and http.maxRequestsPerConnection",
+		Targets:       []Kind{KindDestinationRule},
+		DefaultAction: ActionDeny,
+		Params: []ParamSpec{{
+			Name:        paramMaxConnectTimeout,
+			Type:        ParamDuration,
+			Default:     10 * time.Second,
+			Description: "longest allowed connectionPool.tcp.connectTimeout",
+		}},
+		Check: checkIGR203,
+	}
+}
+
+// checkIGR203 requires the top-level pool and checks every written pool.
+func checkIGR203(_ *Context, obj *Object, p Params) []Violation {
+	dr, ok := destinationRuleOf(obj)
+	if !ok {
+		return nil
+	}
+	var out []Violation
+	if dr.GetTrafficPolicy().GetConnectionPool() == nil {
+		out = append(out, Required(drTopLevelPath().Child("connectionPool"),
+			"is missing, so connections and requests are unbounded"))
+	}
+	maxTimeout := p.Duration(paramMaxConnectTimeout)
+	for _, s := range drSites(dr) {
+		if s.Pool != nil {
+			out = append(out, igr203Pool(s.Path.Child("connectionPool"), s.Pool, maxTimeout)...)
+		}
+	}
+	return out
+}
+
+// igr203Pool checks that one connection pool is complete and bounded.
+func igr203Pool(path *field.Path, pool *networkingapi.ConnectionPoolSettings, maxTimeout time.Duration) []Violation {
+	tcpPath, httpPath := path.Child("tcp"), path.Child("http")
+	tcp, http := pool.GetTcp(), pool.GetHttp()
+	var out []Violation
+	if tcp.GetMaxConnections() <= 0 {
+		out = append(out, Required(tcpPath.Child("maxConnections"), "must be set above 0 to bound connections"))
+	}
+	if v, bad := igr203ConnectTimeout(tcpPath.Child("connectTimeout"), tcp, maxTimeout); bad {
+		out = append(out, v)
+	}
+	if http.GetHttp1MaxPendingRequests() <= 0 && http.GetHttp2MaxRequests() <= 0 {
+		out = append(out, Required(httpPath.Child("http2MaxRequests"),
+			"or http1MaxPendingRequests must be above 0 to bound queues"))
+	}
+	if http.GetMaxRequestsPerConnection() <= 0 {
+		out = append(out, Required(httpPath.Child("maxRequestsPerConnection"),
+			"must be set above 0 so connections are recycled"))
+	}
+	return out
+}
+
+// igr203ConnectTimeout checks tcp.connectTimeout is set, positive and at most maxTimeout.
+func igr203ConnectTimeout(path *field.Path, tcp *networkingapi.ConnectionPoolSettings_TCPSettings,
+	maxTimeout time.Duration) (Violation, bool) {
+	ct := tcp.GetConnectTimeout()
+	if ct == nil {
+		return Required(path, "must be set so unreachable hosts fail fast"), true
+	}
+	d := ct.AsDuration()
+	switch {
+	case d <= 0:
+		return Invalid(path, d, "must be positive"), true
+	case d > maxTimeout:
+		return Invalid(path, d, "exceeds the maximum of "+maxTimeout.String()).
+			WithFix("set " + path.String() + " to " + maxTimeout.String() + " or less"), true
+	}
+	return Violation{}, false
+}
