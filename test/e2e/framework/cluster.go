@@ -135,6 +135,8 @@ func (c *Cluster) startAPIServer(ctx context.Context, o ClusterOptions, pki clus
 			// ServiceAccount admission plugin would reject every Pod.
 			"--disable-admission-plugins=ServiceAccount",
 			"--allow-privileged=true", "--profiling=false",
+			// A loopback advertise address is refused by the endpoint reconciler.
+			"--endpoint-reconciler-type=none",
 		},
 	})
 	if err != nil {
@@ -191,9 +193,9 @@ func waitTCP(ctx context.Context, p *Process, addr string, timeout time.Duration
 
 // clusterPKI is the API server's CA, serving and admin certificates on disk.
 type clusterPKI struct {
-	dir                                       string
-	ca                                        *CA
-	admin                                     KeyPair
+	dir                                    string
+	ca                                     *CA
+	admin                                  KeyPair
 	caFile, servingCert, servingKey, saKey string
 }
 

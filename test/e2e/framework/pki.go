@@ -131,11 +131,13 @@ func template(subject pkix.Name) (*x509.Certificate, error) {
 }
 
 func privateKeyPEM(key *ecdsa.PrivateKey) ([]byte, error) {
-	der, err := x509.MarshalPKCS8PrivateKey(key)
+	// SEC1 ("EC PRIVATE KEY"): the API server's service-account key loader
+	// does not read PKCS#8.
+	der, err := x509.MarshalECPrivateKey(key)
 	if err != nil {
 		return nil, fmt.Errorf("marshal private key: %w", err)
 	}
-	return pemBlock("PRIVATE KEY", der), nil
+	return pemBlock("EC PRIVATE KEY", der), nil
 }
 
 func pemBlock(typ string, der []byte) []byte {
