@@ -1,12 +1,199 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"strings"
+
+	"github.com/istio-guardrail/istio-guardrail/config"
+	"github.com/istio-guardrail/istio-guardrail/manifest"
+	"github.com/istio-guardrail/istio-guardrail/policy"
+	"github.com/istio-guardrail/istio-guardrail/report"
 )
 
-// runCheck is not implemented yet.
-func runCheck(_ []string, _ io.Reader, _, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "istio-guardrail check: not implemented yet")
-	return 2
+// Exit codes of check.
+const (
+	exitOK       = 0 // nothing at or above --fail-on
+	exitFindings = 1 // a finding at or above --fail-on
+	exitError    = 2 // usage, configuration or parse error
+)
+
+// checkOptions are the flags of check.
+type checkOptions struct {
+	paths     stringList
+	config    string
+	output    string
+	failOn    string
+	namespace string
+	valuesFor string
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+// errUsage marks flag errors already reported by the flag package.
+var errUsage = errors.New("usage")
+
+func parseCheckFlags(args []string, stderr io.Writer) (*checkOptions, error) {
+	o := &checkOptions{}
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Var(&o.paths, "f", "file, directory (recursive: *.yaml, *.yml, *.json) or - for stdin; repeatable")
+	fs.StringVar(&o.config, "config", "", "GuardrailConfig file (default: built-in defaults)")
+	fs.StringVar(&o.output, "o", "text", "output format: text, json, sarif or junit")
+	fs.StringVar(&o.failOn, "fail-on", "deny", "exit 1 when a finding is at or above this action: deny or warn")
+	fs.StringVar(&o.namespace, "namespace", "default", "namespace of objects that do not set one")
+	fs.StringVar(&o.valuesFor, "values-for", "", "read documents without apiVersion/kind as Helm values of this chart: istiod or gateway")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: istio-guardrail check -f PATH [-f PATH...] [flags]\n\nflags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, errUsage
+	}
+	return o, o.validate(fs.Args())
+}
+
+func (o *checkOptions) validate(rest []string) error {
+	switch {
+	case len(rest) > 0:
+		return fmt.Errorf("unexpected argument %q (give inputs with -f)", rest[0])
+	case len(o.paths) == 0:
+		return errors.New("no input: give at least one -f PATH (- for stdin)")
+	case !contains(report.Formats(), o.output):
+		return fmt.Errorf("invalid -o %q (want text, json, sarif or junit)", o.output)
+	case o.failOn != string(policy.ActionDeny) && o.failOn != string(policy.ActionWarn):
+		return fmt.Errorf("invalid --fail-on %q (want deny or warn)", o.failOn)
+	case o.valuesFor != "" && o.valuesFor != manifest.ValuesIstiod && o.valuesFor != manifest.ValuesGateway:
+		return fmt.Errorf("invalid --values-for %q (want istiod or gateway)", o.valuesFor)
+	case o.namespace == "":
+		return errors.New("--namespace must not be empty")
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// runCheck validates manifests offline: exit 0 clean, 1 findings at or
+// above --fail-on, 2 for usage, configuration or parse errors (the files
+// that parse are still checked and reported).
+func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	opts, err := parseCheckFlags(args, stderr)
+	if err != nil {
+		if !errors.Is(err, errUsage) {
+			fmt.Fprintf(stderr, "istio-guardrail check: %v\n", err)
+		}
+		return exitError
+	}
+	eng, err := newEngine(opts.config)
+	if err != nil {
+		fmt.Fprintf(stderr, "istio-guardrail check: %v\n", err)
+		return exitError
+	}
+	files, err := manifest.Files(opts.paths)
+	if err != nil {
+		fmt.Fprintf(stderr, "istio-guardrail check: %v\n", err)
+		return exitError
+	}
+	in := decodeInputs(files, stdin, manifest.Options{DefaultNamespace: opts.namespace, ValuesFor: opts.valuesFor})
+	for _, e := range in.errs {
+		fmt.Fprintln(stderr, e)
+	}
+	rep := evaluate(eng, in.docs)
+	rep.Files, rep.FailOn, rep.Version = len(files), policy.Action(opts.failOn), version
+	if err := report.Write(stdout, opts.output, rep); err != nil {
+		fmt.Fprintf(stderr, "istio-guardrail check: %v\n", err)
+		return exitError
+	}
+	return exitCode(rep, len(in.errs))
+}
+
+func exitCode(rep *report.Report, errs int) int {
+	switch {
+	case errs > 0:
+		return exitError
+	case rep.Failed():
+		return exitFindings
+	}
+	return exitOK
+}
+
+// newEngine builds the engine from a GuardrailConfig file or the defaults.
+func newEngine(path string) (*policy.Engine, error) {
+	cfg := config.Default()
+	if path != "" {
+		var err error
+		if cfg, err = config.Load(path); err != nil {
+			return nil, err
+		}
+	}
+	eng, err := policy.NewEngine(cfg.Settings)
+	if err != nil {
+		return nil, fmt.Errorf("configuration: %w", err)
+	}
+	return eng, nil
+}
+
+// inputs are the decoded documents of every file, and the errors met.
+type inputs struct {
+	docs []manifest.Document
+	errs []error
+}
+
+func decodeInputs(files []string, stdin io.Reader, opts manifest.Options) inputs {
+	var in inputs
+	for _, f := range files {
+		data, err := manifest.Read(f, stdin)
+		if err != nil {
+			in.errs = append(in.errs, err)
+			continue
+		}
+		docs, errs := manifest.Parse(f, data, opts)
+		in.docs = append(in.docs, docs...)
+		in.errs = append(in.errs, errs...)
+	}
+	return in
+}
+
+// evaluate validates every document; Namespace documents of the input tell
+// the rules which namespaces are injected.
+func evaluate(eng *policy.Engine, docs []manifest.Document) *report.Report {
+	ctx := &policy.Context{Namespaces: namespaceLabels(docs)}
+	rep := &report.Report{Objects: make([]report.ObjectResult, 0, len(docs))}
+	for i := range docs {
+		rep.Objects = append(rep.Objects, checkDocument(eng, ctx, &docs[i]))
+	}
+	return rep
+}
+
+func checkDocument(eng *policy.Engine, ctx *policy.Context, d *manifest.Document) report.ObjectResult {
+	res := eng.Validate(ctx, d.Object)
+	o := report.ObjectResult{File: d.File, Line: d.Line, Ref: d.Object.Ref(), Skipped: res.Skipped || res.ExemptNamespace}
+	for _, f := range res.Findings {
+		o.Findings = append(o.Findings, report.Entry{Finding: f, File: d.File, Line: d.FieldLine(f.Field)})
+	}
+	return o
+}
+
+// namespaceLabels collects the labels of the Namespace documents.
+func namespaceLabels(docs []manifest.Document) policy.NamespaceLabels {
+	out := policy.NamespaceLabels{}
+	for _, d := range docs {
+		if policy.KindOf(d.Object.GroupKind) == policy.KindNamespace && d.Object.Meta != nil {
+			out[d.Object.Meta.Name] = d.Object.Meta.Labels
+		}
+	}
+	return out
 }

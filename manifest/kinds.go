@@ -1,0 +1,195 @@
+package manifest
+
+import (
+	"sync"
+
+	cmapi "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	extensionsv1alpha1 "istio.io/client-go/pkg/apis/extensions/v1alpha1"
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	networkingv1alpha3 "istio.io/client-go/pkg/apis/networking/v1alpha3"
+	networkingv1beta1 "istio.io/client-go/pkg/apis/networking/v1beta1"
+	securityv1 "istio.io/client-go/pkg/apis/security/v1"
+	securityv1beta1 "istio.io/client-go/pkg/apis/security/v1beta1"
+	telemetryv1 "istio.io/client-go/pkg/apis/telemetry/v1"
+	telemetryv1alpha1 "istio.io/client-go/pkg/apis/telemetry/v1alpha1"
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	kjson "sigs.k8s.io/json"
+)
+
+// decodeFunc decodes one JSON document into its typed form and returns the
+// metadata and the policy.Object Body.
+type decodeFunc func(raw []byte) (meta *metav1.ObjectMeta, body any, err error)
+
+// kindInfo describes how a served kind is decoded.
+type kindInfo struct {
+	decode decodeFunc
+	// spec is the protobuf descriptor of an Istio spec (nil for other kinds);
+	// it drives the unknown-field walk.
+	spec protoreflect.MessageDescriptor
+}
+
+// metaObject is implemented by every type that embeds metav1.ObjectMeta.
+type metaObject interface{ GetObjectMeta() metav1.Object }
+
+// unmarshal decodes like the API server: case-sensitive field names, and
+// integers kept as int64 in untyped maps.
+func unmarshal(raw []byte, v any) error { return kjson.UnmarshalCaseSensitivePreserveInts(raw, v) }
+
+// whole decodes a Kubernetes type; Body is the whole object.
+func whole[T any, P interface {
+	*T
+	metaObject
+}]() kindInfo {
+	return kindInfo{decode: func(raw []byte) (*metav1.ObjectMeta, any, error) {
+		obj := P(new(T))
+		if err := unmarshal(raw, obj); err != nil {
+			return nil, nil, err
+		}
+		return obj.GetObjectMeta().(*metav1.ObjectMeta), obj, nil
+	}}
+}
+
+// istioKind decodes an istio.io/client-go type; Body is the spec message.
+func istioKind[T any, P interface {
+	*T
+	metaObject
+}](spec func(P) proto.Message) kindInfo {
+	return kindInfo{
+		spec: spec(P(new(T))).ProtoReflect().Descriptor(),
+		decode: func(raw []byte) (*metav1.ObjectMeta, any, error) {
+			obj := P(new(T))
+			if err := unmarshal(raw, obj); err != nil {
+				return nil, nil, err
+			}
+			return obj.GetObjectMeta().(*metav1.ObjectMeta), spec(obj), nil
+		},
+	}
+}
+
+// untyped decodes a document into map[string]any (IstioOperator, values).
+func untyped() kindInfo {
+	return kindInfo{decode: func(raw []byte) (*metav1.ObjectMeta, any, error) {
+		var body map[string]any
+		if err := unmarshal(raw, &body); err != nil {
+			return nil, nil, err
+		}
+		var head struct {
+			Metadata metav1.ObjectMeta `json:"metadata"`
+		}
+		if err := unmarshal(raw, &head); err != nil {
+			return nil, nil, err
+		}
+		return &head.Metadata, body, nil
+	}}
+}
+
+// gvk is shorthand for schema.GroupVersionKind.
+func gvk(group, version, kind string) schema.GroupVersionKind {
+	return schema.GroupVersionKind{Group: group, Version: version, Kind: kind}
+}
+
+var (
+	kindsOnce sync.Once
+	kindTable map[schema.GroupVersionKind]kindInfo
+)
+
+// kinds returns the table of typed kinds, built once (it is read-only after).
+func kinds() map[schema.GroupVersionKind]kindInfo {
+	kindsOnce.Do(func() {
+		kindTable = map[schema.GroupVersionKind]kindInfo{}
+		for _, add := range []func(map[schema.GroupVersionKind]kindInfo){addSecurity, addNetworking, addOtherIstio, addKubernetes} {
+			add(kindTable)
+		}
+	})
+	return kindTable
+}
+
+func addSecurity(m map[schema.GroupVersionKind]kindInfo) {
+	const g = "security.istio.io"
+	m[gvk(g, "v1", "PeerAuthentication")] = istioKind(func(o *securityv1.PeerAuthentication) proto.Message { return &o.Spec })
+	m[gvk(g, "v1", "RequestAuthentication")] = istioKind(func(o *securityv1.RequestAuthentication) proto.Message { return &o.Spec })
+	m[gvk(g, "v1", "AuthorizationPolicy")] = istioKind(func(o *securityv1.AuthorizationPolicy) proto.Message { return &o.Spec })
+	m[gvk(g, "v1beta1", "PeerAuthentication")] = istioKind(func(o *securityv1beta1.PeerAuthentication) proto.Message { return &o.Spec })
+	m[gvk(g, "v1beta1", "RequestAuthentication")] = istioKind(func(o *securityv1beta1.RequestAuthentication) proto.Message { return &o.Spec })
+	m[gvk(g, "v1beta1", "AuthorizationPolicy")] = istioKind(func(o *securityv1beta1.AuthorizationPolicy) proto.Message { return &o.Spec })
+}
+
+func addNetworking(m map[schema.GroupVersionKind]kindInfo) {
+	const g = "networking.istio.io"
+	m[gvk(g, "v1", "DestinationRule")] = istioKind(func(o *networkingv1.DestinationRule) proto.Message { return &o.Spec })
+	m[gvk(g, "v1", "Gateway")] = istioKind(func(o *networkingv1.Gateway) proto.Message { return &o.Spec })
+	m[gvk(g, "v1", "ServiceEntry")] = istioKind(func(o *networkingv1.ServiceEntry) proto.Message { return &o.Spec })
+	m[gvk(g, "v1", "Sidecar")] = istioKind(func(o *networkingv1.Sidecar) proto.Message { return &o.Spec })
+	m[gvk(g, "v1", "VirtualService")] = istioKind(func(o *networkingv1.VirtualService) proto.Message { return &o.Spec })
+	m[gvk(g, "v1", "WorkloadEntry")] = istioKind(func(o *networkingv1.WorkloadEntry) proto.Message { return &o.Spec })
+	m[gvk(g, "v1", "WorkloadGroup")] = istioKind(func(o *networkingv1.WorkloadGroup) proto.Message { return &o.Spec })
+	m[gvk(g, "v1beta1", "DestinationRule")] = istioKind(func(o *networkingv1beta1.DestinationRule) proto.Message { return &o.Spec })
+	m[gvk(g, "v1beta1", "Gateway")] = istioKind(func(o *networkingv1beta1.Gateway) proto.Message { return &o.Spec })
+	m[gvk(g, "v1beta1", "ServiceEntry")] = istioKind(func(o *networkingv1beta1.ServiceEntry) proto.Message { return &o.Spec })
+	m[gvk(g, "v1beta1", "Sidecar")] = istioKind(func(o *networkingv1beta1.Sidecar) proto.Message { return &o.Spec })
+	m[gvk(g, "v1beta1", "VirtualService")] = istioKind(func(o *networkingv1beta1.VirtualService) proto.Message { return &o.Spec })
+	m[gvk(g, "v1beta1", "WorkloadEntry")] = istioKind(func(o *networkingv1beta1.WorkloadEntry) proto.Message { return &o.Spec })
+	m[gvk(g, "v1beta1", "WorkloadGroup")] = istioKind(func(o *networkingv1beta1.WorkloadGroup) proto.Message { return &o.Spec })
+	m[gvk(g, "v1beta1", "ProxyConfig")] = istioKind(func(o *networkingv1beta1.ProxyConfig) proto.Message { return &o.Spec })
+	m[gvk(g, "v1alpha3", "DestinationRule")] = istioKind(func(o *networkingv1alpha3.DestinationRule) proto.Message { return &o.Spec })
+	m[gvk(g, "v1alpha3", "Gateway")] = istioKind(func(o *networkingv1alpha3.Gateway) proto.Message { return &o.Spec })
+	m[gvk(g, "v1alpha3", "ServiceEntry")] = istioKind(func(o *networkingv1alpha3.ServiceEntry) proto.Message { return &o.Spec })
+	m[gvk(g, "v1alpha3", "Sidecar")] = istioKind(func(o *networkingv1alpha3.Sidecar) proto.Message { return &o.Spec })
+	m[gvk(g, "v1alpha3", "VirtualService")] = istioKind(func(o *networkingv1alpha3.VirtualService) proto.Message { return &o.Spec })
+	m[gvk(g, "v1alpha3", "WorkloadEntry")] = istioKind(func(o *networkingv1alpha3.WorkloadEntry) proto.Message { return &o.Spec })
+	m[gvk(g, "v1alpha3", "WorkloadGroup")] = istioKind(func(o *networkingv1alpha3.WorkloadGroup) proto.Message { return &o.Spec })
+	m[gvk(g, "v1alpha3", "EnvoyFilter")] = istioKind(func(o *networkingv1alpha3.EnvoyFilter) proto.Message { return &o.Spec })
+}
+
+func addOtherIstio(m map[schema.GroupVersionKind]kindInfo) {
+	m[gvk("telemetry.istio.io", "v1", "Telemetry")] = istioKind(func(o *telemetryv1.Telemetry) proto.Message { return &o.Spec })
+	m[gvk("telemetry.istio.io", "v1alpha1", "Telemetry")] = istioKind(func(o *telemetryv1alpha1.Telemetry) proto.Message { return &o.Spec })
+	m[gvk("extensions.istio.io", "v1alpha1", "WasmPlugin")] = istioKind(func(o *extensionsv1alpha1.WasmPlugin) proto.Message { return &o.Spec })
+	m[gvk("install.istio.io", "v1alpha1", "IstioOperator")] = untyped()
+}
+
+func addKubernetes(m map[schema.GroupVersionKind]kindInfo) {
+	m[gvk("", "v1", "Pod")] = whole[corev1.Pod]()
+	m[gvk("", "v1", "Namespace")] = whole[corev1.Namespace]()
+	m[gvk("", "v1", "ConfigMap")] = whole[corev1.ConfigMap]()
+	m[gvk("apps", "v1", "Deployment")] = whole[appsv1.Deployment]()
+	m[gvk("apps", "v1", "StatefulSet")] = whole[appsv1.StatefulSet]()
+	m[gvk("apps", "v1", "DaemonSet")] = whole[appsv1.DaemonSet]()
+	m[gvk("apps", "v1", "ReplicaSet")] = whole[appsv1.ReplicaSet]()
+	m[gvk("batch", "v1", "Job")] = whole[batchv1.Job]()
+	m[gvk("batch", "v1", "CronJob")] = whole[batchv1.CronJob]()
+	m[gvk("policy", "v1", "PodDisruptionBudget")] = whole[policyv1.PodDisruptionBudget]()
+	m[gvk("autoscaling", "v2", "HorizontalPodAutoscaler")] = whole[autoscalingv2.HorizontalPodAutoscaler]()
+	m[gvk("cert-manager.io", "v1", "Certificate")] = whole[cmapi.Certificate]()
+}
+
+// clusterScoped lists the common cluster-scoped kinds, which get no default
+// namespace. Unknown kinds are assumed namespaced (the usual case).
+var clusterScoped = map[schema.GroupKind]bool{
+	{Kind: "Namespace"}:        true,
+	{Kind: "Node"}:             true,
+	{Kind: "PersistentVolume"}: true,
+	{Group: "rbac.authorization.k8s.io", Kind: "ClusterRole"}:                       true,
+	{Group: "rbac.authorization.k8s.io", Kind: "ClusterRoleBinding"}:                true,
+	{Group: "apiextensions.k8s.io", Kind: "CustomResourceDefinition"}:               true,
+	{Group: "admissionregistration.k8s.io", Kind: "MutatingWebhookConfiguration"}:   true,
+	{Group: "admissionregistration.k8s.io", Kind: "ValidatingWebhookConfiguration"}: true,
+	{Group: "admissionregistration.k8s.io", Kind: "ValidatingAdmissionPolicy"}:      true,
+	{Group: "storage.k8s.io", Kind: "StorageClass"}:                                 true,
+	{Group: "scheduling.k8s.io", Kind: "PriorityClass"}:                             true,
+	{Group: "networking.k8s.io", Kind: "IngressClass"}:                              true,
+	{Group: "gateway.networking.k8s.io", Kind: "GatewayClass"}:                      true,
+	{Group: "cert-manager.io", Kind: "ClusterIssuer"}:                               true,
+	{Group: "apiregistration.k8s.io", Kind: "APIService"}:                           true,
+	// Values documents are not Kubernetes objects at all.
+	{Group: "istio-guardrail.io", Kind: "IstiodValues"}:  true,
+	{Group: "istio-guardrail.io", Kind: "GatewayValues"}: true,
+}
