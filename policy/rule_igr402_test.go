@@ -1,0 +1,67 @@
+package policy
+
+import "testing"
+
+func TestIGR402(t *testing.T) {
+	runRuleCases(t, ruleIGR402(), authzObject, map[string]ruleCase{
+		"hit: rule without from": {
+			spec: `rules: [{to: [{operation: {methods: [GET]}}]}]`,
+			want: []string{"spec.rules[0].from"},
+		},
+		"hit: principals wildcard": {
+			spec: `rules: [{from: [{source: {principals: ["*"]}}]}]`,
+			want: []string{"spec.rules[0].from[0].source.principals[0]"},
+		},
+		"hit: wildcard ORed with a concrete principal": {
+			spec: `rules: [{from: [{source: {principals: [cluster.local/ns/shop/sa/web, "*"]}}]}]`,
+			want: []string{"spec.rules[0].from[0].source.principals[1]"},
+		},
+		"hit: wildcard namespaces and requestPrincipals": {
+			spec: `rules: [{from: [{source: {namespaces: ["*"], requestPrincipals: ["*"]}}]}]`,
+			want: []string{"spec.rules[0].from[0].source.namespaces[0]", "spec.rules[0].from[0].source.requestPrincipals[0]"},
+		},
+		"hit: ipBlocks and remoteIpBlocks covering every address": {
+			spec: `rules: [{from: [{source: {ipBlocks: [0.0.0.0/0]}}, {source: {remoteIpBlocks: ["::/0"]}}]}]`,
+			want: []string{"spec.rules[0].from[0].source.ipBlocks[0]", "spec.rules[0].from[1].source.remoteIpBlocks[0]"},
+		},
+		"hit: source with only negative matches restricts nothing positively": {
+			spec: `rules: [{from: [{source: {notNamespaces: [untrusted]}}]}]`,
+			want: []string{"spec.rules[0].from[0].source"},
+		},
+		"hit: empty second source": {
+			spec: `rules: [{from: [{source: {namespaces: [shop]}}, {source: {}}]}]`,
+			want: []string{"spec.rules[0].from[1].source"},
+		},
+		"hit: second rule opens up": {
+			spec: `rules:
+- from: [{source: {principals: [cluster.local/ns/shop/sa/web]}}]
+- to: [{operation: {paths: [/healthz]}}]`,
+			want: []string{"spec.rules[1].from"},
+		},
+		"hit: when on a source key with a wildcard value does not pin the caller": {
+			spec: `rules: [{when: [{key: source.namespace, values: ["*"]}]}]`,
+			want: []string{"spec.rules[0].from"},
+		},
+		"hit: when on a non-source key does not pin the caller": {
+			spec: `rules: [{when: [{key: "request.headers[x-user]", values: [admin]}]}]`,
+			want: []string{"spec.rules[0].from"},
+		},
+		"miss: concrete principals, namespaces, service accounts and IP blocks": {
+			spec: `rules:
+- from:
+  - {source: {principals: [cluster.local/ns/shop/sa/web]}}
+  - {source: {namespaces: [shop]}}
+  - {source: {serviceAccounts: [shop/web]}}
+  - {source: {ipBlocks: [10.0.0.0/8], remoteIpBlocks: [203.0.113.0/24]}}
+  - {source: {requestPrincipals: [https://issuer.example.com/alice]}}`,
+		},
+		"miss: when pins the caller": {
+			spec: `rules: [{when: [{key: source.principal, values: [cluster.local/ns/shop/sa/web]}], to: [{operation: {methods: [GET]}}]}]`,
+		},
+		"miss: when on a JWT claim pins the caller": {
+			spec: `rules: [{when: [{key: "request.auth.claims[groups]", values: [admins]}]}]`,
+		},
+		"miss: DENY from any source":   {spec: `{action: DENY, rules: [{to: [{operation: {paths: [/admin]}}]}]}`},
+		"miss: empty rule is IGR401's": {spec: `rules: [{}]`},
+	})
+}
