@@ -1,0 +1,74 @@
+package policy
+
+import (
+	"fmt"
+	"math"
+)
+
+func ruleIGR601() *Rule {
+	return &Rule{
+		ID:    "IGR601",
+		Title: "istiod runs with too few replicas",
+		Description: "istiod serves configuration, certificates and sidecar injection to the whole mesh; with one replica, " +
+			"a node drain or a crash stops injection (and, with a fail-closed injector, all pod creation). " +
+			"The rule reads the replica floor where the source decides it: the HPA minimum when autoscaling is on " +
+			"(the default of the istiod chart and of IstioOperator, where a fixed `replicaCount` is ignored), " +
+			"otherwise `replicaCount`. Unset settings take the defaults (1), so a missing setting is a hit. " +
+			"Sources: IstioOperator `spec.components.pilot.k8s` and `spec.values.pilot`, istiod chart values " +
+			"(`pilot.*` or top level), and rendered istiod Deployments, where only an explicit `spec.replicas` " +
+			"is checked because the HPA is a separate object.",
+		Remediation:   "run at least 3 istiod replicas: set the HPA minimum (or replicaCount without autoscaling) to 3",
+		Targets:       []Kind{KindIstioOperator, KindIstiodValues, KindDeployment},
+		DefaultAction: ActionDeny,
+		Params: []ParamSpec{{Name: "minReplicas", Type: ParamInt, Default: 3,
+			Description: "fewest istiod replicas (HPA minimum or fixed count)"}},
+		Check: func(_ *Context, obj *Object, p Params) []Violation {
+			cp, ok := controlPlaneOf(obj)
+			if !ok || cp.Istiod == nil {
+				return nil
+			}
+			return cpCheckReplicas(cp.Istiod, int64(p.Int("minReplicas")))
+		},
+	}
+}
+
+// autoscaled reports whether an HPA manages the component's replicas.
+func (c *cpComponent) autoscaled() bool {
+	if b, ok := c.Autoscale.boolean(); ok {
+		return b
+	}
+	return c.Defaults.Autoscale && !c.Defaults.Rendered
+}
+
+// cpReplicaFloor returns the fewest replicas the component can run with and
+// the node that decides it; ok=false when the source cannot tell.
+func cpReplicaFloor(c *cpComponent) (n int64, at cpNode, ok bool) {
+	if c.autoscaled() {
+		return cpIntOr(c.HPAMin, c.Defaults.HPAMin), c.HPAMin, true
+	}
+	if _, isNum := c.Replicas.number(); !isNum && c.Defaults.Replicas == 0 {
+		return 0, c.Replicas, false
+	}
+	return cpIntOr(c.Replicas, c.Defaults.Replicas), c.Replicas, true
+}
+
+// cpIntOr returns the node as an integer, or def when it is absent or not a number.
+func cpIntOr(n cpNode, def int64) int64 {
+	if f, ok := n.number(); ok {
+		return int64(math.Floor(f))
+	}
+	return def
+}
+
+// cpCheckReplicas reports a replica floor below min at the setting that decides it.
+func cpCheckReplicas(c *cpComponent, min int64) []Violation {
+	n, at, ok := cpReplicaFloor(c)
+	if !ok || n >= min {
+		return nil
+	}
+	fix := fmt.Sprintf("set %s: %d", at.path, min)
+	if _, isNum := at.number(); isNum {
+		return []Violation{Invalid(at.path, at.val, fmt.Sprintf("must be at least %d", min)).WithFix(fix)}
+	}
+	return []Violation{Required(at.path, fmt.Sprintf("defaults to %d; must be at least %d", n, min)).WithFix(fix)}
+}

@@ -1,0 +1,99 @@
+package policy
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+func ruleIGR603() *Rule {
+	return &Rule{
+		ID:    "IGR603",
+		Title: "istiod without a PodDisruptionBudget that keeps two replicas",
+		Description: "A voluntary disruption (node drain, cluster upgrade) may otherwise evict istiod replicas together. " +
+			"The PDB must keep `minAvailable >= 2` or allow `maxUnavailable <= 1` (percentages are scaled by the " +
+			"replica floor). The charts' default PDB (`global.defaultPodDisruptionBudget.enabled`, on by default) " +
+			"keeps only `minAvailable: 1`, so it is a hit unless an explicit `podDisruptionBudget` is set. " +
+			"Sources: IstioOperator `spec.components.pilot.k8s.podDisruptionBudget` and istiod chart values " +
+			"`pilot.podDisruptionBudget` (or `podDisruptionBudget`). Rendered manifests are not checked: matching a " +
+			"PodDisruptionBudget to the Deployment needs the whole set; if you manage the PDB separately, exempt " +
+			"the source with a reason.",
+		Remediation:   "give istiod a PodDisruptionBudget with minAvailable: 2 (or maxUnavailable: 1)",
+		Targets:       []Kind{KindIstioOperator, KindIstiodValues},
+		DefaultAction: ActionDeny,
+		Check: func(_ *Context, obj *Object, _ Params) []Violation {
+			cp, ok := controlPlaneOf(obj)
+			if !ok || cp.Istiod == nil {
+				return nil
+			}
+			return cpCheckPDB(cp.Istiod)
+		},
+	}
+}
+
+// cpPDBRequirement is the message every PDB violation ends with.
+const cpPDBRequirement = "must keep minAvailable >= 2 or maxUnavailable <= 1"
+
+// cpCheckPDB reports a component whose PodDisruptionBudget lets all but one replica go.
+func cpCheckPDB(c *cpComponent) []Violation {
+	if c.Defaults.Rendered {
+		return nil
+	}
+	pdb := c.PDB
+	if len(cpMap(pdb.val)) > 0 {
+		return cpCheckPDBSpec(pdb, c)
+	}
+	fix := cpPDBFix(pdb.path)
+	defaultOn := c.Defaults.DefaultPDB
+	if b, ok := c.DefaultPDB.boolean(); ok && c.Defaults.DefaultPDB {
+		defaultOn = b
+		if !b {
+			return []Violation{Invalid(c.DefaultPDB.path, false, "removes the default PDB and no podDisruptionBudget is set").WithFix(fix)}
+		}
+	}
+	if defaultOn {
+		return []Violation{Required(pdb.path, "unset: the default PDB keeps minAvailable 1; "+cpPDBRequirement).WithFix(fix)}
+	}
+	return []Violation{Required(pdb.path, "no PodDisruptionBudget; "+cpPDBRequirement).WithFix(fix)}
+}
+
+// cpCheckPDBSpec checks an explicit PDB spec (minAvailable/maxUnavailable).
+func cpCheckPDBSpec(pdb cpNode, c *cpComponent) []Violation {
+	floor, _, _ := cpReplicaFloor(c) // always known: rendered sources are not checked
+	minA, maxU := pdb.get("minAvailable"), pdb.get("maxUnavailable")
+	if n, ok := cpScaled(minA, floor); ok {
+		if n >= 2 {
+			return nil
+		}
+		return []Violation{Invalid(minA.path, minA.val, "must be at least 2 (or use maxUnavailable: 1)")}
+	}
+	if n, ok := cpScaled(maxU, floor); ok {
+		if n <= 1 {
+			return nil
+		}
+		return []Violation{Invalid(maxU.path, maxU.val, "must be at most 1 (or use minAvailable: 2)")}
+	}
+	return []Violation{Required(minA.path, cpPDBRequirement)}
+}
+
+// cpScaled resolves an int-or-percent PDB bound against the replica floor,
+// rounding up as the disruption controller does; ok=false when n is absent or
+// malformed (PDBs are only checked on sources whose replica floor is known).
+func cpScaled(n cpNode, replicas int64) (int64, bool) {
+	if v, ok := n.number(); ok {
+		return int64(v), true
+	}
+	s, ok := n.str()
+	if !ok || !strings.HasSuffix(s, "%") {
+		return 0, false
+	}
+	pct, err := strconv.ParseFloat(strings.TrimSuffix(s, "%"), 64)
+	if err != nil || replicas <= 0 {
+		return 0, false
+	}
+	return int64(math.Ceil(pct * float64(replicas) / 100)), true
+}
+
+// cpPDBFix formats the usual fix for a PDB path.
+func cpPDBFix(pdbPath fmt.Stringer) string { return "set " + pdbPath.String() + ".minAvailable: 2" }

@@ -1,0 +1,71 @@
+package policy
+
+func ruleIGR604() *Rule {
+	return &Rule{
+		ID:    "IGR604",
+		Title: "istiod replicas not spread across nodes",
+		Description: "Replicas only protect istiod if they do not share a node: without pod anti-affinity or a topology " +
+			"spread constraint, the scheduler may place all of them on one node, and one node failure takes the " +
+			"control plane down. Either kind (required or preferred anti-affinity, or a topology spread constraint) " +
+			"counts when its topology key is one of the `topologyKeys` parameter. " +
+			"Sources: IstioOperator `spec.components.pilot.k8s.affinity` (or `topologySpreadConstraints`, or " +
+			"`spec.values.pilot.*`), istiod chart values `pilot.affinity` / `pilot.topologySpreadConstraints` (or top level), " +
+			"and the pod template of a rendered istiod Deployment.",
+		Remediation:   "add a podAntiAffinity (preferred is enough) or a topologySpreadConstraint on kubernetes.io/hostname for istiod",
+		Targets:       []Kind{KindIstioOperator, KindIstiodValues, KindDeployment},
+		DefaultAction: ActionDeny,
+		Params:        []ParamSpec{cpTopologyKeysParam()},
+		Check: func(_ *Context, obj *Object, p Params) []Violation {
+			cp, ok := controlPlaneOf(obj)
+			if !ok || cp.Istiod == nil {
+				return nil
+			}
+			return cpCheckSpread(cp.Istiod, p.Strings("topologyKeys"))
+		},
+	}
+}
+
+// cpTopologyKeysParam declares the topology keys that count as spreading.
+func cpTopologyKeysParam() ParamSpec {
+	return ParamSpec{
+		Name: "topologyKeys", Type: ParamStrings,
+		Default:     []string{"kubernetes.io/hostname", "topology.kubernetes.io/zone"},
+		Description: "topology keys of anti-affinity terms or spread constraints that count as spreading replicas",
+	}
+}
+
+// cpCheckSpread reports a component with neither anti-affinity nor a spread
+// constraint over one of keys.
+func cpCheckSpread(c *cpComponent, keys []string) []Violation {
+	if cpSpreads(c, keys) {
+		return nil
+	}
+	return []Violation{Required(c.Affinity.path.Child("podAntiAffinity"),
+		"must spread replicas across nodes (or set topologySpreadConstraints)")}
+}
+
+// cpSpreads reports whether any anti-affinity term or spread constraint uses one of keys.
+func cpSpreads(c *cpComponent, keys []string) bool {
+	aa := c.Affinity.get("podAntiAffinity")
+	var terms []cpNode
+	req := aa.get("requiredDuringSchedulingIgnoredDuringExecution")
+	for i := range req.list() {
+		terms = append(terms, req.at(i))
+	}
+	pref := aa.get("preferredDuringSchedulingIgnoredDuringExecution")
+	for i := range pref.list() {
+		terms = append(terms, pref.at(i).get("podAffinityTerm"))
+	}
+	for i := range c.Spread.list() {
+		terms = append(terms, c.Spread.at(i))
+	}
+	for _, t := range terms {
+		k, _ := t.get("topologyKey").str()
+		for _, want := range keys {
+			if k == want {
+				return true
+			}
+		}
+	}
+	return false
+}

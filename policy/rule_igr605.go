@@ -1,0 +1,38 @@
+package policy
+
+func ruleIGR605() *Rule {
+	return &Rule{
+		ID:    "IGR605",
+		Title: "Ingress gateway not production-ready",
+		Description: "An ingress gateway carries all external traffic: it needs a replica floor (HPA minimum, or " +
+			"`replicaCount` without autoscaling; parameter `minReplicas`), cpu and memory requests and limits, a " +
+			"PodDisruptionBudget keeping `minAvailable >= 2` (or `maxUnavailable <= 1`), and anti-affinity or a " +
+			"topology spread constraint so replicas do not share a node. Settings merge over the defaults of the " +
+			"source (HPA 1-5, requests 100m/128Mi and limits 2000m/1024Mi, no anti-affinity; IstioOperator's default " +
+			"PDB keeps only minAvailable 1, the gateway chart creates none). " +
+			"Sources: each enabled IstioOperator `spec.components.ingressGateways[]` (the profile's " +
+			"istio-ingressgateway when the list is absent), gateway chart values, and rendered Deployments labelled " +
+			"`istio: ingressgateway` or `app: istio-ingressgateway`, where the HPA and PDB (separate objects) are not checked.",
+		Remediation:   "run at least 2 gateway replicas with requests, limits, a PDB of minAvailable: 2 and pod anti-affinity",
+		Targets:       []Kind{KindIstioOperator, KindGatewayValues, KindDeployment},
+		DefaultAction: ActionDeny,
+		Params: []ParamSpec{
+			{Name: "minReplicas", Type: ParamInt, Default: 2, Description: "fewest gateway replicas (HPA minimum or fixed count)"},
+			cpTopologyKeysParam(),
+		},
+		Check: func(_ *Context, obj *Object, p Params) []Violation {
+			cp, ok := controlPlaneOf(obj)
+			if !ok {
+				return nil
+			}
+			var out []Violation
+			for _, gw := range cp.Gateways {
+				out = append(out, cpCheckReplicas(gw, int64(p.Int("minReplicas")))...)
+				out = append(out, cpCheckResources(gw.Resources, gw.Defaults.Resources)...)
+				out = append(out, cpCheckPDB(gw)...)
+				out = append(out, cpCheckSpread(gw, p.Strings("topologyKeys"))...)
+			}
+			return out
+		},
+	}
+}

@@ -1,0 +1,60 @@
+package policy
+
+func ruleIGR606() *Rule {
+	return &Rule{
+		ID:    "IGR606",
+		Title: "Mesh allows outbound traffic to unknown destinations",
+		Description: "With `outboundTrafficPolicy.mode: ALLOW_ANY` (Istio's default) sidecars pass traffic to any host " +
+			"that is not in the service registry, so a compromised workload can reach the internet without a " +
+			"ServiceEntry, an egress gateway or an audit trail. `REGISTRY_ONLY` makes every external destination " +
+			"an explicit, reviewable ServiceEntry. " + cpMeshSourcesDoc + " A mesh ConfigMap whose `mesh` key is " +
+			"not valid YAML is reported here too, since nothing can then be checked (istiod rejects it as well).",
+		Remediation:   "set meshConfig.outboundTrafficPolicy.mode: REGISTRY_ONLY and declare external hosts with ServiceEntries",
+		Targets:       cpMeshTargets(),
+		DefaultAction: ActionDeny,
+		Params:        []ParamSpec{cpRootNamespaceParam()},
+		Check: func(_ *Context, obj *Object, p Params) []Violation {
+			src, ok := meshConfigOf(obj, p.String("rootNamespace"))
+			if !ok {
+				return nil
+			}
+			if src.Err != nil {
+				return []Violation{Invalid(src.Mesh.path, nil, "is not valid YAML: "+src.Err.Error())}
+			}
+			mode := src.Mesh.get("outboundTrafficPolicy", "mode")
+			switch s, _ := mode.str(); {
+			case s == "REGISTRY_ONLY":
+				return nil
+			case mode.set:
+				return []Violation{Invalid(mode.path, mode.val, "must be REGISTRY_ONLY")}
+			default:
+				return []Violation{Required(mode.path, "defaults to ALLOW_ANY; must be REGISTRY_ONLY")}
+			}
+		},
+	}
+}
+
+// cpMeshSourcesDoc ends the description of every mesh-config rule.
+const cpMeshSourcesDoc = "Sources: IstioOperator `spec.meshConfig`, istiod chart values `meshConfig`, and the " +
+	"`mesh` key of the ConfigMap `istio` (or `istio-<revision>`) in the root namespace (parameter `rootNamespace`)."
+
+// cpMeshTargets are the kinds that can carry the mesh configuration.
+func cpMeshTargets() []Kind { return []Kind{KindIstioOperator, KindIstiodValues, KindConfigMap} }
+
+// cpRootNamespaceParam declares where the mesh ConfigMap lives.
+func cpRootNamespaceParam() ParamSpec {
+	return ParamSpec{Name: "rootNamespace", Type: ParamString, Default: "istio-system",
+		Description: "namespace of istiod and of its mesh ConfigMap istio / istio-<revision>"}
+}
+
+// cpMeshCheck adapts a check of a readable mesh configuration into Rule.Check;
+// unreadable mesh ConfigMaps are left to IGR606.
+func cpMeshCheck(check func(src cpMeshSource, p Params) []Violation) func(*Context, *Object, Params) []Violation {
+	return func(_ *Context, obj *Object, p Params) []Violation {
+		src, ok := meshConfigOf(obj, p.String("rootNamespace"))
+		if !ok || src.Err != nil {
+			return nil
+		}
+		return check(src, p)
+	}
+}

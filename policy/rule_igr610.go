@@ -1,0 +1,37 @@
+package policy
+
+import "fmt"
+
+func ruleIGR610() *Rule {
+	return &Rule{
+		ID:    "IGR610",
+		Title: "Tracing sampling rate too high",
+		Description: "Every sampled request costs proxy CPU and collector capacity, and high rates ship request " +
+			"metadata (paths, headers) to the tracing backend. The rule checks the percentage (0-100) in " +
+			"`defaultConfig.tracing.sampling` and, for IstioOperator and istiod values, `pilot.traceSampling` " +
+			"(or top-level `traceSampling`), against the parameter `maxSamplingPercent`. Unset values default to 1%. " +
+			"Rates set in Telemetry resources are not visible here. " + cpMeshSourcesDoc,
+		Remediation:   "lower the tracing sampling percentage to 10 or less (1 is the production default)",
+		Targets:       cpMeshTargets(),
+		DefaultAction: ActionDeny,
+		Params: []ParamSpec{
+			{Name: "maxSamplingPercent", Type: ParamFloat, Default: 10.0, Description: "highest allowed tracing sampling percentage"},
+			cpRootNamespaceParam(),
+		},
+		Check: cpMeshCheck(func(src cpMeshSource, p Params) []Violation {
+			nodes := []cpNode{src.Mesh.get("defaultConfig", "tracing", "sampling")}
+			if src.Values != nil {
+				v := src.Values
+				nodes = append(nodes, cpFirstSet(v.get("pilot", "traceSampling"), v.get("traceSampling")))
+			}
+			max := p.Float("maxSamplingPercent")
+			var out []Violation
+			for _, n := range nodes {
+				if f, ok := n.number(); ok && f > max {
+					out = append(out, Invalid(n.path, n.val, fmt.Sprintf("must be at most %g (percent)", max)))
+				}
+			}
+			return out
+		}),
+	}
+}
