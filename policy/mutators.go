@@ -1,6 +1,52 @@
 package policy
 
+import "istio.io/api/annotation"
+
+// Mutator IDs, in application order.
+const (
+	igr901 = "IGR901"
+	igr902 = "IGR902"
+	igr903 = "IGR903"
+	igr904 = "IGR904"
+)
+
 // mutatorCatalogue returns the mutators in application order.
 func mutatorCatalogue() []*Mutator {
-	return []*Mutator{}
+	return []*Mutator{mutatorIGR901(), mutatorIGR902(), mutatorIGR903(), mutatorIGR904()}
+}
+
+// podAndWorkloadKinds are the targets of the sidecar mutators.
+func podAndWorkloadKinds() []Kind {
+	return append([]Kind{KindPod}, WorkloadKinds()...)
+}
+
+// proxyConfigOf returns the proxy.istio.io/config annotation of the pod and
+// its parsed keys; err is set when it cannot be parsed.
+func proxyConfigOf(pt PodTemplate) (text string, cfg map[string]any, err error) {
+	text = pt.Meta.Annotations[annotation.ProxyConfig.Name]
+	cfg, err = ParseProxyConfig(text)
+	return text, cfg, err
+}
+
+// mergeIntoProxyConfig merges f=value into the pod's proxy config annotation.
+// An unparsable annotation is left alone (the mutator's Notes report it), so
+// this only fails to change, never errors.
+func mergeIntoProxyConfig(pt PodTemplate, f ProxyConfigField, value any) bool {
+	text := pt.Meta.Annotations[annotation.ProxyConfig.Name]
+	out, changed, err := MergeProxyConfig(text, f, value)
+	if err != nil || !changed {
+		return false
+	}
+	return setAnnotation(pt.Meta, annotation.ProxyConfig.Name, out)
+}
+
+// proxyConfigNote explains why f could not be merged into the pod's proxy
+// config annotation, or returns "" when it could (or already is there).
+func proxyConfigNote(pt PodTemplate, f ProxyConfigField, value any) string {
+	text := pt.Meta.Annotations[annotation.ProxyConfig.Name]
+	if _, _, err := MergeProxyConfig(text, f, value); err != nil {
+		p := pt.MetaPath.Child("annotations").Key(annotation.ProxyConfig.Name)
+		return p.String() + " " + err.Error() + "; left unchanged"
+	}
+	return ""
 }

@@ -1,0 +1,139 @@
+package policy
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+
+	"istio.io/api/annotation"
+	corev1 "k8s.io/api/core/v1"
+)
+
+// IGR902 parameter names and pre-stop actions.
+const (
+	paramPreStopSeconds   = "preStopSeconds"
+	paramPreStopAction    = "preStopAction"
+	paramTerminationDrain = "terminationDrainDuration"
+
+	preStopSleep = "sleep" // the Kubernetes sleep action (GA in 1.32, beta on by default since 1.30)
+	preStopExec  = "exec"  // `sleep N` run in the container, for older clusters
+)
+
+// defaultTerminationDrain is IGR902's default proxy drain. Istio's own default
+// is 5s, but with a classic sidecar the kubelet sends SIGTERM to istio-proxy
+// at once while the application is still in its 15s preStop sleep: a 5s drain
+// would stop the proxy under the application mid-shutdown. 20s covers the
+// preStop window plus Istio's 5s for in-flight requests.
+const defaultTerminationDrain = 20 * time.Second
+
+func mutatorIGR902() *Mutator {
+	return &Mutator{
+		ID:    igr902,
+		Title: "Graceful drain",
+		Description: "Adds a `preStop` hook (the Kubernetes `sleep` action, or an `exec` of `sleep` for older " +
+			"clusters) to application containers that have none, so endpoints are removed before the application " +
+			"stops; merges `terminationDrainDuration` into `" + annotation.ProxyConfig.Name + "` when the user has " +
+			"not set it; and raises (never lowers) `terminationGracePeriodSeconds` to cover preStop plus drain. " +
+			"Never adds a preStop to `istio-proxy` or to native sidecars: Istio drains those itself.",
+		Targets:        podAndWorkloadKinds(),
+		DefaultEnabled: true,
+		Params: []ParamSpec{
+			{Name: paramPreStopSeconds, Type: ParamInt, Default: 15, Description: "seconds the preStop hook sleeps"},
+			{Name: paramPreStopAction, Type: ParamString, Default: preStopSleep, Description: "preStop action: sleep (Kubernetes >= 1.30) or exec"},
+			{Name: paramTerminationDrain, Type: ParamDuration, Default: defaultTerminationDrain, Description: "proxy terminationDrainDuration"},
+		},
+		Apply:    applyIGR902,
+		Validate: validateIGR902,
+		Notes:    notesIGR902,
+	}
+}
+
+func validateIGR902(p Params) error {
+	if s := p.Int(paramPreStopSeconds); s < 1 || s > 3600 {
+		return fmt.Errorf("%s %d must be between 1 and 3600", paramPreStopSeconds, s)
+	}
+	if a := p.String(paramPreStopAction); a != preStopSleep && a != preStopExec {
+		return fmt.Errorf("%s %q must be %q or %q", paramPreStopAction, a, preStopSleep, preStopExec)
+	}
+	if d := p.Duration(paramTerminationDrain); d <= 0 || d > time.Hour {
+		return errors.New(paramTerminationDrain + " must be positive and at most 1h")
+	}
+	return nil
+}
+
+func applyIGR902(_ *Context, obj *Object, p Params) (bool, error) {
+	pt, ok := PodTemplateOf(obj)
+	if !ok {
+		return false, nil
+	}
+	a := addPreStops(pt.Spec, p)
+	b := mergeIntoProxyConfig(pt, FieldTerminationDrain(), ProtoDuration(p.Duration(paramTerminationDrain)))
+	c := raiseGracePeriod(pt.Spec, int64(p.Int(paramPreStopSeconds))+drainSeconds(pt, p))
+	return a || b || c, nil
+}
+
+// addPreStops gives every application container without a preStop hook one.
+// istio-proxy is skipped; native sidecars live in initContainers, never touched.
+func addPreStops(spec *corev1.PodSpec, p Params) bool {
+	changed := false
+	for i := range spec.Containers {
+		c := &spec.Containers[i]
+		if c.Name == IstioProxyContainer || (c.Lifecycle != nil && c.Lifecycle.PreStop != nil) {
+			continue
+		}
+		if c.Lifecycle == nil {
+			c.Lifecycle = &corev1.Lifecycle{}
+		}
+		c.Lifecycle.PreStop = preStopHandler(p)
+		changed = true
+	}
+	return changed
+}
+
+// preStopHandler builds the configured preStop hook.
+func preStopHandler(p Params) *corev1.LifecycleHandler {
+	secs := p.Int(paramPreStopSeconds)
+	if p.String(paramPreStopAction) == preStopExec {
+		return &corev1.LifecycleHandler{Exec: &corev1.ExecAction{Command: []string{"sleep", strconv.Itoa(secs)}}}
+	}
+	return &corev1.LifecycleHandler{Sleep: &corev1.SleepAction{Seconds: int64(secs)}}
+}
+
+// drainSeconds is the proxy drain the pod gets, in whole seconds: the user's
+// terminationDrainDuration when set and readable, else the configured one.
+func drainSeconds(pt PodTemplate, p Params) int64 {
+	d := p.Duration(paramTerminationDrain)
+	if _, cfg, err := proxyConfigOf(pt); err == nil {
+		if user, ok := proxyConfigDuration(cfg, FieldTerminationDrain()); ok && user >= 0 {
+			d = user
+		}
+	}
+	return int64(math.Ceil(d.Seconds()))
+}
+
+// raiseGracePeriod sets terminationGracePeriodSeconds to need when the
+// effective value (30s when unset) is smaller. It never lowers it.
+func raiseGracePeriod(spec *corev1.PodSpec, need int64) bool {
+	have := int64(corev1.DefaultTerminationGracePeriodSeconds)
+	if spec.TerminationGracePeriodSeconds != nil {
+		have = *spec.TerminationGracePeriodSeconds
+	}
+	if have >= need {
+		return false
+	}
+	spec.TerminationGracePeriodSeconds = &need
+	return true
+}
+
+func notesIGR902(_ *Context, obj *Object, p Params) []string {
+	pt, ok := PodTemplateOf(obj)
+	if !ok {
+		return nil
+	}
+	if n := proxyConfigNote(pt, FieldTerminationDrain(), ProtoDuration(p.Duration(paramTerminationDrain))); n != "" {
+		return []string{n}
+	}
+	return nil
+}

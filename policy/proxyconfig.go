@@ -1,0 +1,217 @@
+package policy
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	meshconfig "istio.io/api/mesh/v1alpha1"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+)
+
+// ProxyConfigField names a top-level ProxyConfig field. Istio's parser accepts
+// both the JSON (lowerCamel) and the proto (snake_case) spelling, so a key is
+// "set" when either is present.
+type ProxyConfigField struct {
+	JSON, Proto string
+}
+
+// FieldHoldApplication is ProxyConfig.holdApplicationUntilProxyStarts (IGR903).
+func FieldHoldApplication() ProxyConfigField {
+	return ProxyConfigField{"holdApplicationUntilProxyStarts", "hold_application_until_proxy_starts"}
+}
+
+// FieldTerminationDrain is ProxyConfig.terminationDrainDuration (IGR902).
+func FieldTerminationDrain() ProxyConfigField {
+	return ProxyConfigField{"terminationDrainDuration", "termination_drain_duration"}
+}
+
+// ParseProxyConfig decodes the value of the proxy.istio.io/config annotation
+// (a ProxyConfig in YAML or JSON) into its top-level keys, and checks that
+// Istio's own ProxyConfig type accepts it. Blank text is an empty config.
+func ParseProxyConfig(text string) (map[string]any, error) {
+	if strings.TrimSpace(text) == "" {
+		return map[string]any{}, nil
+	}
+	js, err := utilyaml.ToJSON([]byte(text))
+	if err != nil {
+		return nil, fmt.Errorf("is not valid YAML or JSON: %w", err)
+	}
+	var top any
+	if err := json.Unmarshal(js, &top); err != nil {
+		return nil, fmt.Errorf("is not valid YAML or JSON: %w", err)
+	}
+	if top == nil {
+		return map[string]any{}, nil
+	}
+	m, ok := top.(map[string]any)
+	if !ok {
+		return nil, errors.New("is not a mapping")
+	}
+	if err := (&meshconfig.ProxyConfig{}).UnmarshalJSON(js); err != nil {
+		return nil, fmt.Errorf("is not a valid ProxyConfig: %w", err)
+	}
+	return m, nil
+}
+
+// lookup returns the value of f in a parsed config, under either spelling.
+func (f ProxyConfigField) lookup(cfg map[string]any) (any, bool) {
+	if v, ok := cfg[f.JSON]; ok {
+		return v, true
+	}
+	v, ok := cfg[f.Proto]
+	return v, ok
+}
+
+// MergeProxyConfig adds f with value (a bool or a string) to the ProxyConfig
+// text unless the text already sets f. It edits the text rather than
+// re-rendering it, so every key, comment and the user's format (JSON or YAML)
+// survive. On an error the text is returned unchanged: it is not a valid
+// ProxyConfig, or the edit would not be one.
+func MergeProxyConfig(text string, f ProxyConfigField, value any) (string, bool, error) {
+	orig, err := ParseProxyConfig(text)
+	if err != nil {
+		return text, false, err
+	}
+	if _, ok := f.lookup(orig); ok {
+		return text, false, nil
+	}
+	out, err := insertProxyConfigKey(text, f.JSON, value)
+	if err != nil {
+		return text, false, err
+	}
+	if err := checkMerged(text, out, orig, f.JSON, value); err != nil {
+		return text, false, fmt.Errorf("cannot add %s: %w", f.JSON, err)
+	}
+	return out, true, nil
+}
+
+// checkMerged verifies that out is orig plus key=value and nothing else, and
+// that JSON stayed JSON.
+func checkMerged(text, out string, orig map[string]any, key string, value any) error {
+	merged, err := ParseProxyConfig(out)
+	if err != nil {
+		return err
+	}
+	want := make(map[string]any, len(orig)+1)
+	for k, v := range orig {
+		want[k] = v
+	}
+	want[key] = value
+	if !reflect.DeepEqual(merged, want) {
+		return errors.New("the edited text does not parse to the original keys plus the new one")
+	}
+	if json.Valid([]byte(text)) && !json.Valid([]byte(out)) {
+		return errors.New("the edited JSON is not valid JSON")
+	}
+	return nil
+}
+
+// insertProxyConfigKey adds key: value at the top level of text: inside the
+// braces of a JSON (or YAML flow) mapping, or as a new line of a block mapping
+// at the indentation of its first key.
+func insertProxyConfigKey(text, key string, value any) (string, error) {
+	trimmed := strings.TrimSpace(text)
+	switch {
+	case trimmed == "":
+		return key + ": " + yamlScalar(value) + "\n", nil
+	case strings.HasPrefix(trimmed, "{"):
+		return insertFlow(text, key, value)
+	default:
+		return insertBlock(text, key, value), nil
+	}
+}
+
+// insertFlow inserts `"key": value` before the closing brace of a flow mapping,
+// on its own line when the mapping is written one key per line.
+func insertFlow(text, key string, value any) (string, error) {
+	end := strings.LastIndex(text, "}")
+	if end < 0 {
+		return "", errors.New("unterminated mapping")
+	}
+	body := strings.TrimRight(text[:end], " \t\r\n")
+	lit, err := json.Marshal(value)
+	if err != nil {
+		return "", fmt.Errorf("encode %s: %w", key, err)
+	}
+	entry := strconv.Quote(key) + ": " + string(lit)
+	sep := ", "
+	if strings.HasSuffix(body, "{") {
+		sep = ""
+	} else if strings.Contains(text[len(body):end], "\n") {
+		sep = ",\n" + lineIndent(body[strings.LastIndex(body, "\n")+1:])
+	}
+	return body + sep + entry + text[len(body):], nil
+}
+
+// insertBlock appends "key: value" to a block mapping at the indentation of
+// its first key.
+func insertBlock(text, key string, value any) string {
+	indent := ""
+	for _, line := range strings.Split(text, "\n") {
+		t := strings.TrimSpace(line)
+		if t == "" || strings.HasPrefix(t, "#") || strings.HasPrefix(t, "---") || strings.HasPrefix(t, "%") {
+			continue
+		}
+		indent = lineIndent(line)
+		break
+	}
+	if !strings.HasSuffix(text, "\n") {
+		text += "\n"
+	}
+	return text + indent + key + ": " + yamlScalar(value) + "\n"
+}
+
+// lineIndent returns the leading blanks of line.
+func lineIndent(line string) string {
+	return line[:len(line)-len(strings.TrimLeft(line, " \t"))]
+}
+
+// isPlainDuration tells whether s is a duration like "20s" or "1.5s" that YAML
+// reads as a plain string, so it needs no quotes.
+func isPlainDuration(s string) bool {
+	num, ok := strings.CutSuffix(s, "s")
+	if !ok || num == "" || strings.Trim(num, "0123456789.") != "" || strings.Count(num, ".") > 1 {
+		return false
+	}
+	return num[0] != '.' && num[len(num)-1] != '.'
+}
+
+// yamlScalar renders a bool or string as a YAML scalar.
+func yamlScalar(v any) string {
+	switch x := v.(type) {
+	case bool:
+		return strconv.FormatBool(x)
+	case string:
+		if isPlainDuration(x) {
+			return x
+		}
+		return strconv.Quote(x)
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// ProtoDuration renders d as a protobuf JSON duration ("20s", "1.5s"), the
+// only form Istio's ProxyConfig parser accepts (time.Duration's "1m0s" is not).
+func ProtoDuration(d time.Duration) string {
+	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + "s"
+}
+
+// proxyConfigDuration returns the duration f holds in a parsed config.
+func proxyConfigDuration(cfg map[string]any, f ProxyConfigField) (time.Duration, bool) {
+	v, ok := f.lookup(cfg)
+	if !ok {
+		return 0, false
+	}
+	s, ok := v.(string)
+	if !ok {
+		return 0, false
+	}
+	d, err := time.ParseDuration(s)
+	return d, err == nil
+}
