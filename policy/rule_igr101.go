@@ -12,7 +12,7 @@ func ruleIGR101() *Rule {
 		Title: "PeerAuthentication mTLS mode not STRICT",
 		Description: "`PERMISSIVE` accepts plaintext as well as mTLS and `DISABLE` accepts only plaintext, so any " +
 			"client in the cluster can reach the workloads without a workload identity, and AuthorizationPolicies " +
-			"based on principals or namespaces no longer hold. Istio's security best practices ask for STRICT once " +
+			"keyed on principals or namespaces cannot identify those callers. Istio's security best practices ask for STRICT once " +
 			"the migration is over: PERMISSIVE is a migration mode, not a production one. `UNSET` (or no `mtls` at " +
 			"all) inherits from the parent policy; on the mesh-wide policy (in the root namespace, parameter " +
 			"`rootNamespace`, default `istio-system`, without a workload selector or with an empty one) there is no " +

@@ -11,8 +11,8 @@ func ruleIGR201() *Rule {
 		Title: "DestinationRule disables TLS to the upstream",
 		Description: "A DestinationRule `tls` block with `mode: DISABLE` makes the client sidecar or gateway send " +
 			"plaintext to the destination and overrides Istio's automatic mTLS, so traffic to a mesh service loses " +
-			"encryption and workload identity even when the server's PeerAuthentication is STRICT (the connection then " +
-			"fails instead of silently downgrading, which is an outage rather than a fix). Istio's security best " +
+			"encryption and workload identity wherever the server still accepts plaintext, and fails outright where the " +
+			"server's PeerAuthentication is STRICT. Istio's security best " +
 			"practices recommend leaving `tls` unset so auto mTLS applies, or `ISTIO_MUTUAL` inside the mesh and " +
 			"`SIMPLE`/`MUTUAL` towards external hosts. The rule looks at the top-level `trafficPolicy`, every " +
 			"`portLevelSettings` entry, every subset's `trafficPolicy` and that policy's `portLevelSettings`: a " +

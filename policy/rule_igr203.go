@@ -22,8 +22,8 @@ func ruleIGR203() *Rule {
 			"its own subset or port. Every `connectionPool` that is written, wherever it is (top level, " +
 			"`portLevelSettings`, subsets, the subsets' `portLevelSettings`), must be complete, because it overrides the " +
 			"top-level one rather than adding to it: `tcp.maxConnections`, `tcp.connectTimeout`, " +
-			"`http.http1MaxPendingRequests` or `http.http2MaxRequests`, and `http.maxRequestsPerConnection`. Zero or " +
-			"negative numbers count as unset, as Istio treats them. A `connectTimeout` above `maxConnectTimeout` " +
+			"`http.http1MaxPendingRequests` or `http.http2MaxRequests`, and `http.maxRequestsPerConnection`. Zero (proto3's " +
+			"default, meaning unset) and negative numbers count as unset. A `connectTimeout` above `maxConnectTimeout` " +
 			"(default 10s) keeps callers waiting on unreachable hosts instead of failing over.",
 		Remediation: "set trafficPolicy.connectionPool with tcp.maxConnections, tcp.connectTimeout, " +
 			"http.http2MaxRequests (or http1MaxPendingRequests) and http.maxRequestsPerConnection",

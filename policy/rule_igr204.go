@@ -17,8 +17,8 @@ func ruleIGR204() *Rule {
 			"port. Every `outlierDetection` that is written (top level, `portLevelSettings`, subsets, the subsets' " +
 			"`portLevelSettings`) overrides the one above it and must state its thresholds explicitly: " +
 			"`consecutive5xxErrors` or `consecutiveGatewayErrors` above 0 (an explicit 0 disables that detector), " +
-			"`interval` and `baseEjectionTime`. The deprecated `consecutiveErrors` still works but only as a warning " +
-			"to migrate. `maxEjectionPercent: 100` is a warning: it lets a correlated failure eject every endpoint, " +
+			"`interval` and `baseEjectionTime`. The deprecated `consecutiveErrors` alone earns only a warning to " +
+			"migrate. `maxEjectionPercent: 100` is a warning: it lets a correlated failure eject every endpoint, " +
 			"leaving the host with none.",
 		Remediation: "set trafficPolicy.outlierDetection with consecutive5xxErrors (or consecutiveGatewayErrors), " +
 			"interval and baseEjectionTime",
