@@ -123,7 +123,7 @@ func (e *Env) WebhookOptions() (WebhookOptions, error) {
 		return WebhookOptions{}, err
 	}
 	return WebhookOptions{Name: e.WebhookName, Namespace: e.Namespace, CABundle: e.Guardrail.CA.CertPEM,
-		URL: e.Guardrail.URL(), IstioOperators: istioOperators}, nil
+		URL: e.Guardrail.URL(), IstioOperators: istioOperators, MutateNamespaces: true}, nil
 }
 
 // RegisterWebhooks creates (or restores) this Env's webhook configurations.

@@ -51,6 +51,17 @@ type Guardrail struct {
 // StartGuardrail starts istio-guardrail serve on free loopback ports and waits
 // until /readyz answers 200.
 func StartGuardrail(ctx context.Context, o GuardrailOptions) (*Guardrail, error) {
+	g, err := NewGuardrail(o)
+	if err != nil {
+		return nil, err
+	}
+	return g, g.Start(ctx)
+}
+
+// NewGuardrail picks the ports and, in file mode, writes the serving
+// certificate, without starting the process: register webhook
+// configurations pointing at URL() first when the server needs them at start.
+func NewGuardrail(o GuardrailOptions) (*Guardrail, error) {
 	if o.Name == "" {
 		o.Name = "guardrail"
 	}
@@ -68,7 +79,7 @@ func StartGuardrail(ctx context.Context, o GuardrailOptions) (*Guardrail, error)
 		return nil, err
 	}
 	g.Port, g.HealthPort, g.MetricsPort = ports[0], ports[1], ports[2]
-	return g, g.Start(ctx)
+	return g, nil
 }
 
 // Start (re)starts the process on the same ports and waits until ready.
@@ -100,7 +111,7 @@ func (g *Guardrail) Stop() error {
 func (g *Guardrail) URL() string { return "https://127.0.0.1:" + strconv.Itoa(g.Port) }
 
 // Logs returns the tail of the server's log.
-func (g *Guardrail) Logs() string { return g.proc.Logs() }
+func (g *Guardrail) Logs() string { return TailFile(g.LogPath(), 40) }
 
 // LogPath returns the server's log file.
 func (g *Guardrail) LogPath() string { return filepath.Join(g.opts.Dir, g.opts.Name+".log") }

@@ -40,6 +40,10 @@ type WebhookOptions struct {
 	// IstioOperators adds install.istio.io istiooperators to the validating
 	// rules (only when the API server serves that CRD).
 	IstioOperators bool
+	// MutateNamespaces sends Namespace CREATE to the mutating webhook (IGR904).
+	MutateNamespaces bool
+	// MutateWorkloads sends workload CREATE/UPDATE to the mutating webhook.
+	MutateWorkloads bool
 }
 
 // WebhookConfigurations builds the validating and mutating configurations
@@ -68,9 +72,7 @@ func WebhookConfigurations(o WebhookOptions) (*admissionregistrationv1.Validatin
 		Webhooks: []admissionregistrationv1.MutatingWebhook{{
 			Name:         MutatingWebhookName,
 			ClientConfig: clientConfig(o, MutatePath),
-			Rules: []admissionregistrationv1.RuleWithOperations{
-				rule([]admissionregistrationv1.OperationType{admissionregistrationv1.Create}, "", "pods", "namespaces"),
-			},
+			Rules:        mutatingRules(o),
 			FailurePolicy:           ptr(admissionregistrationv1.Ignore),
 			MatchPolicy:             ptr(admissionregistrationv1.Equivalent),
 			NamespaceSelector:       namespaceSelector(o.Namespace),
@@ -83,21 +85,44 @@ func WebhookConfigurations(o WebhookOptions) (*admissionregistrationv1.Validatin
 	return vwc, mwc
 }
 
-// validatingRules lists every kind the rule catalogue covers, CREATE and UPDATE.
+// validatingRules lists every kind the rule catalogue covers, CREATE and
+// UPDATE, in the order of the chart's template.
 func validatingRules(istioOperators bool) []admissionregistrationv1.RuleWithOperations {
 	ops := []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update}
 	rules := []admissionregistrationv1.RuleWithOperations{
 		rule(ops, "security.istio.io", "peerauthentications", "requestauthentications", "authorizationpolicies"),
 		rule(ops, "networking.istio.io", "destinationrules", "gateways", "sidecars", "virtualservices", "envoyfilters"),
-		rule(ops, "cert-manager.io", "certificates"),
-		rule(ops, "", "namespaces", "pods"),
-		rule(ops, "apps", "deployments", "statefulsets", "daemonsets", "replicasets"),
-		rule(ops, "batch", "jobs", "cronjobs"),
 	}
 	if istioOperators {
 		rules = append(rules, rule(ops, "install.istio.io", "istiooperators"))
 	}
+	return append(rules,
+		rule(ops, "cert-manager.io", "certificates"),
+		rule(ops, "", "namespaces"),
+		rule(ops, "", "pods"),
+		workloadRules(ops)[0], workloadRules(ops)[1])
+}
+
+// mutatingRules: Pods on CREATE always; Namespaces and workloads as opted in.
+func mutatingRules(o WebhookOptions) []admissionregistrationv1.RuleWithOperations {
+	create := []admissionregistrationv1.OperationType{admissionregistrationv1.Create}
+	rules := []admissionregistrationv1.RuleWithOperations{rule(create, "", "pods")}
+	if o.MutateNamespaces {
+		rules = append(rules, rule(create, "", "namespaces"))
+	}
+	if o.MutateWorkloads {
+		rules = append(rules, workloadRules([]admissionregistrationv1.OperationType{
+			admissionregistrationv1.Create, admissionregistrationv1.Update})...)
+	}
 	return rules
+}
+
+// workloadRules covers every kind with a pod template.
+func workloadRules(ops []admissionregistrationv1.OperationType) []admissionregistrationv1.RuleWithOperations {
+	return []admissionregistrationv1.RuleWithOperations{
+		rule(ops, "apps", "deployments", "statefulsets", "daemonsets", "replicasets"),
+		rule(ops, "batch", "jobs", "cronjobs"),
+	}
 }
 
 func rule(ops []admissionregistrationv1.OperationType, group string, resources ...string) admissionregistrationv1.RuleWithOperations {
