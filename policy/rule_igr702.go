@@ -1,0 +1,37 @@
+package policy
+
+import (
+	"istio.io/api/label"
+)
+
+func ruleIGR702() *Rule {
+	return &Rule{
+		ID:    "IGR702",
+		Title: "Sidecar injection disabled in an injected namespace",
+		Description: "A pod in a namespace labelled for injection (`istio-injection=enabled`, or `istio.io/rev` " +
+			"without `istio-injection`, and not ambient) opts out with `sidecar.istio.io/inject` set to a value " +
+			"the injector does not read as true (typically `\"false\"`). The pod then runs outside the mesh: " +
+			"no mTLS, no authorization policy, and STRICT peers refuse it. The label wins over the annotation, as " +
+			"in Istio. Namespace labels come from the cluster (webhook) or the input files (check); when the " +
+			"namespace is unknown the rule stays silent. Pods and workload pod templates are checked.",
+		Remediation:   "remove sidecar.istio.io/inject: \"false\", or exempt the workload with a reason",
+		Targets:       append([]Kind{KindPod}, WorkloadKinds()...),
+		DefaultAction: ActionDeny,
+		Check: func(ctx *Context, obj *Object, _ Params) []Violation {
+			pt, ok := PodTemplateOf(obj)
+			if !ok {
+				return nil
+			}
+			where, value, optOut := wlPodOptOut(pt)
+			if !optOut {
+				return nil
+			}
+			labels, known := ctx.namespaceLabels(pt.Namespace(obj))
+			if !known || !wlNamespaceInjected(labels) {
+				return nil
+			}
+			p := pt.MetaPath.Child(where).Key(label.SidecarInject.Name)
+			return []Violation{Invalid(p, value, "disables injection in a namespace labelled for injection")}
+		},
+	}
+}

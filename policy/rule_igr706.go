@@ -1,0 +1,88 @@
+package policy
+
+import (
+	"fmt"
+	"time"
+
+	cmapi "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+func ruleIGR706() *Rule {
+	return &Rule{
+		ID:    "IGR706",
+		Title: "cert-manager Certificate with weak lifetime, renewal or key settings",
+		Description: "Certificates used by gateways and workloads should be short-lived, renewed ahead of expiry " +
+			"and re-keyed on renewal. The rule rejects a `duration` above `maxDuration` (unset means cert-manager's " +
+			"90 days, which is fine), `renewal.policy: Disabled`, `privateKey.rotationPolicy: Never` (a renewed " +
+			"certificate keeps the old, possibly leaked key), and RSA keys under `minRSASize` or ECDSA keys under " +
+			"`minECDSASize` bits (an unset algorithm is RSA; an unset size is cert-manager's 2048/256). " +
+			"An unset `rotationPolicy` is accepted because cert-manager 1.18 and later default it to `Always`; set " +
+			"`requireExplicitRotationPolicy` on clusters running older releases, where the default was `Never`. " +
+			"A certificate without `renewBefore` or `renewBeforePercentage` is a warning only: cert-manager then " +
+			"renews at two thirds of the lifetime, which works but leaves the renewal margin implicit.",
+		Remediation:   "set duration <= 2160h, renewBefore, privateKey.rotationPolicy: Always and an RSA >= 2048 or ECDSA >= 256 key",
+		Targets:       []Kind{KindCertificate},
+		DefaultAction: ActionDeny,
+		Params: []ParamSpec{
+			{Name: "maxDuration", Type: ParamDuration, Default: 2160 * time.Hour, Description: "longest allowed spec.duration"},
+			{Name: "minRSASize", Type: ParamInt, Default: 2048, Description: "smallest allowed RSA key size in bits"},
+			{Name: "minECDSASize", Type: ParamInt, Default: 256, Description: "smallest allowed ECDSA key size in bits"},
+			{Name: "requireExplicitRotationPolicy", Type: ParamBool, Default: false,
+				Description: "report an unset privateKey.rotationPolicy (cert-manager before 1.18 defaults it to Never)"},
+		},
+		Check: func(_ *Context, obj *Object, p Params) []Violation {
+			c, ok := obj.Body.(*cmapi.Certificate)
+			if !ok || c == nil {
+				return nil
+			}
+			spec := field.NewPath("spec")
+			out := igr706Lifetime(spec, &c.Spec, p.Duration("maxDuration"))
+			return append(out, igr706Key(spec.Child("privateKey"), c.Spec.PrivateKey, p)...)
+		},
+	}
+}
+
+// igr706Lifetime checks duration and renewal.
+func igr706Lifetime(spec *field.Path, s *cmapi.CertificateSpec, max time.Duration) []Violation {
+	var out []Violation
+	if s.Duration != nil && s.Duration.Duration > max {
+		out = append(out, Invalid(spec.Child("duration"), s.Duration.Duration.String(), "must be at most "+max.String()))
+	}
+	if s.Renewal != nil && s.Renewal.Policy == cmapi.CertificateRenewalPolicyDisabled {
+		out = append(out, Invalid(spec.Child("renewal", "policy"), string(s.Renewal.Policy), "means the certificate is never renewed"))
+	} else if s.RenewBefore == nil && s.RenewBeforePercentage == nil {
+		out = append(out, Required(spec.Child("renewBefore"), "is unset (and no renewBeforePercentage); set the renewal margin explicitly").AsAdvisory())
+	}
+	return out
+}
+
+// igr706Key checks the private key's rotation policy, algorithm and size.
+func igr706Key(p *field.Path, k *cmapi.CertificatePrivateKey, params Params) []Violation {
+	var out []Violation
+	var key cmapi.CertificatePrivateKey
+	if k != nil {
+		key = *k
+	}
+	switch {
+	case key.RotationPolicy == cmapi.RotationPolicyNever:
+		out = append(out, Invalid(p.Child("rotationPolicy"), string(key.RotationPolicy), "must be Always"))
+	case key.RotationPolicy == "" && params.Bool("requireExplicitRotationPolicy"):
+		out = append(out, Required(p.Child("rotationPolicy"), "must be Always (older cert-manager defaults to Never)"))
+	}
+	min := 0
+	switch key.Algorithm {
+	case "", cmapi.RSAKeyAlgorithm:
+		min = params.Int("minRSASize")
+	case cmapi.ECDSAKeyAlgorithm:
+		min = params.Int("minECDSASize")
+	}
+	if key.Size != 0 && key.Size < min {
+		alg := key.Algorithm
+		if alg == "" {
+			alg = cmapi.RSAKeyAlgorithm
+		}
+		out = append(out, Invalid(p.Child("size"), key.Size, fmt.Sprintf("is too small for %s; must be at least %d", alg, min)))
+	}
+	return out
+}
