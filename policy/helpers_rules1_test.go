@@ -114,6 +114,33 @@ func rules1CheckText(t *testing.T, v Violation) {
 	if n := len(v.Text()); len(v.Field) <= 50 && n > 120 {
 		t.Errorf("violation text is %d characters, want <= 120: %s", n, v.Text())
 	}
+	if v.Fix == "" && !rules1UsesRemediation(v.Field) {
+		t.Errorf("violation at %s has no specific fix", v.Field)
+	}
+	if leaf := rules1Leaf(v.Field); v.Fix != "" && !strings.Contains(v.Fix, leaf) {
+		t.Errorf("fix %q does not name the field %q it fixes", v.Fix, leaf)
+	}
+}
+
+// rules1UsesRemediation reports whether a violation at field may rely on the
+// rule's remediation: only a missing top-level block, where the remediation
+// lists everything the block needs.
+func rules1UsesRemediation(field string) bool {
+	switch field {
+	case "spec.trafficPolicy.connectionPool", "spec.trafficPolicy.outlierDetection":
+		return true
+	}
+	return false
+}
+
+// rules1Leaf returns the last element of a field path without its index or
+// key: "spec.portLevelMtls[80].mode" -> "mode", "spec.subsets[0]" -> "subsets".
+func rules1Leaf(path string) string {
+	leaf := path[strings.LastIndex(path, ".")+1:]
+	if i := strings.IndexByte(leaf, '['); i >= 0 {
+		leaf = leaf[:i]
+	}
+	return leaf
 }
 
 // rules1Actions validates obj with the default engine and returns the actions

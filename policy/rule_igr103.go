@@ -36,10 +36,12 @@ func checkIGR103(_ *Context, obj *Object, _ Params) []Violation {
 	for i, r := range ra.GetJwtRules() {
 		p := field.NewPath("spec", "jwtRules").Index(i)
 		if strings.TrimSpace(r.GetIssuer()) == "" {
-			out = append(out, Required(p.Child("issuer"), "must name the token issuer"))
+			out = append(out, Required(p.Child("issuer"), "must name the token issuer").
+				WithFix("set "+p.Child("issuer").String()+" to the iss claim of the tokens"))
 		}
 		if uri := r.GetJwksUri(); uri != "" && !isHTTPSURL(uri) {
-			out = append(out, Invalid(p.Child("jwksUri"), uri, "must be an https URL"))
+			out = append(out, Invalid(p.Child("jwksUri"), uri, "must be an https URL").
+				WithFix("serve the key set over https and set "+p.Child("jwksUri").String()+" to its https:// URL"))
 		}
 	}
 	return out

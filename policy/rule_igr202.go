@@ -61,6 +61,6 @@ func igr202Site(s drSite) (Violation, bool) {
 		return Violation{}, false
 	}
 	return Required(p.Child("caCertificates"), "or credentialName must pin the CA for mode "+mode.String()).
-		WithFix("set " + p.Child("caCertificates").String() + " or " + p.Child("credentialName").String()).
+		WithFix("set caCertificates or credentialName in " + p.String()).
 		AsAdvisory(), true
 }

@@ -65,18 +65,20 @@ func igr203Pool(path *field.Path, pool *networkingapi.ConnectionPoolSettings, ma
 	tcp, http := pool.GetTcp(), pool.GetHttp()
 	var out []Violation
 	if tcp.GetMaxConnections() <= 0 {
-		out = append(out, Required(tcpPath.Child("maxConnections"), "must be set above 0 to bound connections"))
+		p := tcpPath.Child("maxConnections")
+		out = append(out, Required(p, "must be set above 0 to bound connections").WithFix(drSetFix(p, "100")))
 	}
 	if v, bad := igr203ConnectTimeout(tcpPath.Child("connectTimeout"), tcp, maxTimeout); bad {
 		out = append(out, v)
 	}
 	if http.GetHttp1MaxPendingRequests() <= 0 && http.GetHttp2MaxRequests() <= 0 {
-		out = append(out, Required(httpPath.Child("http2MaxRequests"),
-			"or http1MaxPendingRequests must be above 0 to bound queues"))
+		p := httpPath.Child("http2MaxRequests")
+		out = append(out, Required(p, "or http1MaxPendingRequests must be above 0 to bound queues").
+			WithFix(drSetFix(p, "1000")))
 	}
 	if http.GetMaxRequestsPerConnection() <= 0 {
-		out = append(out, Required(httpPath.Child("maxRequestsPerConnection"),
-			"must be set above 0 so connections are recycled"))
+		p := httpPath.Child("maxRequestsPerConnection")
+		out = append(out, Required(p, "must be set above 0 so connections are recycled").WithFix(drSetFix(p, "100")))
 	}
 	return out
 }
@@ -86,12 +88,12 @@ func igr203ConnectTimeout(path *field.Path, tcp *networkingapi.ConnectionPoolSet
 	maxTimeout time.Duration) (Violation, bool) {
 	ct := tcp.GetConnectTimeout()
 	if ct == nil {
-		return Required(path, "must be set so unreachable hosts fail fast"), true
+		return Required(path, "must be set so unreachable hosts fail fast").WithFix(drSetFix(path, "5s")), true
 	}
 	d := ct.AsDuration()
 	switch {
 	case d <= 0:
-		return Invalid(path, d, "must be positive"), true
+		return Invalid(path, d, "must be positive").WithFix(drSetFix(path, "5s")), true
 	case d > maxTimeout:
 		return Invalid(path, d, "exceeds the maximum of "+maxTimeout.String()).
 			WithFix("set " + path.String() + " to " + maxTimeout.String() + " or less"), true

@@ -54,14 +54,17 @@ func igr204Outlier(path *field.Path, od *networkingapi.OutlierDetection) []Viola
 		out = append(out, v)
 	}
 	if od.GetInterval() == nil {
-		out = append(out, Required(path.Child("interval"), "must be set (e.g. 10s)"))
+		p := path.Child("interval")
+		out = append(out, Required(p, "must be set so hosts are scanned for errors").WithFix(drSetFix(p, "10s")))
 	}
 	if od.GetBaseEjectionTime() == nil {
-		out = append(out, Required(path.Child("baseEjectionTime"), "must be set (e.g. 30s)"))
+		p := path.Child("baseEjectionTime")
+		out = append(out, Required(p, "must be set so ejections last long enough").WithFix(drSetFix(p, "30s")))
 	}
 	if od.GetMaxEjectionPercent() >= 100 {
-		out = append(out, Invalid(path.Child("maxEjectionPercent"), od.GetMaxEjectionPercent(),
-			"lets every endpoint be ejected at once").AsAdvisory())
+		p := path.Child("maxEjectionPercent")
+		out = append(out, Invalid(p, od.GetMaxEjectionPercent(), "lets every endpoint be ejected at once").
+			WithFix("set "+p.String()+" below 100 (e.g. 50)").AsAdvisory())
 	}
 	return out
 }
@@ -74,7 +77,8 @@ func igr204Threshold(path *field.Path, od *networkingapi.OutlierDetection) (Viol
 	}
 	p := path.Child("consecutive5xxErrors")
 	if od.GetConsecutiveErrors() > 0 {
-		return Required(p, "should replace the deprecated consecutiveErrors").AsAdvisory(), true
+		return Required(p, "should replace the deprecated consecutiveErrors").
+			WithFix("move consecutiveErrors to " + p.String()).AsAdvisory(), true
 	}
-	return Required(p, "or consecutiveGatewayErrors must be above 0 to eject hosts"), true
+	return Required(p, "or consecutiveGatewayErrors must be above 0 to eject hosts").WithFix(drSetFix(p, "5")), true
 }

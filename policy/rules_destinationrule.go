@@ -31,6 +31,11 @@ func destinationRuleOf(obj *Object) (*networkingapi.DestinationRule, bool) {
 	return dr, ok
 }
 
+// drSetFix renders a precise fix for a missing or bad field: "set <path> (e.g. <example>)".
+func drSetFix(p *field.Path, example string) string {
+	return "set " + p.String() + " (e.g. " + example + ")"
+}
+
 // drTopLevelPath is the path of the DestinationRule's top-level trafficPolicy.
 func drTopLevelPath() *field.Path { return field.NewPath("spec", "trafficPolicy") }
 
