@@ -22,7 +22,7 @@ func ruleIGR301() *Rule {
 			"parameter `" + paramRequireExplicitMinTLS + "` is false. PASSTHROUGH, AUTO_PASSTHROUGH and " +
 			"ISTIO_MUTUAL servers are not checked for versions: the gateway does not negotiate those with user " +
 			"settings (see IGR306).",
-		Remediation:   "set tls.minProtocolVersion: TLSV1_2 (or TLSV1_3) on every HTTPS/TLS server",
+		Remediation:   "set tls.minProtocolVersion: TLSV1_2 or TLSV1_3",
 		Targets:       []Kind{KindGateway},
 		DefaultAction: ActionDeny,
 		Params: []ParamSpec{{

@@ -34,7 +34,7 @@ func ruleIGR302() *Rule {
 			"(`[A|B]`) pass only if every member is allowed. An empty `cipherSuites` is not a hit: the suites then " +
 			"come from `meshConfig.tlsDefaults.cipherSuites` or Envoy's server default (ECDHE with AEAD only). " +
 			"TLS 1.3 suites are fixed by Envoy and not affected by this list.",
-		Remediation:   "remove the cipher suites outside the allowlist from tls.cipherSuites (or drop the field to use the secure default)",
+		Remediation:   "keep only allowlisted suites in tls.cipherSuites, or remove the field",
 		Targets:       []Kind{KindGateway},
 		DefaultAction: ActionDeny,
 		Params: []ParamSpec{{

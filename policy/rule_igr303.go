@@ -14,7 +14,7 @@ func ruleIGR303() *Rule {
 			"of being routed in cleartext, where credentials and cookies can be read and changed on the way. " +
 			"Port 80 kept open only for ACME HTTP-01 challenges is the usual legitimate exception: exempt the " +
 			"object with a reason.",
-		Remediation:   "set tls.httpsRedirect: true on the plaintext HTTP server and serve the hosts over HTTPS",
+		Remediation:   "set tls.httpsRedirect: true and serve the hosts over HTTPS",
 		Targets:       []Kind{KindGateway},
 		DefaultAction: ActionDeny,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {

@@ -17,7 +17,7 @@ func ruleIGR304() *Rule {
 			"deployment's volumes, rotation needs a pod restart, and anyone who can edit the gateway deployment " +
 			"can read it. With `credentialName` the gateway fetches the secret over SDS and picks up renewals " +
 			"(for example from cert-manager) without restarts.",
-		Remediation:   "store the certificate in a kubernetes.io/tls Secret and reference it with tls.credentialName",
+		Remediation:   "put the certificate in a kubernetes.io/tls Secret and set tls.credentialName",
 		Targets:       []Kind{KindGateway},
 		DefaultAction: ActionWarn,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {

@@ -16,7 +16,7 @@ func ruleIGR305() *Rule {
 			"for another, and requests for hostnames nobody owns are routed instead of refused. List the " +
 			"hostnames the gateway serves, or at least restrict the namespace (`./*`, `team-a/*`), which only " +
 			"the namespace's owners can bind to.",
-		Remediation:   "replace the wildcard host with the hostnames the gateway serves (e.g. app.example.com or team-a/app.example.com)",
+		Remediation:   "list the hostnames served, e.g. app.example.com or team-a/app.example.com",
 		Targets:       []Kind{KindGateway},
 		DefaultAction: ActionWarn,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {

@@ -15,7 +15,7 @@ func ruleIGR306() *Rule {
 			"AuthorizationPolicy on paths and methods, or request logging, and AUTO_PASSTHROUGH routes to any " +
 			"service whose name a client puts in the SNI. It is sometimes required (east-west gateways, backends " +
 			"that must own their certificates): review it and exempt the object with a reason.",
-		Remediation:   "terminate TLS at the gateway (tls.mode: SIMPLE or MUTUAL with a credentialName) unless passthrough is required",
+		Remediation:   "terminate TLS at the gateway (mode SIMPLE or MUTUAL) unless passthrough is required",
 		Targets:       []Kind{KindGateway},
 		DefaultAction: ActionWarn,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {

@@ -13,7 +13,7 @@ func ruleIGR401() *Rule {
 			"request, so the policy allows all traffic to the selected workloads, from any caller, however the " +
 			"other rules are written: `rules: [{}]` is the classic allow-all. By contrast `spec: {}` (no rules at " +
 			"all) denies everything and is not a hit, and DENY, AUDIT and CUSTOM policies are not checked here.",
-		Remediation:   "add from/to/when conditions to the empty rule, or remove spec.rules to deny all",
+		Remediation:   "add from/to/when to the rule, or drop spec.rules to deny all",
 		Targets:       []Kind{KindAuthorizationPolicy},
 		DefaultAction: ActionDeny,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {

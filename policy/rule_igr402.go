@@ -16,7 +16,7 @@ func ruleIGR402() *Rule {
 			"mTLS peer in the mesh, including compromised ones). A rule without `from` is accepted when its " +
 			"`when` pins the caller (`source.principal`, `source.namespace`, `source.ip`, `remote.ip` or " +
 			"`request.auth.*` with concrete values). Empty rules are reported by IGR401.",
-		Remediation:   "restrict the rule's from.source to the principals, namespaces or service accounts that need access",
+		Remediation:   "name the allowed principals, namespaces or service accounts in from.source",
 		Targets:       []Kind{KindAuthorizationPolicy},
 		DefaultAction: ActionDeny,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {

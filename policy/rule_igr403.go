@@ -15,7 +15,7 @@ func ruleIGR403() *Rule {
 			"caller, path or method is allowed by default, and a path spelled differently (`/admin/`, `/Admin`, " +
 			"`/admin%2F`) slips past `notPaths`. Istio's security best practices recommend ALLOW with positive " +
 			"matches and DENY with negative matches.",
-		Remediation:   "list what is allowed with positive matches, or move the exclusion into a DENY policy",
+		Remediation:   "use positive matches, or move the exclusion to a DENY policy",
 		Targets:       []Kind{KindAuthorizationPolicy},
 		DefaultAction: ActionWarn,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {

@@ -19,7 +19,7 @@ func ruleIGR404() *Rule {
 			"(`cluster.local/ns/shop/*`) and suffix (`*/ns/shop/sa/cart`) wildcards are accepted when the fixed " +
 			"part fits the form; a `*` anywhere else is not a wildcard. A bare `*` is IGR402's concern. The rule " +
 			"checks policies of every action.",
-		Remediation:   "write the principal as <trust-domain>/ns/<namespace>/sa/<service-account>, e.g. cluster.local/ns/shop/sa/cart",
+		Remediation:   "write it as <trust-domain>/ns/<ns>/sa/<sa>, e.g. cluster.local/ns/shop/sa/cart",
 		Targets:       []Kind{KindAuthorizationPolicy},
 		DefaultAction: ActionDeny,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {
@@ -70,7 +70,7 @@ func principalProblem(v string) string {
 		return ""
 	}
 	if strings.HasPrefix(v, "spiffe://") {
-		return "must not start with spiffe:// (Istio adds it); want " + principalForm
+		return "must not start with spiffe:// (Istio adds it)"
 	}
 	var ok bool
 	switch stars := strings.Count(v, "*"); {
@@ -81,7 +81,7 @@ func principalProblem(v string) string {
 	case stars == 1 && strings.HasPrefix(v, "*"):
 		ok = principalSegmentsFit(strings.Split(strings.TrimPrefix(v, "*"), "/"), true, false)
 	default:
-		return "may use * only as the whole value, a prefix or a suffix; want " + principalForm
+		return "may use * only as the whole value, a prefix or a suffix"
 	}
 	if !ok {
 		return "must be " + principalForm

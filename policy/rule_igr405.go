@@ -14,7 +14,7 @@ func ruleIGR405() *Rule {
 			"admin and debug endpoints included. Least privilege means naming the operations each caller needs. " +
 			"A `when` on `destination.port`, `destination.ip` or `connection.sni` counts as a restriction. Empty " +
 			"rules are reported by IGR401.",
-		Remediation:   "add to.operation with the methods, paths or ports the callers need",
+		Remediation:   "add to.operation with the methods, paths or ports callers need",
 		Targets:       []Kind{KindAuthorizationPolicy},
 		DefaultAction: ActionWarn,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {

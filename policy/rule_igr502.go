@@ -14,7 +14,7 @@ func ruleIGR502() *Rule {
 			"exfiltration and calls to unvetted endpoints go through unnoticed, with no ServiceEntry to review. " +
 			"With REGISTRY_ONLY, external hosts must be declared in ServiceEntries (and can be routed through an " +
 			"egress gateway).",
-		Remediation:   "set spec.outboundTrafficPolicy.mode: REGISTRY_ONLY and declare external hosts with ServiceEntries",
+		Remediation:   "set outboundTrafficPolicy.mode: REGISTRY_ONLY; declare external hosts as ServiceEntries",
 		Targets:       []Kind{KindSidecar},
 		DefaultAction: ActionDeny,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {
