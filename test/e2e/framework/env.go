@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -55,7 +54,7 @@ type Env struct {
 // everything started is stopped.
 func StartEnv(ctx context.Context, o EnvOptions) (e *Env, err error) {
 	o = o.withDefaults()
-	e = &Env{Namespace: o.Namespace, WebhookName: o.WebhookName, ConfigPath: filepath.Join(o.Dir, "guardrail-config.yaml")}
+	e = &Env{Namespace: o.Namespace, WebhookName: o.WebhookName, ConfigPath: filepath.Join(o.Dir, "config", configFileName)}
 	defer func() {
 		if err != nil {
 			_ = e.Stop()
@@ -73,8 +72,8 @@ func StartEnv(ctx context.Context, o EnvOptions) (e *Env, err error) {
 	if err = e.Cluster.CreateNamespace(ctx, o.Namespace, nil); err != nil {
 		return e, err
 	}
-	if err = os.WriteFile(e.ConfigPath, []byte(o.Config), 0o600); err != nil {
-		return e, fmt.Errorf("write guardrail config: %w", err)
+	if err = e.WriteConfig(o.Config); err != nil {
+		return e, err
 	}
 	o.Logf("starting istio-guardrail serve")
 	if e.Guardrail, err = StartGuardrail(ctx, GuardrailOptions{Dir: o.Dir, Binary: o.Binaries.Guardrail,
@@ -102,6 +101,15 @@ func (o EnvOptions) withDefaults() EnvOptions {
 		o.Logf = func(string, ...any) {}
 	}
 	return o
+}
+
+// configFileName is the key of the chart's ConfigMap.
+const configFileName = "config.yaml"
+
+// WriteConfig replaces the GuardrailConfig the server watches, the way the
+// kubelet updates a mounted ConfigMap (see WriteConfigMapFile).
+func (e *Env) WriteConfig(content string) error {
+	return WriteConfigMapFile(filepath.Dir(e.ConfigPath), configFileName, content)
 }
 
 // Stop stops the guardrail and the control plane.

@@ -195,3 +195,12 @@ func freePorts(n int) ([]int, error) {
 	}
 	return out, nil
 }
+
+// Running reports whether the server process is running.
+func (g *Guardrail) Running() bool {
+	if g.proc == nil {
+		return false
+	}
+	exited, _ := g.proc.Exited()
+	return !exited
+}

@@ -70,9 +70,9 @@ func WebhookConfigurations(o WebhookOptions) (*admissionregistrationv1.Validatin
 	mwc := &admissionregistrationv1.MutatingWebhookConfiguration{
 		ObjectMeta: metav1.ObjectMeta{Name: o.Name},
 		Webhooks: []admissionregistrationv1.MutatingWebhook{{
-			Name:         MutatingWebhookName,
-			ClientConfig: clientConfig(o, MutatePath),
-			Rules:        mutatingRules(o),
+			Name:                    MutatingWebhookName,
+			ClientConfig:            clientConfig(o, MutatePath),
+			Rules:                   mutatingRules(o),
 			FailurePolicy:           ptr(admissionregistrationv1.Ignore),
 			MatchPolicy:             ptr(admissionregistrationv1.Equivalent),
 			NamespaceSelector:       namespaceSelector(o.Namespace),
