@@ -1,0 +1,248 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/istio-guardrail/istio-guardrail/policy"
+)
+
+const (
+	permissivePA = `apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata:
+  name: default
+  namespace: istio-system
+spec:
+  mtls:
+    mode: PERMISSIVE
+`
+	strictPA = `apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata:
+  name: default
+  namespace: istio-system
+spec:
+  mtls:
+    mode: STRICT
+`
+	// envoyFilter only raises IGR704, a warning.
+	envoyFilter = `apiVersion: networking.istio.io/v1alpha3
+kind: EnvoyFilter
+metadata:
+  name: ef
+spec:
+  configPatches: []
+`
+	service = "apiVersion: v1\nkind: Service\nmetadata: {name: s}\n"
+)
+
+// writeFiles writes name->content into a temp dir and returns it.
+func writeFiles(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// runCLI runs the command in process and returns exit code, stdout, stderr.
+func runCLI(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(args, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestCheckExitCodes(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"permissive.yaml": permissivePA,
+		"strict.yaml":     strictPA,
+		"warn.yaml":       envoyFilter,
+		"skipped.yaml":    service,
+		"broken.yaml":     "apiVersion: v1\nkind: Pod\nmetadata: name: x\n",
+		"config.yaml":     "apiVersion: istio-guardrail.io/v1alpha1\nkind: GuardrailConfig\nrules:\n  IGR101:\n    action: warn\n",
+		"badconfig.yaml":  "apiVersion: istio-guardrail.io/v1alpha1\nkind: GuardrailConfig\nrulez: {}\n",
+	})
+	p := func(name string) string { return filepath.Join(dir, name) }
+	tests := []struct {
+		desc       string
+		stdin      string
+		args       []string
+		want       int
+		wantOut    string // substring of stdout
+		wantStderr string // substring of stderr
+	}{
+		{"hardened manifest passes", "", []string{"-f", p("strict.yaml")}, 0, "0 deny, 0 warn", ""},
+		{"deny finding fails", "", []string{"-f", p("permissive.yaml")}, 1, "IGR101 PeerAuthentication istio-system/default spec.mtls.mode:", ""},
+		{"warning passes at --fail-on deny", "", []string{"-f", p("warn.yaml")}, 0, "IGR704", ""},
+		{"warning fails at --fail-on warn", "", []string{"-f", p("warn.yaml"), "--fail-on", "warn"}, 1, "IGR704", ""},
+		{"config lowers the action", "", []string{"-f", p("permissive.yaml"), "--config", p("config.yaml")}, 0, "1 warn", ""},
+		{"invalid config is a usage error", "", []string{"-f", p("permissive.yaml"), "--config", p("badconfig.yaml")}, 2, "", "rulez"},
+		{"missing config file", "", []string{"-f", p("strict.yaml"), "--config", p("nope.yaml")}, 2, "", "nope.yaml"},
+		{"uncovered kinds are skipped", "", []string{"-f", p("skipped.yaml")}, 0, "1 object (1 skipped)", ""},
+		{"stdin", permissivePA, []string{"-f", "-"}, 1, "<stdin>:8: IGR101", ""},
+		{"parse error exits 2, other files still checked", "", []string{"-f", p("broken.yaml"), "-f", p("permissive.yaml")}, 2, "permissive.yaml:8: IGR101", "broken.yaml:3: invalid YAML"},
+		{"directory", "", []string{"-f", dir}, 2, "7 files", "broken.yaml"},
+		{"no input", "", nil, 2, "", "no input"},
+		{"positional argument", "", []string{p("strict.yaml")}, 2, "", "unexpected argument"},
+		{"unknown flag", "", []string{"-f", p("strict.yaml"), "--bogus"}, 2, "", "bogus"},
+		{"bad output format", "", []string{"-f", p("strict.yaml"), "-o", "xml"}, 2, "", "invalid -o"},
+		{"bad fail-on", "", []string{"-f", p("strict.yaml"), "--fail-on", "audit"}, 2, "", "invalid --fail-on"},
+		{"bad values chart", "", []string{"-f", p("strict.yaml"), "--values-for", "pilot"}, 2, "", "invalid --values-for"},
+		{"missing file", "", []string{"-f", p("nope.yaml")}, 2, "", "nope.yaml"},
+		{"namespace flag defaults objects", strings.Replace(permissivePA, "  namespace: istio-system\n", "", 1), []string{"-f", "-", "--namespace", "shop", "-o", "json"}, 1, `"namespace":"shop"`, ""},
+		{"values file needs --values-for", "replicaCount: 1\n", []string{"-f", "-"}, 2, "", "--values-for"},
+		{"values file with --values-for", "replicaCount: 1\n", []string{"-f", "-", "--values-for", "istiod"}, 1, "IGR601 IstiodValues", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.desc, func(t *testing.T) {
+			code, out, errOut := runCLI(t, tc.stdin, append([]string{"check"}, tc.args...)...)
+			if code != tc.want {
+				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.want, out, errOut)
+			}
+			if !strings.Contains(out, tc.wantOut) {
+				t.Errorf("stdout does not contain %q:\n%s", tc.wantOut, out)
+			}
+			if !strings.Contains(errOut, tc.wantStderr) {
+				t.Errorf("stderr does not contain %q:\n%s", tc.wantStderr, errOut)
+			}
+		})
+	}
+}
+
+func TestCheckJSONShape(t *testing.T) {
+	code, out, _ := runCLI(t, permissivePA+"---\n"+service, "check", "-f", "-", "-o", "json")
+	if code != 1 {
+		t.Fatalf("exit %d", code)
+	}
+	var got struct {
+		Findings []map[string]any `json:"findings"`
+		Summary  map[string]any   `json:"summary"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("invalid JSON: %v\n%s", err, out)
+	}
+	wantKeys := "action,apiVersion,field,file,kind,line,message,name,namespace,remediation,rule"
+	tests := []struct {
+		desc, got, want string
+	}{
+		{"finding keys", keys(got.Findings[0]), wantKeys},
+		{"summary keys", keys(got.Summary), "audit,deny,files,objects,skipped,warn"},
+		{"rule", got.Findings[0]["rule"].(string), "IGR101"},
+		{"apiVersion", got.Findings[0]["apiVersion"].(string), "security.istio.io/v1"},
+		{"file", got.Findings[0]["file"].(string), "<stdin>"},
+		{"line", jsonNum(got.Findings[0]["line"]), "8"},
+		{"field", got.Findings[0]["field"].(string), "spec.mtls.mode"},
+		{"objects", jsonNum(got.Summary["objects"]), "2"},
+		{"skipped", jsonNum(got.Summary["skipped"]), "1"},
+		{"deny", jsonNum(got.Summary["deny"]), "1"},
+	}
+	for _, tc := range tests {
+		if tc.got != tc.want {
+			t.Errorf("%s = %q, want %q", tc.desc, tc.got, tc.want)
+		}
+	}
+	if !strings.HasPrefix(out, `{"findings":[{"rule":"IGR101","action":"deny","kind":"PeerAuthentication","apiVersion":`) {
+		t.Errorf("key order differs from the documented shape:\n%s", out)
+	}
+}
+
+func TestCheckEmptyJSONFindingsIsList(t *testing.T) {
+	_, out, _ := runCLI(t, strictPA, "check", "-f", "-", "-o", "json")
+	if !strings.HasPrefix(out, `{"findings":[],"summary":{"files":1,"objects":1,"skipped":0,"deny":0,"warn":0,"audit":0}}`) {
+		t.Fatalf("unexpected output: %s", out)
+	}
+}
+
+func keys(m map[string]any) string {
+	k := make([]string, 0, len(m))
+	for key := range m {
+		k = append(k, key)
+	}
+	sort.Strings(k)
+	return strings.Join(k, ",")
+}
+
+func jsonNum(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func TestCheckSARIF(t *testing.T) {
+	code, out, _ := runCLI(t, permissivePA+"---\n"+envoyFilter, "check", "-f", "-", "-o", "sarif")
+	if code != 1 {
+		t.Fatalf("exit %d", code)
+	}
+	var log sarifDoc
+	if err := json.Unmarshal([]byte(out), &log); err != nil {
+		t.Fatalf("invalid JSON: %v", err)
+	}
+	if errs := log.validate(len(policy.Catalogue())); len(errs) > 0 {
+		t.Fatalf("invalid SARIF:\n%s", strings.Join(errs, "\n"))
+	}
+	if len(log.Runs[0].Results) != 2 {
+		t.Errorf("want 2 results, got %d", len(log.Runs[0].Results))
+	}
+}
+
+func TestCheckJUnit(t *testing.T) {
+	code, out, _ := runCLI(t, permissivePA+"---\n"+envoyFilter+"---\n"+service, "check", "-f", "-", "-o", "junit")
+	if code != 1 {
+		t.Fatalf("exit %d", code)
+	}
+	var doc struct {
+		Tests    int `xml:"tests,attr"`
+		Failures int `xml:"failures,attr"`
+		Skipped  int `xml:"skipped,attr"`
+		Suites   []struct {
+			Cases []struct {
+				Name     string     `xml:"name,attr"`
+				Failures []struct{} `xml:"failure"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("malformed XML: %v\n%s", err, out)
+	}
+	tests := []struct {
+		desc      string
+		got, want int
+	}{
+		{"one test case per object", doc.Tests, 3},
+		{"failures only at or above --fail-on", doc.Failures, 1},
+		{"skipped objects", doc.Skipped, 1},
+		{"suites", len(doc.Suites), 1},
+		{"cases in the suite", len(doc.Suites[0].Cases), 3},
+	}
+	for _, tc := range tests {
+		if tc.got != tc.want {
+			t.Errorf("%s: got %d, want %d", tc.desc, tc.got, tc.want)
+		}
+	}
+}
+
+func TestCheckDeterministic(t *testing.T) {
+	in := permissivePA + "---\n" + envoyFilter + "---\n" + strings.Replace(permissivePA, "default", "other", 1)
+	for _, format := range []string{"text", "json", "sarif", "junit"} {
+		_, first, _ := runCLI(t, in, "check", "-f", "-", "-o", format)
+		for i := 0; i < 5; i++ {
+			if _, again, _ := runCLI(t, in, "check", "-f", "-", "-o", format); again != first {
+				t.Fatalf("%s output differs between runs", format)
+			}
+		}
+	}
+}
