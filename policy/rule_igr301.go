@@ -9,6 +9,7 @@ import (
 // minProtocolVersion a hit.
 const paramRequireExplicitMinTLS = "requireExplicitMinProtocolVersion"
 
+// ruleIGR301 requires TLS settings on HTTPS/TLS Gateway servers and TLS 1.2 or later where the gateway terminates TLS.
 func ruleIGR301() *Rule {
 	return &Rule{
 		ID:    "IGR301",

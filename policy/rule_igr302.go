@@ -24,6 +24,7 @@ func defaultAllowedCipherSuites() []string {
 	}
 }
 
+// ruleIGR302 restricts Gateway cipher suites to an allowlist (ECDHE with AEAD by default).
 func ruleIGR302() *Rule {
 	return &Rule{
 		ID:    "IGR302",

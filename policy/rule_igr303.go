@@ -5,6 +5,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
+// ruleIGR303 requires plaintext HTTP Gateway servers to redirect to HTTPS.
 func ruleIGR303() *Rule {
 	return &Rule{
 		ID:    "IGR303",

@@ -7,6 +7,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
+// ruleIGR304 prefers credentialName (SDS) over key material mounted as files.
 func ruleIGR304() *Rule {
 	return &Rule{
 		ID:    "IGR304",

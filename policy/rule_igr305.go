@@ -7,6 +7,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
+// ruleIGR305 flags Gateway hosts that accept any hostname from any namespace.
 func ruleIGR305() *Rule {
 	return &Rule{
 		ID:    "IGR305",

@@ -5,6 +5,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
+// ruleIGR306 flags Gateway servers that pass TLS through without terminating it.
 func ruleIGR306() *Rule {
 	return &Rule{
 		ID:    "IGR306",

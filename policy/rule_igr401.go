@@ -5,6 +5,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
+// ruleIGR401 rejects ALLOW policies with a rule that matches every request.
 func ruleIGR401() *Rule {
 	return &Rule{
 		ID:    "IGR401",

@@ -5,6 +5,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
+// ruleIGR402 rejects ALLOW rules that admit any source.
 func ruleIGR402() *Rule {
 	return &Rule{
 		ID:    "IGR402",

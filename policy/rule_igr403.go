@@ -5,6 +5,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
+// ruleIGR403 flags negative matches in ALLOW policies.
 func ruleIGR403() *Rule {
 	return &Rule{
 		ID:    "IGR403",

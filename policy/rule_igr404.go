@@ -7,6 +7,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
+// ruleIGR404 rejects principals that are not <trust-domain>/ns/<ns>/sa/<sa>.
 func ruleIGR404() *Rule {
 	return &Rule{
 		ID:    "IGR404",

@@ -5,6 +5,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
+// ruleIGR405 flags ALLOW rules that do not restrict the operation.
 func ruleIGR405() *Rule {
 	return &Rule{
 		ID:    "IGR405",

@@ -6,6 +6,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
+// ruleIGR501 rejects Sidecar egress listeners that import every namespace.
 func ruleIGR501() *Rule {
 	return &Rule{
 		ID:    "IGR501",

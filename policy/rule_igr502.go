@@ -5,6 +5,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
+// ruleIGR502 rejects Sidecars that allow traffic to hosts outside the registry.
 func ruleIGR502() *Rule {
 	return &Rule{
 		ID:    "IGR502",
