@@ -37,68 +37,68 @@ The kinds the server validates: every kind a rule of the catalogue targets
   apiVersions: ["*"]
   operations: [CREATE, UPDATE]
   resources: [peerauthentications, requestauthentications, authorizationpolicies]
-  scope: Namespaced
+  scope: "*"
 - apiGroups: [networking.istio.io]
   apiVersions: ["*"]
   operations: [CREATE, UPDATE]
   resources: [destinationrules, gateways, sidecars, virtualservices, envoyfilters]
-  scope: Namespaced
+  scope: "*"
 - apiGroups: [install.istio.io]
   apiVersions: ["*"]
   operations: [CREATE, UPDATE]
   resources: [istiooperators]
-  scope: Namespaced
+  scope: "*"
 - apiGroups: [cert-manager.io]
   apiVersions: ["*"]
   operations: [CREATE, UPDATE]
   resources: [certificates]
-  scope: Namespaced
+  scope: "*"
 - apiGroups: [""]
-  apiVersions: [v1]
+  apiVersions: ["*"]
   operations: [CREATE, UPDATE]
   resources: [namespaces]
-  scope: Cluster
+  scope: "*"
 - apiGroups: [""]
-  apiVersions: [v1]
+  apiVersions: ["*"]
   operations: [CREATE, UPDATE]
   resources: [pods]
-  scope: Namespaced
+  scope: "*"
 - apiGroups: [apps]
-  apiVersions: [v1]
+  apiVersions: ["*"]
   operations: [CREATE, UPDATE]
   resources: [deployments, statefulsets, daemonsets, replicasets]
-  scope: Namespaced
+  scope: "*"
 - apiGroups: [batch]
-  apiVersions: [v1]
+  apiVersions: ["*"]
   operations: [CREATE, UPDATE]
   resources: [jobs, cronjobs]
-  scope: Namespaced
+  scope: "*"
 {{- end }}
 
 {{/* The kinds the server mutates: Pods always; Namespaces and workloads as configured. */}}
 {{- define "istio-guardrail.mutatingRules" -}}
 - apiGroups: [""]
-  apiVersions: [v1]
+  apiVersions: ["*"]
   operations: [CREATE]
   resources: [pods]
-  scope: Namespaced
+  scope: "*"
 {{- if .Values.config.mutation.namespaces }}
 - apiGroups: [""]
-  apiVersions: [v1]
+  apiVersions: ["*"]
   operations: [CREATE]
   resources: [namespaces]
-  scope: Cluster
+  scope: "*"
 {{- end }}
 {{- if .Values.config.mutation.workloads }}
 - apiGroups: [apps]
-  apiVersions: [v1]
+  apiVersions: ["*"]
   operations: [CREATE, UPDATE]
   resources: [deployments, statefulsets, daemonsets, replicasets]
-  scope: Namespaced
+  scope: "*"
 - apiGroups: [batch]
-  apiVersions: [v1]
+  apiVersions: ["*"]
   operations: [CREATE, UPDATE]
   resources: [jobs, cronjobs]
-  scope: Namespaced
+  scope: "*"
 {{- end }}
 {{- end }}
