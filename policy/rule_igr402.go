@@ -58,7 +58,7 @@ func checkAuthzSourceIsAny(s *securityapi.Source, path *field.Path) []Violation 
 		}
 	}
 	if !restricted {
-		out = append(out, Invalid(path, nil, "names no principals, namespaces, service accounts or IP blocks, so any source is allowed"))
+		out = append(out, Invalid(path, nil, "restricts no identity or IP block, so any source is allowed"))
 	}
 	return out
 }
