@@ -78,7 +78,7 @@ func igr204Threshold(path *field.Path, od *networkingapi.OutlierDetection) (Viol
 	p := path.Child("consecutive5xxErrors")
 	if od.GetConsecutiveErrors() > 0 {
 		return Required(p, "should replace the deprecated consecutiveErrors").
-			WithFix("move consecutiveErrors to " + p.String()).AsAdvisory(), true
+			WithFix("replace consecutiveErrors with " + p.String() + " or consecutiveGatewayErrors").AsAdvisory(), true
 	}
 	return Required(p, "or consecutiveGatewayErrors must be above 0 to eject hosts").WithFix(drSetFix(p, "5")), true
 }
