@@ -1,0 +1,75 @@
+package policy
+
+import "testing"
+
+func TestIGR601(t *testing.T) {
+	r3Run(t, ruleIGR601(), map[string]r3Case{
+		"hit: istiooperator defaults (HPA minimum 1)": {
+			kind: KindIstioOperator, doc: `spec: {}`,
+			want: []string{"spec.components.pilot.k8s.hpaSpec.minReplicas"},
+		},
+		"hit: istiooperator replicaCount 3 ignored while autoscaling": {
+			kind: KindIstioOperator, doc: `spec: {components: {pilot: {k8s: {replicaCount: 3}}}}`,
+			want: []string{"spec.components.pilot.k8s.hpaSpec.minReplicas"},
+		},
+		"hit: istiooperator hpaSpec.minReplicas 2": {
+			kind: KindIstioOperator, doc: `spec: {components: {pilot: {k8s: {hpaSpec: {minReplicas: 2}}}}}`,
+			want: []string{"spec.components.pilot.k8s.hpaSpec.minReplicas"},
+		},
+		"hit: istiooperator values.pilot.autoscaleMin 1": {
+			kind: KindIstioOperator, doc: `spec: {values: {pilot: {autoscaleMin: 1}}}`,
+			want: []string{"spec.values.pilot.autoscaleMin"},
+		},
+		"hit: istiooperator autoscaling off without replicaCount": {
+			kind: KindIstioOperator, doc: `spec: {values: {pilot: {autoscaleEnabled: false}}}`,
+			want: []string{"spec.components.pilot.k8s.replicaCount"},
+		},
+		"hit: istiooperator autoscaling off with 2 replicas in values": {
+			kind: KindIstioOperator, doc: `spec: {values: {pilot: {autoscaleEnabled: false, replicaCount: 2}}}`,
+			want: []string{"spec.values.pilot.replicaCount"},
+		},
+		"miss: istiooperator HPA minimum 3": {
+			kind: KindIstioOperator, doc: `spec: {components: {pilot: {k8s: {hpaSpec: {minReplicas: 3}}}}}`,
+		},
+		"miss: istiooperator 3 fixed replicas": {
+			kind: KindIstioOperator, doc: `spec: {components: {pilot: {k8s: {replicaCount: 3}}}, values: {pilot: {autoscaleEnabled: "false"}}}`,
+		},
+		"miss: istiooperator without istiod": {
+			kind: KindIstioOperator, doc: `spec: {components: {pilot: {enabled: false}}}`,
+		},
+		"hit: istiod values defaults": {kind: KindIstiodValues, doc: `{}`, want: []string{"pilot.autoscaleMin"}},
+		"hit: istiod values top-level autoscaleMin 2": {
+			kind: KindIstiodValues, doc: `{autoscaleMin: 2}`, want: []string{"autoscaleMin"},
+		},
+		"miss: istiod values pilot.autoscaleMin 3": {kind: KindIstiodValues, doc: `{pilot: {autoscaleMin: 3}}`},
+		"miss: istiod values fixed 3 replicas at top level": {
+			kind: KindIstiodValues, doc: `{autoscaleEnabled: false, replicaCount: 3}`,
+		},
+		"miss: parameter lowered to 2": {
+			kind: KindIstiodValues, doc: `{pilot: {autoscaleMin: 2}}`, params: Params{"minReplicas": 2},
+		},
+		"hit: rendered istiod with 1 replica": {
+			kind: KindDeployment, doc: `{metadata: {name: istiod, labels: {app: istiod}}, spec: {replicas: 1}}`,
+			want: []string{"spec.replicas"},
+		},
+		"miss: rendered istiod without replicas (HPA managed)": {
+			kind: KindDeployment, doc: `{metadata: {name: istiod, labels: {app: istiod}}}`,
+		},
+		"miss: ordinary deployment with 1 replica": {
+			kind: KindDeployment, doc: `{metadata: {name: web}, spec: {replicas: 1}}`,
+		},
+	})
+}
+
+func TestIGR601Message(t *testing.T) {
+	vs := ruleIGR601().Check(nil, r3Object(t, KindIstioOperator, `spec: {}`), Params{"minReplicas": 3})
+	if len(vs) != 1 {
+		t.Fatalf("want one violation, got %+v", vs)
+	}
+	if got, want := vs[0].Text(), "spec.components.pilot.k8s.hpaSpec.minReplicas: defaults to 1; must be at least 3"; got != want {
+		t.Errorf("text = %q, want %q", got, want)
+	}
+	if got, want := vs[0].Fix, "set spec.components.pilot.k8s.hpaSpec.minReplicas: 3"; got != want {
+		t.Errorf("fix = %q, want %q", got, want)
+	}
+}

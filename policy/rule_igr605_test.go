@@ -1,0 +1,67 @@
+package policy
+
+import "testing"
+
+// r3HardGateway is an IstioOperator gateway entry with every IGR605 setting.
+const r3HardGateway = `{name: istio-ingressgateway, enabled: true, k8s: {hpaSpec: {minReplicas: 4},
+  resources: {requests: {cpu: 100m, memory: 128Mi}, limits: {cpu: 2000m, memory: 1Gi}},
+  podDisruptionBudget: {minAvailable: 2},
+  affinity: {podAntiAffinity: {requiredDuringSchedulingIgnoredDuringExecution: [{topologyKey: kubernetes.io/hostname}]}}}}`
+
+func TestIGR605(t *testing.T) {
+	gw0 := "spec.components.ingressGateways[0].k8s."
+	r3Run(t, ruleIGR605(), map[string]r3Case{
+		"hit: istiooperator default profile gateway": {
+			kind: KindIstioOperator, doc: `spec: {}`,
+			want: []string{gw0 + "hpaSpec.minReplicas", gw0 + "podDisruptionBudget", gw0 + "affinity.podAntiAffinity"},
+		},
+		"miss: istiooperator hardened gateway": {
+			kind: KindIstioOperator, doc: `spec: {components: {ingressGateways: [` + r3HardGateway + `]}}`,
+		},
+		"hit: istiooperator second gateway not hardened": {
+			kind: KindIstioOperator,
+			doc: `spec: {components: {ingressGateways: [` + r3HardGateway + `,
+  {name: internal, enabled: true, k8s: {hpaSpec: {minReplicas: 2}, resources: {limits: null},
+   podDisruptionBudget: {maxUnavailable: 1}, topologySpreadConstraints: [{topologyKey: kubernetes.io/hostname}]}}]}}`,
+			want: []string{"spec.components.ingressGateways[1].k8s.resources.limits"},
+		},
+		"miss: istiooperator disabled gateway": {
+			kind: KindIstioOperator, doc: `spec: {components: {ingressGateways: [{name: istio-ingressgateway, enabled: false}]}}`,
+		},
+		"hit: istiooperator gateway autoscaling off with 1 replica": {
+			kind: KindIstioOperator,
+			doc: `spec: {values: {gateways: {istio-ingressgateway: {autoscaleEnabled: false}}},
+  components: {ingressGateways: [{name: gw, enabled: true, k8s: {replicaCount: 1, podDisruptionBudget: {minAvailable: 2},
+  affinity: {podAntiAffinity: {requiredDuringSchedulingIgnoredDuringExecution: [{topologyKey: kubernetes.io/hostname}]}}}}]}}`,
+			want: []string{gw0 + "replicaCount"},
+		},
+		"hit: gateway values defaults": {
+			kind: KindGatewayValues, doc: `{}`,
+			want: []string{"autoscaling.minReplicas", "podDisruptionBudget", "affinity.podAntiAffinity"},
+		},
+		"hit: gateway values empty podDisruptionBudget means none": {
+			kind: KindGatewayValues,
+			doc: `{autoscaling: {minReplicas: 2}, podDisruptionBudget: {},
+  topologySpreadConstraints: [{topologyKey: kubernetes.io/hostname}]}`,
+			want: []string{"podDisruptionBudget"},
+		},
+		"miss: gateway values fixed replicas with autoscaling off": {
+			kind: KindGatewayValues,
+			doc: `{replicaCount: 2, autoscaling: {enabled: false}, podDisruptionBudget: {minAvailable: 2},
+  topologySpreadConstraints: [{topologyKey: topology.kubernetes.io/zone}]}`,
+		},
+		"miss: parameter raised and met": {
+			kind: KindGatewayValues, params: Params{"minReplicas": 4},
+			doc: `{autoscaling: {minReplicas: 4}, podDisruptionBudget: {minAvailable: 2},
+  topologySpreadConstraints: [{topologyKey: kubernetes.io/hostname}]}`,
+		},
+		"hit: rendered gateway deployment": {
+			kind: KindDeployment,
+			doc: `{metadata: {name: istio-ingressgateway, labels: {istio: ingressgateway}},
+  spec: {replicas: 1, template: {spec: {containers: [{name: istio-proxy}]}}}}`,
+			want: []string{"spec.replicas", "spec.template.spec.affinity.podAntiAffinity",
+				"spec.template.spec.containers[0].resources.limits", "spec.template.spec.containers[0].resources.requests"},
+		},
+		"miss: istiod values are not a gateway": {kind: KindIstiodValues, doc: `{}`},
+	})
+}
