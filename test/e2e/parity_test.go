@@ -1,0 +1,90 @@
+package e2e
+
+import (
+	"encoding/json"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/istio-guardrail/istio-guardrail/test/e2e/framework"
+)
+
+// checkFindings runs `istio-guardrail check -o json` on a testdata file and
+// returns the rule IDs it reports by action.
+func checkFindings(t *testing.T, file, ns string) map[string][]string {
+	t.Helper()
+	cmd := exec.CommandContext(t.Context(), env.Cluster.Binaries.Guardrail, "check", "-o", "json", "--namespace", ns,
+		"-f", filepath.Join("testdata", file))
+	out, err := cmd.Output()
+	if ee, ok := err.(*exec.ExitError); err != nil && (!ok || ee.ExitCode() > 1) {
+		t.Fatalf("istio-guardrail check %s: %v\n%s", file, err, out)
+	}
+	var report struct {
+		Findings []struct{ Rule, Action string } `json:"findings"`
+	}
+	if err := json.Unmarshal(out, &report); err != nil {
+		t.Fatalf("decode check output: %v\n%s", err, out)
+	}
+	byAction := map[string][]string{}
+	for _, f := range report.Findings {
+		if !slices.Contains(byAction[f.Action], f.Rule) {
+			byAction[f.Action] = append(byAction[f.Action], f.Rule)
+		}
+	}
+	for _, ids := range byAction {
+		sort.Strings(ids)
+	}
+	return byAction
+}
+
+// warningRules returns the rule IDs named on kubectl's "Warning:" lines.
+func warningRules(stderr string) []string {
+	var lines []string
+	for _, l := range strings.Split(stderr, "\n") {
+		if strings.HasPrefix(l, "Warning:") {
+			lines = append(lines, l)
+		}
+	}
+	return ruleIDs(strings.Join(lines, "\n"))
+}
+
+// deniedRules returns the rule IDs in a webhook denial message.
+func deniedRules(r framework.Result) []string {
+	if r.Err == nil {
+		return nil
+	}
+	_, msg, ok := strings.Cut(r.Stderr, "denied the request")
+	if !ok {
+		return nil
+	}
+	return ruleIDs(msg)
+}
+
+// TestCheckAndAdmissionAgree: the CLI in CI and the webhook at admission share
+// the engine, so for every manifest they must name the same denying and
+// warning rules.
+func TestCheckAndAdmissionAgree(t *testing.T) {
+	ns := newNamespace(t, nil)
+	all := map[string]kindCase{}
+	for _, cases := range []map[string]kindCase{rejectedCases, hardenedCases, warnedCases} {
+		for d, c := range cases {
+			all[d] = c
+		}
+	}
+	for desc, tc := range all {
+		t.Run(desc, func(t *testing.T) {
+			want := checkFindings(t, tc.file, ns)
+			r := kubectl(t, testdata(t, tc.file), "apply", "--dry-run=server", "-n", ns, "-f", "-")
+			denied := deniedRules(r)
+			if !slices.Equal(denied, want["deny"]) {
+				t.Errorf("check denies %v, admission denied %v:\n%s", want["deny"], denied, r)
+			}
+			if r.Err == nil && !slices.Equal(warningRules(r.Stderr), want["warn"]) {
+				t.Errorf("check warns %v, admission warned %v:\n%s", want["warn"], warningRules(r.Stderr), r)
+			}
+		})
+	}
+}
