@@ -67,6 +67,7 @@ func TestPrincipalProblem(t *testing.T) {
 		"wrong keyword":                  {"cluster.local/namespace/shop/sa/web", false},
 		"suffix with wrong keyword":      {"*/shop/serviceaccount/web", false},
 		"prefix inside a wrong keyword":  {"cluster.local/x*", false},
+		"suffix inside a wrong keyword":  {"*x/shop/sa/web", false},
 		"wildcards at both ends":         {"*/ns/shop/*", false},
 		"spiffe scheme":                  {"spiffe://cluster.local/ns/shop/sa/web", false},
 		"kubernetes service account ref": {"system:serviceaccount:shop:web", false},
