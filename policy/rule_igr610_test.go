@@ -1,0 +1,34 @@
+package policy
+
+import "testing"
+
+func TestIGR610(t *testing.T) {
+	r3Run(t, ruleIGR610(), map[string]r3Case{
+		"miss: istiooperator defaults (1%)": {kind: KindIstioOperator, doc: `spec: {}`},
+		"hit: istiooperator mesh sampling 100": {
+			kind: KindIstioOperator, doc: `spec: {meshConfig: {defaultConfig: {tracing: {sampling: 100}}}}`,
+			want: []string{"spec.meshConfig.defaultConfig.tracing.sampling"},
+		},
+		"hit: istiooperator pilot.traceSampling 50": {
+			kind: KindIstioOperator, doc: `spec: {values: {pilot: {traceSampling: 50}}}`,
+			want: []string{"spec.values.pilot.traceSampling"},
+		},
+		"hit: istiod values both places": {
+			kind: KindIstiodValues, doc: `{traceSampling: 20.5, meshConfig: {defaultConfig: {tracing: {sampling: 11}}}}`,
+			want: []string{"meshConfig.defaultConfig.tracing.sampling", "traceSampling"},
+		},
+		"miss: exactly the maximum": {
+			kind: KindIstiodValues, doc: `{pilot: {traceSampling: 10}}`,
+		},
+		"miss: parameter raised": {
+			kind: KindIstiodValues, doc: `{pilot: {traceSampling: 50}}`, params: Params{"maxSamplingPercent": 50.0},
+		},
+		"hit: mesh configmap sampling 100": {
+			kind: KindConfigMap, doc: r3MeshCM("istio-system", "istio", "defaultConfig:\n  tracing:\n    sampling: 100"),
+			want: []string{"data[mesh].defaultConfig.tracing.sampling"},
+		},
+		"miss: mesh configmap sampling 1": {
+			kind: KindConfigMap, doc: r3MeshCM("istio-system", "istio", "defaultConfig:\n  tracing:\n    sampling: 1"),
+		},
+	})
+}

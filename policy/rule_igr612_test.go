@@ -1,0 +1,20 @@
+package policy
+
+import "testing"
+
+func TestIGR612(t *testing.T) {
+	r3Run(t, ruleIGR612(), map[string]r3Case{
+		"hit: istiooperator enabled by default": {
+			kind: KindIstioOperator, doc: `spec: {values: {sidecarInjectorWebhook: {enableNamespacesByDefault: true}}}`,
+			want: []string{"spec.values.sidecarInjectorWebhook.enableNamespacesByDefault"},
+		},
+		"miss: istiooperator unset": {kind: KindIstioOperator, doc: `spec: {}`},
+		"hit: istiod values string true": {
+			kind: KindIstiodValues, doc: `{sidecarInjectorWebhook: {enableNamespacesByDefault: "true"}}`,
+			want: []string{"sidecarInjectorWebhook.enableNamespacesByDefault"},
+		},
+		"miss: istiod values false": {
+			kind: KindIstiodValues, doc: `{sidecarInjectorWebhook: {enableNamespacesByDefault: false}}`,
+		},
+	})
+}
