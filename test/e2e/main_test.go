@@ -39,8 +39,7 @@ func runSuite(m *testing.M) int {
 	env, err = framework.StartEnv(ctx, framework.EnvOptions{Dir: dir, Binaries: bins, Config: baseConfig,
 		Logf: func(f string, a ...any) { fmt.Fprintf(os.Stderr, "e2e: "+f+"\n", a...) }})
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "e2e: start the environment: %v\nguardrail log:\n%s\n", err,
-			framework.TailFile(dir+"/guardrail.log", 40))
+		fmt.Fprintf(os.Stderr, "e2e: start the environment: %v\n", err)
 		return 1
 	}
 	code := m.Run()

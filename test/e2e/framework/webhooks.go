@@ -166,29 +166,43 @@ func ptr[T any](v T) *T { return &v }
 // ApplyWebhookConfigurations creates or replaces both configurations.
 func ApplyWebhookConfigurations(ctx context.Context, cs kubernetes.Interface,
 	vwc *admissionregistrationv1.ValidatingWebhookConfiguration, mwc *admissionregistrationv1.MutatingWebhookConfiguration) error {
-	vc := cs.AdmissionregistrationV1().ValidatingWebhookConfigurations()
-	if cur, err := vc.Get(ctx, vwc.Name, metav1.GetOptions{}); err == nil {
-		vwc = vwc.DeepCopy()
-		vwc.ResourceVersion = cur.ResourceVersion
-		_, err = vc.Update(ctx, vwc, metav1.UpdateOptions{})
-		if err != nil {
-			return fmt.Errorf("update validating webhook configuration: %w", err)
-		}
-	} else if _, err := vc.Create(ctx, vwc, metav1.CreateOptions{}); err != nil {
-		return fmt.Errorf("create validating webhook configuration: %w", err)
+	adm := cs.AdmissionregistrationV1()
+	if err := upsert(ctx, adm.ValidatingWebhookConfigurations(), vwc.DeepCopy()); err != nil {
+		return fmt.Errorf("apply validating webhook configuration %s: %w", vwc.Name, err)
 	}
-	mc := cs.AdmissionregistrationV1().MutatingWebhookConfigurations()
-	if cur, err := mc.Get(ctx, mwc.Name, metav1.GetOptions{}); err == nil {
-		mwc = mwc.DeepCopy()
-		mwc.ResourceVersion = cur.ResourceVersion
-		_, err = mc.Update(ctx, mwc, metav1.UpdateOptions{})
-		if err != nil {
-			return fmt.Errorf("update mutating webhook configuration: %w", err)
-		}
-	} else if _, err := mc.Create(ctx, mwc, metav1.CreateOptions{}); err != nil {
-		return fmt.Errorf("create mutating webhook configuration: %w", err)
+	if err := upsert(ctx, adm.MutatingWebhookConfigurations(), mwc.DeepCopy()); err != nil {
+		return fmt.Errorf("apply mutating webhook configuration %s: %w", mwc.Name, err)
 	}
 	return nil
+}
+
+// object is a cluster-scoped object whose resourceVersion can be set.
+type object interface {
+	GetName() string
+	GetResourceVersion() string
+	SetResourceVersion(string)
+}
+
+// client is the subset of a typed cluster-scoped client that upsert needs.
+type client[T object] interface {
+	Get(ctx context.Context, name string, o metav1.GetOptions) (T, error)
+	Create(ctx context.Context, obj T, o metav1.CreateOptions) (T, error)
+	Update(ctx context.Context, obj T, o metav1.UpdateOptions) (T, error)
+}
+
+// upsert creates obj, or replaces the existing object of the same name.
+func upsert[T object](ctx context.Context, c client[T], obj T) error {
+	cur, err := c.Get(ctx, obj.GetName(), metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		_, err = c.Create(ctx, obj, metav1.CreateOptions{})
+		return err
+	case err != nil:
+		return err
+	}
+	obj.SetResourceVersion(cur.GetResourceVersion())
+	_, err = c.Update(ctx, obj, metav1.UpdateOptions{})
+	return err
 }
 
 // DeleteWebhookConfigurations deletes both configurations named name; absent
