@@ -14,6 +14,7 @@ func Catalogue() []*Rule {
 		sidecarRules(),
 		controlPlaneRules(),
 		workloadRules(),
+		mutationRules(),
 	} {
 		all = append(all, group...)
 	}
