@@ -52,7 +52,7 @@ func igr706Lifetime(spec *field.Path, s *cmapi.CertificateSpec, max time.Duratio
 	if s.Renewal != nil && s.Renewal.Policy == cmapi.CertificateRenewalPolicyDisabled {
 		out = append(out, Invalid(spec.Child("renewal", "policy"), string(s.Renewal.Policy), "means the certificate is never renewed"))
 	} else if s.RenewBefore == nil && s.RenewBeforePercentage == nil {
-		out = append(out, Required(spec.Child("renewBefore"), "is unset (and no renewBeforePercentage); set the renewal margin explicitly").AsAdvisory())
+		out = append(out, Required(spec.Child("renewBefore"), "is unset, as is renewBeforePercentage: the renewal margin is implicit").AsAdvisory())
 	}
 	return out
 }

@@ -1,0 +1,50 @@
+package policy
+
+import "testing"
+
+func TestIGR703(t *testing.T) {
+	a := func(k, v string) string { return r3Pod("apps", `annotations: {`+k+`: "`+v+`"}`) }
+	out := "traffic.sidecar.istio.io/excludeOutboundIPRanges"
+	outPath := "metadata.annotations[" + out + "]"
+	r3Run(t, ruleIGR703(), map[string]r3Case{
+		"hit: exclude outbound *":             {kind: KindPod, doc: a(out, "*"), want: []string{outPath}},
+		"hit: exclude outbound 0.0.0.0/0":     {kind: KindPod, doc: a(out, "10.0.0.0/8, 0.0.0.0/0"), want: []string{outPath}},
+		"hit: exclude outbound ::/0":          {kind: KindPod, doc: a(out, "::/0"), want: []string{outPath}},
+		"hit: exclude outbound split halves":  {kind: KindPod, doc: a(out, "128.0.0.0/1,0.0.0.0/1"), want: []string{outPath}},
+		"hit: exclude outbound unmasked /1s":  {kind: KindPod, doc: a(out, "1.2.3.4/1,200.0.0.0/1"), want: []string{outPath}},
+		"miss: exclude outbound almost all":   {kind: KindPod, doc: a(out, "0.0.0.0/1,128.0.0.0/2,192.0.0.0/3,224.0.0.0/4")},
+		"miss: exclude outbound one range":    {kind: KindPod, doc: a(out, "169.254.169.254/32")},
+		"miss: exclude outbound malformed":    {kind: KindPod, doc: a(out, "everything")},
+		"hit: include outbound empty": {
+			kind: KindPod, doc: a("traffic.sidecar.istio.io/includeOutboundIPRanges", ""),
+			want: []string{"metadata.annotations[traffic.sidecar.istio.io/includeOutboundIPRanges]"},
+		},
+		"miss: include outbound *": {kind: KindPod, doc: a("traffic.sidecar.istio.io/includeOutboundIPRanges", "*")},
+		"hit: include inbound empty": {
+			kind: KindPod, doc: a("traffic.sidecar.istio.io/includeInboundPorts", ""),
+			want: []string{"metadata.annotations[traffic.sidecar.istio.io/includeInboundPorts]"},
+		},
+		"hit: exclude inbound *": {
+			kind: KindPod, doc: a("traffic.sidecar.istio.io/excludeInboundPorts", "15020, *"),
+			want: []string{"metadata.annotations[traffic.sidecar.istio.io/excludeInboundPorts]"},
+		},
+		"miss: exclude one inbound port": {kind: KindPod, doc: a("traffic.sidecar.istio.io/excludeInboundPorts", "9090")},
+		"hit: interception mode none": {
+			kind: KindPod, doc: a("sidecar.istio.io/interceptionMode", "none"),
+			want: []string{"metadata.annotations[sidecar.istio.io/interceptionMode]"},
+		},
+		"miss: interception mode TPROXY": {kind: KindPod, doc: a("sidecar.istio.io/interceptionMode", "TPROXY")},
+		"hit: proxy image override": {
+			kind: KindPod, doc: a("sidecar.istio.io/proxyImage", "example.com/envoy:custom"),
+			want: []string{"metadata.annotations[sidecar.istio.io/proxyImage]"},
+		},
+		"hit: deployment template with two knobs": {
+			kind: KindDeployment,
+			doc: `{metadata: {name: d, namespace: apps}, spec: {template: {metadata: {annotations: {
+  sidecar.istio.io/interceptionMode: NONE, traffic.sidecar.istio.io/excludeOutboundIPRanges: "*"}}}}}`,
+			want: []string{"spec.template.metadata.annotations[sidecar.istio.io/interceptionMode]",
+				"spec.template.metadata.annotations[traffic.sidecar.istio.io/excludeOutboundIPRanges]"},
+		},
+		"miss: plain pod": {kind: KindPod, doc: r3Pod("apps", `labels: {app: web}`)},
+	})
+}

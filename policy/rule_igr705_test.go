@@ -1,0 +1,50 @@
+package policy
+
+import "testing"
+
+func TestIGR705(t *testing.T) {
+	dest := `route: [{destination: {host: reviews}}]`
+	r3Run(t, ruleIGR705(), map[string]r3Case{
+		"hit: route without timeout": {
+			kind: KindVirtualService, doc: `{hosts: [reviews], http: [{` + dest + `}]}`,
+			want: []string{"spec.http[0].timeout"},
+		},
+		"hit: retries without perTryTimeout": {
+			kind: KindVirtualService, doc: `{hosts: [reviews], http: [{` + dest + `, timeout: 5s, retries: {attempts: 3}}]}`,
+			want: []string{"spec.http[0].retries.perTryTimeout"},
+		},
+		"hit: second route lacks both": {
+			kind: KindVirtualService,
+			doc: `{hosts: [reviews], http: [{match: [{uri: {prefix: /v2}}], ` + dest + `, timeout: 5s},
+  {` + dest + `, retries: {attempts: 2, retryOn: 5xx}}]}`,
+			want: []string{"spec.http[1].retries.perTryTimeout", "spec.http[1].timeout"},
+		},
+		"miss: timeout and perTryTimeout": {
+			kind: KindVirtualService,
+			doc:  `{hosts: [reviews], http: [{` + dest + `, timeout: 5s, retries: {attempts: 3, perTryTimeout: 2s}}]}`,
+		},
+		"miss: retries disabled": {
+			kind: KindVirtualService, doc: `{hosts: [reviews], http: [{` + dest + `, timeout: 5s, retries: {attempts: 0}}]}`,
+		},
+		"miss: redirect route": {
+			kind: KindVirtualService, doc: `{hosts: [reviews], http: [{redirect: {uri: /v1}}]}`,
+		},
+		"miss: direct response": {
+			kind: KindVirtualService, doc: `{hosts: [reviews], http: [{directResponse: {status: 503}}]}`,
+		},
+		"miss: delegate": {
+			kind: KindVirtualService, doc: `{hosts: [reviews], http: [{delegate: {name: reviews-routes, namespace: apps}}]}`,
+		},
+		"miss: tcp only": {
+			kind: KindVirtualService, doc: `{hosts: [db], tcp: [{route: [{destination: {host: db}}]}]}`,
+		},
+	})
+}
+
+func TestIGR705IsAWarning(t *testing.T) {
+	obj := r3Object(t, KindVirtualService, `{hosts: [r], http: [{route: [{destination: {host: r}}]}]}`)
+	got := r3EngineFindings(t, nil, obj, "IGR705")
+	if want := "IGR705 spec.http[0].timeout warn"; len(got) != 1 || got[0] != want {
+		t.Errorf("findings = %q, want [%q]", got, want)
+	}
+}
