@@ -1,0 +1,98 @@
+package webhooks
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	jsonpatch "gopkg.in/evanphx/json-patch.v4"
+	admissionv1 "k8s.io/api/admission/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+func TestMutatorResponses(t *testing.T) {
+	tests := []struct {
+		desc      string
+		req       admissionv1.AdmissionRequest
+		wantPatch bool
+		wantWarn  string
+	}{
+		{desc: "mutation returns a patch that keeps unknown fields",
+			req:       request(admissionv1.Create, podKind, "app", podJSON(map[string]string{annMutate: ""}, `,"futureField":{"a":1}`)),
+			wantPatch: true, wantWarn: "IGR901"},
+		{desc: "nothing to mutate returns no patch",
+			req: request(admissionv1.Create, podKind, "app", podJSON(nil, ""))},
+		{desc: "already mutated object returns no patch (idempotent)",
+			req: request(admissionv1.Create, podKind, "app", podJSON(map[string]string{annMutate: "", annMutated: "yes"}, ""))},
+		{desc: "own namespace is never mutated",
+			req: request(admissionv1.Create, podKind, "istio-guardrail", podJSON(map[string]string{annMutate: ""}, ""))},
+		{desc: "delete is allowed untouched",
+			req: request(admissionv1.Delete, podKind, "app", nil)},
+		{desc: "mutator error fails open with a warning",
+			req:      request(admissionv1.Create, podKind, "app", podJSON(map[string]string{annMutate: "", annMutateError: ""}, "")),
+			wantWarn: "did not mutate"},
+		{desc: "mutator panic fails open with a warning",
+			req:      request(admissionv1.Create, podKind, "app", podJSON(map[string]string{annMutate: "", annMutatePanic: ""}, "")),
+			wantWarn: "did not mutate"},
+		{desc: "undecodable object fails open",
+			req:      request(admissionv1.Create, podKind, "app", []byte(`{"apiVersion":"v1","kind":"Pod","spec":7}`)),
+			wantWarn: "did not mutate"},
+		{desc: "unknown kind is allowed untouched",
+			req: request(admissionv1.Create, metav1.GroupVersionKind{Group: "example.io", Version: "v1", Kind: "Widget"}, "app",
+				[]byte(`{"apiVersion":"example.io/v1","kind":"Widget","metadata":{"name":"w"}}`))},
+	}
+	for _, tc := range tests {
+		t.Run(tc.desc, func(t *testing.T) {
+			h := NewReviewHandler(NewMutator(fakeOptions()), 0, nil)
+			w := serve(h, reviewBody(t, tc.req), "application/json")
+			resp := decodeResponse(t, w.Body.Bytes(), tc.req.UID, false)
+			if !resp.Allowed {
+				t.Fatalf("mutating webhook denied: %+v", resp.Result)
+			}
+			if (len(resp.Patch) > 0) != tc.wantPatch {
+				t.Fatalf("patch = %s, want patch %v", resp.Patch, tc.wantPatch)
+			}
+			if tc.wantWarn != "" && !strings.Contains(strings.Join(resp.Warnings, "\n"), tc.wantWarn) {
+				t.Errorf("warnings %q do not mention %q", resp.Warnings, tc.wantWarn)
+			}
+			if tc.wantPatch {
+				checkPatchedPod(t, tc.req.Object.Raw, resp.Patch)
+			}
+		})
+	}
+}
+
+// checkPatchedPod applies the patch to the request object and checks the
+// mutation landed and the unknown field survived.
+func checkPatchedPod(t *testing.T, raw, patch []byte) {
+	t.Helper()
+	p, err := jsonpatch.DecodePatch(patch)
+	if err != nil {
+		t.Fatalf("patch does not decode: %v", err)
+	}
+	out, err := p.Apply(raw)
+	if err != nil {
+		t.Fatalf("patch does not apply to the request object: %v", err)
+	}
+	var pod struct {
+		Metadata struct {
+			Annotations map[string]string `json:"annotations"`
+		} `json:"metadata"`
+		Spec struct {
+			Containers []map[string]any `json:"containers"`
+		} `json:"spec"`
+	}
+	if err := json.Unmarshal(out, &pod); err != nil {
+		t.Fatal(err)
+	}
+	if pod.Metadata.Annotations[annMutated] != "yes" {
+		t.Errorf("mutation missing from patched object: %s", out)
+	}
+	c := pod.Spec.Containers[0]
+	if _, ok := c["futureField"]; !ok {
+		t.Errorf("unknown field futureField removed by the patch: %s", out)
+	}
+	if lim, _ := c["resources"].(map[string]any)["limits"].(map[string]any); lim["cpu"] != "100m" {
+		t.Errorf("cpu limit not set: %s", out)
+	}
+}
