@@ -2,10 +2,7 @@ package policy
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 )
 
@@ -111,7 +108,7 @@ func TestControlPlaneOfGateways(t *testing.T) {
 			want: []string{"spec.components.ingressGateways[1].k8s.replicaCount",
 				"spec.components.ingressGateways[2].k8s.replicaCount(set)"},
 		},
-		"gateway values": {kind: KindGatewayValues, doc: `{replicaCount: 3}`, want: []string{"replicaCount(set)"}},
+		"gateway values":                {kind: KindGatewayValues, doc: `{replicaCount: 3}`, want: []string{"replicaCount(set)"}},
 		"istiod values have no gateway": {kind: KindIstiodValues, doc: `{}`},
 		"deployment labelled istio: ingressgateway": {
 			kind: KindDeployment,
@@ -150,15 +147,15 @@ func TestMeshConfigOf(t *testing.T) {
 		want    string // path of the mesh config; "" means no mesh config
 		wantErr bool
 	}{
-		"istiooperator":                  {kind: KindIstioOperator, doc: `spec: {}`, want: "spec.meshConfig"},
-		"istiod values":                  {kind: KindIstiodValues, doc: `{}`, want: "meshConfig"},
-		"gateway values":                 {kind: KindGatewayValues, doc: `{}`},
-		"mesh configmap":                 {kind: KindConfigMap, doc: cm("istio-system", "istio", `"{}"`), want: "data[mesh]"},
-		"revisioned mesh configmap":      {kind: KindConfigMap, doc: cm("istio-system", "istio-canary", `"{}"`), want: "data[mesh]"},
-		"configmap in another namespace": {kind: KindConfigMap, doc: cm("apps", "istio", `"{}"`)},
-		"istio-* configmap without mesh": {kind: KindConfigMap, doc: `{metadata: {namespace: istio-system, name: istio-ca-root-cert}, data: {root-cert.pem: x}}`},
+		"istiooperator":                   {kind: KindIstioOperator, doc: `spec: {}`, want: "spec.meshConfig"},
+		"istiod values":                   {kind: KindIstiodValues, doc: `{}`, want: "meshConfig"},
+		"gateway values":                  {kind: KindGatewayValues, doc: `{}`},
+		"mesh configmap":                  {kind: KindConfigMap, doc: cm("istio-system", "istio", `"{}"`), want: "data[mesh]"},
+		"revisioned mesh configmap":       {kind: KindConfigMap, doc: cm("istio-system", "istio-canary", `"{}"`), want: "data[mesh]"},
+		"configmap in another namespace":  {kind: KindConfigMap, doc: cm("apps", "istio", `"{}"`)},
+		"istio-* configmap without mesh":  {kind: KindConfigMap, doc: `{metadata: {namespace: istio-system, name: istio-ca-root-cert}, data: {root-cert.pem: x}}`},
 		"other configmap with a mesh key": {kind: KindConfigMap, doc: cm("istio-system", "app-config", `"{}"`)},
-		"unparsable mesh": {kind: KindConfigMap, doc: cm("istio-system", "istio", `"a: [b"`), want: "data[mesh]", wantErr: true},
+		"unparsable mesh":                 {kind: KindConfigMap, doc: cm("istio-system", "istio", `"a: [b"`), want: "data[mesh]", wantErr: true},
 	} {
 		t.Run(desc, func(t *testing.T) {
 			src, ok := meshConfigOf(r3Object(t, tc.kind, tc.doc), "istio-system")
@@ -222,45 +219,4 @@ func TestCPNodeNumber(t *testing.T) {
 			}
 		})
 	}
-}
-
-// TestProductionSourcesAreSilent runs the catalogue over the hardened seed
-// documents in testdata: no control-plane rule may fire.
-func TestProductionSourcesAreSilent(t *testing.T) {
-	for file, kind := range map[string]Kind{
-		"igr6-production-istiooperator.yaml":  KindIstioOperator,
-		"igr6-production-istiod-values.yaml":  KindIstiodValues,
-		"igr6-production-gateway-values.yaml": KindGatewayValues,
-		"igr6-production-mesh-configmap.yaml": KindConfigMap,
-	} {
-		t.Run(file, func(t *testing.T) {
-			obj := r3Object(t, kind, r3ReadFile(t, file))
-			got := r3EngineFindings(t, nil, obj, r3ControlPlaneIDs()...)
-			if len(got) != 0 {
-				t.Errorf("hardened %s raised %q", file, got)
-			}
-		})
-	}
-}
-
-// r3ReadFile reads a testdata file.
-func r3ReadFile(t *testing.T, name string) string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatalf("read testdata: %v", err)
-	}
-	return string(b)
-}
-
-// r3ControlPlaneIDs lists the IDs of the control-plane rules.
-func r3ControlPlaneIDs() []string {
-	var ids []string
-	for _, r := range controlPlaneRules() {
-		if !strings.HasPrefix(r.ID, "IGR6") {
-			continue
-		}
-		ids = append(ids, r.ID)
-	}
-	return ids
 }

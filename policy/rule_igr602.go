@@ -55,7 +55,7 @@ func cpResourcesSet(n cpNode, defaults []string) map[string]bool {
 		}
 	}
 	for _, name := range []string{"cpu", "memory"} {
-		if have["limits."+name] && !n.get("requests", name).isNull() {
+		if have["limits."+name] {
 			have["requests."+name] = true // Kubernetes defaults a missing request to the limit
 		}
 	}

@@ -33,7 +33,7 @@ func ruleIGR603() *Rule {
 }
 
 // cpPDBRequirement is the message every PDB violation ends with.
-const cpPDBRequirement = "must keep minAvailable >= 2 or maxUnavailable <= 1"
+const cpPDBRequirement = "needs minAvailable >= 2 or maxUnavailable <= 1"
 
 // cpCheckPDB reports a component whose PodDisruptionBudget lets all but one replica go.
 func cpCheckPDB(c *cpComponent) []Violation {
@@ -53,7 +53,7 @@ func cpCheckPDB(c *cpComponent) []Violation {
 		}
 	}
 	if defaultOn {
-		return []Violation{Required(pdb.path, "unset: the default PDB keeps minAvailable 1; "+cpPDBRequirement).WithFix(fix)}
+		return []Violation{Required(pdb.path, "is unset, so the default PDB keeps only minAvailable: 1").WithFix(fix)}
 	}
 	return []Violation{Required(pdb.path, "no PodDisruptionBudget; "+cpPDBRequirement).WithFix(fix)}
 }

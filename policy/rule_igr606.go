@@ -1,5 +1,7 @@
 package policy
 
+import "strings"
+
 func ruleIGR606() *Rule {
 	return &Rule{
 		ID:    "IGR606",
@@ -19,7 +21,7 @@ func ruleIGR606() *Rule {
 				return nil
 			}
 			if src.Err != nil {
-				return []Violation{Invalid(src.Mesh.path, nil, "is not valid YAML: "+src.Err.Error())}
+				return []Violation{Invalid(src.Mesh.path, nil, "is not valid YAML ("+cpShortYAMLError(src.Err)+")")}
 			}
 			mode := src.Mesh.get("outboundTrafficPolicy", "mode")
 			switch s, _ := mode.str(); {
@@ -57,4 +59,13 @@ func cpMeshCheck(check func(src cpMeshSource, p Params) []Violation) func(*Conte
 		}
 		return check(src, p)
 	}
+}
+
+// cpShortYAMLError keeps the "line N: ..." part of a YAML error.
+func cpShortYAMLError(err error) string {
+	msg := err.Error()
+	if i := strings.LastIndex(msg, "yaml: "); i >= 0 {
+		return msg[i+len("yaml: "):]
+	}
+	return msg
 }

@@ -45,7 +45,7 @@ func TestIGR702(t *testing.T) {
 		"miss: istio-injection=disabled beats the revision label": {
 			kind: KindPod, doc: r3Pod("legacy-wins", ann), ns: r3Namespaces,
 		},
-		"miss: ambient namespace": {kind: KindPod, doc: r3Pod("ambient", ann), ns: r3Namespaces},
+		"miss: ambient namespace":                    {kind: KindPod, doc: r3Pod("ambient", ann), ns: r3Namespaces},
 		"miss: namespace not labelled for injection": {kind: KindPod, doc: r3Pod("plain", ann), ns: r3Namespaces},
 		"miss: unknown namespace":                    {kind: KindPod, doc: r3Pod("elsewhere", ann), ns: r3Namespaces},
 		"miss: no namespace lookup at all":           {kind: KindPod, doc: r3Pod("injected", ann)},

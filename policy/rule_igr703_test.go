@@ -7,14 +7,14 @@ func TestIGR703(t *testing.T) {
 	out := "traffic.sidecar.istio.io/excludeOutboundIPRanges"
 	outPath := "metadata.annotations[" + out + "]"
 	r3Run(t, ruleIGR703(), map[string]r3Case{
-		"hit: exclude outbound *":             {kind: KindPod, doc: a(out, "*"), want: []string{outPath}},
-		"hit: exclude outbound 0.0.0.0/0":     {kind: KindPod, doc: a(out, "10.0.0.0/8, 0.0.0.0/0"), want: []string{outPath}},
-		"hit: exclude outbound ::/0":          {kind: KindPod, doc: a(out, "::/0"), want: []string{outPath}},
-		"hit: exclude outbound split halves":  {kind: KindPod, doc: a(out, "128.0.0.0/1,0.0.0.0/1"), want: []string{outPath}},
-		"hit: exclude outbound unmasked /1s":  {kind: KindPod, doc: a(out, "1.2.3.4/1,200.0.0.0/1"), want: []string{outPath}},
-		"miss: exclude outbound almost all":   {kind: KindPod, doc: a(out, "0.0.0.0/1,128.0.0.0/2,192.0.0.0/3,224.0.0.0/4")},
-		"miss: exclude outbound one range":    {kind: KindPod, doc: a(out, "169.254.169.254/32")},
-		"miss: exclude outbound malformed":    {kind: KindPod, doc: a(out, "everything")},
+		"hit: exclude outbound *":            {kind: KindPod, doc: a(out, "*"), want: []string{outPath}},
+		"hit: exclude outbound 0.0.0.0/0":    {kind: KindPod, doc: a(out, "10.0.0.0/8, 0.0.0.0/0"), want: []string{outPath}},
+		"hit: exclude outbound ::/0":         {kind: KindPod, doc: a(out, "::/0"), want: []string{outPath}},
+		"hit: exclude outbound split halves": {kind: KindPod, doc: a(out, "128.0.0.0/1,0.0.0.0/1"), want: []string{outPath}},
+		"hit: exclude outbound unmasked /1s": {kind: KindPod, doc: a(out, "1.2.3.4/1,200.0.0.0/1"), want: []string{outPath}},
+		"miss: exclude outbound almost all":  {kind: KindPod, doc: a(out, "0.0.0.0/1,128.0.0.0/2,192.0.0.0/3,224.0.0.0/4")},
+		"miss: exclude outbound one range":   {kind: KindPod, doc: a(out, "169.254.169.254/32")},
+		"miss: exclude outbound malformed":   {kind: KindPod, doc: a(out, "everything")},
 		"hit: include outbound empty": {
 			kind: KindPod, doc: a("traffic.sidecar.istio.io/includeOutboundIPRanges", ""),
 			want: []string{"metadata.annotations[traffic.sidecar.istio.io/includeOutboundIPRanges]"},
