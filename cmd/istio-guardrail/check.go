@@ -30,7 +30,7 @@ type checkOptions struct {
 	valuesFor string
 }
 
-// stringList is a repeatable string flag.
+// stringList is a repeatable string flag (used by check and serve).
 type stringList []string
 
 func (s *stringList) String() string     { return strings.Join(*s, ",") }
