@@ -3,6 +3,8 @@ package policy
 import (
 	"encoding/json"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -76,7 +78,7 @@ func (n cpNode) boolean() (bool, bool) {
 }
 
 // number returns a numeric value whatever the decoder produced (int,
-// int64, float64, json.Number or a numeric string).
+// int64, float64, json.Number or a numeric string; "50%" and "2Gi" are not).
 func (n cpNode) number() (float64, bool) {
 	switch v := n.val.(type) {
 	case int:
@@ -95,17 +97,10 @@ func (n cpNode) number() (float64, bool) {
 		f, err := v.Float64()
 		return f, err == nil
 	case string:
-		var f float64
-		_, err := fmt.Sscanf(strings.TrimSpace(v), "%g", &f)
-		return f, err == nil && cpIsNumeric(v)
+		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		return f, err == nil && !math.IsNaN(f) && !math.IsInf(f, 0)
 	}
 	return 0, false
-}
-
-// cpIsNumeric reports whether s is a plain decimal number (not "50%" or "2Gi").
-func cpIsNumeric(s string) bool {
-	s = strings.TrimSpace(s)
-	return s != "" && strings.Trim(s, "0123456789.+-eE") == ""
 }
 
 // cpMap returns a map value, accepting map[any]any from older YAML decoders.
