@@ -105,7 +105,7 @@ func preStopHandler(p Params) *corev1.LifecycleHandler {
 // terminationDrainDuration when set and readable, else the configured one.
 func drainSeconds(pt PodTemplate, p Params) int64 {
 	d := p.Duration(paramTerminationDrain)
-	if _, cfg, err := proxyConfigOf(pt); err == nil {
+	if cfg, err := proxyConfigOf(pt); err == nil {
 		if user, ok := proxyConfigDuration(cfg, FieldTerminationDrain()); ok && user >= 0 {
 			d = user
 		}

@@ -46,7 +46,7 @@ func notesIGR903(_ *Context, obj *Object, _ Params) []string {
 	if !ok {
 		return nil
 	}
-	if _, cfg, err := proxyConfigOf(pt); err == nil {
+	if cfg, err := proxyConfigOf(pt); err == nil {
 		if _, set := FieldHoldApplication().lookup(cfg); set {
 			return nil
 		}

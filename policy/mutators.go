@@ -20,12 +20,11 @@ func podAndWorkloadKinds() []Kind {
 	return append([]Kind{KindPod}, WorkloadKinds()...)
 }
 
-// proxyConfigOf returns the proxy.istio.io/config annotation of the pod and
-// its parsed keys; err is set when it cannot be parsed.
-func proxyConfigOf(pt PodTemplate) (text string, cfg map[string]any, err error) {
-	text = pt.Meta.Annotations[annotation.ProxyConfig.Name]
-	cfg, err = ParseProxyConfig(text)
-	return text, cfg, err
+// proxyConfigOf returns the top-level keys of the pod's proxy.istio.io/config
+// annotation; err is set when it cannot be decoded.
+func proxyConfigOf(pt PodTemplate) (map[string]any, error) {
+	cfg, _, err := proxyConfigKeys(pt.Meta.Annotations[annotation.ProxyConfig.Name])
+	return cfg, err
 }
 
 // mergeIntoProxyConfig merges f=value into the pod's proxy config annotation.

@@ -34,28 +34,42 @@ func FieldTerminationDrain() ProxyConfigField {
 // (a ProxyConfig in YAML or JSON) into its top-level keys, and checks that
 // Istio's own ProxyConfig type accepts it. Blank text is an empty config.
 func ParseProxyConfig(text string) (map[string]any, error) {
-	if strings.TrimSpace(text) == "" {
-		return map[string]any{}, nil
-	}
-	js, err := utilyaml.ToJSON([]byte(text))
-	if err != nil {
-		return nil, fmt.Errorf("is not valid YAML or JSON: %w", err)
-	}
-	var top any
-	if err := json.Unmarshal(js, &top); err != nil {
-		return nil, fmt.Errorf("is not valid YAML or JSON: %w", err)
-	}
-	if top == nil {
-		return map[string]any{}, nil
-	}
-	m, ok := top.(map[string]any)
-	if !ok {
-		return nil, errors.New("is not a mapping")
+	m, js, err := proxyConfigKeys(text)
+	if err != nil || js == nil {
+		return m, err
 	}
 	if err := (&meshconfig.ProxyConfig{}).UnmarshalJSON(js); err != nil {
 		return nil, fmt.Errorf("is not a valid ProxyConfig: %w", err)
 	}
 	return m, nil
+}
+
+// proxyConfigKeys decodes the top-level keys of a proxy config without
+// checking them against the ProxyConfig type (the costly part), and returns
+// its JSON form (nil for an empty config).
+func proxyConfigKeys(text string) (map[string]any, []byte, error) {
+	if strings.TrimSpace(text) == "" {
+		return map[string]any{}, nil, nil
+	}
+	js := []byte(text)
+	if !json.Valid(js) {
+		var err error
+		if js, err = utilyaml.ToJSON(js); err != nil {
+			return nil, nil, fmt.Errorf("is not valid YAML or JSON: %w", err)
+		}
+	}
+	var top any
+	if err := json.Unmarshal(js, &top); err != nil {
+		return nil, nil, fmt.Errorf("is not valid YAML or JSON: %w", err)
+	}
+	if top == nil {
+		return map[string]any{}, nil, nil
+	}
+	m, ok := top.(map[string]any)
+	if !ok {
+		return nil, nil, errors.New("is not a mapping")
+	}
+	return m, js, nil
 }
 
 // lookup returns the value of f in a parsed config, under either spelling.
@@ -73,12 +87,16 @@ func (f ProxyConfigField) lookup(cfg map[string]any) (any, bool) {
 // survive. On an error the text is returned unchanged: it is not a valid
 // ProxyConfig, or the edit would not be one.
 func MergeProxyConfig(text string, f ProxyConfigField, value any) (string, bool, error) {
-	orig, err := ParseProxyConfig(text)
+	keys, _, err := proxyConfigKeys(text)
 	if err != nil {
 		return text, false, err
 	}
-	if _, ok := f.lookup(orig); ok {
-		return text, false, nil
+	if _, ok := f.lookup(keys); ok {
+		return text, false, nil // the user's value wins, whatever it is
+	}
+	orig, err := ParseProxyConfig(text)
+	if err != nil {
+		return text, false, err
 	}
 	out, err := insertProxyConfigKey(text, f.JSON, value)
 	if err != nil {
