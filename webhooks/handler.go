@@ -94,7 +94,7 @@ func (o *Options) logDecision(webhook string, req admission.Request, out outcome
 		fields = append(fields, zap.Error(out.err))
 	}
 	if o.Debug {
-		fields = append(fields, zap.ByteString("object", req.Object.Raw))
+		fields = append(fields, zap.ByteString("body", req.Object.Raw))
 	}
 	o.Log.Info("admission decision", fields...)
 }

@@ -1,12 +1,135 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/istio-guardrail/istio-guardrail/webhooks"
 )
 
-// runServe is not implemented yet.
-func runServe(_ []string, _ io.Reader, _, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "istio-guardrail serve: not implemented yet")
-	return 2
+// serveFlags are the flags of `istio-guardrail serve`. The names are a
+// contract shared with the Helm chart, the e2e suite and the demo.
+type serveFlags struct {
+	configPath        string
+	port              int
+	bindAddress       string
+	healthAddr        string
+	metricsAddr       string
+	certMode          string
+	certDir           string
+	namespace         string
+	secretName        string
+	webhookConfigName string
+	serviceName       string
+	extraSANs         stringList
+	kubeconfig        string
+	tlsMinVersion     string
+	enableHTTP2       bool
+	clientCAFile      string
+	maxRequestBytes   int64
+	logFormat         string
+	logLevel          string
+	shutdownGrace     time.Duration
+}
+
+// Certificate modes.
+const (
+	certModeFile        = "file"
+	certModeSelfManaged = "self-managed"
+)
+
+func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
+	f := &serveFlags{}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.configPath, "config", "", "GuardrailConfig file, watched and hot-reloaded (default: built-in defaults)")
+	fs.IntVar(&f.port, "port", 9443, "HTTPS webhook port")
+	fs.StringVar(&f.bindAddress, "bind-address", "", "webhook bind address (default all interfaces)")
+	fs.StringVar(&f.healthAddr, "health-addr", ":8081", "plain-HTTP address of /healthz and /readyz")
+	fs.StringVar(&f.metricsAddr, "metrics-addr", ":8080", `plain-HTTP address of /metrics ("0" disables)`)
+	fs.StringVar(&f.certMode, "cert-mode", certModeFile, "serving certificate mode: file or self-managed")
+	fs.StringVar(&f.certDir, "cert-dir", "/tls", "file mode: directory holding tls.crt and tls.key, reloaded on change")
+	fs.StringVar(&f.namespace, "namespace", defaultNamespace(), "the guardrail's own namespace (never mutated; home of the self-managed Secret)")
+	fs.StringVar(&f.secretName, "secret-name", "istio-guardrail-tls", "self-managed mode: Secret holding the CA and serving certificate")
+	fs.StringVar(&f.webhookConfigName, "webhook-config-name", "istio-guardrail", "self-managed mode: webhook configurations whose caBundle is maintained")
+	fs.StringVar(&f.serviceName, "service-name", "istio-guardrail", "self-managed mode: Service name used for the certificate's DNS names")
+	fs.Var(&f.extraSANs, "extra-san", "self-managed mode: extra DNS name or IP in the certificate (repeatable)")
+	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig file (default in-cluster)")
+	fs.StringVar(&f.tlsMinVersion, "tls-min-version", "1.2", "minimum TLS version: 1.2 or 1.3")
+	fs.BoolVar(&f.enableHTTP2, "enable-http2", false, "offer HTTP/2 (off by default: HTTP/2 Rapid Reset)")
+	fs.StringVar(&f.clientCAFile, "client-ca-file", "", "require client certificates signed by the CAs in this PEM file")
+	fs.Int64Var(&f.maxRequestBytes, "max-request-bytes", webhooks.DefaultMaxRequestBytes, "request body cap in bytes")
+	fs.StringVar(&f.logFormat, "log-format", "json", "log format: json or console")
+	fs.StringVar(&f.logLevel, "log-level", "info", "log level: info or debug (debug logs object bodies)")
+	fs.DurationVar(&f.shutdownGrace, "shutdown-grace", 15*time.Second, "on SIGTERM: time for readiness to drain and in-flight requests to finish")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	return f, f.validate()
+}
+
+// validate checks flag values that the flag package cannot.
+func (f *serveFlags) validate() error {
+	switch {
+	case f.certMode != certModeFile && f.certMode != certModeSelfManaged:
+		return fmt.Errorf("--cert-mode %q: want file or self-managed", f.certMode)
+	case f.logFormat != "json" && f.logFormat != "console":
+		return fmt.Errorf("--log-format %q: want json or console", f.logFormat)
+	case f.logLevel != "info" && f.logLevel != "debug":
+		return fmt.Errorf("--log-level %q: want info or debug", f.logLevel)
+	case f.maxRequestBytes <= 0:
+		return errors.New("--max-request-bytes must be positive")
+	case f.shutdownGrace <= 0:
+		return errors.New("--shutdown-grace must be positive")
+	case f.namespace == "":
+		return errors.New("--namespace must not be empty")
+	}
+	_, err := webhooks.ParseTLSVersion(f.tlsMinVersion)
+	return err
+}
+
+// defaultNamespace is $POD_NAMESPACE, else istio-guardrail.
+func defaultNamespace() string {
+	if ns := os.Getenv("POD_NAMESPACE"); ns != "" {
+		return ns
+	}
+	return "istio-guardrail"
+}
+
+// runServe runs the webhook server until SIGTERM or SIGINT.
+func runServe(args []string, _ io.Reader, _, stderr io.Writer) int {
+	f, err := parseServeFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "istio-guardrail serve:", err)
+		return 2
+	}
+	log, err := newLogger(f.logFormat, f.logLevel)
+	if err != nil {
+		fmt.Fprintln(stderr, "istio-guardrail serve:", err)
+		return 2
+	}
+	defer func() { _ = log.Sync() }()
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	if err := serve(ctx, f, log); err != nil {
+		log.Error("serve failed", zap.Error(err))
+		return 1
+	}
+	return 0
 }
