@@ -74,7 +74,9 @@ func cpCheckResources(n cpNode, defaults []string) []Violation {
 			}
 		}
 		if len(missing) > 0 {
-			out = append(out, Required(n.path.Child(section), "must set "+strings.Join(missing, " and ")))
+			at := n.path.Child(section)
+			out = append(out, Required(at, "must set "+strings.Join(missing, " and ")).
+				WithFix("set "+at.String()+" cpu and memory"))
 		}
 	}
 	return out

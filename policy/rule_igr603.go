@@ -66,15 +66,15 @@ func cpCheckPDBSpec(pdb cpNode, c *cpComponent) []Violation {
 		if n >= 2 {
 			return nil
 		}
-		return []Violation{Invalid(minA.path, minA.val, "must be at least 2 (or use maxUnavailable: 1)")}
+		return []Violation{Invalid(minA.path, minA.val, "must be at least 2 (or use maxUnavailable: 1)").WithFix(cpPDBFix(pdb.path))}
 	}
 	if n, ok := cpScaled(maxU, floor); ok {
 		if n <= 1 {
 			return nil
 		}
-		return []Violation{Invalid(maxU.path, maxU.val, "must be at most 1 (or use minAvailable: 2)")}
+		return []Violation{Invalid(maxU.path, maxU.val, "must be at most 1 (or use minAvailable: 2)").WithFix("set " + maxU.path.String() + ": 1")}
 	}
-	return []Violation{Required(minA.path, cpPDBRequirement)}
+	return []Violation{Required(minA.path, cpPDBRequirement).WithFix(cpPDBFix(pdb.path))}
 }
 
 // cpScaled resolves an int-or-percent PDB bound against the replica floor,

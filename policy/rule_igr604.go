@@ -40,8 +40,9 @@ func cpCheckSpread(c *cpComponent, keys []string) []Violation {
 	if cpSpreads(c, keys) {
 		return nil
 	}
-	return []Violation{Required(c.Affinity.path.Child("podAntiAffinity"),
-		"must spread replicas across nodes (or set topologySpreadConstraints)")}
+	at := c.Affinity.path.Child("podAntiAffinity")
+	return []Violation{Required(at, "must spread replicas across nodes (or set topologySpreadConstraints)").
+		WithFix("add a " + at.String() + " term on kubernetes.io/hostname (preferred is enough)")}
 }
 
 // cpSpreads reports whether any anti-affinity term or spread constraint uses one of keys.
