@@ -1,12 +1,388 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"reflect"
+	"strings"
+
+	"github.com/pmezard/go-difflib/difflib"
+	"sigs.k8s.io/yaml"
+
+	"github.com/istio-guardrail/istio-guardrail/config"
+	"github.com/istio-guardrail/istio-guardrail/manifest"
+	"github.com/istio-guardrail/istio-guardrail/policy"
 )
 
-// runMutate is not implemented yet.
-func runMutate(_ []string, _ io.Reader, _, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "istio-guardrail mutate: not implemented yet")
-	return 2
+// mutateOptions are the flags of mutate.
+type mutateOptions struct {
+	paths      stringList
+	config     string
+	output     string
+	namespace  string
+	nsLabels   stringList
+	workloads  bool
+	assumedNSL map[string]string
+}
+
+func parseMutateFlags(args []string, stderr io.Writer) (*mutateOptions, error) {
+	o := &mutateOptions{}
+	fs := flag.NewFlagSet("mutate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Var(&o.paths, "f", "file, directory (recursive: *.yaml, *.yml, *.json) or - for stdin; repeatable")
+	fs.StringVar(&o.config, "config", "", "GuardrailConfig file (default: built-in defaults)")
+	fs.StringVar(&o.output, "o", "yaml", "output: yaml, json (a List when there are several objects) or diff")
+	fs.StringVar(&o.namespace, "namespace", "default", "namespace of objects that do not set one")
+	fs.Var(&o.nsLabels, "namespace-label", "key=value label assumed for namespaces not defined in the input; "+
+		"repeatable (default istio-injection=enabled, so the preview shows what an injected namespace gets; "+
+		"--namespace-label= assumes no labels)")
+	fs.BoolVar(&o.workloads, "workloads", true, "mutate the pod templates of Deployments, StatefulSets, DaemonSets, "+
+		"ReplicaSets, Jobs and CronJobs (what their Pods get at admission); false keeps the config's setting")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: istio-guardrail mutate -f PATH [-f PATH...] [flags]\n\n"+
+			"Prints the objects as the mutating webhook would store them; stderr has one line per applied\n"+
+			"mutation, skip reason or note. Exit 0 on success, 2 on usage, configuration, parse or mutation errors.\n\nflags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, errUsage
+	}
+	return o, o.validate(fs.Args())
+}
+
+func (o *mutateOptions) validate(rest []string) error {
+	switch {
+	case len(rest) > 0:
+		return fmt.Errorf("unexpected argument %q (give inputs with -f)", rest[0])
+	case len(o.paths) == 0:
+		return errors.New("no input: give at least one -f PATH (- for stdin)")
+	case o.output != "yaml" && o.output != "json" && o.output != "diff":
+		return fmt.Errorf("invalid -o %q (want yaml, json or diff)", o.output)
+	case o.namespace == "":
+		return errors.New("--namespace must not be empty")
+	}
+	labels, err := parseLabels(o.nsLabels)
+	o.assumedNSL = labels
+	return err
+}
+
+// parseLabels parses --namespace-label values; none given means the default.
+func parseLabels(list []string) (map[string]string, error) {
+	if len(list) == 0 {
+		return map[string]string{policy.LabelLegacyInjection: "enabled"}, nil
+	}
+	out := map[string]string{}
+	for _, kv := range list {
+		if kv == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("invalid --namespace-label %q (want key=value)", kv)
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+// runMutate previews the mutations offline: it decodes the inputs as check
+// does, mutates Namespaces first (so pods see the labels they will have),
+// then everything else, and renders the result.
+func runMutate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	opts, err := parseMutateFlags(args, stderr)
+	if err != nil {
+		if !errors.Is(err, errUsage) {
+			fmt.Fprintf(stderr, "istio-guardrail mutate: %v\n", err)
+		}
+		return exitError
+	}
+	eng, err := mutateEngine(opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "istio-guardrail mutate: %v\n", err)
+		return exitError
+	}
+	files, err := manifest.Files(opts.paths)
+	if err != nil {
+		fmt.Fprintf(stderr, "istio-guardrail mutate: %v\n", err)
+		return exitError
+	}
+	in := decodeInputs(files, stdin, manifest.Options{DefaultNamespace: opts.namespace})
+	for _, e := range in.errs {
+		fmt.Fprintln(stderr, e)
+	}
+	outs, failed := mutateDocuments(eng, in.docs, opts.assumedNSL, stderr)
+	if err := render(stdout, opts.output, outs); err != nil {
+		fmt.Fprintf(stderr, "istio-guardrail mutate: %v\n", err)
+		return exitError
+	}
+	if len(in.errs) > 0 || failed {
+		return exitError
+	}
+	return exitOK
+}
+
+// mutateEngine builds the engine from the config, with --workloads applied.
+func mutateEngine(o *mutateOptions) (*policy.Engine, error) {
+	cfg := config.Default()
+	if o.config != "" {
+		var err error
+		if cfg, err = config.Load(o.config); err != nil {
+			return nil, err
+		}
+	}
+	if o.workloads {
+		cfg.Settings.Mutation.Workloads = true
+	}
+	eng, err := policy.NewEngine(cfg.Settings)
+	if err != nil {
+		return nil, fmt.Errorf("configuration: %w", err)
+	}
+	return eng, nil
+}
+
+// mutated is one document before and after mutation, as JSON.
+type mutated struct {
+	doc         *manifest.Document
+	before, out []byte
+}
+
+// mutateDocuments mutates the Namespaces of the input, then the other
+// documents with the Namespaces' final labels, logging one line per applied
+// mutator, skip or note. Output keeps the input order.
+func mutateDocuments(eng *policy.Engine, docs []manifest.Document, assumed map[string]string, log io.Writer) ([]mutated, bool) {
+	outs := make([]mutated, len(docs))
+	known := policy.NamespaceLabels{}
+	ctx := &policy.Context{Namespaces: previewNamespaces{known: known, assumed: assumed}, Operation: "CREATE"}
+	failed := false
+	for _, nsPass := range []bool{true, false} {
+		for i := range docs {
+			d := &docs[i]
+			if isNamespace(d) != nsPass {
+				continue
+			}
+			out, err := mutateDocument(eng, ctx, d, log)
+			if err != nil {
+				fmt.Fprintf(log, "%s:%d: %s: %v\n", d.File, d.Line, shortRef(d.Object), err)
+				out, failed = d.Raw, true
+			}
+			outs[i] = mutated{doc: d, before: d.Raw, out: out}
+			if nsPass && d.Object.Meta != nil {
+				known[d.Object.Meta.Name] = d.Object.Meta.Labels
+			}
+		}
+	}
+	return outs, failed
+}
+
+// previewNamespaces resolves the Namespaces of the input, and assumes the
+// --namespace-label labels for the others.
+type previewNamespaces struct {
+	known   policy.NamespaceLabels
+	assumed map[string]string
+}
+
+// NamespaceLabels implements policy.NamespaceLookup.
+func (p previewNamespaces) NamespaceLabels(name string) (map[string]string, bool) {
+	if l, ok := p.known[name]; ok {
+		return l, true
+	}
+	return p.assumed, true
+}
+
+func isNamespace(d *manifest.Document) bool {
+	return policy.KindOf(d.Object.GroupKind) == policy.KindNamespace
+}
+
+// mutateDocument mutates one document and returns its raw JSON with the
+// changes applied: only what the mutators changed is written, so fields the
+// Go types do not know survive, exactly as in the webhook's patch.
+func mutateDocument(eng *policy.Engine, ctx *policy.Context, d *manifest.Document, log io.Writer) ([]byte, error) {
+	ref := shortRef(d.Object)
+	if d.Object.Body == nil {
+		fmt.Fprintf(log, "%s: skipped: kind %s not targeted\n", ref, d.Object.GroupKind.Kind)
+		return d.Raw, nil
+	}
+	before, err := json.Marshal(d.Object.Body)
+	if err != nil {
+		return nil, fmt.Errorf("encode: %w", err)
+	}
+	res, err := eng.Mutate(ctx, d.Object)
+	if err != nil {
+		return nil, err
+	}
+	logResult(log, ref, res)
+	if len(res.Applied) == 0 {
+		return d.Raw, nil
+	}
+	after, err := json.Marshal(d.Object.Body)
+	if err != nil {
+		return nil, fmt.Errorf("encode mutated object: %w", err)
+	}
+	return applyTypedDiff(d.Raw, before, after)
+}
+
+// logResult writes the lines of one mutation result.
+func logResult(w io.Writer, ref string, res policy.MutationResult) {
+	switch {
+	case res.Skipped != "":
+		fmt.Fprintf(w, "%s: skipped: %s\n", ref, res.Skipped)
+	case len(res.Applied) == 0:
+		fmt.Fprintf(w, "%s: nothing to change\n", ref)
+	}
+	for _, id := range res.Applied {
+		fmt.Fprintf(w, "%s: %s applied\n", ref, id)
+	}
+	for _, n := range res.Notes {
+		fmt.Fprintf(w, "%s: note: %s\n", ref, n)
+	}
+}
+
+// shortRef renders an object as kubectl does: "deploy/web", "pod/x".
+func shortRef(o *policy.Object) string {
+	short := map[string]string{
+		"Pod": "pod", "Deployment": "deploy", "StatefulSet": "sts", "DaemonSet": "ds", "ReplicaSet": "rs",
+		"Job": "job", "CronJob": "cronjob", "Namespace": "ns",
+	}
+	kind, ok := short[o.GroupKind.Kind]
+	if !ok {
+		kind = strings.ToLower(o.GroupKind.Kind)
+	}
+	name := ""
+	if o.Meta != nil {
+		name = o.Meta.Name
+	}
+	return kind + "/" + name
+}
+
+// applyTypedDiff applies to raw the changes that turn before into after
+// (the typed object marshalled before and after mutation). Keys and elements
+// equal in before and after keep raw's value, so unknown fields survive.
+func applyTypedDiff(raw, before, after []byte) ([]byte, error) {
+	var r, b, a any
+	for _, d := range []struct {
+		data []byte
+		into *any
+	}{{raw, &r}, {before, &b}, {after, &a}} {
+		dec := json.NewDecoder(bytes.NewReader(d.data))
+		dec.UseNumber()
+		if err := dec.Decode(d.into); err != nil {
+			return nil, fmt.Errorf("decode object: %w", err)
+		}
+	}
+	return json.Marshal(mergeDiff(r, b, a))
+}
+
+// mergeDiff returns target with the before->after changes applied.
+func mergeDiff(target, before, after any) any {
+	if reflect.DeepEqual(before, after) {
+		return target
+	}
+	switch a := after.(type) {
+	case map[string]any:
+		b, okB := before.(map[string]any)
+		t, okT := target.(map[string]any)
+		if !okB || !okT {
+			return after
+		}
+		out := make(map[string]any, len(t)+len(a))
+		for k, v := range t {
+			out[k] = v
+		}
+		for k, av := range a {
+			if bv, inB := b[k]; !inB || !reflect.DeepEqual(bv, av) {
+				out[k] = mergeDiff(t[k], bv, av)
+			}
+		}
+		for k := range b {
+			if _, kept := a[k]; !kept {
+				delete(out, k)
+			}
+		}
+		return out
+	case []any:
+		b, okB := before.([]any)
+		t, okT := target.([]any)
+		if !okB || !okT || len(t) != len(b) || len(a) != len(b) {
+			return after
+		}
+		out := make([]any, len(a))
+		for i := range a {
+			out[i] = mergeDiff(t[i], b[i], a[i])
+		}
+		return out
+	}
+	return after
+}
+
+// render writes the mutated documents as YAML, JSON or a unified diff.
+func render(w io.Writer, format string, outs []mutated) error {
+	switch format {
+	case "json":
+		return renderJSON(w, outs)
+	case "diff":
+		return renderDiff(w, outs)
+	}
+	for i, m := range outs {
+		y, err := yaml.JSONToYAML(m.out)
+		if err != nil {
+			return fmt.Errorf("render %s: %w", shortRef(m.doc.Object), err)
+		}
+		if i > 0 {
+			fmt.Fprintln(w, "---")
+		}
+		if _, err := w.Write(y); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// renderJSON writes one object, or a v1 List of several.
+func renderJSON(w io.Writer, outs []mutated) error {
+	var v any
+	items := make([]json.RawMessage, 0, len(outs))
+	for _, m := range outs {
+		items = append(items, m.out)
+	}
+	v = map[string]any{"apiVersion": "v1", "kind": "List", "items": items}
+	if len(items) == 1 {
+		v = items[0]
+	}
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("render json: %w", err)
+	}
+	_, err = fmt.Fprintf(w, "%s\n", b)
+	return err
+}
+
+// renderDiff writes a unified diff of each changed document, between the
+// input and the output rendered the same way (so only mutations show).
+func renderDiff(w io.Writer, outs []mutated) error {
+	for _, m := range outs {
+		a, err := yaml.JSONToYAML(m.before)
+		if err != nil {
+			return err
+		}
+		b, err := yaml.JSONToYAML(m.out)
+		if err != nil {
+			return err
+		}
+		name := fmt.Sprintf("%s:%d %s", m.doc.File, m.doc.Line, shortRef(m.doc.Object))
+		text, err := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
+			A: difflib.SplitLines(string(a)), B: difflib.SplitLines(string(b)),
+			FromFile: name + " (input)", ToFile: name + " (mutated)", Context: 3,
+		})
+		if err != nil {
+			return err
+		}
+		if _, err := io.WriteString(w, text); err != nil {
+			return err
+		}
+	}
+	return nil
 }
