@@ -42,7 +42,7 @@ func cpCheckSpread(c *cpComponent, keys []string) []Violation {
 	}
 	at := c.Affinity.path.Child("podAntiAffinity")
 	return []Violation{Required(at, "must spread replicas across nodes (or set topologySpreadConstraints)").
-		WithFix("add a " + at.String() + " term on kubernetes.io/hostname (preferred is enough)")}
+		WithFix("add a kubernetes.io/hostname term to " + at.String() + " (preferred is enough)")}
 }
 
 // cpSpreads reports whether any anti-affinity term or spread constraint uses one of keys.
