@@ -1,0 +1,73 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// sample is one benchmark line.
+type sample struct {
+	nsPerOp, bytesPerOp, allocsPerOp float64
+}
+
+// results holds the median sample of each benchmark, by name without the
+// "Benchmark" prefix and the -GOMAXPROCS suffix.
+type results map[string]sample
+
+// lineRE matches "BenchmarkX/y-2   1000   1234 ns/op ...".
+var lineRE = regexp.MustCompile(`^Benchmark(\S+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op(.*)$`)
+
+// parse reads benchmark output and returns the median of each benchmark.
+func parse(r io.Reader) (results, error) {
+	all := map[string][]sample{}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		m := lineRE.FindStringSubmatch(sc.Text())
+		if m == nil {
+			continue
+		}
+		ns, err := strconv.ParseFloat(m[2], 64)
+		if err != nil {
+			return nil, fmt.Errorf("parse %q: %w", sc.Text(), err)
+		}
+		all[m[1]] = append(all[m[1]], sample{nsPerOp: ns, bytesPerOp: metric(m[3], "B/op"), allocsPerOp: metric(m[3], "allocs/op")})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read benchmark output: %w", err)
+	}
+	out := results{}
+	for name, ss := range all {
+		out[name] = median(ss)
+	}
+	return out, nil
+}
+
+// metric returns the value before unit in the rest of a benchmark line.
+func metric(rest, unit string) float64 {
+	f := strings.Fields(rest)
+	for i := 1; i < len(f); i++ {
+		if f[i] == unit {
+			v, _ := strconv.ParseFloat(f[i-1], 64)
+			return v
+		}
+	}
+	return 0
+}
+
+// median returns the sample with the median ns/op.
+func median(ss []sample) sample {
+	sort.Slice(ss, func(i, j int) bool { return ss[i].nsPerOp < ss[j].nsPerOp })
+	return ss[len(ss)/2]
+}
+
+// lookup returns the result named name and whether it exists.
+func (r results) lookup(name string) (sample, bool) {
+	s, ok := r[name]
+	return s, ok
+}
