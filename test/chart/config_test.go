@@ -11,7 +11,7 @@ import (
 )
 
 // guardrailConfig returns the parsed GuardrailConfig of the rendered ConfigMap.
-func guardrailConfig(t *testing.T, m *manifest) *config.Config {
+func guardrailConfig(t *testing.T, m *rendered) *config.Config {
 	t.Helper()
 	var cm corev1.ConfigMap
 	decodeInto(t, m, "ConfigMap", fullname, &cm)

@@ -51,7 +51,7 @@ func TestCertManagerMode(t *testing.T) {
 	}
 }
 
-func checkCAInjection(t *testing.T, m *manifest, want string) {
+func checkCAInjection(t *testing.T, m *rendered, want string) {
 	t.Helper()
 	v, mu := webhooks(t, m)
 	for kind, ann := range map[string]map[string]string{"validating": v.Annotations, "mutating": mu.Annotations} {
@@ -63,7 +63,7 @@ func checkCAInjection(t *testing.T, m *manifest, want string) {
 
 // checkFileMode checks that the certificate Secret is mounted at /tls and the
 // server reads it there.
-func checkFileMode(t *testing.T, m *manifest, secret string) {
+func checkFileMode(t *testing.T, m *rendered, secret string) {
 	t.Helper()
 	d := deployment(t, m)
 	c := container(t, d)
@@ -208,7 +208,7 @@ func TestMonitoring(t *testing.T) {
 	}
 }
 
-func checkServiceMonitor(t *testing.T, m *manifest) {
+func checkServiceMonitor(t *testing.T, m *rendered) {
 	t.Helper()
 	var sm serviceMonitor
 	decodeLoose(t, m, "ServiceMonitor", fullname, &sm)
@@ -228,7 +228,7 @@ func labelSelector(l map[string]string) *metav1.LabelSelector {
 	return &metav1.LabelSelector{MatchLabels: l}
 }
 
-func serviceLabels(t *testing.T, m *manifest) labels.Set {
+func serviceLabels(t *testing.T, m *rendered) labels.Set {
 	t.Helper()
 	var svc corev1.Service
 	decodeInto(t, m, "Service", fullname, &svc)

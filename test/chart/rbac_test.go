@@ -24,7 +24,7 @@ func (g grant) String() string {
 }
 
 // grants flattens every Role and ClusterRole bound to the chart's ServiceAccount.
-func grants(t *testing.T, m *manifest) []string {
+func grants(t *testing.T, m *rendered) []string {
 	t.Helper()
 	roles := map[string][]rbacv1.PolicyRule{}
 	for _, kind := range []string{"Role", "ClusterRole"} {

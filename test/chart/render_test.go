@@ -114,7 +114,7 @@ func templateArgs(t *testing.T, values map[string]any) []string {
 }
 
 // render runs `helm template` with values and decodes the output.
-func render(t *testing.T, values map[string]any) *manifest {
+func render(t *testing.T, values map[string]any) *rendered {
 	t.Helper()
 	out, stderr, err := helm(t, templateArgs(t, values)...)
 	if err != nil {
@@ -136,15 +136,15 @@ type object struct {
 	JSON       []byte
 }
 
-// manifest is the decoded output of `helm template`.
-type manifest struct {
+// rendered is the decoded output of `helm template`.
+type rendered struct {
 	objects []object
 }
 
 // parseManifest splits a multi-document YAML stream into objects.
-func parseManifest(s string) (*manifest, error) {
+func parseManifest(s string) (*rendered, error) {
 	dec := utilyaml.NewYAMLOrJSONDecoder(strings.NewReader(s), 4096)
-	m := &manifest{}
+	m := &rendered{}
 	for {
 		var doc map[string]any
 		if err := dec.Decode(&doc); err != nil {
@@ -174,7 +174,7 @@ func parseManifest(s string) (*manifest, error) {
 }
 
 // names returns the names of the objects of kind, sorted.
-func (m *manifest) names(kind string) []string {
+func (m *rendered) names(kind string) []string {
 	var out []string
 	for _, o := range m.objects {
 		if o.Kind == kind {
@@ -186,7 +186,7 @@ func (m *manifest) names(kind string) []string {
 }
 
 // find returns the object of kind and name, or nil.
-func (m *manifest) find(kind, name string) *object {
+func (m *rendered) find(kind, name string) *object {
 	for i := range m.objects {
 		if m.objects[i].Kind == kind && m.objects[i].Name == name {
 			return &m.objects[i]
@@ -197,7 +197,7 @@ func (m *manifest) find(kind, name string) *object {
 
 // decodeInto decodes the object of kind and name into a typed struct,
 // strictly: a field the Go type does not know (a typo in a template) fails.
-func decodeInto(t *testing.T, m *manifest, kind, name string, into any) {
+func decodeInto(t *testing.T, m *rendered, kind, name string, into any) {
 	t.Helper()
 	o := m.find(kind, name)
 	if o == nil {
@@ -211,7 +211,7 @@ func decodeInto(t *testing.T, m *manifest, kind, name string, into any) {
 
 // decodeLoose decodes an object into a struct that declares only the fields
 // a test reads (for kinds whose Go types are not a dependency of the module).
-func decodeLoose(t *testing.T, m *manifest, kind, name string, into any) {
+func decodeLoose(t *testing.T, m *rendered, kind, name string, into any) {
 	t.Helper()
 	o := m.find(kind, name)
 	if o == nil {
@@ -224,7 +224,7 @@ func decodeLoose(t *testing.T, m *manifest, kind, name string, into any) {
 }
 
 // summary lists "Kind/name" of every object, for failure messages.
-func (m *manifest) summary() string {
+func (m *rendered) summary() string {
 	parts := make([]string, 0, len(m.objects))
 	for _, o := range m.objects {
 		parts = append(parts, fmt.Sprintf("%s/%s", o.Kind, o.Name))

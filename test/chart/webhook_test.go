@@ -42,7 +42,7 @@ var resourceKinds = map[string]policy.Kind{
 var offlineKinds = map[policy.Kind]bool{policy.KindIstiodValues: true, policy.KindGatewayValues: true}
 
 // webhooks renders values and returns both configurations.
-func webhooks(t *testing.T, m *manifest) (*admissionregistrationv1.ValidatingWebhookConfiguration, *admissionregistrationv1.MutatingWebhookConfiguration) {
+func webhooks(t *testing.T, m *rendered) (*admissionregistrationv1.ValidatingWebhookConfiguration, *admissionregistrationv1.MutatingWebhookConfiguration) {
 	t.Helper()
 	var v admissionregistrationv1.ValidatingWebhookConfiguration
 	var mu admissionregistrationv1.MutatingWebhookConfiguration

@@ -14,7 +14,7 @@ import (
 )
 
 // deployment renders values and returns the Deployment.
-func deployment(t *testing.T, m *manifest) *appsv1.Deployment {
+func deployment(t *testing.T, m *rendered) *appsv1.Deployment {
 	t.Helper()
 	var d appsv1.Deployment
 	decodeInto(t, m, "Deployment", fullname, &d)

@@ -1,0 +1,71 @@
+package chart
+
+import (
+	"testing"
+
+	"github.com/istio-guardrail/istio-guardrail/config"
+	"github.com/istio-guardrail/istio-guardrail/manifest"
+	"github.com/istio-guardrail/istio-guardrail/policy"
+)
+
+// renderedDocuments renders values and decodes the output with the same
+// decoder `istio-guardrail check` uses.
+func renderedDocuments(t *testing.T, values map[string]any) []manifest.Document {
+	t.Helper()
+	out, stderr, err := helm(t, templateArgs(t, values)...)
+	if err != nil {
+		t.Fatalf("helm template: %v\n%s", err, stderr)
+	}
+	docs, errs := manifest.Parse("chart", []byte(out), manifest.Options{DefaultNamespace: namespace})
+	for _, e := range errs {
+		t.Errorf("decode: %v", e)
+	}
+	return docs
+}
+
+// TestChartPassesItsOwnRules runs the rule catalogue with the built-in
+// defaults over the chart's output in every mode, as
+// `helm template ... | istio-guardrail check -f -` would: the guardrail's own
+// install must raise no deny or warn finding.
+func TestChartPassesItsOwnRules(t *testing.T) {
+	engine, err := policy.NewEngine(config.Default().Settings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range sortedModes() {
+		t.Run(mode, func(t *testing.T) {
+			for _, d := range renderedDocuments(t, modes[mode]) {
+				for _, f := range engine.Validate(&policy.Context{}, d.Object).Findings {
+					if f.Action.AtLeast(policy.ActionWarn) {
+						t.Errorf("%s", f)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestCAExemptionIsNeeded checks that the exemption on the chart's CA
+// Certificate is doing real work: without it, IGR706 flags the CA's lifetime.
+func TestCAExemptionIsNeeded(t *testing.T) {
+	engine, err := policy.NewEngine(config.Default().Settings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range renderedDocuments(t, modes["cert-manager with the chart's CA chain"]) {
+		if policy.KindOf(d.Object.GroupKind) != policy.KindCertificate || d.Object.Meta.Name != fullname+"-ca" {
+			continue
+		}
+		if d.Object.Meta.Annotations[policy.AnnotationExemptReason] == "" {
+			t.Fatal("the CA Certificate has no exemption reason")
+		}
+		delete(d.Object.Meta.Annotations, policy.AnnotationExempt)
+		for _, f := range engine.Validate(&policy.Context{}, d.Object).Findings {
+			if f.Rule == "IGR706" {
+				return
+			}
+		}
+		t.Fatal("without its exemption the CA Certificate raises no IGR706 finding: drop the exemption")
+	}
+	t.Fatal("no CA Certificate rendered")
+}
