@@ -66,14 +66,28 @@ type cpDefaults struct {
 	Rendered bool
 }
 
-// Chart and profile defaults (Istio 1.2x istiod and gateway charts, IstioOperator default profile).
-var (
-	cpIstiodDefaults  = cpDefaults{Autoscale: true, HPAMin: 1, Replicas: 1, Resources: []string{"requests.cpu", "requests.memory"}, DefaultPDB: true}
-	cpGatewayDefaults = cpDefaults{Autoscale: true, HPAMin: 1, Replicas: 1, Resources: cpAllResourceKeys, DefaultPDB: true}
-	cpHelmGwDefaults  = cpDefaults{Autoscale: true, HPAMin: 1, Replicas: 1, Resources: cpAllResourceKeys}
-	cpRenderedDefault = cpDefaults{Rendered: true}
-	cpAllResourceKeys = []string{"requests.cpu", "requests.memory", "limits.cpu", "limits.memory"}
-)
+// cpIstiodDefaults are istiod's defaults in the istiod chart and the
+// IstioOperator default profile (Istio 1.2x): HPA 1-5, requests 500m/2048Mi
+// without limits, the default PDB. The defaults are functions rather than
+// variables to keep the package free of mutable state.
+func cpIstiodDefaults() cpDefaults {
+	return cpDefaults{Autoscale: true, HPAMin: 1, Replicas: 1, Resources: []string{"requests.cpu", "requests.memory"}, DefaultPDB: true}
+}
+
+// cpIOPGatewayDefaults are the IstioOperator profile's gateway defaults.
+func cpIOPGatewayDefaults() cpDefaults {
+	return cpDefaults{Autoscale: true, HPAMin: 1, Replicas: 1, Resources: cpAllResourceKeys(), DefaultPDB: true}
+}
+
+// cpHelmGatewayDefaults are the gateway chart's defaults (it creates no PDB).
+func cpHelmGatewayDefaults() cpDefaults {
+	return cpDefaults{Autoscale: true, HPAMin: 1, Replicas: 1, Resources: cpAllResourceKeys()}
+}
+
+// cpAllResourceKeys are cpu and memory requests and limits.
+func cpAllResourceKeys() []string {
+	return []string{"requests.cpu", "requests.memory", "limits.cpu", "limits.memory"}
+}
 
 // controlPlaneOf normalises obj, or returns ok=false when obj is not a
 // control-plane source (a Deployment that is neither istiod nor a gateway).
@@ -117,7 +131,7 @@ func iopControlPlane(doc map[string]any) *controlPlane {
 			DefaultPDB: values.get("global", "defaultPodDisruptionBudget", "enabled"),
 			Affinity:   cpFirstSet(k8s.get("affinity"), pv.get("affinity")),
 			Spread:     cpFirstSet(k8s.get("topologySpreadConstraints"), pv.get("topologySpreadConstraints")),
-			Defaults:   cpIstiodDefaults,
+			Defaults:   cpIstiodDefaults(),
 		}
 	}
 	cp.Gateways = iopGateways(spec, values, profile)
@@ -151,7 +165,7 @@ func iopGateways(spec, values cpNode, profile string) []*cpComponent {
 			DefaultPDB: values.get("global", "defaultPodDisruptionBudget", "enabled"),
 			Affinity:   k8s.get("affinity"),
 			Spread:     k8s.get("topologySpreadConstraints"),
-			Defaults:   cpGatewayDefaults,
+			Defaults:   cpIOPGatewayDefaults(),
 		})
 	}
 	return out
@@ -195,7 +209,7 @@ func istiodValuesControlPlane(doc map[string]any) *controlPlane {
 			DefaultPDB: root.get("global", "defaultPodDisruptionBudget", "enabled"),
 			Affinity:   alias("affinity"),
 			Spread:     alias("topologySpreadConstraints"),
-			Defaults:   cpIstiodDefaults,
+			Defaults:   cpIstiodDefaults(),
 		},
 		Mesh:   &mesh,
 		Values: &root,
@@ -212,7 +226,7 @@ func gatewayValuesComponent(root cpNode) *cpComponent {
 		PDB:       root.get("podDisruptionBudget"),
 		Affinity:  root.get("affinity"),
 		Spread:    root.get("topologySpreadConstraints"),
-		Defaults:  cpHelmGwDefaults,
+		Defaults:  cpHelmGatewayDefaults(),
 	}
 }
 
@@ -237,7 +251,7 @@ func deploymentControlPlane(d *appsv1.Deployment) (*controlPlane, bool) {
 		Resources: cpContainer(pod, container).get("resources"),
 		Affinity:  pod.get("affinity"),
 		Spread:    pod.get("topologySpreadConstraints"),
-		Defaults:  cpRenderedDefault,
+		Defaults:  cpDefaults{Rendered: true},
 	}
 	if istiod {
 		return &controlPlane{Istiod: c}, true

@@ -29,7 +29,7 @@ func ruleIGR602() *Rule {
 }
 
 // cpResourceSections are the parts of corev1.ResourceRequirements the rules require.
-var cpResourceSections = []string{"requests", "limits"}
+func cpResourceSections() []string { return []string{"requests", "limits"} }
 
 // cpResourcesSet returns the "requests.cpu"-style keys that end up set once n
 // is merged over defaults: absent keys keep the default, null removes it.
@@ -40,7 +40,7 @@ func cpResourcesSet(n cpNode, defaults []string) map[string]bool {
 			have[k] = true
 		}
 	}
-	for _, section := range cpResourceSections {
+	for _, section := range cpResourceSections() {
 		s := n.get(section)
 		for _, name := range []string{"cpu", "memory"} {
 			r := s.get(name)
@@ -66,7 +66,7 @@ func cpResourcesSet(n cpNode, defaults []string) map[string]bool {
 func cpCheckResources(n cpNode, defaults []string) []Violation {
 	have := cpResourcesSet(n, defaults)
 	var out []Violation
-	for _, section := range cpResourceSections {
+	for _, section := range cpResourceSections() {
 		var missing []string
 		for _, name := range []string{"cpu", "memory"} {
 			if !have[section+"."+name] {

@@ -18,7 +18,7 @@ func ruleIGR611() *Rule {
 			if !ok || cp.Values == nil {
 				return nil
 			}
-			return cpCheckResources(cp.Values.get("global", "proxy", "resources"), cpAllResourceKeys)
+			return cpCheckResources(cp.Values.get("global", "proxy", "resources"), cpAllResourceKeys())
 		},
 	}
 }
