@@ -277,11 +277,15 @@ func cpIsIstiodDeployment(d *appsv1.Deployment) bool {
 	return named && (d.Labels["app"] == "istiod" || d.Spec.Template.Labels["app"] == "istiod")
 }
 
-// cpIsGatewayDeployment matches ingress gateway Deployments by the labels the
-// gateway chart and istioctl set.
+// cpIsGatewayDeployment matches ingress gateway Deployments by the labels
+// istioctl sets (istio: ingressgateway, app: istio-ingressgateway) and the
+// gateway chart sets when installed as istio-ingress, as Istio's docs do
+// (istio: ingress, app: istio-ingress).
 func cpIsGatewayDeployment(d *appsv1.Deployment) bool {
 	for _, l := range []map[string]string{d.Labels, d.Spec.Template.Labels} {
-		if l["istio"] == "ingressgateway" || l["app"] == "istio-ingressgateway" {
+		switch {
+		case l["istio"] == "ingressgateway", l["istio"] == "ingress",
+			l["app"] == "istio-ingressgateway", l["app"] == "istio-ingress":
 			return true
 		}
 	}

@@ -120,6 +120,14 @@ func TestControlPlaneOfGateways(t *testing.T) {
 			doc:  `{metadata: {name: gw}, spec: {template: {metadata: {labels: {app: istio-ingressgateway}}}}}`,
 			want: []string{"spec.replicas"},
 		},
+		"deployment of the gateway chart installed as istio-ingress": {
+			kind: KindDeployment,
+			doc:  `{metadata: {name: istio-ingress, labels: {app: istio-ingress, istio: ingress}}}`,
+			want: []string{"spec.replicas"},
+		},
+		"egress gateway deployment": {
+			kind: KindDeployment, doc: `{metadata: {name: istio-egressgateway, labels: {istio: egressgateway}}}`,
+		},
 		"ordinary deployment": {kind: KindDeployment, doc: `{metadata: {name: web, labels: {app: web}}}`},
 	} {
 		t.Run(desc, func(t *testing.T) {

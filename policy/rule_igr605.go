@@ -12,7 +12,8 @@ func ruleIGR605() *Rule {
 			"PDB keeps only minAvailable 1, the gateway chart creates none). " +
 			"Sources: each enabled IstioOperator `spec.components.ingressGateways[]` (the profile's " +
 			"istio-ingressgateway when the list is absent), gateway chart values, and rendered Deployments labelled " +
-			"`istio: ingressgateway` or `app: istio-ingressgateway`, where the HPA and PDB (separate objects) are not checked.",
+			"`istio: ingressgateway`, `istio: ingress`, `app: istio-ingressgateway` or `app: istio-ingress`, where the " +
+			"HPA and PDB (separate objects) are not checked.",
 		Remediation:   "run at least 2 gateway replicas with requests, limits, a PDB of minAvailable: 2 and pod anti-affinity",
 		Targets:       []Kind{KindIstioOperator, KindGatewayValues, KindDeployment},
 		DefaultAction: ActionDeny,
