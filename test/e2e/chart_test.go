@@ -39,11 +39,12 @@ func (c chartInstall) serviceAccount() string {
 	return "system:serviceaccount:" + c.namespace + ":" + c.fullname()
 }
 
-// helmCmd runs bin/helm against the suite's API server.
-func helmCmd(t *testing.T, args ...string) framework.Result {
+// helmCmd runs bin/helm against the suite's API server. It takes a context
+// because cleanups run after t.Context() is cancelled.
+func helmCmd(ctx context.Context, t *testing.T, args ...string) framework.Result {
 	t.Helper()
 	home := t.TempDir()
-	cmd := exec.CommandContext(t.Context(), env.Cluster.Binaries.Helm, args...)
+	cmd := exec.CommandContext(ctx, env.Cluster.Binaries.Helm, args...)
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+env.Cluster.Kubeconfig, "HELM_CACHE_HOME="+home+"/cache",
 		"HELM_CONFIG_HOME="+home+"/config", "HELM_DATA_HOME="+home+"/data")
 	var stdout, stderr bytes.Buffer
@@ -71,7 +72,7 @@ func (c chartInstall) install(t *testing.T, set ...string) {
 		args = append(args, "--set", s)
 	}
 	t.Cleanup(func() { c.uninstall(t) })
-	r := helmCmd(t, args...)
+	r := helmCmd(t.Context(), t, args...)
 	if r.Err != nil {
 		t.Fatalf("helm install rejected:\n%s", r)
 	}
@@ -84,13 +85,13 @@ func (c chartInstall) install(t *testing.T, set ...string) {
 // it is left behind. It is idempotent.
 func (c chartInstall) uninstall(t *testing.T) {
 	t.Helper()
-	if r := helmCmd(t, "status", c.release, "--namespace", c.namespace); r.Err == nil {
-		if r := helmCmd(t, "uninstall", c.release, "--namespace", c.namespace, "--wait"); r.Err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if r := helmCmd(ctx, t, "status", c.release, "--namespace", c.namespace); r.Err == nil {
+		if r := helmCmd(ctx, t, "uninstall", c.release, "--namespace", c.namespace, "--wait"); r.Err != nil {
 			t.Errorf("helm uninstall: %s", r)
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
 	adm := env.Cluster.Client.AdmissionregistrationV1()
 	if _, err := adm.ValidatingWebhookConfigurations().Get(ctx, c.fullname(), metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 		t.Errorf("ValidatingWebhookConfiguration %s left behind after helm uninstall (err %v)", c.fullname(), err)
@@ -106,7 +107,7 @@ func (c chartInstall) uninstall(t *testing.T) {
 // exists in the API server.
 func (c chartInstall) requireAllObjectsStored(t *testing.T, wantKinds ...string) {
 	t.Helper()
-	r := helmCmd(t, "get", "manifest", c.release, "--namespace", c.namespace)
+	r := helmCmd(t.Context(), t, "get", "manifest", c.release, "--namespace", c.namespace)
 	if r.Err != nil {
 		t.Fatalf("helm get manifest: %s", r)
 	}
