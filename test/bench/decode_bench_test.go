@@ -41,11 +41,13 @@ func BenchmarkIstioSpecDecode(b *testing.B) {
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
+			cpu := processCPU(b)
 			for b.Loop() {
 				if err := c.decode(); err != nil {
 					b.Fatal(err)
 				}
 			}
+			reportCPU(b, cpu)
 		})
 	}
 }

@@ -63,12 +63,14 @@ func benchServe(b *testing.B, h http.Handler, path string, body []byte) {
 	w := &discardWriter{header: http.Header{}}
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
+	cpu := processCPU(b)
 	for b.Loop() {
 		post(h, path, body, w)
 		if w.code != http.StatusOK {
 			b.Fatalf("status %d", w.code)
 		}
 	}
+	reportCPU(b, cpu)
 }
 
 // jsonLogger is zap's production JSON encoder at info, writing to io.Discard.

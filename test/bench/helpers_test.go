@@ -57,6 +57,9 @@ type handlers struct {
 
 func newHandlers(tb testing.TB, log *zap.Logger) handlers {
 	tb.Helper()
+	if log == nil {
+		log = zap.NewNop()
+	}
 	p := webhooks.NewPolicy(nil, log)
 	p.Set(newEngine(tb))
 	o := webhooks.Options{

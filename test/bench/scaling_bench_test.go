@@ -34,9 +34,11 @@ func BenchmarkScaling(b *testing.B) {
 			b.Run(fmt.Sprintf("validate/%s=%d", s.name, n), func(b *testing.B) {
 				obj := decode(b, raw)
 				b.ReportAllocs()
+				cpu := processCPU(b)
 				for b.Loop() {
 					eng.Validate(ctx, obj)
 				}
+				reportCPU(b, cpu)
 			})
 			if !s.mutate {
 				continue

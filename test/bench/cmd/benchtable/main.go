@@ -32,5 +32,6 @@ func writeAll(w io.Writer, res results) {
 	handlerTable(w, res)
 	loggingTable(w, res)
 	scalingTable(w, res)
+	checkTable(w, res)
 	decodeTable(w, res)
 }
