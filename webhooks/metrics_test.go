@@ -1,0 +1,56 @@
+package webhooks
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	admissionv1 "k8s.io/api/admission/v1"
+)
+
+func TestMetricsEndpoint(t *testing.T) {
+	src, ca := selfManagedSource(t, time.Hour)
+	reg := prometheus.NewRegistry()
+	m := NewMetrics(reg, src.Expiry)
+	pol := NewPolicy(m, nil)
+	pol.Set(fakeEngine{})
+	pol.Reject(errNoPolicy)
+	o := fakeOptions()
+	o.Policy, o.Metrics = pol, m
+	ts := startServer(t, ServerOptions{Certificates: src, Validator: NewValidator(o), Mutator: NewMutator(o),
+		Gatherer: reg, MetricsAddr: "127.0.0.1:0"})
+	client := httpClient(clientTLS(t, ca), true)
+	base := "https://" + ts.WebhookAddr()
+	if _, err := postReview(client, base+PathValidate, request(admissionv1.Create, podKind, "app",
+		podJSON(map[string]string{annDeny: "bad", annAudit: "noted"}, ""))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := postReview(client, base+PathMutate, request(admissionv1.Create, podKind, "app",
+		podJSON(map[string]string{annMutate: ""}, ""))); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get("http://" + ts.MetricsAddr() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	for _, want := range []string{
+		`istio_guardrail_requests_total{decision="denied",kind="Pod",operation="CREATE"} 1`,
+		`istio_guardrail_requests_total{decision="mutated",kind="Pod",operation="CREATE"} 1`,
+		`istio_guardrail_findings_total{action="deny",rule="IGR100"} 1`,
+		`istio_guardrail_findings_total{action="audit",rule="IGR300"} 1`,
+		`istio_guardrail_mutations_total{mutator="IGR901"} 1`,
+		`istio_guardrail_config_reloads_total{result="success"} 1`,
+		`istio_guardrail_config_reloads_total{result="failure"} 1`,
+		`istio_guardrail_request_duration_seconds_bucket{webhook="validate",le="+Inf"} 1`,
+		`istio_guardrail_certificate_expiry_timestamp_seconds `,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+}
