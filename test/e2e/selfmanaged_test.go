@@ -7,58 +7,100 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/istio-guardrail/istio-guardrail/test/e2e/framework"
 )
 
-const selfManagedName = "e2e-selfmanaged"
+const (
+	selfManagedName   = "e2e-selfmanaged"
+	selfManagedSecret = selfManagedName + "-tls"
+	// rotationTimeout covers the server's one-minute sync interval.
+	rotationTimeout = 100 * time.Second
+)
 
-// TestSelfManagedCertificates runs a second server in self-managed cert mode
-// against the same API server. Its webhook configurations start without a
-// CA bundle and only match one namespace; the server must generate its CA,
-// store it in a Secret and patch the bundle into both configurations.
+// TestSelfManagedCertificates runs servers in self-managed cert mode against
+// the same API server. Their webhook configurations start without a CA
+// bundle and only match one namespace; the server must generate a CA, keep
+// it in a Secret, patch the bundle into both configurations, share the CA
+// with a second replica, and rotate a leaf that is due without a window in
+// which the API server cannot verify it.
 func TestSelfManagedCertificates(t *testing.T) {
 	ns := newNamespace(t, nil)
-	g := startSelfManaged(t, ns)
+	g := newSelfManaged(t, "selfmanaged")
+	registerSelfManagedWebhooks(t, g, ns)
+	startReplica(t, g)
 
 	bundle := waitCABundle(t, selfManagedName)
-	if err := verifyServing(g.Port, bundle); err != nil {
-		t.Fatalf("the served certificate does not chain to the patched CA bundle: %v", err)
+	first := requireServes(t, g, bundle)
+	secret := selfManagedSecretData(t)
+	if !bytes.Contains(bundle, bytes.TrimSpace(secret["ca.crt"])) {
+		t.Fatalf("the CA bundle does not contain the Secret's ca.crt")
 	}
-	secret, err := env.Cluster.Client.CoreV1().Secrets(env.Namespace).Get(t.Context(), selfManagedName+"-tls", metav1.GetOptions{})
-	if err != nil {
-		t.Fatalf("the self-managed Secret is missing: %v", err)
-	}
-	if !bytes.Contains(bundle, bytes.TrimSpace(secret.Data["ca.crt"])) {
-		t.Errorf("the CA bundle does not contain the Secret's ca.crt")
-	}
+	requireWebhookWorks(t, g, ns, "first")
 
-	requireAllowed(t, kubectl(t, testdata(t, "hardened/peerauthentication.yaml"), "apply", "-n", ns, "-f", "-"))
-	requireDenied(t, kubectl(t, testdata(t, "rejected/peerauthentication.yaml"), "apply", "-n", ns, "-f", "-"), "IGR101")
-	if !strings.Contains(framework.TailFile(g.LogPath(), 200), "permissive") {
-		t.Errorf("the self-managed server logged no decision about the rejected object:\n%s", g.Logs())
-	}
+	t.Run("a second replica serves a leaf of the same CA", func(t *testing.T) {
+		g2 := newSelfManaged(t, "selfmanaged-2")
+		startReplica(t, g2)
+		requireServes(t, g2, bundle)
+		if now := waitCABundle(t, selfManagedName); !bytes.Equal(now, bundle) {
+			t.Errorf("the second replica replaced the CA bundle")
+		}
+	})
+
+	t.Run("a leaf due for renewal is rotated and requests keep working", func(t *testing.T) {
+		plantDueLeaf(t, secret)
+		var rotated *x509.Certificate
+		err := framework.Poll(t.Context(), rotationTimeout, time.Second, func(context.Context) error {
+			leaf, err := servedLeaf(g.Port, bundle)
+			if err != nil {
+				return framework.Permanent(fmt.Errorf("serving after the Secret changed: %w", err))
+			}
+			if leaf.SerialNumber.Cmp(first.SerialNumber) == 0 {
+				return errors.New("still serving the first leaf")
+			}
+			rotated = leaf
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if time.Until(rotated.NotAfter) < time.Hour {
+			t.Errorf("the server serves the planted short-lived leaf (not after %s) instead of a fresh one", rotated.NotAfter)
+		}
+		if now := waitCABundle(t, selfManagedName); !bytes.Equal(now, bundle) {
+			t.Errorf("rotating the leaf changed the CA bundle")
+		}
+		requireWebhookWorks(t, g, ns, "rotated")
+	})
 }
 
-// startSelfManaged registers the self-managed configurations (no CA bundle,
-// only namespace ns) and starts the server; both are removed at cleanup.
-func startSelfManaged(t *testing.T, ns string) *framework.Guardrail {
+// newSelfManaged prepares (does not start) a self-managed server.
+func newSelfManaged(t *testing.T, name string) *framework.Guardrail {
 	t.Helper()
 	g, err := framework.NewGuardrail(framework.GuardrailOptions{
-		Name: "selfmanaged", Dir: filepath.Dir(env.ConfigPath), Binary: env.Cluster.Binaries.Guardrail,
+		Name: name, Dir: filepath.Dir(env.ConfigPath), Binary: env.Cluster.Binaries.Guardrail,
 		Namespace: env.Namespace, Kubeconfig: env.Cluster.Kubeconfig, CertMode: framework.CertModeSelfManaged,
-		ExtraArgs: []string{"--webhook-config-name=" + selfManagedName, "--secret-name=" + selfManagedName + "-tls",
+		ExtraArgs: []string{"--webhook-config-name=" + selfManagedName, "--secret-name=" + selfManagedSecret,
 			"--service-name=" + selfManagedName, "--extra-san=127.0.0.1"},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return g
+}
+
+// registerSelfManagedWebhooks registers configurations without a CA bundle
+// that send only namespace ns to g; they are deleted at cleanup.
+func registerSelfManagedWebhooks(t *testing.T, g *framework.Guardrail, ns string) {
+	t.Helper()
 	vwc, mwc := framework.WebhookConfigurations(framework.WebhookOptions{
 		Name: selfManagedName, Namespace: env.Namespace, URL: g.URL(), MutateNamespaces: true})
 	only := metav1.LabelSelectorRequirement{Key: "kubernetes.io/metadata.name", Operator: metav1.LabelSelectorOpIn, Values: []string{ns}}
@@ -70,12 +112,70 @@ func startSelfManaged(t *testing.T, ns string) *framework.Guardrail {
 	}
 	t.Cleanup(func() {
 		_ = framework.DeleteWebhookConfigurations(context.Background(), env.Cluster.Client, selfManagedName)
-		_ = g.Stop()
 	})
+}
+
+// startReplica starts g and stops it at cleanup.
+func startReplica(t *testing.T, g *framework.Guardrail) {
+	t.Helper()
+	t.Cleanup(func() { _ = g.Stop() })
 	if err := g.Start(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	return g
+}
+
+// requireWebhookWorks sends an allowed and a denied request through the
+// API server into namespace ns (only g serves it besides the main server)
+// and checks that g decided the denied one.
+func requireWebhookWorks(t *testing.T, g *framework.Guardrail, ns, suffix string) {
+	t.Helper()
+	strict, permissive := "strict-"+suffix, "permissive-"+suffix
+	requireAllowed(t, kubectl(t, peerAuthentication(strict, "STRICT"), "apply", "-n", ns, "-f", "-"))
+	requireDenied(t, kubectl(t, peerAuthentication(permissive, "PERMISSIVE"), "apply", "-n", ns, "-f", "-"), "IGR101")
+	if !strings.Contains(framework.TailFile(g.LogPath(), 400), ns+"/"+permissive) {
+		t.Errorf("the self-managed server logged no decision about %s/%s:\n%s", ns, permissive, g.Logs())
+	}
+}
+
+func peerAuthentication(name, mode string) string {
+	return "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata:\n  name: " + name +
+		"\nspec:\n  mtls:\n    mode: " + mode + "\n"
+}
+
+// selfManagedSecretData returns the data of the self-managed Secret.
+func selfManagedSecretData(t *testing.T) map[string][]byte {
+	t.Helper()
+	s, err := env.Cluster.Client.CoreV1().Secrets(env.Namespace).Get(t.Context(), selfManagedSecret, metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("the self-managed Secret is missing: %v", err)
+	}
+	return s.Data
+}
+
+// plantDueLeaf replaces the Secret's leaf with a valid one of the same CA
+// and SANs that is two thirds through its lifetime: the server must renew it.
+func plantDueLeaf(t *testing.T, data map[string][]byte) {
+	t.Helper()
+	ca, err := framework.ParseCA(data["ca.crt"], data["ca.key"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	kp, err := ca.Issue(framework.LeafOptions{CommonName: selfManagedName, IPs: []net.IP{net.IPv4(127, 0, 0, 1)},
+		DNSNames:  []string{selfManagedName, selfManagedName + "." + env.Namespace, selfManagedName + "." + env.Namespace + ".svc"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(10 * time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secrets := env.Cluster.Client.CoreV1().Secrets(env.Namespace)
+	s, err := secrets.Get(t.Context(), selfManagedSecret, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Data[corev1.TLSCertKey], s.Data[corev1.TLSPrivateKeyKey] = kp.CertPEM, kp.KeyPEM
+	if _, err := secrets.Update(t.Context(), s, metav1.UpdateOptions{}); err != nil {
+		t.Fatalf("plant a leaf due for renewal: %v", err)
+	}
 }
 
 // waitCABundle waits until both configurations named name carry the same,
@@ -106,16 +206,27 @@ func waitCABundle(t *testing.T, name string) []byte {
 	return bundle
 }
 
-// verifyServing checks that the server on 127.0.0.1:port presents a
-// certificate valid for 127.0.0.1 under the CA bundle, as the API server does.
-func verifyServing(port int, bundle []byte) error {
+// requireServes checks that g's certificate verifies for 127.0.0.1 under the
+// CA bundle, as the API server checks it, and returns the leaf.
+func requireServes(t *testing.T, g *framework.Guardrail, bundle []byte) *x509.Certificate {
+	t.Helper()
+	leaf, err := servedLeaf(g.Port, bundle)
+	if err != nil {
+		t.Fatalf("the served certificate does not chain to the CA bundle: %v", err)
+	}
+	return leaf
+}
+
+// servedLeaf completes a verified TLS handshake with 127.0.0.1:port.
+func servedLeaf(port int, bundle []byte) (*x509.Certificate, error) {
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM(bundle) {
-		return errors.New("the CA bundle holds no PEM certificate")
+		return nil, errors.New("the CA bundle holds no PEM certificate")
 	}
 	conn, err := tls.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port), &tls.Config{RootCAs: pool, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12})
 	if err != nil {
-		return fmt.Errorf("TLS handshake: %w", err)
+		return nil, fmt.Errorf("TLS handshake: %w", err)
 	}
-	return conn.Close()
+	defer conn.Close()
+	return conn.ConnectionState().PeerCertificates[0], nil
 }

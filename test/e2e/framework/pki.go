@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"math/big"
 	"net"
@@ -39,6 +40,9 @@ type LeafOptions struct {
 	DNSNames     []string
 	IPs          []net.IP
 	Client       bool // client authentication instead of server authentication
+	// NotBefore and NotAfter override the default validity (an hour ago to a
+	// week ahead), e.g. to make a certificate that is due for renewal.
+	NotBefore, NotAfter time.Time
 }
 
 // NewCA creates a self-signed ECDSA P-256 CA.
@@ -65,6 +69,31 @@ func NewCA(commonName string) (*CA, error) {
 	return &CA{Cert: cert, Key: key, CertPEM: pemBlock("CERTIFICATE", der)}, nil
 }
 
+// ParseCA loads a CA from PEM: a certificate and a PKCS#8 or SEC1 EC key
+// (for example the CA the self-managed mode keeps in its Secret).
+func ParseCA(certPEM, keyPEM []byte) (*CA, error) {
+	cb, _ := pem.Decode(certPEM)
+	kb, _ := pem.Decode(keyPEM)
+	if cb == nil || kb == nil {
+		return nil, errors.New("CA certificate or key is not PEM")
+	}
+	cert, err := x509.ParseCertificate(cb.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("parse CA certificate: %w", err)
+	}
+	var key any
+	if key, err = x509.ParsePKCS8PrivateKey(kb.Bytes); err != nil {
+		if key, err = x509.ParseECPrivateKey(kb.Bytes); err != nil {
+			return nil, fmt.Errorf("parse CA key: %w", err)
+		}
+	}
+	signer, ok := key.(crypto.Signer)
+	if !ok {
+		return nil, fmt.Errorf("CA key of type %T cannot sign", key)
+	}
+	return &CA{Cert: cert, Key: signer, CertPEM: certPEM}, nil
+}
+
 // Issue signs a new leaf certificate with a fresh ECDSA P-256 key.
 func (ca *CA) Issue(o LeafOptions) (KeyPair, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -76,6 +105,12 @@ func (ca *CA) Issue(o LeafOptions) (KeyPair, error) {
 		return KeyPair{}, err
 	}
 	tmpl.DNSNames, tmpl.IPAddresses = o.DNSNames, o.IPs
+	if !o.NotBefore.IsZero() {
+		tmpl.NotBefore = o.NotBefore
+	}
+	if !o.NotAfter.IsZero() {
+		tmpl.NotAfter = o.NotAfter
+	}
 	tmpl.KeyUsage = x509.KeyUsageDigitalSignature
 	tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
 	if o.Client {
