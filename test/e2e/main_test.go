@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/signal"
+	"syscall"
 	"testing"
 	"time"
 
@@ -42,6 +44,7 @@ func runSuite(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "e2e: start the environment: %v\n", err)
 		return 1
 	}
+	stopOnSignal(dir)
 	code := m.Run()
 	if code != 0 {
 		fmt.Fprintf(os.Stderr, "e2e: guardrail log (tail):\n%s\n", env.Guardrail.Logs())
@@ -50,6 +53,21 @@ func runSuite(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "e2e: stop the environment: %v\n", err)
 	}
 	return code
+}
+
+// stopOnSignal tears the environment down when the run is interrupted
+// (Ctrl-C, or go test's timeout), so no process or state outlives it. The
+// child processes also carry a parent-death signal as a last resort.
+func stopOnSignal(dir string) {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		s := <-sig
+		fmt.Fprintf(os.Stderr, "e2e: %v: stopping the environment\n", s)
+		_ = env.Stop()
+		_ = os.RemoveAll(dir)
+		os.Exit(1)
+	}()
 }
 
 // baseConfig is the suite's GuardrailConfig: built-in defaults, plus the
