@@ -179,12 +179,13 @@ func plantDueLeaf(t *testing.T, data map[string][]byte) {
 }
 
 // waitCABundle waits until both configurations named name carry the same,
-// non-empty CA bundle and returns it.
+// non-empty CA bundle and returns it. The wait covers the server's one-minute
+// sync interval, for configurations (re)written after the server started.
 func waitCABundle(t *testing.T, name string) []byte {
 	t.Helper()
 	var bundle []byte
 	adm := env.Cluster.Client.AdmissionregistrationV1()
-	err := framework.Poll(t.Context(), time.Minute, 500*time.Millisecond, func(ctx context.Context) error {
+	err := framework.Poll(t.Context(), rotationTimeout, 500*time.Millisecond, func(ctx context.Context) error {
 		v, err := adm.ValidatingWebhookConfigurations().Get(ctx, name, metav1.GetOptions{})
 		if err != nil {
 			return err
