@@ -1,9 +1,12 @@
 package manifest
 
 import (
+	"encoding/json"
+	"fmt"
 	"sync"
 
 	cmapi "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	extensionsv1alpha1 "istio.io/client-go/pkg/apis/extensions/v1alpha1"
@@ -57,6 +60,17 @@ func whole[T any, P interface {
 	}}
 }
 
+// specDecoder decodes Istio specs. It is protojson with unknown fields
+// discarded, as the istio.io/api JSON shims do, but without their detour
+// through the slower github.com/golang/protobuf/jsonpb (the hot path of check).
+var specDecoder = protojson.UnmarshalOptions{DiscardUnknown: true}
+
+// istioParts is an Istio object split into the parts decoded separately.
+type istioParts struct {
+	Metadata metav1.ObjectMeta `json:"metadata"`
+	Spec     json.RawMessage   `json:"spec"`
+}
+
 // istioKind decodes an istio.io/client-go type; Body is the spec message.
 func istioKind[T any, P interface {
 	*T
@@ -65,11 +79,20 @@ func istioKind[T any, P interface {
 	return kindInfo{
 		spec: spec(P(new(T))).ProtoReflect().Descriptor(),
 		decode: func(raw []byte) (*metav1.ObjectMeta, any, error) {
-			obj := P(new(T))
-			if err := unmarshal(raw, obj); err != nil {
+			var parts istioParts
+			if err := unmarshal(raw, &parts); err != nil {
 				return nil, nil, err
 			}
-			return obj.GetObjectMeta().(*metav1.ObjectMeta), spec(obj), nil
+			obj := P(new(T))
+			meta := obj.GetObjectMeta().(*metav1.ObjectMeta)
+			*meta = parts.Metadata
+			body := spec(obj)
+			if len(parts.Spec) > 0 && string(parts.Spec) != "null" {
+				if err := specDecoder.Unmarshal(parts.Spec, body); err != nil {
+					return nil, nil, fmt.Errorf("spec: %w", err)
+				}
+			}
+			return meta, body, nil
 		},
 	}
 }

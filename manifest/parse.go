@@ -63,7 +63,8 @@ func (p *parser) yamlError(err error, offset, chunkLine int) error {
 func (p *parser) object(n *yaml.Node, offset int) {
 	line := n.Line + offset
 	apiVersion, kind := scalarField(n, "apiVersion"), scalarField(n, "kind")
-	if apiVersion == "" && kind == "" && p.opts.ValuesFor != "" {
+	// Values files have no apiVersion (the gateway chart even has a "kind" key).
+	if apiVersion == "" && p.opts.ValuesFor != "" {
 		p.add(p.values(n, offset))
 		return
 	}
@@ -214,10 +215,11 @@ func fieldNode(n *yaml.Node, key string) *yaml.Node {
 	return resolve(v)
 }
 
-// scalarField returns the string value of a scalar key of n, or "".
+// scalarField returns the value of a string key of n, or "" (also for
+// non-string values such as `apiVersion: 1`, which the API server rejects).
 func scalarField(n *yaml.Node, key string) string {
 	v := fieldNode(n, key)
-	if v == nil || v.Kind != yaml.ScalarNode {
+	if v == nil || v.Kind != yaml.ScalarNode || v.ShortTag() != "!!str" {
 		return ""
 	}
 	return v.Value

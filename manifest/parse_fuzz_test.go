@@ -8,7 +8,8 @@ import (
 
 // FuzzParse feeds arbitrary bytes to Parse: it must never panic, every error
 // must be an *Error naming the file, and every document must carry valid
-// JSON and a FieldLine that answers any path.
+// JSON, a FieldLine that answers any path, and decode the same way through
+// FromJSON (the webhook's path).
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{peerAuth, "a: [", "apiVersion: v1\nkind: List\nitems: [{apiVersion: v1, kind: Pod}]\n", "{}", "---\n---\n"} {
 		f.Add([]byte(s))
@@ -28,8 +29,12 @@ func FuzzParse(f *testing.F) {
 			if d.FieldLine("spec.a[0].b[x]") < 1 || d.Object == nil || d.Object.Meta == nil {
 				t.Fatalf("incomplete document %+v", d)
 			}
-			if _, err := FromJSON(d.Raw); err != nil && d.Object.Body == nil {
+			obj, err := FromJSON(d.Raw)
+			if err != nil {
 				t.Fatalf("FromJSON failed on a document Parse accepted: %v", err)
+			}
+			if (obj.Body == nil) != (d.Object.Body == nil) || obj.GroupKind != d.Object.GroupKind {
+				t.Fatalf("FromJSON and Parse disagree: %+v vs %+v", obj, d.Object)
 			}
 		}
 	})

@@ -119,7 +119,7 @@ spec:
 		},
 		{
 			desc: "values documents with --values-for gateway",
-			in:   "replicaCount: 4\n",
+			in:   "replicaCount: 4\nkind: Deployment\n",
 			opts: Options{ValuesFor: ValuesGateway},
 			want: []want{{policy.KindGatewayValues, "v1alpha1", "", 1, "map[string]interface {}", nil}},
 		},
