@@ -175,3 +175,34 @@ func TestExemptionAnnotation(t *testing.T) {
 		})
 	}
 }
+
+func TestUpdateIsValidatedAndDeleteIsAllowed(t *testing.T) {
+	ns := newNamespace(t, nil)
+	requireAllowed(t, kubectl(t, peerAuthentication("updated", "STRICT"), "apply", "-n", ns, "-f", "-"))
+	cases := map[string]struct {
+		args     []string
+		stdin    string
+		wantRule string
+	}{
+		"an UPDATE to PERMISSIVE is denied": {[]string{"apply", "-n", ns, "-f", "-"}, peerAuthentication("updated", "PERMISSIVE"), "IGR101"},
+		"a patch to DISABLE is denied": {[]string{"patch", "-n", ns, "peerauthentication", "updated", "--type=merge",
+			"-p", `{"spec":{"mtls":{"mode":"DISABLE"}}}`}, "", "IGR101"},
+		"an UPDATE that keeps STRICT is allowed": {[]string{"label", "-n", ns, "peerauthentication", "updated", "team=mesh"}, "", ""},
+	}
+	for desc, tc := range cases {
+		t.Run(desc, func(t *testing.T) {
+			r := kubectl(t, tc.stdin, tc.args...)
+			if tc.wantRule == "" {
+				requireAllowed(t, r)
+				return
+			}
+			requireDenied(t, r, tc.wantRule)
+		})
+	}
+	r := kubectl(t, "", "get", "-n", ns, "peerauthentication", "updated", "-o", "jsonpath={.spec.mtls.mode}")
+	if requireAllowed(t, r); r.Stdout != "STRICT" {
+		t.Errorf("stored mode = %q after denied updates, want STRICT", r.Stdout)
+	}
+	requireAllowed(t, kubectl(t, "", "delete", "-n", ns, "peerauthentication", "updated"))
+	requireNotFound(t, ns, "peerauthentication", "updated")
+}
