@@ -62,3 +62,37 @@ func BenchmarkMutateCopyOnly(b *testing.B) {
 		})
 	}
 }
+
+// mutateAllocs counts the allocations of one Mutate on a pod of the size.
+func mutateAllocs(t *testing.T, e *Engine, containers, envs int) float64 {
+	t.Helper()
+	const runs = 20
+	pods := make([]*corev1.Pod, runs+1) // AllocsPerRun does one warm-up run
+	for i := range pods {
+		pods[i] = benchPod(containers, envs)
+	}
+	i := 0
+	return testing.AllocsPerRun(runs, func() {
+		if _, err := e.Mutate(injectedCtx(), podObject(pods[i])); err != nil {
+			t.Fatal(err)
+		}
+		i++
+	})
+}
+
+// TestMutateGrowsLinearly pins the complexity the benchmark reports, with
+// allocation counts (deterministic, unlike time): env vars cost nothing, and
+// each container costs the same whether there are 10 or 50.
+func TestMutateGrowsLinearly(t *testing.T) {
+	e := mustEngine(t, Settings{})
+	base := mutateAllocs(t, e, 1, 1)
+	if envs := mutateAllocs(t, e, 1, 1000); envs > base+5 {
+		t.Errorf("1000 env vars: %.0f allocs, 1 env var: %.0f; env vars must not cost allocations", envs, base)
+	}
+	a10, a50 := mutateAllocs(t, e, 10, 1), mutateAllocs(t, e, 50, 1)
+	first, second := (a10-base)/9, (a50-a10)/40
+	t.Logf("allocs: 1 container %.0f, 10 containers %.0f, 50 containers %.0f", base, a10, a50)
+	if second > 2*first+1 {
+		t.Errorf("per-container cost grows: %.1f allocs/container for 1-10, %.1f for 10-50", first, second)
+	}
+}

@@ -68,9 +68,10 @@ func applyIGR902(_ *Context, obj *Object, p Params) (bool, error) {
 	if !ok {
 		return false, nil
 	}
+	pc := proxyConfigOf(pt)
 	a := addPreStops(pt.Spec, p)
-	b := mergeIntoProxyConfig(pt, FieldTerminationDrain(), ProtoDuration(p.Duration(paramTerminationDrain)))
-	c := raiseGracePeriod(pt.Spec, int64(p.Int(paramPreStopSeconds))+drainSeconds(pt, p))
+	b := mergeIntoProxyConfig(pt, pc, FieldTerminationDrain(), ProtoDuration(p.Duration(paramTerminationDrain)))
+	c := raiseGracePeriod(pt.Spec, int64(p.Int(paramPreStopSeconds))+drainSeconds(pc, p))
 	return a || b || c, nil
 }
 
@@ -103,12 +104,10 @@ func preStopHandler(p Params) *corev1.LifecycleHandler {
 
 // drainSeconds is the proxy drain the pod gets, in whole seconds: the user's
 // terminationDrainDuration when set and readable, else the configured one.
-func drainSeconds(pt PodTemplate, p Params) int64 {
+func drainSeconds(pc proxyConfig, p Params) int64 {
 	d := p.Duration(paramTerminationDrain)
-	if cfg, err := proxyConfigOf(pt); err == nil {
-		if user, ok := proxyConfigDuration(cfg, FieldTerminationDrain()); ok && user >= 0 {
-			d = user
-		}
+	if user, ok := pc.duration(FieldTerminationDrain()); ok && user >= 0 {
+		d = user
 	}
 	return int64(math.Ceil(d.Seconds()))
 }

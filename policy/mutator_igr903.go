@@ -22,7 +22,7 @@ func applyIGR903(_ *Context, obj *Object, _ Params) (bool, error) {
 	if skip, _ := holdSkip(pt); !ok || skip {
 		return false, nil
 	}
-	return mergeIntoProxyConfig(pt, FieldHoldApplication(), true), nil
+	return mergeIntoProxyConfig(pt, proxyConfigOf(pt), FieldHoldApplication(), true), nil
 }
 
 // holdSkip tells whether the hold setting does not apply to the pod, and why
@@ -46,10 +46,9 @@ func notesIGR903(_ *Context, obj *Object, _ Params) []string {
 	if !ok {
 		return nil
 	}
-	if cfg, err := proxyConfigOf(pt); err == nil {
-		if _, set := FieldHoldApplication().lookup(cfg); set {
-			return nil
-		}
+	pc := proxyConfigOf(pt)
+	if pc.has(FieldHoldApplication()) {
+		return nil
 	}
 	if skip, note := holdSkip(pt); skip {
 		if note == "" {

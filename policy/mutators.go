@@ -20,19 +20,16 @@ func podAndWorkloadKinds() []Kind {
 	return append([]Kind{KindPod}, WorkloadKinds()...)
 }
 
-// proxyConfigOf returns the top-level keys of the pod's proxy.istio.io/config
-// annotation; err is set when it cannot be decoded.
-func proxyConfigOf(pt PodTemplate) (map[string]any, error) {
-	cfg, _, err := proxyConfigKeys(pt.Meta.Annotations[annotation.ProxyConfig.Name])
-	return cfg, err
+// proxyConfigOf decodes the pod's proxy.istio.io/config annotation.
+func proxyConfigOf(pt PodTemplate) proxyConfig {
+	return readProxyConfig(pt.Meta.Annotations[annotation.ProxyConfig.Name])
 }
 
 // mergeIntoProxyConfig merges f=value into the pod's proxy config annotation.
 // An unparsable annotation is left alone (the mutator's Notes report it), so
 // this only fails to change, never errors.
-func mergeIntoProxyConfig(pt PodTemplate, f ProxyConfigField, value any) bool {
-	text := pt.Meta.Annotations[annotation.ProxyConfig.Name]
-	out, changed, err := MergeProxyConfig(text, f, value)
+func mergeIntoProxyConfig(pt PodTemplate, pc proxyConfig, f ProxyConfigField, value any) bool {
+	out, changed, err := pc.merge(f, value)
 	if err != nil || !changed {
 		return false
 	}
@@ -42,8 +39,7 @@ func mergeIntoProxyConfig(pt PodTemplate, f ProxyConfigField, value any) bool {
 // proxyConfigNote explains why f could not be merged into the pod's proxy
 // config annotation, or returns "" when it could (or already is there).
 func proxyConfigNote(pt PodTemplate, f ProxyConfigField, value any) string {
-	text := pt.Meta.Annotations[annotation.ProxyConfig.Name]
-	if _, _, err := MergeProxyConfig(text, f, value); err != nil {
+	if _, _, err := proxyConfigOf(pt).merge(f, value); err != nil {
 		p := pt.MetaPath.Child("annotations").Key(annotation.ProxyConfig.Name)
 		return p.String() + " " + err.Error() + "; left unchanged"
 	}

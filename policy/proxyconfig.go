@@ -34,14 +34,46 @@ func FieldTerminationDrain() ProxyConfigField {
 // (a ProxyConfig in YAML or JSON) into its top-level keys, and checks that
 // Istio's own ProxyConfig type accepts it. Blank text is an empty config.
 func ParseProxyConfig(text string) (map[string]any, error) {
-	m, js, err := proxyConfigKeys(text)
-	if err != nil || js == nil {
-		return m, err
+	pc := readProxyConfig(text)
+	if pc.err != nil {
+		return nil, pc.err
 	}
-	if err := (&meshconfig.ProxyConfig{}).UnmarshalJSON(js); err != nil {
-		return nil, fmt.Errorf("is not a valid ProxyConfig: %w", err)
+	if err := pc.validate(); err != nil {
+		return nil, err
 	}
-	return m, nil
+	return pc.keys, nil
+}
+
+// proxyConfig is one decoding of a proxy config text, shared by the lookups
+// and the merge of a mutator so the text is parsed once per use.
+type proxyConfig struct {
+	text string
+	keys map[string]any // top-level keys (nil when err is set)
+	js   []byte         // JSON form; nil for an empty config
+	err  error          // the text is not a YAML/JSON mapping
+}
+
+// readProxyConfig decodes text without the (costly) ProxyConfig type check.
+func readProxyConfig(text string) proxyConfig {
+	keys, js, err := proxyConfigKeys(text)
+	return proxyConfig{text: text, keys: keys, js: js, err: err}
+}
+
+// validate checks the config against Istio's ProxyConfig type.
+func (pc proxyConfig) validate() error {
+	if pc.js == nil {
+		return nil
+	}
+	if err := (&meshconfig.ProxyConfig{}).UnmarshalJSON(pc.js); err != nil {
+		return fmt.Errorf("is not a valid ProxyConfig: %w", err)
+	}
+	return nil
+}
+
+// has tells whether the config sets f (under either spelling).
+func (pc proxyConfig) has(f ProxyConfigField) bool {
+	_, ok := f.lookup(pc.keys)
+	return ok
 }
 
 // proxyConfigKeys decodes the top-level keys of a proxy config without
@@ -87,43 +119,48 @@ func (f ProxyConfigField) lookup(cfg map[string]any) (any, bool) {
 // survive. On an error the text is returned unchanged: it is not a valid
 // ProxyConfig, or the edit would not be one.
 func MergeProxyConfig(text string, f ProxyConfigField, value any) (string, bool, error) {
-	keys, _, err := proxyConfigKeys(text)
+	return readProxyConfig(text).merge(f, value)
+}
+
+// merge implements MergeProxyConfig on a decoded config.
+func (pc proxyConfig) merge(f ProxyConfigField, value any) (string, bool, error) {
+	switch {
+	case pc.err != nil:
+		return pc.text, false, pc.err
+	case pc.has(f):
+		return pc.text, false, nil // the user's value wins, whatever it is
+	}
+	if err := pc.validate(); err != nil {
+		return pc.text, false, err
+	}
+	out, err := insertProxyConfigKey(pc.text, f.JSON, value)
 	if err != nil {
-		return text, false, err
+		return pc.text, false, err
 	}
-	if _, ok := f.lookup(keys); ok {
-		return text, false, nil // the user's value wins, whatever it is
-	}
-	orig, err := ParseProxyConfig(text)
-	if err != nil {
-		return text, false, err
-	}
-	out, err := insertProxyConfigKey(text, f.JSON, value)
-	if err != nil {
-		return text, false, err
-	}
-	if err := checkMerged(text, out, orig, f.JSON, value); err != nil {
-		return text, false, fmt.Errorf("cannot add %s: %w", f.JSON, err)
+	if err := pc.checkMerged(out, f.JSON, value); err != nil {
+		return pc.text, false, fmt.Errorf("cannot add %s: %w", f.JSON, err)
 	}
 	return out, true, nil
 }
 
-// checkMerged verifies that out is orig plus key=value and nothing else, and
-// that JSON stayed JSON.
-func checkMerged(text, out string, orig map[string]any, key string, value any) error {
-	merged, err := ParseProxyConfig(out)
+// checkMerged verifies that out decodes to the original keys plus key=value
+// and nothing else, and that JSON stayed JSON. The original passed the
+// ProxyConfig check and the new field has a valid value, so out does too
+// (FuzzMergeProxyConfig checks that with Istio's parser).
+func (pc proxyConfig) checkMerged(out, key string, value any) error {
+	merged, _, err := proxyConfigKeys(out)
 	if err != nil {
 		return err
 	}
-	want := make(map[string]any, len(orig)+1)
-	for k, v := range orig {
+	want := make(map[string]any, len(pc.keys)+1)
+	for k, v := range pc.keys {
 		want[k] = v
 	}
 	want[key] = value
 	if !reflect.DeepEqual(merged, want) {
-		return errors.New("the edited text does not parse to the original keys plus the new one")
+		return errors.New("the edited text does not decode to the original keys plus the new one")
 	}
-	if json.Valid([]byte(text)) && !json.Valid([]byte(out)) {
+	if json.Valid([]byte(pc.text)) && !json.Valid([]byte(out)) {
 		return errors.New("the edited JSON is not valid JSON")
 	}
 	return nil
@@ -220,9 +257,9 @@ func ProtoDuration(d time.Duration) string {
 	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + "s"
 }
 
-// proxyConfigDuration returns the duration f holds in a parsed config.
-func proxyConfigDuration(cfg map[string]any, f ProxyConfigField) (time.Duration, bool) {
-	v, ok := f.lookup(cfg)
+// duration returns the duration f holds in the config.
+func (pc proxyConfig) duration(f ProxyConfigField) (time.Duration, bool) {
+	v, ok := f.lookup(pc.keys)
 	if !ok {
 		return 0, false
 	}
