@@ -20,13 +20,13 @@ import (
 
 // mutateOptions are the flags of mutate.
 type mutateOptions struct {
-	paths      stringList
-	config     string
-	output     string
-	namespace  string
-	nsLabels   stringList
-	workloads  bool
-	assumedNSL map[string]string
+	paths     stringList
+	config    string
+	output    string
+	namespace string
+	nsLabels  stringList
+	workloads bool
+	assumed   map[string]string
 }
 
 func parseMutateFlags(args []string, stderr io.Writer) (*mutateOptions, error) {
@@ -66,7 +66,7 @@ func (o *mutateOptions) validate(rest []string) error {
 		return errors.New("--namespace must not be empty")
 	}
 	labels, err := parseLabels(o.nsLabels)
-	o.assumedNSL = labels
+	o.assumed = labels
 	return err
 }
 
@@ -114,7 +114,7 @@ func runMutate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	for _, e := range in.errs {
 		fmt.Fprintln(stderr, e)
 	}
-	outs, failed := mutateDocuments(eng, in.docs, opts.assumedNSL, stderr)
+	outs, failed := mutateDocuments(eng, in.docs, opts.assumed, stderr)
 	if err := render(stdout, opts.output, outs); err != nil {
 		fmt.Fprintf(stderr, "istio-guardrail mutate: %v\n", err)
 		return exitError
