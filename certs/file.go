@@ -48,8 +48,8 @@ func NewFileSource(dir string, log *zap.Logger, opts ...FileOption) *FileSource 
 	return f
 }
 
-// Load reads the files once. Start calls it; callers may call it first to
-// fail fast on a missing certificate.
+// Load reads the files once. Start calls it; callers may call it before
+// Start to fail fast on a missing certificate, but not concurrently with it.
 func (f *FileSource) Load() error {
 	certPEM, err := os.ReadFile(filepath.Join(f.dir, CertFileName))
 	if err != nil {

@@ -2,7 +2,6 @@ package webhooks
 
 import (
 	"fmt"
-	"net/http"
 	"time"
 
 	"go.uber.org/zap"
@@ -107,15 +106,7 @@ func objectName(req admission.Request) string {
 	return req.Namespace + "/" + req.Name
 }
 
-// erroredResponse is a well-formed 4xx/5xx denial.
-func erroredResponse(code int32, err error) admission.Response {
-	return admission.Errored(code, err)
-}
-
 // skipOperation reports whether op is never evaluated (DELETE, CONNECT).
 func skipOperation(op admissionv1.Operation) bool {
 	return op != admissionv1.Create && op != admissionv1.Update
 }
-
-// statusUnavailable is the code of a response given without a policy in force.
-const statusUnavailable = http.StatusServiceUnavailable

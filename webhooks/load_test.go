@@ -2,10 +2,10 @@ package webhooks
 
 import (
 	"bytes"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
-	"context"
 	"fmt"
 	"net/http"
 	"os"
@@ -174,4 +174,3 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 		time.Sleep(25 * time.Millisecond)
 	}
 }
-

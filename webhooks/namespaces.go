@@ -2,6 +2,7 @@ package webhooks
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -69,9 +70,5 @@ func slimNamespace(obj any) (any, error) {
 	}}, nil
 }
 
-type constError string
-
-func (e constError) Error() string { return string(e) }
-
 // errNamespacesNotSynced is reported until the namespace informer has synced.
-const errNamespacesNotSynced = constError("namespace cache not synced yet")
+var errNamespacesNotSynced = errors.New("namespace cache not synced yet")

@@ -164,7 +164,7 @@ func (s *Server) build() {
 	}
 }
 
-// WebhookAddr, HealthAddr and MetricsAddr return the bound addresses.
+// WebhookAddr returns the bound HTTPS webhook address.
 func (s *Server) WebhookAddr() string { return s.webhookLn.Addr().String() }
 
 // HealthAddr returns the bound health address.

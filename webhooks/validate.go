@@ -40,11 +40,11 @@ func (v *Validator) decide(req admission.Request) (admission.Response, outcome) 
 	}
 	eng := v.o.Policy.Current()
 	if eng == nil {
-		return erroredResponse(statusUnavailable, errNoPolicy), outcome{decision: "error", err: errNoPolicy}
+		return admission.Errored(http.StatusServiceUnavailable, errNoPolicy), outcome{decision: "error", err: errNoPolicy}
 	}
 	obj, err := v.o.decode(req)
 	if err != nil {
-		return erroredResponse(http.StatusBadRequest, err), outcome{decision: "error", err: err}
+		return admission.Errored(http.StatusBadRequest, err), outcome{decision: "error", err: err}
 	}
 	res := eng.Validate(v.o.context(req), obj)
 	deny, warn, _ := splitFindings(res.Findings) // audit: logged and counted only
