@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"strings"
 
 	"github.com/istio-guardrail/istio-guardrail/config"
@@ -90,6 +91,10 @@ func contains(list []string, s string) bool {
 // above --fail-on, 2 for usage, configuration or parse errors (the files
 // that parse are still checked and reported).
 func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	// check is a short batch job whose heap is mostly live input (documents
+	// are kept until their findings are located): collecting less often
+	// saves a fifth of the CPU for little extra memory.
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	opts, err := parseCheckFlags(args, stderr)
 	if err != nil {
 		if !errors.Is(err, errUsage) {
