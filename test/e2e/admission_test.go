@@ -121,18 +121,17 @@ func TestServerDryRunGivesTheSameVerdictAndPersistsNothing(t *testing.T) {
 
 func TestNamespaceWithBothInjectionLabelsIsRejected(t *testing.T) {
 	cases := map[string]struct {
+		name     string
 		labels   string
 		wantRule string
 	}{
-		"both istio-injection and istio.io/rev": {"    istio-injection: enabled\n    istio.io/rev: 1-24-0\n", "IGR701"},
-		"only istio-injection":                  {"    istio-injection: enabled\n", ""},
-		"only istio.io/rev":                     {"    istio.io/rev: 1-24-0\n", ""},
+		"both istio-injection and istio.io/rev": {"e2e-both-labels", "    istio-injection: enabled\n    istio.io/rev: 1-24-0\n", "IGR701"},
+		"only istio-injection":                  {"e2e-legacy-label", "    istio-injection: enabled\n", ""},
+		"only istio.io/rev":                     {"e2e-rev-label", "    istio.io/rev: 1-24-0\n", ""},
 	}
-	i := 0
 	for desc, tc := range cases {
-		i++
 		t.Run(desc, func(t *testing.T) {
-			name := "e2e-labels-" + string(rune('a'+i))
+			name := tc.name
 			manifest := "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: " + name + "\n  labels:\n" + tc.labels
 			r := kubectl(t, manifest, "apply", "-f", "-")
 			if tc.wantRule == "" {
@@ -148,21 +147,20 @@ func TestNamespaceWithBothInjectionLabelsIsRejected(t *testing.T) {
 func TestExemptionAnnotation(t *testing.T) {
 	ns := newNamespace(t, nil)
 	cases := map[string]struct {
+		name        string
 		annotations string
 		wantRule    string // "" = allowed
 	}{
-		"exemption with a reason lets the resource through": {
+		"exemption with a reason lets the resource through": {"exempt-with-reason",
 			"    istio-guardrail.io/exempt: IGR101\n    istio-guardrail.io/exempt-reason: legacy clients until the Q3 migration\n", ""},
-		"exemption without a reason is ignored": {
+		"exemption without a reason is ignored": {"exempt-without-reason",
 			"    istio-guardrail.io/exempt: IGR101\n", "IGR101"},
-		"exemption from another rule does not help": {
+		"exemption from another rule does not help": {"exempt-other-rule",
 			"    istio-guardrail.io/exempt: IGR201\n    istio-guardrail.io/exempt-reason: wrong rule\n", "IGR101"},
 	}
-	i := 0
 	for desc, tc := range cases {
-		i++
 		t.Run(desc, func(t *testing.T) {
-			name := "exempt-" + string(rune('a'+i))
+			name := tc.name
 			manifest := "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata:\n  name: " + name +
 				"\n  annotations:\n" + tc.annotations + "spec:\n  mtls:\n    mode: PERMISSIVE\n"
 			r := kubectl(t, manifest, "apply", "-n", ns, "-f", "-")

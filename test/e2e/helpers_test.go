@@ -88,10 +88,13 @@ func ruleIDs(s string) []string {
 	return out
 }
 
+// metadataName matches metadata.name in the testdata manifests' layout.
+var metadataName = regexp.MustCompile(`(?m)^  name: (\S+)$`)
+
 // manifestName returns metadata.name of a single-object manifest.
 func manifestName(t *testing.T, manifest string) string {
 	t.Helper()
-	m := regexp.MustCompile(`(?m)^  name: (\S+)$`).FindStringSubmatch(manifest)
+	m := metadataName.FindStringSubmatch(manifest)
 	if m == nil {
 		t.Fatal("manifest has no metadata.name")
 	}

@@ -61,19 +61,22 @@ func TestPodInInjectedNamespaceIsStoredMutated(t *testing.T) {
 
 func TestPodApplyIsIdempotent(t *testing.T) {
 	ns := newNamespace(t, map[string]string{"istio-injection": "enabled"})
-	cases := map[string][]string{
-		"client-side apply": {"apply", "-n", ns, "-f", "-"},
-		"server-side apply": {"apply", "--server-side", "-n", ns, "-f", "-"},
+	cases := map[string]struct {
+		name          string
+		args          []string
+		wantUnchanged bool // kubectl reports "unchanged"
+	}{
+		"client-side apply": {"client-side", []string{"apply", "-n", ns, "-f", "-"}, true},
+		"server-side apply": {"server-side", []string{"apply", "--server-side", "-n", ns, "-f", "-"}, false},
 	}
-	for desc, args := range cases {
+	for desc, tc := range cases {
 		t.Run(desc, func(t *testing.T) {
-			name := strings.ReplaceAll(desc, " ", "")
-			name = strings.ToLower(strings.ReplaceAll(name, "-", ""))
+			name, args := tc.name, tc.args
 			requireAllowed(t, kubectl(t, pod(name), args...))
 			first := getPod(t, ns, name)
 			second := kubectl(t, pod(name), args...)
 			requireAllowed(t, second)
-			if strings.HasPrefix(desc, "client") && !strings.Contains(second.Stdout, "unchanged") {
+			if tc.wantUnchanged && !strings.Contains(second.Stdout, "unchanged") {
 				t.Errorf("want the second apply to report unchanged:\n%s", second)
 			}
 			again := getPod(t, ns, name)
