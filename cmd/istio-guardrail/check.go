@@ -55,6 +55,9 @@ func parseCheckFlags(args []string, stderr io.Writer) (*checkOptions, error) {
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
 		return nil, errUsage
 	}
 	return o, o.validate(fs.Args())
@@ -96,6 +99,9 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	// saves a fifth of the CPU for little extra memory.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	opts, err := parseCheckFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
 	if err != nil {
 		if !errors.Is(err, errUsage) {
 			fmt.Fprintf(stderr, "istio-guardrail check: %v\n", err)

@@ -98,6 +98,7 @@ func TestCheckExitCodes(t *testing.T) {
 		{"parse error exits 2, other files still checked", "", []string{"-f", p("broken.yaml"), "-f", p("permissive.yaml")}, 2, "permissive.yaml:8: IGR101", "broken.yaml:3: invalid YAML"},
 		{"directory", "", []string{"-f", dir}, 2, "7 files", "broken.yaml"},
 		{"no input", "", nil, 2, "", "no input"},
+		{"help", "", []string{"-h"}, 0, "", "usage: istio-guardrail check"},
 		{"positional argument", "", []string{p("strict.yaml")}, 2, "", "unexpected argument"},
 		{"unknown flag", "", []string{"-f", p("strict.yaml"), "--bogus"}, 2, "", "bogus"},
 		{"bad output format", "", []string{"-f", p("strict.yaml"), "-o", "xml"}, 2, "", "invalid -o"},

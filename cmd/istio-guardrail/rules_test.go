@@ -21,6 +21,7 @@ func TestRulesOutputs(t *testing.T) {
 		{"json", []string{"-o", "json"}, 0, `"id": "IGR101"`},
 		{"bad format", []string{"-o", "yaml"}, 2, ""},
 		{"positional argument", []string{"x"}, 2, ""},
+		{"help", []string{"-h"}, 0, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.desc, func(t *testing.T) {
