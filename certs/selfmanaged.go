@@ -21,6 +21,9 @@ const (
 	DefaultRenewFraction  = 2.0 / 3.0
 	DefaultSyncInterval   = time.Minute
 	maxSecretSyncAttempts = 5
+	// syncRetryInterval bounds the wait after a failed sync, so a server
+	// started while the API server is unreachable gets ready soon after it is back.
+	syncRetryInterval = 5 * time.Second
 )
 
 // SelfManagedOptions configures a SelfManaged source.
@@ -82,10 +85,13 @@ func NewSelfManaged(o SelfManagedOptions) (*SelfManaged, error) {
 // renewed and to repair caBundles someone overwrote), until ctx is done.
 func (s *SelfManaged) Start(ctx context.Context) error {
 	for {
-		if err := s.Sync(ctx); err != nil && ctx.Err() == nil {
+		err := s.Sync(ctx)
+		wait := s.nextSync()
+		if err != nil && ctx.Err() == nil {
 			s.o.Log.Warn("self-managed certificate sync failed; retrying", zap.Error(err))
+			wait = min(wait, syncRetryInterval)
 		}
-		t := time.NewTimer(s.nextSync())
+		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
