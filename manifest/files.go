@@ -18,7 +18,8 @@ const Stdin = "-"
 var manifestExts = map[string]bool{".yaml": true, ".yml": true, ".json": true}
 
 // Files expands -f arguments: files are kept as given, directories are walked
-// recursively for *.yaml, *.yml and *.json (sorted), and "-" stands for
+// recursively for *.yaml, *.yml and *.json (sorted; hidden directories such
+// as .git are skipped), and "-" stands for
 // stdin. Arguments keep their order; a path that does not exist is an error.
 func Files(args []string) ([]string, error) {
 	var out []string
@@ -50,6 +51,9 @@ func walkDir(dir string) ([]string, error) {
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
+		}
+		if d.IsDir() && p != dir && strings.HasPrefix(d.Name(), ".") {
+			return filepath.SkipDir // .git, .github and the like hold no manifests
 		}
 		if !d.IsDir() && manifestExts[strings.ToLower(filepath.Ext(p))] {
 			found = append(found, p)

@@ -9,7 +9,7 @@ import (
 
 func TestFiles(t *testing.T) {
 	dir := t.TempDir()
-	for _, f := range []string{"b.yaml", "a.yml", "sub/c.json", "sub/deeper/d.YAML", "notes.txt", "sub/e.yaml.bak"} {
+	for _, f := range []string{"b.yaml", "a.yml", "sub/c.json", "sub/deeper/d.YAML", "notes.txt", "sub/e.yaml.bak", ".git/config.json"} {
 		p := filepath.Join(dir, f)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			t.Fatal(err)
