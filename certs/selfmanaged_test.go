@@ -3,7 +3,9 @@ package certs
 import (
 	"bytes"
 	"crypto/x509"
+	"errors"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
 )
 
 const (
@@ -188,5 +191,22 @@ func TestNewSelfManagedValidates(t *testing.T) {
 				t.Fatal("NewSelfManaged accepted invalid options")
 			}
 		})
+	}
+}
+
+func TestSelfManagedRetriesWhenAPIUnavailable(t *testing.T) {
+	c := fake.NewClientset()
+	var failures atomic.Int32
+	c.PrependReactor("get", "secrets", func(k8stesting.Action) (bool, runtime.Object, error) {
+		if failures.Add(1) <= 3 {
+			return true, nil, errors.New("connection refused")
+		}
+		return false, nil, nil
+	})
+	s := newTestSelfManaged(t, c, time.Hour)
+	go func() { _ = s.Start(t.Context()) }()
+	eventually(t, 3*time.Second, "a certificate after the API came back", s.Healthy)
+	if failures.Load() < 4 {
+		t.Errorf("only %d secret reads, want retries after failures", failures.Load())
 	}
 }
