@@ -11,7 +11,8 @@ import (
 // these names; do not rename them.
 //
 //	istio_guardrail_requests_total{kind,operation,decision}   counter; decision: allowed|warned|denied|mutated|error
-//	istio_guardrail_findings_total{rule,action}                counter; action: deny|warn|audit
+//	istio_guardrail_findings_total{rule,action}                counter; action: deny|warn|audit (the mutating
+//	                                                           webhook's check of its final object counts as audit)
 //	istio_guardrail_request_duration_seconds{webhook}          histogram; webhook: validate|mutate
 //	istio_guardrail_certificate_expiry_timestamp_seconds       gauge; NotAfter of the served leaf (0 if none)
 //	istio_guardrail_config_reloads_total{result}               counter; result: success|failure
