@@ -13,13 +13,11 @@ import (
 )
 
 // checkFindings runs `istio-guardrail check -o json` with the server's config
-// file on a testdata file and
-// returns the rule IDs it reports by action.
+// file on a testdata file and returns the rule IDs it reports by action.
 func checkFindings(t *testing.T, file, ns string) map[string][]string {
 	t.Helper()
 	cmd := exec.CommandContext(t.Context(), env.Cluster.Binaries.Guardrail, "check", "-o", "json", "--namespace", ns,
-		"--config", env.ConfigPath,
-		"-f", filepath.Join("testdata", file))
+		"--config", env.ConfigPath, "-f", filepath.Join("testdata", file))
 	out, err := cmd.Output()
 	if ee, ok := err.(*exec.ExitError); err != nil && (!ok || ee.ExitCode() > 1) {
 		t.Fatalf("istio-guardrail check %s: %v\n%s", file, err, out)
