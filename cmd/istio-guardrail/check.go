@@ -99,38 +99,52 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	// saves a fifth of the CPU for little extra memory.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	opts, err := parseCheckFlags(args, stderr)
-	if errors.Is(err, flag.ErrHelp) {
+	switch {
+	case errors.Is(err, flag.ErrHelp):
 		return exitOK
-	}
-	if err != nil {
-		if !errors.Is(err, errUsage) {
-			fmt.Fprintf(stderr, "istio-guardrail check: %v\n", err)
-		}
+	case errors.Is(err, errUsage):
 		return exitError
+	case err != nil:
+		return checkFailed(stderr, err)
 	}
+	rep, inputErrs, err := checkInputs(opts, stdin)
+	if err != nil {
+		return checkFailed(stderr, err)
+	}
+	for _, e := range inputErrs {
+		fmt.Fprintln(stderr, e)
+	}
+	if err := report.Write(stdout, opts.output, rep); err != nil {
+		return checkFailed(stderr, err)
+	}
+	return exitCode(rep, len(inputErrs))
+}
+
+// checkInputs validates the inputs of opts. Errors reading or decoding an input
+// are returned apart: the other inputs are still checked.
+func checkInputs(opts *checkOptions, stdin io.Reader) (*report.Report, []error, error) {
 	eng, err := newEngine(opts.config)
 	if err != nil {
-		fmt.Fprintf(stderr, "istio-guardrail check: %v\n", err)
-		return exitError
+		return nil, nil, err
 	}
 	files, err := manifest.Files(opts.paths)
 	if err != nil {
-		fmt.Fprintf(stderr, "istio-guardrail check: %v\n", err)
-		return exitError
+		return nil, nil, err
 	}
 	in := decodeInputs(files, stdin, manifest.Options{DefaultNamespace: opts.namespace, ValuesFor: opts.valuesFor})
-	for _, e := range in.errs {
-		fmt.Fprintln(stderr, e)
-	}
 	rep := evaluate(eng, in.docs)
 	rep.Files, rep.FailOn, rep.Version = len(files), policy.Action(opts.failOn), version
-	if err := report.Write(stdout, opts.output, rep); err != nil {
-		fmt.Fprintf(stderr, "istio-guardrail check: %v\n", err)
-		return exitError
-	}
-	return exitCode(rep, len(in.errs))
+	return rep, in.errs, nil
 }
 
+// checkFailed reports an error that stops check and returns exit code 2.
+func checkFailed(stderr io.Writer, err error) int {
+	fmt.Fprintf(stderr, "istio-guardrail check: %v\n", err)
+	return exitError
+}
+
+// exitCode is 2 when an input could not be read or decoded, 1 when a finding
+// is at or above --fail-on, else 0.
 func exitCode(rep *report.Report, errs int) int {
 	switch {
 	case errs > 0:
