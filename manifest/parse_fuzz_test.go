@@ -39,3 +39,21 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// FuzzFromJSON feeds arbitrary bytes to the webhook's decoder: an error or
+// an object with metadata, never a panic.
+func FuzzFromJSON(f *testing.F) {
+	for _, s := range []string{
+		`{"apiVersion":"security.istio.io/v1","kind":"PeerAuthentication","metadata":{"name":"p"},"spec":{"mtls":{"mode":"STRICT"}}}`,
+		`{"apiVersion":"apps/v1","kind":"Deployment","spec":{"replicas":"x"}}`,
+		`{"apiVersion":"v1","kind":"Service"}`, `{}`, `[`, `null`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		obj, err := FromJSON(data)
+		if err == nil && (obj == nil || obj.Meta == nil || obj.GroupKind.Kind == "") {
+			t.Fatalf("incomplete object %+v", obj)
+		}
+	})
+}
