@@ -73,6 +73,11 @@ func TestParseDocuments(t *testing.T) {
 			want: []want{{policy.KindDeployment, "v1", "x", 1, "*v1.Deployment", nil}},
 		},
 		{
+			desc: "tab-indented JSON",
+			in:   "{\n\t\"apiVersion\": \"v1\",\n\t\"kind\": \"Pod\",\n\t\"metadata\": {\"name\": \"p\"}\n}\n",
+			want: []want{{policy.KindPod, "v1", "default", 1, "*v1.Pod", nil}},
+		},
+		{
 			desc: "kind List is expanded with item lines",
 			in:   "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: p}\n- apiVersion: policy/v1\n  kind: PodDisruptionBudget\n  metadata: {name: pdb}\n",
 			want: []want{
