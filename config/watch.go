@@ -38,8 +38,18 @@ func Watch(ctx context.Context, path string, interval time.Duration, onChange fu
 		if bytes.Equal(data, last) {
 			return
 		}
-		last = data
 		cfg, err := Parse(data)
+		if err != nil {
+			// A non-atomic writer may still be mid-write: read once more
+			// before reporting, so a half-written file is not counted as a
+			// failed reload. (The kubelet's ConfigMap updates are atomic.)
+			time.Sleep(settleDelay)
+			if again, rerr := os.ReadFile(path); rerr == nil && !bytes.Equal(again, data) {
+				data = again
+				cfg, err = Parse(data)
+			}
+		}
+		last = data
 		if err != nil {
 			onError(fmt.Errorf("config %s: %w", path, err))
 			return
@@ -53,7 +63,7 @@ func Watch(ctx context.Context, path string, interval time.Duration, onChange fu
 			return nil
 		case <-w.Events:
 			// Coalesce the burst of events a write or a symlink swap makes.
-			time.Sleep(50 * time.Millisecond)
+			time.Sleep(settleDelay / 2)
 			drain(w.Events)
 			reload()
 		case err := <-w.Errors:
@@ -63,6 +73,9 @@ func Watch(ctx context.Context, path string, interval time.Duration, onChange fu
 		}
 	}
 }
+
+// settleDelay is how long Watch waits for a burst of writes to settle.
+const settleDelay = 100 * time.Millisecond
 
 func drain(ch <-chan fsnotify.Event) {
 	for {
