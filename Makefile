@@ -21,8 +21,9 @@ tools: ## Build etcd, kube-apiserver, kubectl and helm into bin/ (first run ~10 
 	./hack/build-tools.sh
 
 .PHONY: test
-test: tools build ## Unit, golden, chart, reliability and end-to-end suites (the CI command).
+test: tools build ## Unit, golden, chart, reliability, e2e suites and a short fuzz run (the CI command).
 	go test -count=1 -timeout 25m ./...
+	./hack/fuzz.sh 5s
 
 .PHONY: test-unit
 test-unit: ## Unit and golden tests only (no API server).
@@ -37,8 +38,8 @@ golden: build ## Rewrite golden files from the current code.
 	UPDATE_GOLDEN=1 go test -count=1 ./test/golden/... ./policy/...
 
 .PHONY: bench
-bench: build ## Benchmarks (see BENCHMARKS.md).
-	go test -run '^$$' -bench . -benchmem -count 1 ./policy/... ./webhooks/... ./test/bench/...
+bench: tools build ## Benchmarks and the loopback load run; results go in BENCHMARKS.md.
+	./hack/bench.sh
 
 .PHONY: fuzz
 fuzz: ## Longer fuzzing runs (60s per target).

@@ -34,8 +34,9 @@ type Options struct {
 	Concurrency int
 	Duration    time.Duration
 	MaxRequests int64
-	// Rate, when > 0, paces requests open-loop at this many per second
-	// (latency then includes queueing if the server falls behind).
+	// Rate, when > 0, schedules requests open-loop at this many per second;
+	// latency is measured from each request's scheduled time, so it includes
+	// queueing when the server (or the Concurrency cap) falls behind.
 	Rate float64
 	// Check validates each response body; a non-nil error counts as a failure.
 	Check func(status int, body []byte) error
@@ -84,12 +85,6 @@ func Run(ctx context.Context, t Target, o Options) Result {
 	defer cancel()
 
 	var issued atomic.Int64
-	var pace <-chan time.Time
-	if o.Rate > 0 {
-		tick := time.NewTicker(time.Duration(float64(time.Second) / o.Rate))
-		defer tick.Stop()
-		pace = tick.C
-	}
 	lat := make([][]time.Duration, o.Concurrency)
 	var failures atomic.Int64
 	var firstErr atomic.Value
@@ -101,17 +96,26 @@ func Run(ctx context.Context, t Target, o Options) Result {
 		go func() {
 			defer wg.Done()
 			for {
-				if pace != nil {
+				n := issued.Add(1)
+				if ctx.Err() != nil || (o.MaxRequests > 0 && n > o.MaxRequests) {
+					return
+				}
+				// Open loop: request n is due at start + n/rate and its latency
+				// is measured from then, so time spent queued behind a slow
+				// server counts (no coordinated omission).
+				var due time.Time
+				if o.Rate > 0 {
+					due = start.Add(time.Duration(float64(n-1) / o.Rate * float64(time.Second)))
 					select {
-					case <-pace:
+					case <-time.After(time.Until(due)):
 					case <-ctx.Done():
 						return
 					}
 				}
-				if ctx.Err() != nil || (o.MaxRequests > 0 && issued.Add(1) > o.MaxRequests) {
-					return
-				}
 				d, err := do(ctx, client, t, o.Check)
+				if !due.IsZero() {
+					d = time.Since(due)
+				}
 				if err != nil {
 					if ctx.Err() != nil && errors.Is(err, context.DeadlineExceeded) {
 						return // the run ended mid-request; not a server failure
