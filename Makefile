@@ -60,9 +60,9 @@ chart-lint: tools ## helm lint --strict the chart.
 	$(BIN)/helm lint --strict charts/istio-guardrail
 
 .PHONY: vulncheck
-vulncheck:
-	@test -x $(BIN)/govulncheck || GOBIN=$(BIN) go install golang.org/x/vuln/cmd/govulncheck@latest
-	$(BIN)/govulncheck ./...
+vulncheck: ## govulncheck (needs https://vuln.go.dev; set GOVULNDB to a local mirror where that is unreachable).
+	@test -x $(BIN)/govulncheck || GOBIN=$(BIN) go install golang.org/x/vuln/cmd/govulncheck@v1.9.0
+	$(BIN)/govulncheck $(if $(GOVULNDB),-db $(GOVULNDB)) ./...
 
 .PHONY: verify
 verify: docs vulncheck ## Regenerate generated files and fail if anything changed.
