@@ -1,8 +1,10 @@
 package manifest
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"iter"
 
 	"github.com/istio-guardrail/istio-guardrail/policy"
 )
@@ -83,22 +85,71 @@ func DisplayName(file string) string {
 // List` (and *List kinds) expanded. Errors name file and line; the other
 // documents of the file are still returned.
 func Parse(file string, data []byte, opts Options) ([]Document, []error) {
-	file = DisplayName(file)
-	if opts.DefaultNamespace == "" {
-		opts.DefaultNamespace = "default"
+	var docs []Document
+	var errs []error
+	for d, err := range Documents(file, data, opts) {
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		docs = append(docs, *d)
 	}
-	if opts.ValuesFor != "" && opts.ValuesFor != ValuesIstiod && opts.ValuesFor != ValuesGateway {
-		return nil, []error{&Error{File: file, Err: fmt.Errorf("unknown values chart %q (want istiod or gateway)", opts.ValuesFor)}}
+	return docs, errs
+}
+
+// Documents decodes like Parse but yields each document, or error, as soon
+// as it is decoded, so that a caller can process it and let it go: memory
+// then scales with one document, not with the file.
+func Documents(file string, data []byte, opts Options) iter.Seq2[*Document, error] {
+	return func(yield func(*Document, error) bool) {
+		file := DisplayName(file)
+		if err := opts.check(file, len(data)); err != nil {
+			yield(nil, err)
+			return
+		}
+		if opts.DefaultNamespace == "" {
+			opts.DefaultNamespace = "default"
+		}
+		p := &parser{file: file, opts: opts, yield: yield}
+		for _, c := range splitDocuments(data) {
+			if p.stopped {
+				return
+			}
+			p.chunk(c)
+		}
+		if p.emitted == 0 {
+			yield(nil, &Error{File: file, Line: 1, Err: ErrNoObjects})
+		}
 	}
-	if len(data) > MaxFileSize {
-		return nil, []error{errAt(file, 1, "file is %d bytes, more than the limit of %d", len(data), MaxFileSize)}
+}
+
+// check validates the options and the input size.
+func (o Options) check(file string, size int) error {
+	if o.ValuesFor != "" && o.ValuesFor != ValuesIstiod && o.ValuesFor != ValuesGateway {
+		return &Error{File: file, Err: fmt.Errorf("unknown values chart %q (want istiod or gateway)", o.ValuesFor)}
 	}
-	p := &parser{file: file, opts: opts}
-	for _, chunk := range splitDocuments(data) {
-		p.chunk(chunk)
+	if size > MaxFileSize {
+		return errAt(file, 1, "file is %d bytes, more than the limit of %d", size, MaxFileSize)
 	}
-	if len(p.docs) == 0 && len(p.errs) == 0 {
-		p.errs = append(p.errs, &Error{File: file, Line: 1, Err: ErrNoObjects})
+	return nil
+}
+
+// NamespaceLabels returns the labels of the Namespace objects in data (also
+// inside Lists). It decodes only the documents that mention "Namespace", so
+// a caller can learn the namespaces of all inputs before it decodes them one
+// by one; documents that fail to decode are skipped (Documents reports them).
+func NamespaceLabels(data []byte) policy.NamespaceLabels {
+	out := policy.NamespaceLabels{}
+	p := &parser{opts: Options{DefaultNamespace: "default"}, yield: func(d *Document, _ error) bool {
+		if d != nil && policy.KindOf(d.Object.GroupKind) == policy.KindNamespace {
+			out[d.Object.Meta.Name] = d.Object.Meta.Labels
+		}
+		return true
+	}}
+	for _, c := range splitDocuments(data) {
+		if bytes.Contains(c.data, []byte("Namespace")) {
+			p.chunk(c)
+		}
 	}
-	return p.docs, p.errs
+	return out
 }

@@ -19,20 +19,34 @@ import (
 // valuesVersion is the version given to the synthetic values kinds.
 const valuesVersion = "v1alpha1"
 
-// parser accumulates the documents and errors of one file.
+// parser decodes the documents of one file and hands each document or error
+// to yield as soon as it is decoded.
 type parser struct {
-	file string
-	opts Options
-	docs []Document
-	errs []error
+	file    string
+	opts    Options
+	yield   func(*Document, error) bool
+	stopped bool // yield returned false: emit nothing more
+	emitted int  // documents and errors handed out
 }
+
+// emit hands a document or an error to the consumer.
+func (p *parser) emit(d *Document, err error) {
+	if p.stopped {
+		return
+	}
+	p.emitted++
+	p.stopped = !p.yield(d, err)
+}
+
+// fail hands out an error.
+func (p *parser) fail(err error) { p.emit(nil, err) }
 
 // chunk decodes one "---"-separated part of the file.
 func (p *parser) chunk(c chunk) {
 	offset := c.line - 1
 	var root yaml.Node
 	if err := yaml.Unmarshal(c.data, &root); err != nil {
-		p.errs = append(p.errs, p.yamlError(err, offset, c.line))
+		p.fail(p.yamlError(err, offset, c.line))
 		return
 	}
 	top := resolve(&root)
@@ -40,7 +54,7 @@ func (p *parser) chunk(c chunk) {
 		return // empty document: only comments or whitespace
 	}
 	if top.Kind != yaml.MappingNode {
-		p.errs = append(p.errs, errAt(p.file, top.Line+offset, "document must be an object, got %s", describe(top)))
+		p.fail(errAt(p.file, top.Line+offset, "document must be an object, got %s", describe(top)))
 		return
 	}
 	p.object(top, offset)
@@ -69,7 +83,7 @@ func (p *parser) object(n *yaml.Node, offset int) {
 		return
 	}
 	if apiVersion == "" || kind == "" {
-		p.errs = append(p.errs, errAt(p.file, line, "document has no apiVersion or kind (for Helm values files use --values-for istiod|gateway)"))
+		p.fail(errAt(p.file, line, "document has no apiVersion or kind (for Helm values files use --values-for istiod|gateway)"))
 		return
 	}
 	if strings.HasSuffix(kind, "List") {
@@ -83,10 +97,10 @@ func (p *parser) object(n *yaml.Node, offset int) {
 
 func (p *parser) add(d *Document, err error) {
 	if err != nil {
-		p.errs = append(p.errs, err)
+		p.fail(err)
 		return
 	}
-	p.docs = append(p.docs, *d)
+	p.emit(d, nil)
 }
 
 // list expands the items of a List.
@@ -94,7 +108,7 @@ func (p *parser) list(items *yaml.Node, offset int) {
 	for _, it := range items.Content {
 		it = resolve(it)
 		if it.Kind != yaml.MappingNode {
-			p.errs = append(p.errs, errAt(p.file, it.Line+offset, "list item must be an object, got %s", describe(it)))
+			p.fail(errAt(p.file, it.Line+offset, "list item must be an object, got %s", describe(it)))
 			continue
 		}
 		p.object(it, offset)
