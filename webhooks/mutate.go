@@ -1,12 +1,18 @@
 package webhooks
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"time"
 
 	"go.uber.org/zap"
+	"gomodules.xyz/jsonpatch/v2"
+	admissionv1 "k8s.io/api/admission/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"github.com/istio-guardrail/istio-guardrail/policy"
@@ -56,7 +62,7 @@ func (m *Mutator) decide(req admission.Request) (admission.Response, outcome) {
 		return admission.Allowed(""), outcome{decision: "allowed"}
 	}
 	pctx := m.o.context(req)
-	patched, res, err := mutateJSON(eng, pctx, obj, req.Object.Raw)
+	ops, res, err := mutatePatch(eng, pctx, obj, req.Object.Raw)
 	if err != nil {
 		return admission.Response{}, outcome{decision: "error", err: err}
 	}
@@ -65,18 +71,14 @@ func (m *Mutator) decide(req admission.Request) (admission.Response, outcome) {
 	for _, n := range res.Notes {
 		notes = append(notes, truncate(n, MaxWarningLength))
 	}
-	if patched == nil {
+	if len(ops) == 0 {
 		return admission.Allowed("").WithWarnings(notes...), out
-	}
-	resp := admission.PatchResponseFromRaw(req.Object.Raw, patched)
-	if resp.Result != nil && resp.Result.Code >= 400 {
-		return admission.Response{}, outcome{decision: "error", err: fmt.Errorf("build patch: %s", resp.Result.Message)}
 	}
 	for _, id := range res.Applied {
 		m.o.Metrics.mutation(id)
 	}
 	out.decision = "mutated"
-	return resp.WithWarnings(notes...), out
+	return patchResponse(ops).WithWarnings(notes...), out
 }
 
 // audit validates the mutated object and counts its findings as audit.
@@ -88,19 +90,32 @@ func (m *Mutator) audit(eng Evaluator, pctx *policy.Context, obj *policy.Object)
 	return res.Findings
 }
 
-// mutateJSON runs the mutators on obj and returns the request's raw JSON with
-// the same changes applied (nil if nothing changed). The diff is taken between
-// the typed object before and after mutation and applied to the raw JSON, so
-// fields the Go types do not know survive. A mutator panic is an error.
-func mutateJSON(eng Evaluator, pctx *policy.Context, obj *policy.Object, raw []byte) (patched []byte, res policy.MutationResult, err error) {
+// patchResponse allows the request with a JSON patch, as
+// admission.PatchResponseFromRaw does.
+func patchResponse(ops []jsonpatch.JsonPatchOperation) admission.Response {
+	pt := admissionv1.PatchTypeJSONPatch
+	return admission.Response{Patches: ops, AdmissionResponse: admissionv1.AdmissionResponse{
+		Allowed:   true,
+		Result:    &metav1.Status{Code: http.StatusOK},
+		PatchType: &pt,
+	}}
+}
+
+// mutatePatch runs the mutators on obj and returns the JSON patch that
+// applies their changes to raw, the request's object (nil if nothing
+// changed). When no mutator applies, nothing is encoded at all. Otherwise
+// the typed object is encoded as it was before and after mutation and the
+// difference is applied to raw (see jsonPatch), so fields the Go types do
+// not know survive. A mutator panic is an error.
+func mutatePatch(eng Evaluator, pctx *policy.Context, obj *policy.Object, raw []byte) (ops []jsonpatch.JsonPatchOperation, res policy.MutationResult, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			patched, err = nil, fmt.Errorf("mutator panic: %v", r)
+			ops, err = nil, fmt.Errorf("mutator panic: %v", r)
 		}
 	}()
-	before, err := json.Marshal(obj.Body)
+	snap, err := snapshot(obj.Body)
 	if err != nil {
-		return nil, res, fmt.Errorf("encode object: %w", err)
+		return nil, res, err
 	}
 	if res, err = eng.Mutate(pctx, obj); err != nil {
 		return nil, res, fmt.Errorf("mutate: %w", err)
@@ -108,10 +123,47 @@ func mutateJSON(eng Evaluator, pctx *policy.Context, obj *policy.Object, raw []b
 	if len(res.Applied) == 0 {
 		return nil, res, nil
 	}
+	before, err := snap.encode()
+	if err != nil {
+		return nil, res, fmt.Errorf("encode object: %w", err)
+	}
 	after, err := json.Marshal(obj.Body)
 	if err != nil {
 		return nil, res, fmt.Errorf("encode mutated object: %w", err)
 	}
-	patched, err = applyTypedDiff(raw, before, after)
-	return patched, res, err
+	if bytes.Equal(before, after) {
+		return nil, res, nil
+	}
+	if ops, err = jsonPatch(raw, before, after); err != nil {
+		return nil, res, fmt.Errorf("build patch: %w", err)
+	}
+	return ops, res, nil
+}
+
+// bodySnapshot is the object as it was before mutation: a deep copy for
+// Kubernetes types (cheap, and not encoded unless a mutator applies), its
+// JSON for other bodies.
+type bodySnapshot struct {
+	copy any
+	js   []byte
+}
+
+// snapshot records body before the mutators run.
+func snapshot(body any) (bodySnapshot, error) {
+	if o, ok := body.(runtime.Object); ok {
+		return bodySnapshot{copy: o.DeepCopyObject()}, nil
+	}
+	js, err := json.Marshal(body)
+	if err != nil {
+		return bodySnapshot{}, fmt.Errorf("encode object: %w", err)
+	}
+	return bodySnapshot{js: js}, nil
+}
+
+// encode returns the JSON of the object before mutation.
+func (s bodySnapshot) encode() ([]byte, error) {
+	if s.js != nil {
+		return s.js, nil
+	}
+	return json.Marshal(s.copy)
 }
