@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"google.golang.org/protobuf/encoding/protojson"
 	meshconfig "istio.io/api/mesh/v1alpha1"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 )
@@ -59,12 +60,17 @@ func readProxyConfig(text string) proxyConfig {
 	return proxyConfig{text: text, keys: keys, js: js, err: err}
 }
 
-// validate checks the config against Istio's ProxyConfig type.
+// validate checks the config against Istio's ProxyConfig type. It decodes
+// with protojson, discarding unknown fields as Istio's own loader does,
+// rather than through the istio.io/api JSON shim (the older, several times
+// slower github.com/golang/protobuf/jsonpb); FuzzMergeProxyConfig checks the
+// merged text against the shim.
 func (pc proxyConfig) validate() error {
 	if pc.js == nil {
 		return nil
 	}
-	if err := (&meshconfig.ProxyConfig{}).UnmarshalJSON(pc.js); err != nil {
+	dec := protojson.UnmarshalOptions{DiscardUnknown: true}
+	if err := dec.Unmarshal(pc.js, &meshconfig.ProxyConfig{}); err != nil {
 		return fmt.Errorf("is not a valid ProxyConfig: %w", err)
 	}
 	return nil
@@ -78,18 +84,34 @@ func (pc proxyConfig) has(f ProxyConfigField) bool {
 
 // proxyConfigKeys decodes the top-level keys of a proxy config without
 // checking them against the ProxyConfig type (the costly part), and returns
-// its JSON form (nil for an empty config).
+// its JSON form (nil for an empty config). JSON is decoded as JSON; YAML made
+// of "key: scalar" lines only (what the mutators write) takes a fast path
+// that agrees with the YAML decoder (FuzzSimpleProxyConfig); any other YAML
+// goes through the YAML decoder.
 func proxyConfigKeys(text string) (map[string]any, []byte, error) {
-	if strings.TrimSpace(text) == "" {
+	trimmed := strings.TrimSpace(text)
+	if trimmed == "" {
 		return map[string]any{}, nil, nil
 	}
-	js := []byte(text)
-	if !json.Valid(js) {
-		var err error
-		if js, err = utilyaml.ToJSON(js); err != nil {
-			return nil, nil, fmt.Errorf("is not valid YAML or JSON: %w", err)
-		}
+	if trimmed[0] == '{' && json.Valid([]byte(trimmed)) {
+		return jsonKeys([]byte(trimmed))
 	}
+	if keys, ok := simpleBlockKeys(text); ok {
+		js, err := json.Marshal(keys)
+		if err != nil {
+			return nil, nil, fmt.Errorf("encode proxy config: %w", err)
+		}
+		return keys, js, nil
+	}
+	js, err := utilyaml.ToJSON([]byte(text))
+	if err != nil {
+		return nil, nil, fmt.Errorf("is not valid YAML or JSON: %w", err)
+	}
+	return jsonKeys(js)
+}
+
+// jsonKeys decodes the top-level keys of a config in JSON form.
+func jsonKeys(js []byte) (map[string]any, []byte, error) {
 	var top any
 	if err := json.Unmarshal(js, &top); err != nil {
 		return nil, nil, fmt.Errorf("is not valid YAML or JSON: %w", err)
@@ -102,6 +124,76 @@ func proxyConfigKeys(text string) (map[string]any, []byte, error) {
 		return nil, nil, errors.New("is not a mapping")
 	}
 	return m, js, nil
+}
+
+// simpleBlockKeys decodes a block mapping whose lines are all blank,
+// comments, or "key: value" at column 0 with a plain key and a value YAML
+// reads unambiguously: true, false, a decimal integer, a duration such as
+// 20s, or a double-quoted string without escapes, in printable ASCII. ok is
+// false for anything else (the caller then runs the YAML decoder), including
+// repeated keys.
+func simpleBlockKeys(text string) (keys map[string]any, ok bool) {
+	for i := 0; i < len(text); i++ {
+		if c := text[i]; (c < ' ' && c != '\n') || c > '~' {
+			return nil, false // tabs, control characters, non-ASCII: left to YAML
+		}
+	}
+	keys = map[string]any{}
+	for line := range strings.SplitSeq(text, "\n") {
+		t := strings.TrimRight(line, " ")
+		if t == "" || t[0] == '#' {
+			continue
+		}
+		key, value, found := strings.Cut(t, ": ")
+		if !found || !isPlainKey(key) {
+			return nil, false
+		}
+		v, ok := simpleScalar(strings.TrimLeft(value, " "))
+		if _, dup := keys[key]; !ok || dup {
+			return nil, false
+		}
+		keys[key] = v
+	}
+	return keys, len(keys) > 0
+}
+
+// isPlainKey tells whether k is an identifier ([A-Za-z_][A-Za-z0-9_]*)
+// that YAML 1.1 reads as a string (not y, yes, on, null...).
+func isPlainKey(k string) bool {
+	switch strings.ToLower(k) {
+	case "y", "n", "yes", "no", "true", "false", "on", "off", "null":
+		return false
+	}
+	for i, c := range k {
+		letter := c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+		if !letter && (i == 0 || c < '0' || c > '9') {
+			return false
+		}
+	}
+	return k != ""
+}
+
+// simpleScalar decodes the scalars simpleBlockKeys accepts, as JSON would
+// after the YAML conversion (numbers are float64).
+func simpleScalar(v string) (any, bool) {
+	switch {
+	case v == "true" || v == "false":
+		return v == "true", true
+	case v == "0" || (len(v) <= 15 && v != "" && v[0] >= '1' && v[0] <= '9' && strings.Trim(v, "0123456789") == ""):
+		n, err := strconv.Atoi(v)
+		return float64(n), err == nil
+	case isPlainDuration(v):
+		return v, true
+	case len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"':
+		s := v[1 : len(v)-1]
+		for _, c := range s {
+			if c < ' ' || c > '~' || c == '"' || c == '\\' {
+				return nil, false
+			}
+		}
+		return s, true
+	}
+	return nil, false
 }
 
 // lookup returns the value of f in a parsed config, under either spelling.

@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"reflect"
 	"testing"
+
+	meshconfig "istio.io/api/mesh/v1alpha1"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 )
 
 // FuzzMergeProxyConfig checks MergeProxyConfig's contract on any text: an
@@ -38,6 +41,7 @@ func FuzzMergeProxyConfig(f *testing.F) {
 		if err != nil {
 			t.Fatalf("result %q does not parse: %v", out, err)
 		}
+		checkIstioParses(t, out)
 		for k, v := range orig {
 			if !reflect.DeepEqual(merged[k], v) {
 				t.Fatalf("key %q changed: %v -> %v", k, v, merged[k])
@@ -52,5 +56,32 @@ func FuzzMergeProxyConfig(f *testing.F) {
 		if again, ch, _ := MergeProxyConfig(out, field, value); ch || again != out {
 			t.Fatalf("not idempotent: %q -> %q", out, again)
 		}
+	})
+}
+
+// checkIstioParses fails unless Istio's own loader accepts text: YAML to
+// JSON, then the istio.io/api ProxyConfig JSON shim (jsonpb).
+func checkIstioParses(t *testing.T, text string) {
+	t.Helper()
+	js, err := utilyaml.ToJSON([]byte(text))
+	if err != nil {
+		t.Fatalf("result %q is not YAML for Istio: %v", text, err)
+	}
+	if err := (&meshconfig.ProxyConfig{}).UnmarshalJSON(js); err != nil {
+		t.Fatalf("Istio's ProxyConfig parser rejects %q: %v", text, err)
+	}
+}
+
+// FuzzSimpleProxyConfig checks that the fast path for "key: scalar" configs
+// decodes exactly as the YAML decoder whenever it accepts a text.
+func FuzzSimpleProxyConfig(f *testing.F) {
+	for _, seed := range []string{
+		"terminationDrainDuration: 20s\n", "concurrency: 2\nholdApplicationUntilProxyStarts: true", "# c\na: \"x\"\n",
+		"a: 1.5s", "a: 0", "a: 123456789012345", "on: 1", "a: yes", "a:  false  \n\n",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		checkSimpleMatchesYAML(t, text)
 	})
 }

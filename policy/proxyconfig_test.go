@@ -1,8 +1,12 @@
 package policy
 
 import (
+	"encoding/json"
+	"reflect"
 	"testing"
 	"time"
+
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 )
 
 func TestMergeProxyConfig(t *testing.T) {
@@ -89,6 +93,86 @@ func TestProtoDuration(t *testing.T) {
 			}
 			if _, err := ParseProxyConfig("terminationDrainDuration: " + tc.want); err != nil {
 				t.Errorf("Istio's ProxyConfig rejects %q: %v", tc.want, err)
+			}
+		})
+	}
+}
+
+func TestProxyConfigKeysFastPaths(t *testing.T) {
+	tests := map[string]struct {
+		text   string
+		simple bool // decoded without the YAML decoder
+	}{
+		"mutator output":                 {"terminationDrainDuration: 20s\nholdApplicationUntilProxyStarts: true\n", true},
+		"comments and blank lines":       {"# tuned\n\nconcurrency: 2\n", true},
+		"quoted string":                  {`discoveryAddress: "istiod.istio-system.svc:15012"` + "\n", true},
+		"fractional duration":            {"terminationDrainDuration: 1.5s", true},
+		"nested mapping":                 {"proxyMetadata:\n  FOO: bar\n", false},
+		"YAML 1.1 boolean spelling":      {"holdApplicationUntilProxyStarts: yes\n", false},
+		"YAML 1.1 boolean key":           {"on: 1\n", false},
+		"octal-looking integer":          {"concurrency: 010\n", false},
+		"trailing comment":               {"concurrency: 2 # two\n", false},
+		"indented block":                 {"  concurrency: 2\n", false},
+		"repeated key":                   {"concurrency: 2\nconcurrency: 3\n", false},
+		"document marker":                {"---\nconcurrency: 2\n", false},
+		"escape in a quoted string":      {`a: "x\ty"`, false},
+		"carriage return line endings":   {"concurrency: 2\r\n", false},
+		"flow mapping written in YAML":   {"{concurrency: 2}", false},
+		"plain string is left to YAML":   {"image: foo\n", false},
+		"empty value is left to YAML":    {"tracing:\n", false},
+		"comments only are left to YAML": {"# nothing\n", false},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			_, simple := simpleBlockKeys(tc.text)
+			if simple != tc.simple {
+				t.Fatalf("simple path = %v, want %v", simple, tc.simple)
+			}
+			checkSimpleMatchesYAML(t, tc.text)
+		})
+	}
+}
+
+// checkSimpleMatchesYAML fails when the fast path accepts text but decodes
+// it differently from the YAML decoder Istio uses.
+func checkSimpleMatchesYAML(t *testing.T, text string) {
+	t.Helper()
+	fast, ok := simpleBlockKeys(text)
+	if !ok {
+		return
+	}
+	js, err := utilyaml.ToJSON([]byte(text))
+	if err != nil {
+		t.Fatalf("fast path accepted %q, YAML rejects it: %v", text, err)
+	}
+	var slow map[string]any
+	if err := json.Unmarshal(js, &slow); err != nil {
+		t.Fatalf("fast path accepted %q, YAML reads %s", text, js)
+	}
+	if !reflect.DeepEqual(fast, slow) {
+		t.Fatalf("%q: fast path %v, YAML %v", text, fast, slow)
+	}
+}
+
+func TestParseProxyConfigJSON(t *testing.T) {
+	tests := map[string]struct {
+		text    string
+		want    map[string]any
+		wantErr bool
+	}{
+		"JSON object":               {text: ` {"concurrency": 2}`, want: map[string]any{"concurrency": float64(2)}},
+		"JSON with a bad field":     {text: `{"concurrency": "lots"}`, wantErr: true},
+		"unknown fields are kept":   {text: `{"futureField": 1}`, want: map[string]any{"futureField": float64(1)}},
+		"JSON-looking invalid text": {text: `{"concurrency": 2`, wantErr: true},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got, err := ParseProxyConfig(tc.text)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
+			}
+			if !tc.wantErr && !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("got %v, want %v", got, tc.want)
 			}
 		})
 	}
