@@ -202,16 +202,18 @@ func TestWatch(t *testing.T) {
 		}
 		t.Fatalf("timed out; changes=%v errs=%v", changes, errs)
 	}
-	time.Sleep(100 * time.Millisecond) // let the watcher start
+	// The content present at start is delivered once, so an update racing
+	// the caller's initial load is never lost.
+	waitFor(func() bool { return len(changes) == 1 })
 	swap("bad")
 	waitFor(func() bool { return len(errs) == 1 })
 	swap("v2")
-	waitFor(func() bool { return len(changes) == 1 })
+	waitFor(func() bool { return len(changes) == 2 })
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	if changes[0] != policy.ActionAudit || !strings.Contains(errs[0].Error(), "nope") {
+	if changes[0] != policy.ActionWarn || changes[1] != policy.ActionAudit || !strings.Contains(errs[0].Error(), "nope") {
 		t.Errorf("changes=%v errs=%v", changes, errs)
 	}
 }

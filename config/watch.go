@@ -16,7 +16,8 @@ import (
 // (the caller keeps its last good configuration). It watches the file's
 // directory, so the symlink swap the kubelet does for a mounted ConfigMap is
 // seen, and also polls every interval as a safety net. Unchanged content is
-// ignored. Watch returns when ctx is done.
+// ignored. The current content is delivered once at start (see below).
+// Watch returns when ctx is done.
 func Watch(ctx context.Context, path string, interval time.Duration, onChange func(*Config), onError func(error)) error {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
@@ -26,7 +27,11 @@ func Watch(ctx context.Context, path string, interval time.Duration, onChange fu
 	if err := w.Add(filepath.Dir(path)); err != nil {
 		return fmt.Errorf("watch config dir: %w", err)
 	}
-	last, _ := os.ReadFile(path)
+	// Start from nothing seen and reload at once: the caller's initial load
+	// happened before the watch was in place, and an update landing in
+	// between must not be lost. Re-delivering the same valid config is
+	// harmless; the caller's handlers are idempotent.
+	var last []byte
 	ticker := time.NewTicker(interval)
 	defer ticker.Stop()
 	reload := func() {
@@ -57,6 +62,7 @@ func Watch(ctx context.Context, path string, interval time.Duration, onChange fu
 		cfg.Source = path
 		onChange(cfg)
 	}
+	reload()
 	for {
 		select {
 		case <-ctx.Done():
