@@ -50,7 +50,7 @@ func ParseProxyConfig(text string) (map[string]any, error) {
 type proxyConfig struct {
 	text string
 	keys map[string]any // top-level keys (nil when err is set)
-	js   []byte         // JSON form; nil for an empty config
+	js   []byte         // JSON form; nil when empty or decoded by simpleBlockKeys
 	err  error          // the text is not a YAML/JSON mapping
 }
 
@@ -66,11 +66,18 @@ func readProxyConfig(text string) proxyConfig {
 // slower github.com/golang/protobuf/jsonpb); FuzzMergeProxyConfig checks the
 // merged text against the shim.
 func (pc proxyConfig) validate() error {
-	if pc.js == nil {
+	js := pc.js
+	if js == nil && len(pc.keys) > 0 {
+		var err error
+		if js, err = json.Marshal(pc.keys); err != nil {
+			return fmt.Errorf("encode proxy config: %w", err)
+		}
+	}
+	if js == nil {
 		return nil
 	}
 	dec := protojson.UnmarshalOptions{DiscardUnknown: true}
-	if err := dec.Unmarshal(pc.js, &meshconfig.ProxyConfig{}); err != nil {
+	if err := dec.Unmarshal(js, &meshconfig.ProxyConfig{}); err != nil {
 		return fmt.Errorf("is not a valid ProxyConfig: %w", err)
 	}
 	return nil
@@ -84,7 +91,8 @@ func (pc proxyConfig) has(f ProxyConfigField) bool {
 
 // proxyConfigKeys decodes the top-level keys of a proxy config without
 // checking them against the ProxyConfig type (the costly part), and returns
-// its JSON form (nil for an empty config). JSON is decoded as JSON; YAML made
+// its JSON form (nil for an empty config, and for a simple one: validate
+// renders it from the keys only if it is needed). JSON is decoded as JSON; YAML made
 // of "key: scalar" lines only (what the mutators write) takes a fast path
 // that agrees with the YAML decoder (FuzzSimpleProxyConfig); any other YAML
 // goes through the YAML decoder.
@@ -97,11 +105,7 @@ func proxyConfigKeys(text string) (map[string]any, []byte, error) {
 		return jsonKeys([]byte(trimmed))
 	}
 	if keys, ok := simpleBlockKeys(text); ok {
-		js, err := json.Marshal(keys)
-		if err != nil {
-			return nil, nil, fmt.Errorf("encode proxy config: %w", err)
-		}
-		return keys, js, nil
+		return keys, nil, nil
 	}
 	js, err := utilyaml.ToJSON([]byte(text))
 	if err != nil {
@@ -160,9 +164,10 @@ func simpleBlockKeys(text string) (keys map[string]any, ok bool) {
 // isPlainKey tells whether k is an identifier ([A-Za-z_][A-Za-z0-9_]*)
 // that YAML 1.1 reads as a string (not y, yes, on, null...).
 func isPlainKey(k string) bool {
-	switch strings.ToLower(k) {
-	case "y", "n", "yes", "no", "true", "false", "on", "off", "null":
-		return false
+	for _, word := range []string{"y", "n", "yes", "no", "true", "false", "on", "off", "null"} {
+		if strings.EqualFold(k, word) {
+			return false
+		}
 	}
 	for i, c := range k {
 		letter := c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
