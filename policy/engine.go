@@ -5,6 +5,9 @@ import (
 	"path"
 	"sort"
 	"strings"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 // Annotations the engine reads and writes.
@@ -26,6 +29,10 @@ type Settings struct {
 	// ExemptNamespaces are namespace names or path.Match globs ("legacy-*")
 	// on which no validation rule runs.
 	ExemptNamespaces []string
+	// ExemptableRules restricts the rule IDs objects may exempt themselves
+	// from with AnnotationExempt: nil allows every rule, an empty list none.
+	// Exemptions naming other rules are ignored and reported by IGR001.
+	ExemptableRules []string
 	// Mutators configures the mutators by ID.
 	Mutators map[string]MutatorSettings
 	// Mutation holds the settings shared by all mutators.
@@ -52,6 +59,7 @@ type Engine struct {
 	byKind     map[Kind][]*compiledRule
 	anyKind    []*compiledRule
 	exemptNS   []string
+	exemptable map[string]bool // nil: every rule may be exempted
 	ruleByID   map[string]*compiledRule
 	mutation   *mutationPlan
 	catalogIDs map[string]bool
@@ -103,6 +111,9 @@ func NewEngine(s Settings) (*Engine, error) {
 		}
 	}
 	e.exemptNS = append([]string(nil), s.ExemptNamespaces...)
+	if err := e.setExemptable(s.ExemptableRules); err != nil {
+		return nil, err
+	}
 	plan, err := newMutationPlan(s)
 	if err != nil {
 		return nil, err
@@ -177,17 +188,22 @@ func (e *Engine) Validate(ctx *Context, obj *Object) Result {
 	if e.NamespaceExempt(namespaceOf(obj)) {
 		return Result{ExemptNamespace: true}
 	}
-	exempt := exemptions(obj)
+	ex := e.exemptionsOf(obj)
 	ref := obj.Ref()
 	var out []Finding
 	for _, set := range [][]*compiledRule{e.anyKind, rules} {
 		for _, cr := range set {
-			if exempt[cr.rule.ID] {
+			if ex.exempt[cr.rule.ID] {
 				continue
 			}
 			for _, v := range cr.rule.Check(ctx, obj, cr.params) {
 				out = append(out, cr.finding(ref, v))
 			}
+		}
+	}
+	if cr := e.ruleByID[ruleIDExemption]; cr != nil && cr.action != ActionOff {
+		for _, v := range ex.problems {
+			out = append(out, cr.finding(ref, v))
 		}
 	}
 	sortFindings(out)
@@ -235,21 +251,82 @@ func namespaceOf(obj *Object) string {
 	return obj.Meta.Namespace
 }
 
-// exemptions returns the rule IDs the object is exempt from. An exemption
-// without a reason is ignored (rule IGR001 reports it).
-func exemptions(obj *Object) map[string]bool {
-	if obj.Meta == nil {
+// ruleIDExemption is the rule that reports exemptions the engine ignores.
+const ruleIDExemption = "IGR001"
+
+// exemptionSet is what an object's exemption annotations amount to.
+type exemptionSet struct {
+	// exempt holds the rule IDs the object is exempt from.
+	exempt map[string]bool
+	// problems are ignored exemptions that IGR001 reports in addition to its
+	// own check of the object's metadata.
+	problems []Violation
+}
+
+// setExemptable records which rules objects may exempt themselves from;
+// nil allows all of them.
+func (e *Engine) setExemptable(ids []string) error {
+	if ids == nil {
 		return nil
 	}
-	ids, ok := obj.Meta.Annotations[AnnotationExempt]
-	if !ok || strings.TrimSpace(obj.Meta.Annotations[AnnotationExemptReason]) == "" {
-		return nil
+	e.exemptable = make(map[string]bool, len(ids))
+	for _, id := range ids {
+		if !e.catalogIDs[id] {
+			return fmt.Errorf("exemptable rules: unknown rule %q", id)
+		}
+		e.exemptable[id] = true
 	}
-	out := map[string]bool{}
+	return nil
+}
+
+// exemptionsOf reads the exemptions that apply to obj. A Pod has only its own
+// metadata. A workload is exempt by its own metadata or by its pod template's:
+// the Pods it creates carry only the template's annotations, so an exemption
+// on either place must hold for the workload and for its Pods alike.
+func (e *Engine) exemptionsOf(obj *Object) exemptionSet {
+	set := exemptionSet{exempt: map[string]bool{}}
+	if obj.Meta != nil {
+		e.addExemptions(&set, obj.Meta, field.NewPath("metadata"), false)
+	}
+	if KindOf(obj.GroupKind) == KindPod {
+		return set
+	}
+	if pt, ok := PodTemplateOf(obj); ok {
+		e.addExemptions(&set, pt.Meta, pt.MetaPath, true)
+	}
+	return set
+}
+
+// addExemptions adds the exemptions of the metadata m found at path at. An
+// exemption without a reason is ignored; IGR001 itself reports that for the
+// object's metadata, so reportMissingReason is set only for pod templates.
+// Rules the configuration does not allow to be exempted are ignored and
+// reported as an advisory IGR001 finding.
+func (e *Engine) addExemptions(set *exemptionSet, m *metav1.ObjectMeta, at *field.Path, reportMissingReason bool) {
+	ids, ok := m.Annotations[AnnotationExempt]
+	if !ok {
+		return
+	}
+	annotations := at.Child("annotations")
+	if strings.TrimSpace(m.Annotations[AnnotationExemptReason]) == "" {
+		if reportMissingReason {
+			msg := "is missing, so the exemption from " + ids + " is ignored"
+			set.problems = append(set.problems, Required(annotations.Key(AnnotationExemptReason), msg))
+		}
+		return
+	}
+	var refused []string
 	for _, id := range strings.Split(ids, ",") {
-		if id = strings.TrimSpace(id); id != "" && id != "IGR001" {
-			out[id] = true
+		switch id = strings.TrimSpace(id); {
+		case id == "" || id == ruleIDExemption:
+		case e.exemptable != nil && !e.exemptable[id]:
+			refused = append(refused, id)
+		default:
+			set.exempt[id] = true
 		}
 	}
-	return out
+	if len(refused) > 0 {
+		msg := "exempts " + strings.Join(refused, ",") + ", which the configuration does not allow; ignored for them"
+		set.problems = append(set.problems, Invalid(annotations.Key(AnnotationExempt), ids, msg).AsAdvisory())
+	}
 }

@@ -4,23 +4,13 @@ import (
 	"fmt"
 	"path"
 	"slices"
-	"strings"
 
-	"istio.io/api/annotation"
 	"istio.io/api/label"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// Namespace labels and values the mutators read.
-const (
-	// LabelLegacyInjection is the legacy namespace injection label; it beats istio.io/rev.
-	LabelLegacyInjection = "istio-injection"
-	// dataplaneModeAmbient is the istio.io/dataplane-mode value of ambient namespaces.
-	dataplaneModeAmbient = "ambient"
-	// annotationMirrorPod marks static pods mirrored by the kubelet.
-	annotationMirrorPod = "kubernetes.io/config.mirror"
-)
+// annotationMirrorPod marks static pods mirrored by the kubelet.
+const annotationMirrorPod = "kubernetes.io/config.mirror"
 
 // skipReason returns why obj is not mutated at all, or "" when the mutators
 // must consider it. The checks run from the cheapest and most general (kind,
@@ -29,6 +19,11 @@ func (p *mutationPlan) skipReason(ctx *Context, obj *Object) string {
 	kind := KindOf(obj.GroupKind)
 	if r := p.kindSkip(kind); r != "" {
 		return r
+	}
+	if obj.Meta != nil && obj.Meta.DeletionTimestamp != nil {
+		// An object being deleted only sheds finalizers: mutating its pod
+		// spec is pointless and, for a Pod, forbidden by the API server.
+		return "being deleted (metadata.deletionTimestamp is set)"
 	}
 	if ctx.Operation != "" && ctx.Operation != "CREATE" && (kind == KindPod || kind == KindNamespace) {
 		return fmt.Sprintf("operation %s: %ss are mutated on CREATE only", ctx.Operation, obj.GroupKind.Kind)
@@ -105,8 +100,8 @@ func (p *mutationPlan) podSkip(ctx *Context, obj *Object, pt PodTemplate) string
 	if pt.Spec.HostNetwork {
 		return "hostNetwork pod (Istio does not inject it)"
 	}
-	if inject, src, ok := injectionOverride(pt.Meta); ok && !inject {
-		return "injection disabled by " + src
+	if inj := podInjectionOf(pt.Meta); inj.Set && !inj.Inject {
+		return "injection disabled by " + inj.Source()
 	}
 	ns := pt.Namespace(obj)
 	nsLabels, known := ctx.namespaceLabels(ns)
@@ -134,37 +129,14 @@ func (p *mutationPlan) inMesh(ns string, nsLabels map[string]string, pt PodTempl
 	if _, _, loc := InjectedSidecar(pt); loc != SidecarNone {
 		return true
 	}
-	if v, ok := nsLabels[LabelLegacyInjection]; ok {
-		return v == "enabled"
+	if injected, decided := namespaceInjection(nsLabels); decided {
+		return injected
 	}
-	if nsLabels[label.IoIstioRev.Name] != "" || pt.Meta.Labels[label.IoIstioRev.Name] != "" {
+	if pt.Meta.Labels[label.IoIstioRev.Name] != "" {
 		return true
 	}
 	if pt.Meta.Labels[label.SidecarInject.Name] == "true" {
 		return true
 	}
 	return p.revisions != nil && p.revisions.revisionFor(ns, nsLabels) != ""
-}
-
-// injectionOverride reads the pod's sidecar.istio.io/inject setting: the label
-// beats the annotation, as in Istio's injector. It returns the parsed value,
-// where it came from, and ok=false when neither is set or the value is not a
-// boolean Istio understands.
-func injectionOverride(m *metav1.ObjectMeta) (inject bool, source string, ok bool) {
-	v, found := m.Labels[label.SidecarInject.Name]
-	source = "label " + label.SidecarInject.Name + "=" + v
-	if !found {
-		v, found = m.Annotations[annotation.SidecarInject.Name]
-		source = "annotation " + annotation.SidecarInject.Name + "=" + v
-	}
-	if !found {
-		return false, "", false
-	}
-	switch strings.ToLower(v) {
-	case "y", "yes", "true", "on":
-		return true, source, true
-	case "n", "no", "false", "off":
-		return false, source, true
-	}
-	return false, "", false
 }

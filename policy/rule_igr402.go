@@ -12,11 +12,16 @@ func ruleIGR402() *Rule {
 		Title: "AuthorizationPolicy ALLOW rule from any source",
 		Description: "An ALLOW rule must say who may call. A rule without `from`, a source that sets none of " +
 			"`principals`, `requestPrincipals`, `namespaces`, `serviceAccounts`, `ipBlocks`, `remoteIpBlocks` or " +
-			"`trustDomains`, or a source list containing `*` (or `0.0.0.0/0`, `::/0`) lets any caller through: " +
+			"`trustDomains`, or a source list containing `*` lets any caller through: " +
 			"sources are ORed, so one wildcard opens the rule to everyone (`principals: [\"*\"]` still admits any " +
-			"mTLS peer in the mesh, including compromised ones). A rule without `from` is accepted when its " +
-			"`when` pins the caller (`source.principal`, `source.namespace`, `source.ip`, `remote.ip` or " +
-			"`request.auth.*` with concrete values). Empty rules are reported by IGR401.",
+			"mTLS peer in the mesh, including compromised ones). The same holds for IP blocks that cover every " +
+			"IPv4 or IPv6 address, alone (`0.0.0.0/0`, `::/0`) or together (`0.0.0.0/1` and `128.0.0.0/1`), and " +
+			"for principal wildcards that leave the namespace open: `cluster.local/*`, `cluster.local/ns/*` or " +
+			"`*/sa/web` match workloads of every namespace, while `cluster.local/ns/shop/*` and " +
+			"`*/ns/shop/sa/web` are accepted. Namespace names are DNS labels, so only `*` matches them all. " +
+			"A rule without `from` is accepted when its `when` pins the caller (`source.principal`, " +
+			"`source.namespace`, `source.ip`, `remote.ip` or `request.auth.*` with values that, by the same " +
+			"measure, do not match everyone). Empty rules are reported by IGR401.",
 		Remediation:   "name the allowed principals, namespaces or service accounts in from.source",
 		Targets:       []Kind{KindAuthorizationPolicy},
 		DefaultAction: ActionDeny,
@@ -44,18 +49,14 @@ func checkAuthzAnySource(r *securityapi.Rule, path *field.Path) []Violation {
 	return out
 }
 
-// checkAuthzSourceIsAny reports a source that restricts nothing, or each
-// wildcard value in its positive fields.
+// checkAuthzSourceIsAny reports a source that restricts nothing, and each
+// value of its positive fields that admits every caller (authzBroadValues).
 func checkAuthzSourceIsAny(s *securityapi.Source, path *field.Path) []Violation {
 	var out []Violation
 	restricted := false
 	for _, f := range sourcePositiveFields(s) {
 		restricted = restricted || len(f.values) > 0
-		for i, v := range f.values {
-			if authzValueMatchesAny(v) {
-				out = append(out, Invalid(path.Child(f.name).Index(i), v, "matches any source"))
-			}
-		}
+		out = append(out, authzBroadValues(path.Child(f.name), f.name, f.values)...)
 	}
 	if !restricted {
 		out = append(out, Invalid(path, nil, "restricts no identity or IP block, so any source is allowed"))

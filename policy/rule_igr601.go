@@ -15,8 +15,9 @@ func ruleIGR601() *Rule {
 			"(the default of the istiod chart and of IstioOperator, where a fixed `replicaCount` is ignored), " +
 			"otherwise `replicaCount`. Unset settings take the defaults (1), so a missing setting is a hit. " +
 			"Sources: IstioOperator `spec.components.pilot.k8s` and `spec.values.pilot`, istiod chart values " +
-			"(`pilot.*` or top level), and rendered istiod Deployments, where only an explicit `spec.replicas` " +
-			"is checked because the HPA is a separate object.",
+			"(`pilot.*` or top level), and rendered istiod Deployments. There an HPA (a separate object) may own " +
+			"the count, and the API server sets an omitted `spec.replicas` to 1 before webhooks run, so only an " +
+			"explicit count between 2 and the minimum is reported, as a warning.",
 		Remediation:   "run at least 3 istiod replicas: set the HPA minimum (or replicaCount without autoscaling) to 3",
 		Targets:       []Kind{KindIstioOperator, KindIstiodValues, KindDeployment},
 		DefaultAction: ActionDeny,
@@ -62,6 +63,9 @@ func cpIntOr(n cpNode, def int64) int64 {
 
 // cpCheckReplicas reports a replica floor below min at the setting that decides it.
 func cpCheckReplicas(c *cpComponent, min int64) []Violation {
+	if c.Defaults.Rendered {
+		return cpCheckRenderedReplicas(c, min)
+	}
 	n, at, ok := cpReplicaFloor(c)
 	if !ok || n >= min {
 		return nil
@@ -71,4 +75,19 @@ func cpCheckReplicas(c *cpComponent, min int64) []Violation {
 		return []Violation{Invalid(at.path, at.val, fmt.Sprintf("must be at least %d", min)).WithFix(fix)}
 	}
 	return []Violation{Required(at.path, fmt.Sprintf("defaults to %d; must be at least %d", n, min)).WithFix(fix)}
+}
+
+// cpCheckRenderedReplicas checks spec.replicas of a rendered Deployment, whose
+// HPA (a separate object) may own the count. Istio's charts omit spec.replicas
+// when autoscaling is on and the API server defaults it to 1 before any webhook
+// runs, so 1 or no value tells nothing and is not reported: check and admission
+// must agree. A count above 1 but below min is reported as advisory only.
+func cpCheckRenderedReplicas(c *cpComponent, min int64) []Violation {
+	f, ok := c.Replicas.number()
+	if n := int64(math.Floor(f)); !ok || n <= 1 || n >= min {
+		return nil
+	}
+	msg := fmt.Sprintf("is below %d; fine only if an HPA keeps minReplicas >= %d", min, min)
+	fix := fmt.Sprintf("set %s: %d, or an HPA with minReplicas: %d", c.Replicas.path, min, min)
+	return []Violation{Invalid(c.Replicas.path, c.Replicas.val, msg).WithFix(fix).AsAdvisory()}
 }

@@ -1,6 +1,9 @@
 package policy
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestIGR601(t *testing.T) {
 	r3Run(t, ruleIGR601(), map[string]r3Case{
@@ -48,9 +51,18 @@ func TestIGR601(t *testing.T) {
 		"miss: parameter lowered to 2": {
 			kind: KindIstiodValues, doc: `{pilot: {autoscaleMin: 2}}`, params: Params{"minReplicas": 2},
 		},
-		"hit: rendered istiod with 1 replica": {
+		"miss: rendered istiod with 1 replica (the API server's default under an HPA)": {
 			kind: KindDeployment, doc: `{metadata: {name: istiod, labels: {app: istiod}}, spec: {replicas: 1}}`,
-			want: []string{"spec.replicas"},
+		},
+		"miss: rendered canary istiod-<rev> with 1 replica": {
+			kind: KindDeployment, doc: `{metadata: {name: istiod-1-24-0, labels: {app: istiod}}, spec: {replicas: 1}}`,
+		},
+		"hit: rendered istiod with 2 replicas (advisory)": {
+			kind: KindDeployment, doc: `{metadata: {name: istiod, labels: {app: istiod}}, spec: {replicas: 2}}`,
+			want: []string{"spec.replicas (advisory)"},
+		},
+		"miss: rendered istiod with 3 replicas": {
+			kind: KindDeployment, doc: `{metadata: {name: istiod, labels: {app: istiod}}, spec: {replicas: 3}}`,
 		},
 		"miss: rendered istiod without replicas (HPA managed)": {
 			kind: KindDeployment, doc: `{metadata: {name: istiod, labels: {app: istiod}}}`,
@@ -71,5 +83,43 @@ func TestIGR601Message(t *testing.T) {
 	}
 	if got, want := vs[0].Fix, "set spec.components.pilot.k8s.hpaSpec.minReplicas: 3"; got != want {
 		t.Errorf("fix = %q, want %q", got, want)
+	}
+}
+
+func TestIGR601RenderedIsAdvisory(t *testing.T) {
+	tests := map[string]struct {
+		replicas   string
+		wantAction Action // "" means no finding
+	}{
+		"replicas 1 as the API server defaults it: no finding": {replicas: "1"},
+		"replicas omitted: no finding":                         {replicas: ""},
+		"replicas 2 below the floor: warn, never deny":         {replicas: "2", wantAction: ActionWarn},
+	}
+	e, err := NewEngine(Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for desc, tc := range tests {
+		t.Run(desc, func(t *testing.T) {
+			spec := "{}"
+			if tc.replicas != "" {
+				spec = "{replicas: " + tc.replicas + "}"
+			}
+			obj := r3Object(t, KindDeployment, `{metadata: {name: istiod, namespace: istio-system, labels: {app: istiod}}, spec: `+spec+`}`)
+			var got []Finding
+			for _, f := range e.Validate(&Context{Operation: "CREATE"}, obj).Findings {
+				if f.Rule == "IGR601" {
+					got = append(got, f)
+				}
+			}
+			switch {
+			case tc.wantAction == "" && len(got) != 0:
+				t.Errorf("want no IGR601 finding, got %v", got)
+			case tc.wantAction != "" && (len(got) != 1 || got[0].Action != tc.wantAction):
+				t.Errorf("want one IGR601 finding at %s, got %v", tc.wantAction, got)
+			case tc.wantAction != "" && !strings.Contains(got[0].Message, "HPA"):
+				t.Errorf("message %q does not mention the HPA", got[0].Message)
+			}
+		})
 	}
 }

@@ -13,7 +13,8 @@ func ruleIGR605() *Rule {
 			"Sources: each enabled IstioOperator `spec.components.ingressGateways[]` (the profile's " +
 			"istio-ingressgateway when the list is absent), gateway chart values, and rendered Deployments labelled " +
 			"`istio: ingressgateway`, `istio: ingress`, `app: istio-ingressgateway` or `app: istio-ingress`, where the " +
-			"HPA and PDB (separate objects) are not checked.",
+			"HPA and PDB (separate objects) are not checked and `spec.replicas` is reported only as a warning " +
+			"(an HPA may own it; 1 is what the API server sets when it is omitted).",
 		Remediation:   "run at least 2 gateway replicas with requests, limits, a PDB of minAvailable: 2 and pod anti-affinity",
 		Targets:       []Kind{KindIstioOperator, KindGatewayValues, KindDeployment},
 		DefaultAction: ActionDeny,

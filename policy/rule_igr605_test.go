@@ -59,9 +59,16 @@ func TestIGR605(t *testing.T) {
 			kind: KindDeployment,
 			doc: `{metadata: {name: istio-ingressgateway, labels: {istio: ingressgateway}},
   spec: {replicas: 1, template: {spec: {containers: [{name: istio-proxy}]}}}}`,
-			want: []string{"spec.replicas", "spec.template.spec.affinity.podAntiAffinity",
+			want: []string{"spec.template.spec.affinity.podAntiAffinity",
 				"spec.template.spec.containers[0].resources.limits", "spec.template.spec.containers[0].resources.requests"},
 		},
 		"miss: istiod values are not a gateway": {kind: KindIstiodValues, doc: `{}`},
+		"hit: rendered gateway with 3 of 4 replicas (advisory: an HPA may own it)": {
+			kind: KindDeployment, params: Params{"minReplicas": 4},
+			doc: `{metadata: {name: istio-ingressgateway, labels: {istio: ingressgateway}},
+  spec: {replicas: 3, template: {spec: {affinity: {podAntiAffinity: {requiredDuringSchedulingIgnoredDuringExecution: [{topologyKey: kubernetes.io/hostname}]}},
+    containers: [{name: istio-proxy, resources: {requests: {cpu: 1, memory: 1Gi}, limits: {cpu: 2, memory: 2Gi}}}]}}}}`,
+			want: []string{"spec.replicas (advisory)"},
+		},
 	})
 }

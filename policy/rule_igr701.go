@@ -20,7 +20,7 @@ func ruleIGR701() *Rule {
 			if obj.Meta == nil {
 				return nil
 			}
-			legacy, hasLegacy := obj.Meta.Labels[wlLabelIstioInjection]
+			legacy, hasLegacy := obj.Meta.Labels[LabelLegacyInjection]
 			rev, hasRev := obj.Meta.Labels[label.IoIstioRev.Name]
 			if !hasLegacy || !hasRev {
 				return nil

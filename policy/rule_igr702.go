@@ -22,16 +22,16 @@ func ruleIGR702() *Rule {
 			if !ok {
 				return nil
 			}
-			where, value, optOut := wlPodOptOut(pt)
-			if !optOut {
+			inj := podInjectionOf(pt.Meta)
+			if !inj.Set || inj.Inject {
 				return nil
 			}
 			labels, known := ctx.namespaceLabels(pt.Namespace(obj))
-			if !known || !wlNamespaceInjected(labels) {
+			if !known || !namespaceInjected(labels) {
 				return nil
 			}
-			p := pt.MetaPath.Child(where).Key(label.SidecarInject.Name)
-			return []Violation{Invalid(p, value, "disables injection in a namespace labelled for injection")}
+			p := pt.MetaPath.Child(inj.Where).Key(label.SidecarInject.Name)
+			return []Violation{Invalid(p, inj.Value, "disables injection in a namespace labelled for injection")}
 		},
 	}
 }

@@ -1,8 +1,6 @@
 package policy
 
 import (
-	"net/netip"
-	"sort"
 	"strings"
 
 	"istio.io/api/annotation"
@@ -59,7 +57,7 @@ func igr703Bypass(name, v string) string {
 	v = strings.TrimSpace(v)
 	switch name {
 	case annotation.SidecarTrafficExcludeOutboundIPRanges.Name:
-		if igr703CoversAll(v) {
+		if cidrsCoverAll(strings.Split(v, ",")) {
 			return "excludes all outbound traffic from the mesh"
 		}
 	case annotation.SidecarTrafficIncludeOutboundIPRanges.Name:
@@ -92,56 +90,4 @@ func igr703HasItem(list, item string) bool {
 		}
 	}
 	return false
-}
-
-// igr703CoversAll reports whether a comma-separated CIDR list covers the whole
-// IPv4 or the whole IPv6 space ("*", "0.0.0.0/0", "0.0.0.0/1,128.0.0.0/1" ...).
-// Malformed entries are ignored (the injector rejects them).
-func igr703CoversAll(list string) bool {
-	if igr703HasItem(list, "*") {
-		return true
-	}
-	var v4, v6 []netip.Prefix
-	for _, s := range strings.Split(list, ",") {
-		p, err := netip.ParsePrefix(strings.TrimSpace(s))
-		if err != nil {
-			continue
-		}
-		if p = p.Masked(); p.Addr().Is4() {
-			v4 = append(v4, p)
-		} else {
-			v6 = append(v6, p)
-		}
-	}
-	return igr703Covers(v4, netip.IPv4Unspecified()) || igr703Covers(v6, netip.IPv6Unspecified())
-}
-
-// igr703Covers reports whether prefixes (all of one family) cover every
-// address from first upwards, by sweeping them in address order.
-func igr703Covers(prefixes []netip.Prefix, first netip.Addr) bool {
-	sort.Slice(prefixes, func(i, j int) bool { return prefixes[i].Addr().Less(prefixes[j].Addr()) })
-	next := first
-	for _, p := range prefixes {
-		if next.Less(p.Addr()) {
-			return false // a gap before this prefix
-		}
-		last := igr703LastAddr(p)
-		if !last.Next().IsValid() {
-			return true // reached the end of the address space
-		}
-		if next.Less(last.Next()) {
-			next = last.Next()
-		}
-	}
-	return false
-}
-
-// igr703LastAddr returns the highest address of a masked prefix.
-func igr703LastAddr(p netip.Prefix) netip.Addr {
-	b := p.Addr().AsSlice()
-	for bit := p.Bits(); bit < len(b)*8; bit++ {
-		b[bit/8] |= 0x80 >> (bit % 8)
-	}
-	a, _ := netip.AddrFromSlice(b)
-	return a
 }

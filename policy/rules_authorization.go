@@ -141,22 +141,92 @@ func conditionKeyIsOperation(key string) bool {
 }
 
 // whenRestricts reports whether some condition of when on a key accepted by
-// keyOK has values, none of which matches anything.
+// keyOK has values that, taken together, do not match everything.
 func whenRestricts(when []*securityapi.Condition, keyOK func(string) bool) bool {
 	for _, c := range when {
-		if keyOK(strings.TrimSpace(c.GetKey())) && len(c.GetValues()) > 0 && !anyValueMatchesAny(c.GetValues()) {
+		key := strings.TrimSpace(c.GetKey())
+		if keyOK(key) && len(c.GetValues()) > 0 && len(authzBroadValues(nil, key, c.GetValues())) == 0 {
 			return true
 		}
 	}
 	return false
 }
 
-// anyValueMatchesAny reports whether one of values matches every value.
-func anyValueMatchesAny(values []string) bool {
-	for _, v := range values {
-		if authzValueMatchesAny(v) {
-			return true
+// authzMatch classifies a source field or condition key by how its values
+// match: IP ranges, SPIFFE principals, or plain strings.
+type authzMatch int
+
+const (
+	authzMatchString authzMatch = iota
+	authzMatchPrincipal
+	authzMatchIP
+)
+
+// authzMatchOf classifies a field name (principals, ipBlocks ...) or a `when`
+// key (source.principal, source.ip ...).
+func authzMatchOf(name string) authzMatch {
+	switch name {
+	case "principals", "source.principal":
+		return authzMatchPrincipal
+	case "ipBlocks", "remoteIpBlocks", "source.ip", "remote.ip", "destination.ip":
+		return authzMatchIP
+	}
+	return authzMatchString
+}
+
+// authzBroadValues reports the values of a field or condition (name selects
+// the match semantics, path may be nil when only the count matters) that
+// admit every caller: "*", an IP block covering every address, a principal
+// wildcard spanning every namespace, or IP blocks that only together cover
+// every address (reported on the list itself).
+func authzBroadValues(path *field.Path, name string, values []string) []Violation {
+	match := authzMatchOf(name)
+	var out []Violation
+	for i, v := range values {
+		if msg := authzBroadValue(match, v); msg != "" {
+			out = append(out, Invalid(path.Index(i), v, msg))
 		}
+	}
+	if len(out) == 0 && match == authzMatchIP && cidrsCoverAll(values) {
+		out = append(out, Invalid(path, nil, "together cover every address, so any source is allowed"))
+	}
+	return out
+}
+
+// authzBroadValue says why one value matches every caller, or "".
+func authzBroadValue(match authzMatch, v string) string {
+	switch {
+	case authzValueMatchesAny(v):
+		return "matches any source"
+	case match == authzMatchIP && cidrsCoverAll([]string{v}):
+		return "covers every address, so any source is allowed"
+	case match == authzMatchPrincipal && principalSpansNamespaces(v):
+		return "matches workloads of every namespace"
+	}
+	return ""
+}
+
+// principalSpansNamespaces reports whether an Istio principal wildcard
+// leaves the namespace open, so that it matches workloads of every namespace
+// (of one trust domain, or of all): a prefix match whose fixed part ends
+// before the namespace name ("cluster.local/*", "cluster.local/ns/*",
+// "clus*"), or a suffix match whose fixed part starts after it ("*/sa/web",
+// "*web"). A wildcard fixing at least part of the namespace name
+// ("cluster.local/ns/shop/*", "*/ns/shop/sa/web") is accepted. Values with
+// a "*" elsewhere are literals to Istio (IGR404 reports them).
+func principalSpansNamespaces(v string) bool {
+	v = strings.TrimSpace(v)
+	switch {
+	case v == "*":
+		return true
+	case strings.Count(v, "*") != 1:
+		return false
+	case strings.HasSuffix(v, "*"):
+		segs := strings.Split(strings.TrimSuffix(v, "*"), "/")
+		return len(segs) < 3 || segs[2] == ""
+	case strings.HasPrefix(v, "*"):
+		segs := strings.Split(strings.TrimPrefix(v, "*"), "/")
+		return len(segs) < 3 || segs[len(segs)-3] == ""
 	}
 	return false
 }
