@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
@@ -55,6 +56,46 @@ func TestMutateSkips(t *testing.T) {
 			p.Annotations = map[string]string{"sidecar.istio.io/inject": "false"}
 			return podObject(p)
 		}},
+		"opt-out by any value Istio does not read as true": {obj: func() *Object {
+			p := testPod("mesh")
+			p.Labels = map[string]string{"sidecar.istio.io/inject": "disabled"}
+			return podObject(p)
+		}, want: "label sidecar.istio.io/inject=disabled"},
+		"opt-out value with a trailing space": {obj: func() *Object {
+			p := testPod("mesh")
+			p.Annotations = map[string]string{"sidecar.istio.io/inject": "False "}
+			return podObject(p)
+		}, want: `annotation sidecar.istio.io/inject="False "`},
+		"true with a space is not true to Istio": {obj: func() *Object {
+			p := testPod("mesh")
+			p.Annotations = map[string]string{"sidecar.istio.io/inject": "true "}
+			return podObject(p)
+		}, want: "injection disabled"},
+		"yes in any case injects": {obj: func() *Object {
+			p := testPod("mesh")
+			p.Annotations = map[string]string{"sidecar.istio.io/inject": "YES"}
+			return podObject(p)
+		}},
+		"empty label replaces the annotation and falls back to the namespace": {obj: func() *Object {
+			p := testPod("mesh")
+			p.Labels = map[string]string{"sidecar.istio.io/inject": ""}
+			p.Annotations = map[string]string{"sidecar.istio.io/inject": "false"}
+			return podObject(p)
+		}},
+		"pod being deleted": {obj: func() *Object {
+			p := testPod("mesh")
+			p.DeletionTimestamp = &metav1.Time{}
+			return podObject(p)
+		}, want: "being deleted"},
+		"workload being deleted": {
+			obj: func() *Object {
+				o := deploymentObject(testPod("mesh"))
+				o.Meta.DeletionTimestamp = &metav1.Time{}
+				return o
+			}, op: "UPDATE",
+			settings: Settings{Mutation: MutationSettings{Workloads: true}},
+			want:     "being deleted",
+		},
 		"namespace not in mesh": {obj: func() *Object { return podObject(testPod("plain")) }, want: "not in the mesh"},
 		"legacy label disabled": {obj: func() *Object { return podObject(testPod("off")) }, want: "not in the mesh"},
 		"unknown namespace":     {obj: func() *Object { return podObject(testPod("nowhere")) }, want: "is unknown"},

@@ -46,6 +46,51 @@ func TestIGR402(t *testing.T) {
 			spec: `rules: [{when: [{key: "request.headers[x-user]", values: [admin]}]}]`,
 			want: []string{"spec.rules[0].from"},
 		},
+		"hit: principal prefix spanning a whole trust domain": {
+			spec: `rules: [{from: [{source: {principals: ["cluster.local/*"]}}]}]`,
+			want: []string{"spec.rules[0].from[0].source.principals[0]"},
+		},
+		"hit: principal prefix spanning every namespace": {
+			spec: `rules: [{from: [{source: {principals: ["cluster.local/ns/*"]}}]}]`,
+			want: []string{"spec.rules[0].from[0].source.principals[0]"},
+		},
+		"hit: principal prefix cut inside the trust domain": {
+			spec: `rules: [{from: [{source: {principals: ["clus*"]}}]}]`,
+			want: []string{"spec.rules[0].from[0].source.principals[0]"},
+		},
+		"hit: principal suffix naming a service account in any namespace": {
+			spec: `rules: [{from: [{source: {principals: ["*/sa/web"]}}]}]`,
+			want: []string{"spec.rules[0].from[0].source.principals[0]"},
+		},
+		"hit: ipBlocks split into halves that cover every IPv4 address": {
+			spec: `rules: [{from: [{source: {ipBlocks: [0.0.0.0/1, 128.0.0.0/1]}}]}]`,
+			want: []string{"spec.rules[0].from[0].source.ipBlocks"},
+		},
+		"hit: remoteIpBlocks split ranges covering every IPv6 address": {
+			spec: `rules: [{from: [{source: {remoteIpBlocks: ["::/1", "8000::/1"]}}]}]`,
+			want: []string{"spec.rules[0].from[0].source.remoteIpBlocks"},
+		},
+		"hit: when source.ip with split ranges does not pin the caller": {
+			spec: `rules: [{when: [{key: source.ip, values: [0.0.0.0/1, 128.0.0.0/1]}]}]`,
+			want: []string{"spec.rules[0].from"},
+		},
+		"hit: when remote.ip covering everything does not pin the caller": {
+			spec: `rules: [{when: [{key: remote.ip, values: [0.0.0.0/0]}]}]`,
+			want: []string{"spec.rules[0].from"},
+		},
+		"hit: when source.principal spanning the trust domain does not pin the caller": {
+			spec: `rules: [{when: [{key: source.principal, values: ["cluster.local/*"]}]}]`,
+			want: []string{"spec.rules[0].from"},
+		},
+		"miss: principal wildcards that fix the namespace": {
+			spec: `rules: [{from: [{source: {principals: ["cluster.local/ns/shop/*", "*/ns/shop/sa/web", "cluster.local/ns/sh*"]}}]}]`,
+		},
+		"miss: split IP ranges leaving a gap": {
+			spec: `rules: [{from: [{source: {ipBlocks: [0.0.0.0/1, 192.0.0.0/2]}}]}]`,
+		},
+		"miss: when source.ip with a concrete range": {
+			spec: `rules: [{when: [{key: source.ip, values: [10.0.0.0/8]}]}]`,
+		},
 		"miss: concrete principals, namespaces, service accounts and IP blocks": {
 			spec: `rules:
 - from:

@@ -39,6 +39,17 @@ func TestIGR702(t *testing.T) {
 			kind: KindPod, doc: r3Pod("injected", `annotations: {sidecar.istio.io/inject: "no"}`), ns: r3Namespaces,
 			want: []string{"metadata.annotations[sidecar.istio.io/inject]"},
 		},
+		"hit: label disabled (any non-true value opts out in Istio)": {
+			kind: KindPod, doc: r3Pod("injected", `labels: {sidecar.istio.io/inject: "disabled"}`), ns: r3Namespaces,
+			want: []string{"metadata.labels[sidecar.istio.io/inject]"},
+		},
+		"hit: annotation with a trailing space (Istio does not trim)": {
+			kind: KindPod, doc: r3Pod("injected", `annotations: {sidecar.istio.io/inject: "true "}`), ns: r3Namespaces,
+			want: []string{"metadata.annotations[sidecar.istio.io/inject]"},
+		},
+		"miss: empty label replaces the annotation and leaves the namespace to decide": {
+			kind: KindPod, doc: r3Pod("injected", `labels: {sidecar.istio.io/inject: ""}, `+ann), ns: r3Namespaces,
+		},
 		"miss: annotation yes": {
 			kind: KindPod, doc: r3Pod("injected", `annotations: {sidecar.istio.io/inject: "yes"}`), ns: r3Namespaces,
 		},
