@@ -34,6 +34,9 @@ func TestParseErrors(t *testing.T) {
 		{"mutation flag not a bool", header + "mutation:\n  workloads: yes please\n", []string{"line 4: mutation.workloads must be true or false"}},
 		{"exemptions not a list", header + "exemptions:\n  namespaces: legacy\n", []string{"line 4: exemptions.namespaces must be a list"}},
 		{"bad glob rejected by engine", header + "exemptions:\n  namespaces: ['[']\n", []string{"invalid settings", "exempt namespace pattern"}},
+		{"unknown rule in allowedRules", header + "exemptions:\n  allowedRules: [IGR203, IGR999]\n", []string{`line 4: exemptions.allowedRules: unknown rule "IGR999"`}},
+		{"allowedRules not a list", header + "exemptions:\n  allowedRules: IGR203\n", []string{"line 4: exemptions.allowedRules must be a list"}},
+		{"unknown key under exemptions", header + "exemptions:\n  allowRules: []\n", []string{`line 4: unknown key "allowRules" in exemptions`}},
 		{"unknown mutator", header + "mutators:\n  IGR999: {enabled: true}\n", []string{`unknown mutator "IGR999"`}},
 		{"all errors reported", header + "foo: 1\nbar: 2\n", []string{`line 3: unknown key "foo"`, `line 4: unknown key "bar"`}},
 	}
@@ -86,6 +89,31 @@ mutation:
 	}
 }
 
+// TestParseAllowedRules tells an absent list (all rules) from an empty one (none).
+func TestParseAllowedRules(t *testing.T) {
+	tests := map[string]struct {
+		exemptions string
+		want       []string
+	}{
+		"absent: every rule may be exempted": {exemptions: "namespaces: []", want: nil},
+		"null: every rule may be exempted":   {exemptions: "allowedRules: null", want: nil},
+		"empty list: no rule may be":         {exemptions: "allowedRules: []", want: []string{}},
+		"a list":                             {exemptions: "allowedRules: [IGR203, IGR204]", want: []string{"IGR203", "IGR204"}},
+	}
+	for desc, tc := range tests {
+		t.Run(desc, func(t *testing.T) {
+			cfg, err := Parse([]byte(header + "exemptions:\n  " + tc.exemptions + "\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := cfg.Settings.ExemptableRules
+			if (got == nil) != (tc.want == nil) || !reflect.DeepEqual(append([]string{}, got...), append([]string{}, tc.want...)) {
+				t.Errorf("ExemptableRules = %#v, want %#v", got, tc.want)
+			}
+		})
+	}
+}
+
 // TestParamTypes decodes a value of every parameter type the catalogue
 // declares, using the default rendered by FormatParam, and one bad value.
 func TestParamTypes(t *testing.T) {
@@ -134,6 +162,12 @@ func TestDefaultYAMLRoundTrip(t *testing.T) {
 		if ms.Enabled == nil || *ms.Enabled != m.DefaultEnabled {
 			t.Errorf("%s enabled = %v, want %t", m.ID, ms.Enabled, m.DefaultEnabled)
 		}
+	}
+}
+
+func TestDefaultYAMLShowsAllowedRules(t *testing.T) {
+	if !strings.Contains(string(DefaultYAML()), "\n  # allowedRules: [") {
+		t.Error("config default does not show exemptions.allowedRules as a commented key")
 	}
 }
 

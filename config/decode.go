@@ -87,9 +87,7 @@ func (d *decoder) document(n *yaml.Node, s *policy.Settings) {
 		case "rules":
 			d.rules(e.value, s)
 		case "exemptions":
-			for _, x := range d.mapping(e.value, "exemptions", "namespaces") {
-				s.ExemptNamespaces = d.strs(x.value, "exemptions.namespaces")
-			}
+			d.exemptions(e.value, s)
 		case "mutation":
 			d.mutation(e.value, &s.Mutation)
 		case "mutators":
@@ -102,6 +100,38 @@ func (d *decoder) document(n *yaml.Node, s *policy.Settings) {
 	if kind != Kind {
 		d.errorf(n, "kind must be %q, got %q", Kind, kind)
 	}
+}
+
+// exemptions decodes the exemptions section: namespaces, and allowedRules,
+// the rule IDs objects may exempt themselves from (absent or null: every
+// rule; an empty list: none).
+func (d *decoder) exemptions(n *yaml.Node, s *policy.Settings) {
+	for _, x := range d.mapping(n, "exemptions", "namespaces", "allowedRules") {
+		switch x.key {
+		case "namespaces":
+			s.ExemptNamespaces = d.strs(x.value, "exemptions.namespaces")
+		case "allowedRules":
+			s.ExemptableRules = d.ruleIDs(x.value, "exemptions.allowedRules")
+		}
+	}
+}
+
+// ruleIDs decodes a list of catalogue rule IDs; null yields nil.
+func (d *decoder) ruleIDs(n *yaml.Node, what string) []string {
+	if n = resolveAlias(n); n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return nil
+	}
+	ids := d.strs(n, what)
+	known := map[string]bool{}
+	for _, r := range policy.Catalogue() {
+		known[r.ID] = true
+	}
+	for i, id := range ids {
+		if id != "" && !known[id] {
+			d.errorf(n.Content[i], "%s: unknown rule %q (see `istio-guardrail rules`)", what, id)
+		}
+	}
+	return ids
 }
 
 func (d *decoder) rules(n *yaml.Node, s *policy.Settings) {

@@ -26,6 +26,9 @@ func DefaultYAML() []byte {
 	b.WriteString("# Single objects are exempted with the annotations " + policy.AnnotationExempt + ": \"IGR201,IGR203\"\n")
 	b.WriteString("# and " + policy.AnnotationExemptReason + ": \"...\" (the reason is required).\n")
 	b.WriteString("exemptions:\n  namespaces: []\n")
+	b.WriteString("  # Rules objects may exempt themselves from with those annotations. Unset allows every\n")
+	b.WriteString("  # rule, [] allows none; exemptions naming other rules are ignored and IGR001 warns.\n")
+	b.WriteString("  # allowedRules: [IGR203, IGR204]\n")
 	def := Default().Settings.Mutation
 	b.WriteString("\n# Scope of the mutating webhook. Pods on CREATE are always targets.\nmutation:\n")
 	b.WriteString("  # Also mutate the pod templates of Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs, CronJobs.\n")
