@@ -26,35 +26,53 @@ const DefaultMaxRequestBytes = 3 << 20
 type reviewHandler struct {
 	hook     *admission.Webhook
 	maxBytes int64
+	inflight *inflightLimiter // nil: no in-flight cap
 	log      *zap.Logger
 }
 
 // NewReviewHandler returns the HTTP handler for h with a body cap of
-// maxBytes (DefaultMaxRequestBytes if <= 0). Panics in h are recovered by
+// maxBytes (DefaultMaxRequestBytes if <= 0) and no in-flight cap (Server
+// adds one shared by its endpoints). Panics in h are recovered by
 // controller-runtime's admission.Webhook into a 500 response with the uid.
 func NewReviewHandler(h admission.Handler, maxBytes int64, log *zap.Logger) http.Handler {
+	return newReviewHandler(h, maxBytes, nil, log)
+}
+
+// newReviewHandler is NewReviewHandler with an in-flight limiter (nil: none).
+func newReviewHandler(h admission.Handler, maxBytes int64, inflight *inflightLimiter, log *zap.Logger) *reviewHandler {
 	if maxBytes <= 0 {
 		maxBytes = DefaultMaxRequestBytes
 	}
 	if log == nil {
 		log = zap.NewNop()
 	}
-	return &reviewHandler{hook: &admission.Webhook{Handler: h, RecoverPanic: ptr.To(true)}, maxBytes: maxBytes, log: log}
+	return &reviewHandler{hook: &admission.Webhook{Handler: h, RecoverPanic: ptr.To(true)}, maxBytes: maxBytes, inflight: inflight, log: log}
 }
 
 // httpError is a rejection at the HTTP layer, before the review is handled.
 type httpError struct {
-	code int
-	uid  types.UID
-	err  error
+	code       int
+	uid        types.UID
+	retryAfter string // Retry-After header of a 429, in seconds
+	err        error
 }
 
-// ServeHTTP implements http.Handler.
+// ServeHTTP implements http.Handler. The request's bytes stay reserved
+// under the in-flight cap until the response is written.
 func (h *reviewHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if herr := h.check(r); herr != nil {
+		h.reject(w, herr)
+		return
+	}
+	release, herr := h.inflight.acquire(r)
+	if herr != nil {
+		h.reject(w, herr)
+		return
+	}
+	defer release()
 	review, herr := h.read(w, r)
 	if herr != nil {
-		h.log.Warn("bad admission request", zap.Int("code", herr.code), zap.String("uid", string(herr.uid)), zap.Error(herr.err))
-		writeError(w, herr)
+		h.reject(w, herr)
 		return
 	}
 	resp := h.hook.Handle(r.Context(), admission.Request{AdmissionRequest: *review.Request})
@@ -62,18 +80,30 @@ func (h *reviewHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	writeReview(w, http.StatusOK, &resp.AdmissionResponse)
 }
 
-// read checks method, content type and size, and decodes a v1 AdmissionReview.
-func (h *reviewHandler) read(w http.ResponseWriter, r *http.Request) (*admissionv1.AdmissionReview, *httpError) {
+// reject logs and answers an HTTP-layer rejection.
+func (h *reviewHandler) reject(w http.ResponseWriter, herr *httpError) {
+	h.log.Warn("admission request rejected", zap.Int("code", herr.code), zap.String("uid", string(herr.uid)), zap.Error(herr.err))
+	writeError(w, herr)
+}
+
+// check refuses, before anything is read, a request with the wrong method
+// or content type or a declared length over the body cap.
+func (h *reviewHandler) check(r *http.Request) *httpError {
 	if r.Method != http.MethodPost {
-		return nil, &httpError{code: http.StatusMethodNotAllowed, err: fmt.Errorf("method %s not allowed", r.Method)}
+		return &httpError{code: http.StatusMethodNotAllowed, err: fmt.Errorf("method %s not allowed", r.Method)}
 	}
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		return nil, &httpError{code: http.StatusUnsupportedMediaType, err: fmt.Errorf("content type %q, want application/json", r.Header.Get("Content-Type"))}
+		return &httpError{code: http.StatusUnsupportedMediaType, err: fmt.Errorf("content type %q, want application/json", r.Header.Get("Content-Type"))}
 	}
 	if r.ContentLength > h.maxBytes {
-		return nil, &httpError{code: http.StatusRequestEntityTooLarge, err: fmt.Errorf("body of %d bytes exceeds the %d byte limit", r.ContentLength, h.maxBytes)}
+		return &httpError{code: http.StatusRequestEntityTooLarge, err: fmt.Errorf("body of %d bytes exceeds the %d byte limit", r.ContentLength, h.maxBytes)}
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.maxBytes))
+	return nil
+}
+
+// read reads the body within the cap and decodes a v1 AdmissionReview.
+func (h *reviewHandler) read(w http.ResponseWriter, r *http.Request) (*admissionv1.AdmissionReview, *httpError) {
+	body, err := readBody(http.MaxBytesReader(w, r.Body, h.maxBytes), r.ContentLength)
 	if err != nil {
 		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
 			return nil, &httpError{code: http.StatusRequestEntityTooLarge, err: fmt.Errorf("body exceeds the %d byte limit", h.maxBytes)}
@@ -81,6 +111,19 @@ func (h *reviewHandler) read(w http.ResponseWriter, r *http.Request) (*admission
 		return nil, &httpError{code: http.StatusBadRequest, err: fmt.Errorf("read body: %w", err)}
 	}
 	return decodeReview(body)
+}
+
+// readBody reads a body of declared length n (-1: unknown) into a buffer
+// of exactly that size when it is known, instead of io.ReadAll's doubling.
+func readBody(body io.Reader, n int64) ([]byte, error) {
+	if n < 0 {
+		return io.ReadAll(body)
+	}
+	buf := make([]byte, n)
+	if _, err := io.ReadFull(body, buf); err != nil {
+		return nil, err
+	}
+	return buf, nil
 }
 
 // decodeReview decodes and checks an AdmissionReview v1 with a request and uid.
@@ -111,6 +154,9 @@ func decodeReview(body []byte) (*admissionv1.AdmissionReview, *httpError) {
 // writeError answers an HTTP-layer rejection: a v1 review denying the
 // request when the uid is known, plain text otherwise.
 func writeError(w http.ResponseWriter, e *httpError) {
+	if e.retryAfter != "" {
+		w.Header().Set("Retry-After", e.retryAfter)
+	}
 	if e.uid == "" {
 		http.Error(w, e.err.Error(), e.code)
 		return

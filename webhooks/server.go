@@ -41,6 +41,15 @@ type ServerOptions struct {
 	TLS          TLSOptions
 	// MaxRequestBytes caps request bodies (default DefaultMaxRequestBytes).
 	MaxRequestBytes int64
+	// MaxInflightBytes caps the request bytes read and handled at once by
+	// both endpoints together (default DefaultInflightFactor x
+	// MaxRequestBytes; never below MaxRequestBytes). A request that finds no
+	// room within InflightWait (default DefaultInflightWait) is answered 429
+	// with Retry-After, which the API server treats as a failed call, so the
+	// webhook's failurePolicy applies. This bounds the heap under a burst of
+	// large objects.
+	MaxInflightBytes int64
+	InflightWait     time.Duration
 	// ReadTimeout, WriteTimeout and IdleTimeout bound each connection
 	// (defaults 10s, 10s, 90s; the API server's webhook timeout is at most 30s).
 	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
@@ -94,6 +103,13 @@ func withDefaults(o ServerOptions) ServerOptions {
 	def(&o.IdleTimeout, 90*time.Second)
 	def(&o.ShutdownGrace, 15*time.Second)
 	def(&o.ShutdownDelay, o.ShutdownGrace/3)
+	def(&o.InflightWait, DefaultInflightWait)
+	if o.MaxRequestBytes <= 0 {
+		o.MaxRequestBytes = DefaultMaxRequestBytes
+	}
+	if o.MaxInflightBytes <= 0 {
+		o.MaxInflightBytes = DefaultInflightFactor * o.MaxRequestBytes
+	}
 	if o.Log == nil {
 		o.Log = zap.NewNop()
 	}
@@ -133,9 +149,10 @@ func (s *Server) closeListeners() {
 
 // build creates the three http.Servers.
 func (s *Server) build() {
+	inflight := newInflightLimiter(s.o.MaxInflightBytes, s.o.MaxRequestBytes, s.o.InflightWait)
 	mux := http.NewServeMux()
-	mux.Handle(PathValidate, NewReviewHandler(s.o.Validator, s.o.MaxRequestBytes, s.o.Log))
-	mux.Handle(PathMutate, NewReviewHandler(s.o.Mutator, s.o.MaxRequestBytes, s.o.Log))
+	mux.Handle(PathValidate, newReviewHandler(s.o.Validator, s.o.MaxRequestBytes, inflight, s.o.Log))
+	mux.Handle(PathMutate, newReviewHandler(s.o.Mutator, s.o.MaxRequestBytes, inflight, s.o.Log))
 	protocols := new(http.Protocols)
 	protocols.SetHTTP1(true)
 	protocols.SetHTTP2(s.o.TLS.EnableHTTP2)
