@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -104,9 +105,9 @@ func patchResponse(ops []jsonpatch.JsonPatchOperation) admission.Response {
 // mutatePatch runs the mutators on obj and returns the JSON patch that
 // applies their changes to raw, the request's object (nil if nothing
 // changed). When no mutator applies, nothing is encoded at all. Otherwise
-// the typed object is encoded as it was before and after mutation and the
-// difference is applied to raw (see jsonPatch), so fields the Go types do
-// not know survive. A mutator panic is an error.
+// the typed object before and after mutation are compared and the
+// difference is applied to raw (see typedPatch and jsonPatch), so fields the
+// Go types do not know survive. A mutator panic is an error.
 func mutatePatch(eng Evaluator, pctx *policy.Context, obj *policy.Object, raw []byte) (ops []jsonpatch.JsonPatchOperation, res policy.MutationResult, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -123,21 +124,8 @@ func mutatePatch(eng Evaluator, pctx *policy.Context, obj *policy.Object, raw []
 	if len(res.Applied) == 0 {
 		return nil, res, nil
 	}
-	before, err := snap.encode()
-	if err != nil {
-		return nil, res, fmt.Errorf("encode object: %w", err)
-	}
-	after, err := json.Marshal(obj.Body)
-	if err != nil {
-		return nil, res, fmt.Errorf("encode mutated object: %w", err)
-	}
-	if bytes.Equal(before, after) {
-		return nil, res, nil
-	}
-	if ops, err = jsonPatch(raw, before, after); err != nil {
-		return nil, res, fmt.Errorf("build patch: %w", err)
-	}
-	return ops, res, nil
+	ops, err = snap.patch(raw, obj.Body)
+	return ops, res, err
 }
 
 // bodySnapshot is the object as it was before mutation: a deep copy for
@@ -160,10 +148,41 @@ func snapshot(body any) (bodySnapshot, error) {
 	return bodySnapshot{js: js}, nil
 }
 
-// encode returns the JSON of the object before mutation.
-func (s bodySnapshot) encode() ([]byte, error) {
-	if s.js != nil {
-		return s.js, nil
+// patch returns the operations that apply to raw the changes from the
+// snapshot to after: the typed diff for a copy, else (or for types the typed
+// diff does not model) the diff of the two JSON encodings.
+func (s bodySnapshot) patch(raw []byte, after any) ([]jsonpatch.JsonPatchOperation, error) {
+	if s.copy != nil {
+		ops, err := typedPatch(raw, s.copy, after)
+		if !errors.Is(err, errUnsupported) {
+			if err != nil {
+				return nil, fmt.Errorf("build patch: %w", err)
+			}
+			return ops, nil
+		}
 	}
-	return json.Marshal(s.copy)
+	before := s.js
+	if before == nil {
+		var err error
+		if before, err = json.Marshal(s.copy); err != nil {
+			return nil, fmt.Errorf("encode object: %w", err)
+		}
+	}
+	return jsonDiffPatch(raw, before, after)
+}
+
+// jsonDiffPatch diffs the JSON encodings of the object before and after.
+func jsonDiffPatch(raw, before []byte, after any) ([]jsonpatch.JsonPatchOperation, error) {
+	js, err := json.Marshal(after)
+	if err != nil {
+		return nil, fmt.Errorf("encode mutated object: %w", err)
+	}
+	if bytes.Equal(before, js) {
+		return nil, nil
+	}
+	ops, err := jsonPatch(raw, before, js)
+	if err != nil {
+		return nil, fmt.Errorf("build patch: %w", err)
+	}
+	return ops, nil
 }

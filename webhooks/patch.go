@@ -140,8 +140,10 @@ func jsonRaw(v []byte) json.RawMessage { return json.RawMessage(v) }
 
 // pointerToken renders an object key as an RFC 6901 reference token:
 // the key unescaped from JSON, with "~" as "~0" and "/" as "~1".
-func pointerToken(key []byte) string {
-	k := unquoteKey(key)
+func pointerToken(key []byte) string { return escapeToken(unquoteKey(key)) }
+
+// escapeToken escapes "~" as "~0" and "/" as "~1" (RFC 6901).
+func escapeToken(k string) string {
 	if !strings.ContainsAny(k, "~/") {
 		return k
 	}
