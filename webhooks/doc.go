@@ -10,6 +10,24 @@
 //	GET  /readyz    readiness: certificate, config and namespace cache ready, not shutting down
 //	GET  /metrics   Prometheus, on the plain-HTTP metrics address
 //
+// Validation ratchets on UPDATE: the old object is evaluated with the same
+// engine and context, and only deny findings it did not have (compared by
+// rule, field and message) deny the update; the ones it had become warnings
+// prefixed "pre-existing: ", so objects admitted before the guardrail was
+// installed or a rule was tightened stay updatable until they are fixed,
+// but no update can add a violation. An UPDATE of an object being deleted
+// (metadata.deletionTimestamp set) that changes only metadata, such as a
+// finalizer removal, is allowed without evaluation and with a warning, so
+// nothing hangs in Terminating. Both are logged and counted with the
+// decisions "allowed-preexisting" and "allowed-terminating".
+//
+// Memory is bounded under concurrency: besides the per-request body cap,
+// the request bytes read and handled at once by both endpoints are capped
+// (ServerOptions.MaxInflightBytes, by default four maximum-size bodies). A
+// request that finds no room within a short wait is answered 429 with
+// Retry-After; the API server counts that as a failed call, so the
+// webhook's failurePolicy decides.
+//
 // The HTTP layer is our own http.Server around controller-runtime's
 // admission.Webhook (for its panic recovery that echoes the request UID and
 // its response completion) rather than controller-runtime's webhook.Server,

@@ -6,12 +6,16 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	admissionv1 "k8s.io/api/admission/v1"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	"github.com/istio-guardrail/istio-guardrail/policy"
 )
 
 // Validator is the validating webhook: deny findings deny the request, warn
-// findings become warnings, audit findings are logged and counted. It never
-// returns a patch.
+// findings become warnings, audit findings are logged and counted. On
+// UPDATE, deny findings the old object already had are warnings
+// (ratcheting). It never returns a patch.
 type Validator struct{ o Options }
 
 var _ admission.Handler = (*Validator)(nil)
@@ -32,32 +36,52 @@ func (v *Validator) Handle(_ context.Context, req admission.Request) admission.R
 	return resp
 }
 
-// decide evaluates the request; UPDATE validates the new object, DELETE and
-// CONNECT are allowed, dry runs get the same verdict.
+// decide evaluates the request. CREATE validates the object. UPDATE
+// validates the new object but denies only findings the old object did not
+// have (see ratchet), and allows without evaluation a metadata-only update
+// of an object being deleted (see terminatingMetadataOnly). DELETE and
+// CONNECT are allowed. Dry runs get the same verdict.
 func (v *Validator) decide(req admission.Request) (admission.Response, outcome) {
 	if skipOperation(req.Operation) {
 		return admission.Allowed(""), outcome{decision: "allowed"}
-	}
-	eng := v.o.Policy.Current()
-	if eng == nil {
-		return admission.Errored(http.StatusServiceUnavailable, errNoPolicy), outcome{decision: "error", err: errNoPolicy}
 	}
 	obj, err := v.o.decode(req)
 	if err != nil {
 		return admission.Errored(http.StatusBadRequest, err), outcome{decision: "error", err: err}
 	}
-	res := eng.Validate(v.o.context(req), obj)
-	deny, warn, _ := splitFindings(res.Findings) // audit: logged and counted only
+	if terminatingMetadataOnly(req, obj) {
+		return admission.Allowed("").WithWarnings(terminatingWarning), outcome{decision: decisionTerminating}
+	}
+	eng := v.o.Policy.Current()
+	if eng == nil {
+		return admission.Errored(http.StatusServiceUnavailable, errNoPolicy), outcome{decision: "error", err: errNoPolicy}
+	}
+	pctx := v.o.context(req)
+	res := eng.Validate(pctx, obj)
 	for _, f := range res.Findings {
 		v.o.Metrics.finding(f.Rule, string(f.Action))
 	}
-	out := outcome{decision: "allowed", findings: res.Findings}
-	if len(deny) > 0 {
-		out.decision = "denied"
-		return admission.Denied(denyMessage(obj.Ref(), deny)).WithWarnings(warnings(warn)...), out
+	deny, warn, _ := splitFindings(res.Findings) // audit: logged and counted only
+	var pre []policy.Finding
+	if len(deny) > 0 && req.Operation == admissionv1.Update {
+		deny, pre = v.ratchet(eng, pctx, req, deny)
 	}
-	if len(warn) > 0 {
+	return verdict(obj.Ref(), deny, warn, pre, res.Findings)
+}
+
+// verdict renders the response: fresh deny findings deny; pre-existing ones
+// and warn findings become warnings, pre-existing first.
+func verdict(ref policy.ObjectRef, deny, warn, pre, all []policy.Finding) (admission.Response, outcome) {
+	ws := append(preexistingWarnings(pre), warnings(warn)...)
+	out := outcome{decision: "allowed", findings: all}
+	switch {
+	case len(deny) > 0:
+		out.decision = "denied"
+		return admission.Denied(denyMessage(ref, deny)).WithWarnings(ws...), out
+	case len(pre) > 0:
+		out.decision = decisionPreexisting
+	case len(warn) > 0:
 		out.decision = "warned"
 	}
-	return admission.Allowed("").WithWarnings(warnings(warn)...), out
+	return admission.Allowed("").WithWarnings(ws...), out
 }
