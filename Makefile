@@ -27,7 +27,7 @@ test: tools build ## Unit, golden, chart, reliability, e2e suites and a short fu
 
 .PHONY: test-unit
 test-unit: ## Unit and golden tests only (no API server).
-	go test -count=1 -short ./policy/... ./config/... ./manifest/... ./webhooks/... ./certs/... ./cmd/...
+	go test -count=1 -short ./policy/... ./config/... ./manifest/... ./report/... ./webhooks/... ./certs/... ./cmd/...
 
 .PHONY: test-e2e
 test-e2e: tools build ## End-to-end suite against a real kube-apiserver.

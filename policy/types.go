@@ -67,11 +67,16 @@ type ObjectRef struct {
 }
 
 // String renders "Kind namespace/name" (or "Kind name" for cluster-scoped objects).
+// An object without a name (Istio's profile files, say) shows as <unnamed>.
 func (r ObjectRef) String() string {
-	if r.Namespace == "" {
-		return r.Kind + " " + r.Name
+	name := r.Name
+	if name == "" {
+		name = "<unnamed>"
 	}
-	return r.Kind + " " + r.Namespace + "/" + r.Name
+	if r.Namespace == "" {
+		return r.Kind + " " + name
+	}
+	return r.Kind + " " + r.Namespace + "/" + name
 }
 
 // Object is one decoded document handed to the engine. Decoders (package
