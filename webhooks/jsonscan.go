@@ -117,6 +117,12 @@ func valueEnd(b []byte, i int) (int, error) {
 func containerEnd(b []byte, i int) (int, error) {
 	depth := 0
 	for j := i; j < len(b); j++ {
+		for j < len(b) && !structural[b[j]] {
+			j++
+		}
+		if j == len(b) {
+			break
+		}
 		switch b[j] {
 		case '"':
 			end, err := stringEnd(b, j)
@@ -134,6 +140,9 @@ func containerEnd(b []byte, i int) (int, error) {
 	}
 	return 0, syntaxAt(len(b))
 }
+
+// structural marks the bytes containerEnd stops at.
+var structural = [256]bool{'"': true, '{': true, '}': true, '[': true, ']': true}
 
 // stringEnd returns the index just after the string whose quote is at b[i].
 func stringEnd(b []byte, i int) (int, error) {
