@@ -81,13 +81,13 @@ func cpCheckReplicas(c *cpComponent, min int64) []Violation {
 // HPA (a separate object) may own the count. Istio's charts omit spec.replicas
 // when autoscaling is on and the API server defaults it to 1 before any webhook
 // runs, so 1 or no value tells nothing and is not reported: check and admission
-// must agree. A count above 1 but below min is reported as advisory only.
-func cpCheckRenderedReplicas(c *cpComponent, min int64) []Violation {
+// must agree. A count above 1 but below floor is reported as advisory only.
+func cpCheckRenderedReplicas(c *cpComponent, floor int64) []Violation {
 	f, ok := c.Replicas.number()
-	if n := int64(math.Floor(f)); !ok || n <= 1 || n >= min {
+	if n := int64(math.Floor(f)); !ok || n <= 1 || n >= floor {
 		return nil
 	}
-	msg := fmt.Sprintf("is below %d; fine only if an HPA keeps minReplicas >= %d", min, min)
-	fix := fmt.Sprintf("set %s: %d, or an HPA with minReplicas: %d", c.Replicas.path, min, min)
+	msg := fmt.Sprintf("is below %d; fine only if an HPA keeps minReplicas >= %d", floor, floor)
+	fix := fmt.Sprintf("set %s: %d, or an HPA with minReplicas: %d", c.Replicas.path, floor, floor)
 	return []Violation{Invalid(c.Replicas.path, c.Replicas.val, msg).WithFix(fix).AsAdvisory()}
 }
