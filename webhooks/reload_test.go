@@ -68,7 +68,16 @@ func TestConfigReloadUnderLoad(t *testing.T) {
 			func(c *config.Config) { applyConfig(pol, c); events <- "valid" },
 			func(err error) { pol.Reject(err); events <- "invalid" })
 	}()
-	time.Sleep(100 * time.Millisecond) // let the watcher start
+	// Watch delivers the file present at start once (so an update racing
+	// the initial load is never lost): consume that delivery first.
+	select {
+	case ev := <-events:
+		if ev != "valid" {
+			t.Fatalf("start-up delivery: watcher reported %s, want valid", ev)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no start-up delivery within 5s")
+	}
 
 	src, ca := selfManagedSource(t, time.Hour)
 	o := Options{Policy: pol, Decode: manifest.FromJSON}
