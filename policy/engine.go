@@ -182,7 +182,9 @@ func (e *Engine) Validate(ctx *Context, obj *Object) Result {
 	}
 	kind := KindOf(obj.GroupKind)
 	rules := e.byKind[kind]
-	if len(rules) == 0 {
+	// Kinds no rule targets are skipped, unless the decoder found unknown
+	// fields (IGR002 covers every Istio kind, e.g. a ServiceEntry typo).
+	if len(rules) == 0 && len(obj.UnknownFields) == 0 {
 		return Result{Skipped: true}
 	}
 	if e.NamespaceExempt(namespaceOf(obj)) {

@@ -17,7 +17,9 @@ func ruleIGR001() *Rule {
 		ID:    "IGR001",
 		Title: "Exemption without a reason",
 		Description: "An object carries `" + AnnotationExempt + "` without a non-empty `" + AnnotationExemptReason +
-			"`. The exemption is ignored, so the rules it names still apply; this rule says why.",
+			"`. The exemption is ignored, so the rules it names still apply; this rule says why. " +
+			"It also reports a pod template's exemption without a reason, and exemptions naming rules that " +
+			"the configuration's `exemptions.allowedRules` does not allow (ignored for those rules, as a warning).",
 		Remediation:   "add the " + AnnotationExemptReason + " annotation explaining the exemption, or remove " + AnnotationExempt,
 		DefaultAction: ActionWarn,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {

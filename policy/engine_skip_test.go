@@ -1,0 +1,42 @@
+package policy
+
+import (
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// TestValidateUntargetedKinds: a kind no rule targets is skipped, unless the
+// decoder found unknown fields, which IGR002 reports for every Istio kind.
+func TestValidateUntargetedKinds(t *testing.T) {
+	eng, err := NewEngine(Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	se := KindServiceEntry.GroupKind()
+	tests := []struct {
+		desc        string
+		unknown     []string
+		wantSkipped bool
+		wantRules   []string
+	}{
+		{desc: "clean ServiceEntry is skipped", wantSkipped: true},
+		{desc: "ServiceEntry with a typo is reported", unknown: []string{"spec.resolutoin"}, wantRules: []string{"IGR002"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.desc, func(t *testing.T) {
+			obj := &Object{GroupKind: se, Version: "v1", Meta: &metav1.ObjectMeta{Name: "ext", Namespace: "default"}, UnknownFields: tc.unknown}
+			res := eng.Validate(nil, obj)
+			if res.Skipped != tc.wantSkipped {
+				t.Errorf("Skipped = %t, want %t", res.Skipped, tc.wantSkipped)
+			}
+			var got []string
+			for _, f := range res.Findings {
+				got = append(got, f.Rule)
+			}
+			if len(got) != len(tc.wantRules) || (len(got) > 0 && got[0] != tc.wantRules[0]) {
+				t.Errorf("rules = %v, want %v", got, tc.wantRules)
+			}
+		})
+	}
+}
