@@ -17,6 +17,13 @@ func TestIGR610(t *testing.T) {
 			kind: KindIstiodValues, doc: `{traceSampling: 20.5, meshConfig: {defaultConfig: {tracing: {sampling: 11}}}}`,
 			want: []string{"meshConfig.defaultConfig.tracing.sampling", "traceSampling"},
 		},
+		"hit: istiod values pilot.env PILOT_TRACE_SAMPLING string": {
+			kind: KindIstiodValues, doc: `{pilot: {env: {PILOT_TRACE_SAMPLING: "100"}}}`,
+			want: []string{"pilot.env.PILOT_TRACE_SAMPLING"},
+		},
+		"miss: istiod values pilot.env PILOT_TRACE_SAMPLING 1": {
+			kind: KindIstiodValues, doc: `{pilot: {env: {PILOT_TRACE_SAMPLING: "1"}}}`,
+		},
 		"miss: exactly the maximum": {
 			kind: KindIstiodValues, doc: `{pilot: {traceSampling: 10}}`,
 		},
