@@ -172,3 +172,48 @@ func TestTypedPatchUnsupportedFallsBack(t *testing.T) {
 		t.Errorf("fallback patched to %s", got)
 	}
 }
+
+// FuzzTypedPatch mutates arbitrary pods with the real engine: the typed
+// diff must patch the raw object into the same document as the JSON diff.
+func FuzzTypedPatch(f *testing.F) {
+	for _, seed := range []string{
+		meshPod("", ""), meshPod(`,"annotations":null`, `,"lifecycle":null`),
+		meshPod(`,"annotations":{"proxy.istio.io/config":"concurrency: 2\n"}`, `,"resources":{"limits":{"cpu":"2"}}`),
+		meshPod(`,"labels":{"sidecar.istio.io/inject":"true"}`, `,"futureField":[{"a":1}]`),
+	} {
+		f.Add([]byte(seed))
+	}
+	eng, err := policy.NewEngine(policy.Settings{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	ctx := &policy.Context{Namespaces: policy.NamespaceLabels{"mesh": {"istio-injection": "enabled"}}, Operation: "CREATE"}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		obj, err := manifest.FromJSON(raw)
+		if err != nil || obj.Body == nil || !json.Valid(raw) {
+			return
+		}
+		snap, err := snapshot(obj.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res, err := eng.Mutate(ctx, obj); err != nil || len(res.Applied) == 0 {
+			return
+		}
+		typed, err := typedPatch(raw, snap.copy, obj.Body)
+		if err != nil {
+			t.Fatalf("typed diff: %v", err)
+		}
+		before, err := json.Marshal(snap.copy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		viaJSON, err := jsonDiffPatch(raw, before, obj.Body)
+		if err != nil {
+			t.Fatalf("JSON diff: %v", err)
+		}
+		if a, b := applyOps(t, string(raw), typed), applyOps(t, string(raw), viaJSON); !jsonEqual(t, a, b) {
+			t.Fatalf("typed diff patched to\n%s\nJSON diff to\n%s", a, b)
+		}
+	})
+}
