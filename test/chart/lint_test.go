@@ -15,7 +15,7 @@ import (
 func TestLintStrict(t *testing.T) {
 	for _, mode := range sortedModes() {
 		t.Run(mode, func(t *testing.T) {
-			out, stderr, err := helm(t, "lint", "--strict", chartDir(t), "--namespace", namespace, "-f", valuesFile(t, modes[mode]))
+			out, stderr, err := helm(t, "lint", "--strict", chartDir(t), "--namespace", namespace, "--kube-version", kubeVersion, "-f", valuesFile(t, modes[mode]))
 			if err != nil {
 				t.Fatalf("helm lint --strict: %v\n%s%s", err, out, stderr)
 			}
@@ -60,7 +60,7 @@ func TestBadValuesFail(t *testing.T) {
 			if !tc.lintToo {
 				return
 			}
-			lintOut, _, err := helm(t, "lint", "--strict", chartDir(t), "--namespace", namespace, "-f", valuesFile(t, tc.values))
+			lintOut, _, err := helm(t, "lint", "--strict", chartDir(t), "--namespace", namespace, "--kube-version", kubeVersion, "-f", valuesFile(t, tc.values))
 			if err == nil {
 				t.Errorf("helm lint --strict accepted bad values:\n%s", lintOut)
 			}

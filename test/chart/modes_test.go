@@ -185,7 +185,7 @@ func TestMonitoring(t *testing.T) {
 	}
 	want := map[string][]string{
 		"IstioGuardrailNoReadyReplicas":     {`up{namespace="` + namespace + `", job="` + fullname + `"}`},
-		"IstioGuardrailHighDenyRate":        {`istio_guardrail_requests_total`, `decision="deny"`, "> 0.33"},
+		"IstioGuardrailHighDenyRate":        {`istio_guardrail_requests_total`, `decision="denied"`, "> 0.33"},
 		"IstioGuardrailCertificateExpiring": {"istio_guardrail_certificate_expiry_timestamp_seconds", "< 777600"},
 		"IstioGuardrailHighLatency":         {"histogram_quantile(0.99", "istio_guardrail_request_duration_seconds_bucket", "> 0.75"},
 		"IstioHighRequestLatency":           {"istio_request_duration_milliseconds_bucket", "> 1234"},

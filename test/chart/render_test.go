@@ -25,6 +25,11 @@ const (
 	fullname  = "rel-istio-guardrail"
 )
 
+// kubeVersion is the Kubernetes version the chart is rendered and linted
+// for: the e2e API server's. Without a cluster, helm assumes an old version
+// that the chart's kubeVersion (>=1.30) refuses.
+const kubeVersion = "v1.37.2"
+
 // repoRoot is the module root, two levels above this file.
 func repoRoot(t *testing.T) string {
 	t.Helper()
@@ -110,7 +115,7 @@ func helm(t *testing.T, args ...string) (string, string, error) {
 
 // templateArgs builds `helm template` arguments for values.
 func templateArgs(t *testing.T, values map[string]any) []string {
-	return []string{"template", release, chartDir(t), "--namespace", namespace, "-f", valuesFile(t, values)}
+	return []string{"template", release, chartDir(t), "--namespace", namespace, "--kube-version", kubeVersion, "-f", valuesFile(t, values)}
 }
 
 // render runs `helm template` with values and decodes the output.

@@ -302,9 +302,11 @@ func TestServeFlags(t *testing.T) {
 	if slices.Contains(c.Args, "--enable-http2") {
 		t.Error("HTTP/2 must be off by default")
 	}
-	if len(c.Env) != 1 || c.Env[0].Name != "POD_NAMESPACE" || c.Env[0].ValueFrom == nil ||
-		c.Env[0].ValueFrom.FieldRef == nil || c.Env[0].ValueFrom.FieldRef.FieldPath != "metadata.namespace" {
-		t.Errorf("want POD_NAMESPACE from metadata.namespace, got %+v", c.Env)
+	// POD_NAMESPACE feeds --namespace; GOMEMLIMIT is checked in memory_test.go.
+	if len(c.Env) != 2 || c.Env[0].Name != "POD_NAMESPACE" || c.Env[0].ValueFrom == nil ||
+		c.Env[0].ValueFrom.FieldRef == nil || c.Env[0].ValueFrom.FieldRef.FieldPath != "metadata.namespace" ||
+		c.Env[1].Name != "GOMEMLIMIT" {
+		t.Errorf("want POD_NAMESPACE from metadata.namespace and GOMEMLIMIT, got %+v", c.Env)
 	}
 	for kind, name := range map[string]string{"Secret": fullname + "-tls", "Service": fullname,
 		"ValidatingWebhookConfiguration": fullname, "MutatingWebhookConfiguration": fullname} {

@@ -106,3 +106,22 @@ Fails the render on value combinations the schema cannot express.
 {{- fail "certManager.issuerRef.name is required when certManager.issuerRef is set" }}
 {{- end }}
 {{- end }}
+
+{{/*
+The API server calls mutating webhook configurations in order of their name,
+and Istio's injector (istio-sidecar-injector, istio-revision-tag-<tag>) uses
+reinvocationPolicy Never: our mutations that the injector reads (proxy
+resources, proxy.istio.io/config) only take effect if our configuration sorts
+before istio-revision-tag-, and hence before istio-sidecar-injector too.
+Renders a warning when it does not (empty otherwise).
+*/}}
+{{- define "istio-guardrail.webhookOrderWarning" -}}
+{{- $name := include "istio-guardrail.fullname" . }}
+{{- if and .Values.webhook.mutating.enabled (not (lt $name "istio-revision-tag-")) -}}
+WARNING: the MutatingWebhookConfiguration "{{ $name }}" sorts after Istio's injector
+(istio-revision-tag-*, istio-sidecar-injector). The API server calls mutating webhooks in
+name order and the injector is not reinvoked, so the proxy settings the mutators add
+(IGR9xx) are not seen when the sidecar is injected. Reinstall with a release name that
+sorts before "istio-r", e.g. istio-guardrail, or set fullnameOverride.
+{{- end }}
+{{- end }}
