@@ -147,5 +147,8 @@ func escapeToken(k string) string {
 	if !strings.ContainsAny(k, "~/") {
 		return k
 	}
-	return strings.NewReplacer("~", "~0", "/", "~1").Replace(k)
+	return tokenEscaper.Replace(k)
 }
+
+// tokenEscaper escapes JSON pointer reference tokens (read-only).
+var tokenEscaper = strings.NewReplacer("~", "~0", "/", "~1")

@@ -50,6 +50,7 @@ type frame struct {
 	isIndex bool
 	b, a    reflect.Value // the values before and after at this step
 	state   frameState
+	js      []byte   // the after value's JSON, when known without reflection
 	span    []byte   // raw's value here, once resolved
 	members []member // raw's members, for an object
 	elems   [][]byte // raw's elements, for an array
@@ -156,6 +157,10 @@ func (w *walker) mapKeys(k int, b, a reflect.Value) {
 		w.setLeaf(k)
 		return
 	}
+	if am, ok := a.Interface().(map[string]string); ok {
+		w.stringMap(k, b.Interface().(map[string]string), am)
+		return
+	}
 	if b.Len() == a.Len() && reflect.DeepEqual(b.Interface(), a.Interface()) {
 		return
 	}
@@ -173,6 +178,38 @@ func (w *walker) mapKeys(k int, b, a reflect.Value) {
 		kv := reflect.ValueOf(key).Convert(a.Type().Key())
 		bv, av := b.MapIndex(kv), a.MapIndex(kv)
 		w.child(k, frame{key: key}, bv, av, bv.IsValid(), av.IsValid())
+	}
+}
+
+// stringMap compares labels, annotations and other map[string]string
+// without reflection, in key order.
+func (w *walker) stringMap(k int, b, a map[string]string) {
+	var keys []string
+	for key, av := range a {
+		if bv, ok := b[key]; !ok || bv != av {
+			keys = append(keys, key)
+		}
+	}
+	for key := range b {
+		if _, ok := a[key]; !ok {
+			keys = append(keys, key)
+		}
+	}
+	sort.Strings(keys)
+	for _, key := range keys {
+		av, inA := a[key]
+		if !inA {
+			w.remove(k, frame{key: key})
+			continue
+		}
+		js, err := json.Marshal(av)
+		if err != nil {
+			w.err = fmt.Errorf("encode %s: %w", key, err)
+			return
+		}
+		c := w.push(frame{key: key, js: js}, reflect.Value{}, reflect.Value{})
+		w.setLeaf(c)
+		w.pop()
 	}
 }
 
@@ -312,7 +349,9 @@ func (w *walker) lookup(k int, c *frame) ([]byte, bool) {
 // emit appends op at frame k's path, with its after value when withValue.
 func (w *walker) emit(op string, k int, withValue bool) {
 	var value any
-	if withValue {
+	if withValue && w.frames[k].js != nil {
+		value = json.RawMessage(w.frames[k].js)
+	} else if withValue {
 		js, err := marshalValue(w.frames[k].a)
 		if err != nil {
 			w.err = fmt.Errorf("encode %s: %w", w.path(k), err)
