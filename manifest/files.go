@@ -73,7 +73,7 @@ var ErrTooLarge = errors.New("input too large")
 // Read returns the contents of a path from Files; "-" reads stdin. Inputs
 // larger than MaxFileSize are refused.
 func Read(path string, stdin io.Reader) ([]byte, error) {
-	var r io.Reader = stdin
+	r := stdin
 	if path != Stdin {
 		f, err := os.Open(path)
 		if err != nil {

@@ -155,13 +155,13 @@ type Result struct {
 
 // Max returns the strongest action among the findings ("" if none).
 func (r Result) Max() Action {
-	var max Action
+	var strongest Action
 	for _, f := range r.Findings {
-		if f.Action.rank() > max.rank() || max == "" {
-			max = f.Action
+		if f.Action.rank() > strongest.rank() || strongest == "" {
+			strongest = f.Action
 		}
 	}
-	return max
+	return strongest
 }
 
 // Count returns the number of findings with action a.

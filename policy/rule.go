@@ -60,7 +60,7 @@ func (c *Context) namespaceLabels(name string) (map[string]string, bool) {
 // ("Kind.group", or just "Kind" for the core group), so it can be a constant.
 type Kind string
 
-// Kind of an object, for matching against Rule.Targets.
+// KindOf returns the Kind of a group kind, for matching against Rule.Targets.
 func KindOf(gk schema.GroupKind) Kind { return Kind(gk.String()) }
 
 // GroupKind parses k back.

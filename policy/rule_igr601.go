@@ -61,20 +61,20 @@ func cpIntOr(n cpNode, def int64) int64 {
 	return def
 }
 
-// cpCheckReplicas reports a replica floor below min at the setting that decides it.
-func cpCheckReplicas(c *cpComponent, min int64) []Violation {
+// cpCheckReplicas reports a replica floor below floor at the setting that decides it.
+func cpCheckReplicas(c *cpComponent, floor int64) []Violation {
 	if c.Defaults.Rendered {
-		return cpCheckRenderedReplicas(c, min)
+		return cpCheckRenderedReplicas(c, floor)
 	}
 	n, at, ok := cpReplicaFloor(c)
-	if !ok || n >= min {
+	if !ok || n >= floor {
 		return nil
 	}
-	fix := fmt.Sprintf("set %s: %d", at.path, min)
+	fix := fmt.Sprintf("set %s: %d", at.path, floor)
 	if _, isNum := at.number(); isNum {
-		return []Violation{Invalid(at.path, at.val, fmt.Sprintf("must be at least %d", min)).WithFix(fix)}
+		return []Violation{Invalid(at.path, at.val, fmt.Sprintf("must be at least %d", floor)).WithFix(fix)}
 	}
-	return []Violation{Required(at.path, fmt.Sprintf("defaults to %d; must be at least %d", n, min)).WithFix(fix)}
+	return []Violation{Required(at.path, fmt.Sprintf("defaults to %d; must be at least %d", n, floor)).WithFix(fix)}
 }
 
 // cpCheckRenderedReplicas checks spec.replicas of a rendered Deployment, whose

@@ -25,11 +25,11 @@ func ruleIGR610() *Rule {
 				nodes = append(nodes, cpFirstSet(v.get("pilot", "traceSampling"), v.get("traceSampling")),
 					v.get("pilot", "env", "PILOT_TRACE_SAMPLING"))
 			}
-			max := p.Float("maxSamplingPercent")
+			maxPercent := p.Float("maxSamplingPercent")
 			var out []Violation
 			for _, n := range nodes {
-				if f, ok := n.number(); ok && f > max {
-					out = append(out, Invalid(n.path, n.val, fmt.Sprintf("must be at most %g (percent)", max)))
+				if f, ok := n.number(); ok && f > maxPercent {
+					out = append(out, Invalid(n.path, n.val, fmt.Sprintf("must be at most %g (percent)", maxPercent)))
 				}
 			}
 			return out

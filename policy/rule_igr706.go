@@ -44,10 +44,10 @@ func ruleIGR706() *Rule {
 }
 
 // igr706Lifetime checks duration and renewal.
-func igr706Lifetime(spec *field.Path, s *cmapi.CertificateSpec, max time.Duration) []Violation {
+func igr706Lifetime(spec *field.Path, s *cmapi.CertificateSpec, maxDuration time.Duration) []Violation {
 	var out []Violation
-	if s.Duration != nil && s.Duration.Duration > max {
-		out = append(out, Invalid(spec.Child("duration"), s.Duration.Duration.String(), "must be at most "+max.String()))
+	if s.Duration != nil && s.Duration.Duration > maxDuration {
+		out = append(out, Invalid(spec.Child("duration"), s.Duration.Duration.String(), "must be at most "+maxDuration.String()))
 	}
 	if s.Renewal != nil && s.Renewal.Policy == cmapi.CertificateRenewalPolicyDisabled {
 		out = append(out, Invalid(spec.Child("renewal", "policy"), string(s.Renewal.Policy), "means the certificate is never renewed"))
@@ -70,19 +70,19 @@ func igr706Key(p *field.Path, k *cmapi.CertificatePrivateKey, params Params) []V
 	case key.RotationPolicy == "" && params.Bool("requireExplicitRotationPolicy"):
 		out = append(out, Required(p.Child("rotationPolicy"), "must be Always (older cert-manager defaults to Never)"))
 	}
-	min := 0
+	minSize := 0
 	switch key.Algorithm {
 	case "", cmapi.RSAKeyAlgorithm:
-		min = params.Int("minRSASize")
+		minSize = params.Int("minRSASize")
 	case cmapi.ECDSAKeyAlgorithm:
-		min = params.Int("minECDSASize")
+		minSize = params.Int("minECDSASize")
 	}
-	if key.Size != 0 && key.Size < min {
+	if key.Size != 0 && key.Size < minSize {
 		alg := key.Algorithm
 		if alg == "" {
 			alg = cmapi.RSAKeyAlgorithm
 		}
-		out = append(out, Invalid(p.Child("size"), key.Size, fmt.Sprintf("is too small for %s; must be at least %d", alg, min)))
+		out = append(out, Invalid(p.Child("size"), key.Size, fmt.Sprintf("is too small for %s; must be at least %d", alg, minSize)))
 	}
 	return out
 }

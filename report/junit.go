@@ -90,11 +90,11 @@ func (r *Report) junitCase(o ObjectResult) junitCase {
 			c.Failures = append(c.Failures, junitFailure{
 				Message: e.Rule + " " + e.Field + ": " + e.Message,
 				Type:    e.Rule,
-				Text:    fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Finding.String()),
+				Text:    fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.String()),
 			})
 			continue
 		}
-		notes = append(notes, fmt.Sprintf("%s:%d: [%s] %s", e.File, e.Line, e.Action, e.Finding.String()))
+		notes = append(notes, fmt.Sprintf("%s:%d: [%s] %s", e.File, e.Line, e.Action, e.String()))
 	}
 	c.SystemOut = strings.Join(notes, "\n")
 	return c

@@ -147,7 +147,7 @@ func sarifResultOf(e Entry, ruleIndex int) sarifResult {
 		RuleID:    e.Rule,
 		RuleIndex: ruleIndex,
 		Level:     level(e.Action),
-		Message:   sarifText{Text: e.Finding.String()},
+		Message:   sarifText{Text: e.String()},
 		Locations: []sarifLocation{{
 			PhysicalLocation: sarifPhysical{
 				ArtifactLocation: sarifArtifact{URI: fileURI(e.File)},

@@ -11,7 +11,7 @@ import (
 func Text(w io.Writer, r *Report) error {
 	bw := bufio.NewWriter(w)
 	for _, e := range r.Findings() {
-		fmt.Fprintf(bw, "%s:%d: %s\n", e.File, e.Line, e.Finding.String())
+		fmt.Fprintf(bw, "%s:%d: %s\n", e.File, e.Line, e.String())
 	}
 	s := r.Summary()
 	fmt.Fprintf(bw, "%s, %s (%d skipped): %d deny, %d warn, %d audit\n",

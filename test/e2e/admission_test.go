@@ -110,9 +110,9 @@ func TestServerDryRunGivesTheSameVerdictAndPersistsNothing(t *testing.T) {
 				return
 			}
 			requireDenied(t, dry, tc.rule)
-			real := kubectl(t, manifest, "apply", "-n", ns, "-f", "-")
-			requireDenied(t, real, tc.rule)
-			if got, want := ruleIDs(dry.Stderr), ruleIDs(real.Stderr); !slices.Equal(got, want) {
+			applied := kubectl(t, manifest, "apply", "-n", ns, "-f", "-")
+			requireDenied(t, applied, tc.rule)
+			if got, want := ruleIDs(dry.Stderr), ruleIDs(applied.Stderr); !slices.Equal(got, want) {
 				t.Errorf("dry run named rules %v, the real request %v", got, want)
 			}
 		})

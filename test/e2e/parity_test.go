@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"errors"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -19,7 +20,8 @@ func checkFindings(t *testing.T, file, ns string) map[string][]string {
 	cmd := exec.CommandContext(t.Context(), env.Cluster.Binaries.Guardrail, "check", "-o", "json", "--namespace", ns,
 		"--config", env.ConfigPath, "-f", filepath.Join("testdata", file))
 	out, err := cmd.Output()
-	if ee, ok := err.(*exec.ExitError); err != nil && (!ok || ee.ExitCode() > 1) {
+	var ee *exec.ExitError
+	if err != nil && (!errors.As(err, &ee) || ee.ExitCode() > 1) {
 		t.Fatalf("istio-guardrail check %s: %v\n%s", file, err, out)
 	}
 	var report struct {

@@ -167,7 +167,7 @@ func (c *Cluster) writeKubeconfig(pki clusterPKI) error {
 func (c *Cluster) waitReady(ctx context.Context, timeout time.Duration) error {
 	return Poll(ctx, timeout, 250*time.Millisecond, func(ctx context.Context) error {
 		if exited, werr := c.apiServer.Exited(); exited {
-			return Permanent(fmt.Errorf("kube-apiserver exited (%v):\n%s", werr, c.apiServer.Logs()))
+			return Permanent(fmt.Errorf("kube-apiserver exited (%w):\n%s", werr, c.apiServer.Logs()))
 		}
 		body, err := c.Client.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
 		if err != nil {
@@ -181,7 +181,7 @@ func (c *Cluster) waitReady(ctx context.Context, timeout time.Duration) error {
 func waitTCP(ctx context.Context, p *Process, addr string, timeout time.Duration) error {
 	return Poll(ctx, timeout, 100*time.Millisecond, func(ctx context.Context) error {
 		if exited, werr := p.Exited(); exited {
-			return Permanent(fmt.Errorf("%s exited (%v):\n%s", p.spec.Name, werr, p.Logs()))
+			return Permanent(fmt.Errorf("%s exited (%w):\n%s", p.spec.Name, werr, p.Logs()))
 		}
 		conn, err := (&net.Dialer{Timeout: time.Second}).DialContext(ctx, "tcp", addr)
 		if err != nil {

@@ -29,7 +29,7 @@ func CRDFiles(ctx context.Context) ([]string, error) {
 	files := []string{filepath.Join(dirs[0], "kubernetes", "customresourcedefinitions.gen.yaml")}
 	cm, err := filepath.Glob(filepath.Join(dirs[1], "deploy", "crds", "*.yaml"))
 	if err != nil || len(cm) == 0 {
-		return nil, fmt.Errorf("no cert-manager CRDs under %s (%v)", dirs[1], err)
+		return nil, fmt.Errorf("no cert-manager CRDs under %s (%w)", dirs[1], err)
 	}
 	return append(files, cm...), nil
 }

@@ -125,7 +125,7 @@ func (g *Guardrail) WaitReady(ctx context.Context, timeout time.Duration) error 
 	client := &http.Client{Timeout: 2 * time.Second}
 	return Poll(ctx, timeout, 200*time.Millisecond, func(ctx context.Context) error {
 		if exited, werr := g.proc.Exited(); exited {
-			return Permanent(fmt.Errorf("istio-guardrail serve exited (%v):\n%s", werr, g.proc.Logs()))
+			return Permanent(fmt.Errorf("istio-guardrail serve exited (%w):\n%s", werr, g.proc.Logs()))
 		}
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 		if err != nil {

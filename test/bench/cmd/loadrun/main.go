@@ -33,8 +33,9 @@ type options struct {
 func main() {
 	o := parseFlags()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := run(ctx, o); err != nil {
+	err := run(ctx, o)
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadrun:", err)
 		os.Exit(1)
 	}
@@ -98,21 +99,21 @@ func runServers(ctx context.Context, o options, dir string) error {
 		return err
 	}
 	defer null.stop()
-	real, err := startServer(ctx, "guardrail", o.bin, strings.Fields(o.serveFlags), dir, dir)
+	guardrail, err := startServer(ctx, "guardrail", o.bin, strings.Fields(o.serveFlags), dir, dir)
 	if err != nil {
 		return err
 	}
-	defer real.stop()
+	defer guardrail.stop()
 	ws, err := workloads()
 	if err != nil {
 		return err
 	}
-	servers := []*serverProc{null, real}
+	servers := []*serverProc{null, guardrail}
 	plan := loadPlan{conc: conc, duration: o.duration, maxRequests: o.maxRequests, openConc: 32}
 	closed := closedLoop(ctx, servers, cas, ws, plan)
 	open := openLoop(ctx, servers, cas, ws, closed, plan)
-	writeClosed(os.Stdout, closed, real.name, null.name)
-	writeOpen(os.Stdout, open, real.name)
+	writeClosed(os.Stdout, closed, guardrail.name, null.name)
+	writeOpen(os.Stdout, open, guardrail.name)
 	writeRSS(os.Stdout, servers)
 	return nil
 }

@@ -82,7 +82,7 @@ func (p *serverProc) waitReady(ctx context.Context, timeout time.Duration) error
 		select {
 		case err := <-p.exited:
 			p.exited <- err
-			return fmt.Errorf("process exited: %v", err)
+			return fmt.Errorf("process exited: %w", err)
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(100 * time.Millisecond):
@@ -94,7 +94,8 @@ func (p *serverProc) waitReady(ctx context.Context, timeout time.Duration) error
 func (p *serverProc) stop() {
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
-	case <-p.exited:
+	case err := <-p.exited:
+		_ = err // the exit status of a stopped server is not interesting
 	case <-time.After(10 * time.Second):
 		_ = p.cmd.Process.Kill()
 		<-p.exited

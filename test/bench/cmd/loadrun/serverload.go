@@ -118,7 +118,7 @@ func bestRPS(cells []cell, path, server string) float64 {
 }
 
 // writeClosed prints the closed-loop cells and the real/null ratios.
-func writeClosed(w io.Writer, cells []cell, real, null string) {
+func writeClosed(w io.Writer, cells []cell, guardrailName, null string) {
 	fmt.Fprintln(w, "### Server throughput vs the null webhook (closed loop, HTTPS keep-alive HTTP/1.1, loopback)")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| path (object) | concurrency | server | req/s | p50 | p99 | p99.9 | server CPU/req | failures |")
@@ -132,7 +132,7 @@ func writeClosed(w io.Writer, cells []cell, real, null string) {
 	fmt.Fprintln(w, "| path | concurrency | **throughput real/null** | CPU/req real/null | target ≥0.70x |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---|")
 	for _, c := range cells {
-		if c.server != real {
+		if c.server != guardrailName {
 			continue
 		}
 		n, ok := find(cells, c.w.path, c.conc, null)
@@ -147,7 +147,7 @@ func writeClosed(w io.Writer, cells []cell, real, null string) {
 }
 
 // writeOpen prints the open-loop cells.
-func writeOpen(w io.Writer, cells []cell, real string) {
+func writeOpen(w io.Writer, cells []cell, guardrailName string) {
 	if len(cells) == 0 {
 		return
 	}
@@ -157,7 +157,7 @@ func writeOpen(w io.Writer, cells []cell, real string) {
 	fmt.Fprintln(w, "|---|---:|---|---:|---:|---:|---:|---|")
 	for _, c := range cells {
 		v := ""
-		if c.server == real {
+		if c.server == guardrailName {
 			v = verdict(c.res.P99 < time.Millisecond)
 		}
 		fmt.Fprintf(w, "| %s (%s) | %d | %s | %.0f | %s | %s | %s | %s |\n", c.w.path, c.w.fixture, c.conc, c.server,
