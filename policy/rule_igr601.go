@@ -61,7 +61,7 @@ func cpIntOr(n cpNode, def int64) int64 {
 	return def
 }
 
-// cpCheckReplicas reports a replica floor below floor at the setting that decides it.
+// cpCheckReplicas reports a replica count below floor at the setting that decides it.
 func cpCheckReplicas(c *cpComponent, floor int64) []Violation {
 	if c.Defaults.Rendered {
 		return cpCheckRenderedReplicas(c, floor)

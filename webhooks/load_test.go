@@ -111,7 +111,7 @@ func rotationUnderLoad(t *testing.T, ts *testServer, cfg *tls.Config, rotate fun
 	client := httpClient(cfg, false)
 	url := "https://" + ts.WebhookAddr() + PathValidate
 	stop := make(chan struct{})
-	lr := startLoad(8, stop, func(w, i int) error {
+	lr := startLoad(8, stop, func(_, _ int) error {
 		req := request(admissionv1.Create, podKind, "app", podJSON(nil, ""))
 		_, err := postReview(client, url, req)
 		return err

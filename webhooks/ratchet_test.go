@@ -42,10 +42,10 @@ func (p podSpec) json(t *testing.T) []byte {
 	return b
 }
 
-// update builds an UPDATE request from old to new.
-func update(t *testing.T, old, new podSpec) admissionv1.AdmissionRequest {
-	req := request(admissionv1.Update, podKind, "app", new.json(t))
-	req.OldObject = runtime.RawExtension{Raw: old.json(t)}
+// update builds an UPDATE request from before to after.
+func update(t *testing.T, before, after podSpec) admissionv1.AdmissionRequest {
+	req := request(admissionv1.Update, podKind, "app", after.json(t))
+	req.OldObject = runtime.RawExtension{Raw: before.json(t)}
 	return req
 }
 
@@ -104,7 +104,7 @@ func TestValidatorRatchetsUpdates(t *testing.T) {
 				podSpec{ann: deny("bad"), image: "a", deleting: true}),
 			wantAllowed: true, wantDecision: decisionTerminating, wantWarns: []string{terminatingWarning}},
 		{desc: "finalizer removal from a terminating object is allowed even before a config is loaded",
-			req: update(t, podSpec{image: "a", finalizers: []string{held}, deleting: true}, podSpec{image: "a", deleting: true}),
+			req:      update(t, podSpec{image: "a", finalizers: []string{held}, deleting: true}, podSpec{image: "a", deleting: true}),
 			noPolicy: true, wantAllowed: true, wantDecision: decisionTerminating, wantWarns: []string{terminatingWarning}},
 		{desc: "a spec change of a terminating object still cannot add a violation",
 			req: update(t, podSpec{image: "a", finalizers: []string{held}, deleting: true},

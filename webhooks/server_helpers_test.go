@@ -79,7 +79,7 @@ func startServer(t *testing.T, o ServerOptions) *testServer {
 	ctx, cancel := context.WithCancel(context.Background())
 	ts := &testServer{Server: srv, cancel: cancel, done: make(chan error, 1)}
 	go func() { ts.done <- srv.Run(ctx) }()
-	t.Cleanup(func() { ts.stop(t) })
+	t.Cleanup(func() { _ = ts.stop(t) })
 	return ts
 }
 
@@ -138,8 +138,11 @@ func postReview(client *http.Client, url string, req admissionv1.AdmissionReques
 		return nil, fmt.Errorf("HTTP %d: %s", resp.StatusCode, data)
 	}
 	var review admissionv1.AdmissionReview
-	if err := json.Unmarshal(data, &review); err != nil || review.Response == nil || review.Response.UID != req.UID {
-		return nil, fmt.Errorf("malformed response %s (%v)", data, err)
+	if err := json.Unmarshal(data, &review); err != nil {
+		return nil, fmt.Errorf("malformed response %s: %w", data, err)
+	}
+	if review.Response == nil || review.Response.UID != req.UID {
+		return nil, fmt.Errorf("malformed response %s: no response for uid %s", data, req.UID)
 	}
 	return review.Response, nil
 }

@@ -47,7 +47,7 @@ func TestRatchetPreexistingViolations(t *testing.T) {
 		r := kubectl(t, "", "patch", "destinationrule", "legacy", "-n", ns, "--type=merge",
 			"-p", `{"spec":{"trafficPolicy":{"tls":{"mode":"DISABLE"}}}}`)
 		requireDenied(t, r, "IGR201")
-		if msg := r.Stderr[strings.Index(r.Stderr, "denied the request"):]; strings.Contains(msg, "IGR203 trafficPolicy") {
+		if _, msg, _ := strings.Cut(r.Stderr, "denied the request"); strings.Contains(msg, "IGR203 trafficPolicy") {
 			t.Errorf("the denial lists the pre-existing IGR203 as if it were new:\n%s", r)
 		}
 		get := kubectl(t, "", "get", "destinationrule", "legacy", "-n", ns, "-o", "jsonpath={.spec.trafficPolicy.tls.mode}")
