@@ -160,7 +160,7 @@ func collectFields(t reflect.Type, prefix []int) ([]jsonField, error) {
 		name, opts, _ := strings.Cut(tag, ",")
 		index := append(append([]int(nil), prefix...), i)
 		if sf.Anonymous && name == "" {
-			if sf.Type.Kind() != reflect.Struct {
+			if sf.Type.Kind() != reflect.Struct || !sf.IsExported() {
 				return nil, fmt.Errorf("%w: embedded %s in %s", errUnsupported, sf.Type, t)
 			}
 			inner, err := collectFields(sf.Type, index)
