@@ -20,50 +20,43 @@ func injectCABundle(ctx context.Context, c kubernetes.Interface, name string, ca
 	if name == "" {
 		return nil
 	}
+	adm := c.AdmissionregistrationV1()
 	return errors.Join(
-		injectValidating(ctx, c, name, ca),
-		injectMutating(ctx, c, name, ca),
+		inject(ctx, adm.ValidatingWebhookConfigurations(), "ValidatingWebhookConfiguration", name, ca,
+			func(cfg *admissionregistrationv1.ValidatingWebhookConfiguration) (int, func(int) *admissionregistrationv1.WebhookClientConfig) {
+				return len(cfg.Webhooks), func(i int) *admissionregistrationv1.WebhookClientConfig { return &cfg.Webhooks[i].ClientConfig }
+			}),
+		inject(ctx, adm.MutatingWebhookConfigurations(), "MutatingWebhookConfiguration", name, ca,
+			func(cfg *admissionregistrationv1.MutatingWebhookConfiguration) (int, func(int) *admissionregistrationv1.WebhookClientConfig) {
+				return len(cfg.Webhooks), func(i int) *admissionregistrationv1.WebhookClientConfig { return &cfg.Webhooks[i].ClientConfig }
+			}),
 	)
 }
 
-func injectValidating(ctx context.Context, c kubernetes.Interface, name string, ca []byte) error {
-	api := c.AdmissionregistrationV1().ValidatingWebhookConfigurations()
-	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		cfg, err := api.Get(ctx, name, metav1.GetOptions{})
-		if err != nil {
-			return err
-		}
-		if !setBundles(len(cfg.Webhooks), func(i int) *admissionregistrationv1.WebhookClientConfig {
-			return &cfg.Webhooks[i].ClientConfig
-		}, ca) {
-			return nil
-		}
-		_, err = api.Update(ctx, cfg, metav1.UpdateOptions{})
-		return err
-	})
-	if err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("inject CA into ValidatingWebhookConfiguration %s: %w", name, err)
-	}
-	return nil
+// webhookConfigAPI is the part of the typed client of a webhook
+// configuration kind that injection needs (T is a pointer to the kind).
+type webhookConfigAPI[T any] interface {
+	Get(ctx context.Context, name string, opts metav1.GetOptions) (T, error)
+	Update(ctx context.Context, obj T, opts metav1.UpdateOptions) (T, error)
 }
 
-func injectMutating(ctx context.Context, c kubernetes.Interface, name string, ca []byte) error {
-	api := c.AdmissionregistrationV1().MutatingWebhookConfigurations()
+// inject sets ca on every client config of the configuration name, retrying
+// on conflicts; a configuration that does not exist is not an error.
+func inject[T any](ctx context.Context, api webhookConfigAPI[T], kind, name string, ca []byte,
+	clientConfigs func(T) (int, func(int) *admissionregistrationv1.WebhookClientConfig)) error {
 	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		cfg, err := api.Get(ctx, name, metav1.GetOptions{})
 		if err != nil {
 			return err
 		}
-		if !setBundles(len(cfg.Webhooks), func(i int) *admissionregistrationv1.WebhookClientConfig {
-			return &cfg.Webhooks[i].ClientConfig
-		}, ca) {
+		if n, at := clientConfigs(cfg); !setBundles(n, at, ca) {
 			return nil
 		}
 		_, err = api.Update(ctx, cfg, metav1.UpdateOptions{})
 		return err
 	})
 	if err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("inject CA into MutatingWebhookConfiguration %s: %w", name, err)
+		return fmt.Errorf("inject CA into %s %s: %w", kind, name, err)
 	}
 	return nil
 }
