@@ -57,7 +57,7 @@ lint: ## go vet and golangci-lint.
 
 .PHONY: chart-lint
 chart-lint: tools ## helm lint --strict the chart.
-	$(BIN)/helm lint --strict charts/istio-guardrail
+	$(BIN)/helm lint --strict --kube-version v1.37.2 charts/istio-guardrail
 
 .PHONY: vulncheck
 vulncheck: ## govulncheck (needs https://vuln.go.dev; set GOVULNDB to a local mirror where that is unreachable).

@@ -10,7 +10,7 @@ import (
 // Metric names. The Helm chart's PrometheusRule and dashboards use exactly
 // these names; do not rename them.
 //
-//	istio_guardrail_requests_total{kind,operation,decision}   counter; decision: allowed|warned|denied|mutated|error
+//	istio_guardrail_requests_total{kind,operation,decision}   counter; decision: allowed|allowed-preexisting|allowed-terminating|warned|denied|mutated|error
 //	istio_guardrail_findings_total{rule,action}                counter; action: deny|warn|audit (the mutating
 //	                                                           webhook's check of its final object counts as audit)
 //	istio_guardrail_request_duration_seconds{webhook}          histogram; webhook: validate|mutate

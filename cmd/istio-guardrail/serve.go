@@ -37,6 +37,7 @@ type serveFlags struct {
 	enableHTTP2       bool
 	clientCAFile      string
 	maxRequestBytes   int64
+	maxInflightBytes  int64
 	logFormat         string
 	logLevel          string
 	shutdownGrace     time.Duration
@@ -69,6 +70,8 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	fs.BoolVar(&f.enableHTTP2, "enable-http2", false, "offer HTTP/2 (off by default: HTTP/2 Rapid Reset)")
 	fs.StringVar(&f.clientCAFile, "client-ca-file", "", "require client certificates signed by the CAs in this PEM file")
 	fs.Int64Var(&f.maxRequestBytes, "max-request-bytes", webhooks.DefaultMaxRequestBytes, "request body cap in bytes")
+	fs.Int64Var(&f.maxInflightBytes, "max-inflight-bytes", 0,
+		"request bytes read and handled at once by both endpoints; more wait, then get 429 (0: 4x --max-request-bytes)")
 	fs.StringVar(&f.logFormat, "log-format", "json", "log format: json or console")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: info or debug (debug logs object bodies)")
 	fs.DurationVar(&f.shutdownGrace, "shutdown-grace", 15*time.Second, "on SIGTERM: time for readiness to drain and in-flight requests to finish")
@@ -92,6 +95,8 @@ func (f *serveFlags) validate() error {
 		return fmt.Errorf("--log-level %q: want info or debug", f.logLevel)
 	case f.maxRequestBytes <= 0:
 		return errors.New("--max-request-bytes must be positive")
+	case f.maxInflightBytes < 0:
+		return errors.New("--max-inflight-bytes must not be negative")
 	case f.shutdownGrace <= 0:
 		return errors.New("--shutdown-grace must be positive")
 	case f.namespace == "":
