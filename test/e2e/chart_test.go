@@ -162,7 +162,7 @@ func TestChartInstallsWithCertManagerAndMonitoring(t *testing.T) {
 // configurations at it, and checks that it enforces and that its identity
 // cannot read any other Secret.
 func TestChartRBACIsEnoughAndNoMore(t *testing.T) {
-	c := chartInstall{release: "sm", namespace: "guardrail-chart-sm"}
+	c := chartInstall{release: "guardrail-sm", namespace: "guardrail-chart-sm"}
 	// IGR704 is warn by default: deny proves the chart's ConfigMap is in force.
 	c.install(t, "config.rules.IGR704.action=deny")
 	c.requireAllObjectsStored(t, "Deployment", "Secret", "Role", "ClusterRole", "ValidatingWebhookConfiguration")
