@@ -61,10 +61,10 @@ func elements(b []byte) ([][]byte, error) {
 }
 
 // scanContainer walks the comma-separated entries of b, which must be
-// exactly one container from open to close; entry parses the entry starting
+// exactly one container from open to closing; entry parses the entry starting
 // at its index and returns the index after it.
-func scanContainer(b []byte, open, close byte, entry func(i int) (int, error)) error {
-	if len(b) < 2 || b[0] != open || b[len(b)-1] != close {
+func scanContainer(b []byte, open, closing byte, entry func(i int) (int, error)) error {
+	if len(b) < 2 || b[0] != open || b[len(b)-1] != closing {
 		return syntaxAt(0)
 	}
 	i := skipSpace(b, 1)
@@ -72,15 +72,15 @@ func scanContainer(b []byte, open, close byte, entry func(i int) (int, error)) e
 		return nil // empty
 	}
 	for {
-		end, err := entry(i)
+		next, err := entry(i)
 		if err != nil {
 			return err
 		}
-		i = skipSpace(b, end)
+		i = skipSpace(b, next)
 		switch {
 		case i >= len(b):
 			return syntaxAt(i)
-		case b[i] == close && i == len(b)-1:
+		case b[i] == closing && i == len(b)-1:
 			return nil
 		case b[i] != ',':
 			return syntaxAt(i)
