@@ -63,19 +63,6 @@ func mustEngine(t testing.TB, s Settings) *Engine {
 	return e
 }
 
-// onlyMutator enables just the mutator id, with params.
-func onlyMutator(id string, params Params) Settings {
-	off := false
-	s := Settings{Mutators: map[string]MutatorSettings{}}
-	for _, m := range Mutators() {
-		if m.ID != id {
-			s.Mutators[m.ID] = MutatorSettings{Enabled: &off}
-		}
-	}
-	s.Mutators[id] = MutatorSettings{Params: params}
-	return s
-}
-
 // nativeProxy is an injected native istio-proxy sidecar.
 func nativeProxy() corev1.Container {
 	always := corev1.ContainerRestartPolicyAlways

@@ -93,13 +93,14 @@ func (p *serverProc) waitReady(ctx context.Context, timeout time.Duration) error
 // stop sends SIGTERM and waits; it kills the process after 10 seconds.
 func (p *serverProc) stop() {
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	var err error
 	select {
-	case err := <-p.exited:
-		_ = err // the exit status of a stopped server is not interesting
+	case err = <-p.exited:
 	case <-time.After(10 * time.Second):
 		_ = p.cmd.Process.Kill()
-		<-p.exited
+		err = <-p.exited
 	}
+	_ = err // the exit status of a server we stopped is not interesting
 }
 
 // freePort returns a loopback port that was free a moment ago.
