@@ -87,6 +87,11 @@ func TestMutateSkips(t *testing.T) {
 			p.DeletionTimestamp = &metav1.Time{}
 			return podObject(p)
 		}, want: "being deleted"},
+		"client-set deletionTimestamp on CREATE does not opt out": {obj: func() *Object {
+			p := testPod("mesh")
+			p.DeletionTimestamp = &metav1.Time{}
+			return podObject(p)
+		}, op: "CREATE"},
 		"workload being deleted": {
 			obj: func() *Object {
 				o := deploymentObject(testPod("mesh"))

@@ -20,9 +20,12 @@ func (p *mutationPlan) skipReason(ctx *Context, obj *Object) string {
 	if r := p.kindSkip(kind); r != "" {
 		return r
 	}
-	if obj.Meta != nil && obj.Meta.DeletionTimestamp != nil {
+	if obj.Meta != nil && obj.Meta.DeletionTimestamp != nil && ctx.Operation != "CREATE" {
 		// An object being deleted only sheds finalizers: mutating its pod
 		// spec is pointless and, for a Pod, forbidden by the API server.
+		// Not on CREATE: a client can send a deletionTimestamp on a create
+		// through apply, which the API server wipes only after mutating
+		// admission, so honouring it would let anyone opt out of mutation.
 		return "being deleted (metadata.deletionTimestamp is set)"
 	}
 	if ctx.Operation != "" && ctx.Operation != "CREATE" && (kind == KindPod || kind == KindNamespace) {

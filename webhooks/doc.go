@@ -10,12 +10,15 @@
 //	GET  /readyz    readiness: certificate, config and namespace cache ready, not shutting down
 //	GET  /metrics   Prometheus, on the plain-HTTP metrics address
 //
-// Validation ratchets on UPDATE: the old object is evaluated with the same
-// engine and context, and only deny findings it did not have (compared by
-// rule, field and message) deny the update; the ones it had become warnings
-// prefixed "pre-existing: ", so objects admitted before the guardrail was
-// installed or a rule was tightened stay updatable until they are fixed,
-// but no update can add a violation. An UPDATE of an object being deleted
+// Validation ratchets on UPDATE when nothing beyond metadata and status
+// changes: the old object is evaluated with the same engine and context,
+// and only deny findings it did not have (compared by rule, field and
+// message) deny the update; the ones it had become warnings prefixed
+// "pre-existing: ", so objects admitted before the guardrail was installed
+// or a rule was tightened can still be labelled, annotated and have their
+// finalizers changed, but no update can add a violation. An update that
+// changes the spec gets the full verdict (matching findings by path cannot
+// tell a widened violation from the old one). An UPDATE of an object being deleted
 // (metadata.deletionTimestamp set) that changes only metadata, such as a
 // finalizer removal, is allowed without evaluation and with a warning, so
 // nothing hangs in Terminating. Both are logged and counted with the

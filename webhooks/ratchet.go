@@ -38,11 +38,21 @@ func keyOf(f policy.Finding) findingKey {
 // ratchet splits the deny findings of an UPDATE into the fresh ones, which
 // the old object did not have and which still deny, and the pre-existing
 // ones, which become warnings: an object that was admitted before a rule
-// was tightened (or before the guardrail was installed) stays updatable as
-// long as the update adds no violation. The old object is evaluated with
-// the same engine and context. If it cannot be decoded, every finding is
-// fresh.
+// was tightened (or before the guardrail was installed) stays updatable
+// (labels, annotations, finalizers) as long as the update adds no violation.
+//
+// Ratcheting applies only when everything beyond metadata and status is
+// unchanged. Findings are matched by rule, field path and message, which
+// neither carry every value nor survive a list element moving; were a spec
+// change ratcheted, an update could widen a pre-existing violation (drop an
+// AuthorizationPolicy's selector, say) or shift list indices and be
+// allowed. So an update that touches the spec gets the full verdict. The old
+// object is evaluated with the same engine and context; if it cannot be
+// decoded, every finding is fresh.
 func (v *Validator) ratchet(eng Evaluator, pctx *policy.Context, req admission.Request, deny []policy.Finding) (fresh, pre []policy.Finding) {
+	if !sameBeyondMetadata(req.OldObject.Raw, req.Object.Raw) {
+		return deny, nil
+	}
 	oldReq := req
 	oldReq.Object = req.OldObject
 	old, err := v.o.decode(oldReq)

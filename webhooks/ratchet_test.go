@@ -67,9 +67,9 @@ func TestValidatorRatchetsUpdates(t *testing.T) {
 			req:         update(t, podSpec{ann: deny("bad"), image: "a"}, podSpec{ann: map[string]string{annDeny: "bad", "team": "x"}, image: "a"}),
 			wantAllowed: true, wantDecision: decisionPreexisting,
 			wantWarns: []string{"pre-existing: IGR100 metadata.annotations: bad (fix: remove test.io/deny)"}},
-		{desc: "spec update that keeps the same violation is allowed",
+		{desc: "a spec update gets the full verdict, pre-existing violations included (no widening through ratcheting)",
 			req:         update(t, podSpec{ann: deny("bad"), image: "a"}, podSpec{ann: deny("bad"), image: "b"}),
-			wantAllowed: true, wantDecision: decisionPreexisting, wantWarns: []string{"pre-existing: IGR100"}},
+			wantAllowed: false, wantDecision: "denied", wantMsg: []string{"IGR100 metadata.annotations: bad"}},
 		{desc: "a new violation is denied; the old one is only a warning",
 			req:         update(t, podSpec{ann: deny("bad"), image: "a"}, podSpec{ann: deny("bad|worse"), image: "a"}),
 			wantAllowed: false, wantDecision: "denied",
@@ -87,7 +87,7 @@ func TestValidatorRatchetsUpdates(t *testing.T) {
 			wantAllowed: true, wantDecision: decisionPreexisting,
 			wantWarns: []string{"pre-existing: IGR100", "IGR200 metadata.annotations: careful"}},
 		{desc: "a long pre-existing warning is truncated to the limit",
-			req:         update(t, podSpec{ann: deny(long), image: "a"}, podSpec{ann: deny(long), image: "b"}),
+			req:         update(t, podSpec{ann: deny(long), image: "a"}, podSpec{ann: map[string]string{annDeny: long, "team": "x"}, image: "a"}),
 			wantAllowed: true, wantDecision: decisionPreexisting, wantWarns: []string{"pre-existing: IGR100"}},
 		{desc: "without an old object every finding denies",
 			req:         request(admissionv1.Update, podKind, "app", podSpec{ann: deny("bad"), image: "a"}.json(t)),
@@ -110,10 +110,10 @@ func TestValidatorRatchetsUpdates(t *testing.T) {
 			req: update(t, podSpec{image: "a", finalizers: []string{held}, deleting: true},
 				podSpec{ann: deny("bad"), image: "b", finalizers: []string{held}, deleting: true}),
 			wantAllowed: false, wantDecision: "denied", wantMsg: []string{"IGR100"}},
-		{desc: "a spec change of a terminating object keeps its pre-existing violations",
+		{desc: "a spec change of a terminating object gets the full verdict",
 			req: update(t, podSpec{ann: deny("bad"), image: "a", finalizers: []string{held}, deleting: true},
 				podSpec{ann: deny("bad"), image: "b", finalizers: []string{held}, deleting: true}),
-			wantAllowed: true, wantDecision: decisionPreexisting, wantWarns: []string{"pre-existing: IGR100"}},
+			wantAllowed: false, wantDecision: "denied", wantMsg: []string{"IGR100"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.desc, func(t *testing.T) {

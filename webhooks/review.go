@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"time"
 
 	"go.uber.org/zap"
 	admissionv1 "k8s.io/api/admission/v1"
@@ -70,6 +71,13 @@ func (h *reviewHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer release()
+	// The reservation is held while the body arrives. The API server sends
+	// it at once, so bound that time by the in-flight wait: a client that
+	// declares a large body and stalls frees its share within seconds, not
+	// at the server's ReadTimeout.
+	if h.inflight != nil {
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(h.inflight.wait))
+	}
 	review, herr := h.read(w, r)
 	if herr != nil {
 		h.reject(w, herr)
