@@ -297,7 +297,10 @@ func cpIsGatewayDeployment(d *appsv1.Deployment) bool {
 type cpMeshSource struct {
 	Mesh   cpNode
 	Values *cpNode
-	Err    error
+	// PilotEnv is istiod's container env of an IstioOperator
+	// (spec.components.pilot.k8s.env, a list of name/value); unset otherwise.
+	PilotEnv cpNode
+	Err      error
 }
 
 // meshConfigOf returns the mesh configuration an object carries: spec.meshConfig
@@ -314,7 +317,23 @@ func meshConfigOf(obj *Object, rootNS string) (src cpMeshSource, ok bool) {
 	if !ok || cp.Mesh == nil {
 		return src, false
 	}
-	return cpMeshSource{Mesh: *cp.Mesh, Values: cp.Values}, true
+	src = cpMeshSource{Mesh: *cp.Mesh, Values: cp.Values}
+	if doc, isMap := obj.Body.(map[string]any); isMap && KindOf(obj.GroupKind) == KindIstioOperator {
+		src.PilotEnv = cpNode{val: doc, set: true}.get("spec", "components", "pilot", "k8s", "env")
+	}
+	return src, true
+}
+
+// envVar returns the value node of the env entry called name in a list of
+// name/value maps (a container's env), or an unset node.
+func (n cpNode) envVar(name string) cpNode {
+	for i := range n.list() {
+		e := n.at(i)
+		if s, _ := e.get("name").str(); s == name {
+			return e.get("value")
+		}
+	}
+	return cpNode{}
 }
 
 // meshFromConfigMap parses the mesh key of Istio's mesh ConfigMap (istio or

@@ -9,7 +9,7 @@ func ruleIGR610() *Rule {
 		Description: "Every sampled request costs proxy CPU and collector capacity, and high rates ship request " +
 			"metadata (paths, headers) to the tracing backend. The rule checks the percentage (0-100) in " +
 			"`defaultConfig.tracing.sampling` and, for IstioOperator and istiod values, `pilot.traceSampling` " +
-			"(or top-level `traceSampling`) and the `pilot.env.PILOT_TRACE_SAMPLING` override, against the parameter `maxSamplingPercent`. Unset values default to 1%. " +
+			"(or top-level `traceSampling`) and the `PILOT_TRACE_SAMPLING` override (`pilot.env`, or istiod's `k8s.env` in an IstioOperator), against the parameter `maxSamplingPercent`. Unset values default to 1%. " +
 			"Rates set in Telemetry resources are not visible here. " + cpMeshSourcesDoc,
 		Remediation:   "lower the tracing sampling percentage to 10 or less (1 is the production default)",
 		Targets:       cpMeshTargets(),
@@ -24,6 +24,9 @@ func ruleIGR610() *Rule {
 				v := src.Values
 				nodes = append(nodes, cpFirstSet(v.get("pilot", "traceSampling"), v.get("traceSampling")),
 					v.get("pilot", "env", "PILOT_TRACE_SAMPLING"))
+			}
+			if env := src.PilotEnv.envVar("PILOT_TRACE_SAMPLING"); env.set {
+				nodes = append(nodes, env)
 			}
 			maxPercent := p.Float("maxSamplingPercent")
 			var out []Violation

@@ -21,6 +21,10 @@ func TestIGR610(t *testing.T) {
 			kind: KindIstiodValues, doc: `{pilot: {env: {PILOT_TRACE_SAMPLING: "100"}}}`,
 			want: []string{"pilot.env.PILOT_TRACE_SAMPLING"},
 		},
+		"hit: istiooperator components.pilot.k8s.env PILOT_TRACE_SAMPLING (the demo profile)": {
+			kind: KindIstioOperator, doc: `spec: {components: {pilot: {k8s: {env: [{name: OTHER, value: "1"}, {name: PILOT_TRACE_SAMPLING, value: "100"}]}}}}`,
+			want: []string{"spec.components.pilot.k8s.env[1].value"},
+		},
 		"miss: istiod values pilot.env PILOT_TRACE_SAMPLING 1": {
 			kind: KindIstiodValues, doc: `{pilot: {env: {PILOT_TRACE_SAMPLING: "1"}}}`,
 		},

@@ -36,7 +36,7 @@ var expectedRules = map[string]string{
 	"helm-values/istiod/values.yaml":                   "IGR601 IGR602 IGR603 IGR604 IGR606 IGR608 IGR609",
 	"helm-values/gateway/values.yaml":                  "IGR605",
 	"operator/profile-default.yaml":                    "IGR601 IGR602 IGR603 IGR604 IGR605 IGR606 IGR608 IGR609",
-	"operator/profile-demo.yaml":                       "IGR601 IGR602 IGR603 IGR604 IGR605 IGR606 IGR608 IGR609",
+	"operator/profile-demo.yaml":                       "IGR601 IGR602 IGR603 IGR604 IGR605 IGR606 IGR608 IGR609 IGR610",
 	"operator/profile-minimal.yaml":                    "IGR601 IGR602 IGR603 IGR604 IGR606 IGR608 IGR609",
 }
 
