@@ -30,6 +30,9 @@ type checkOptions struct {
 	failOn    string
 	namespace string
 	valuesFor string
+	nsLabels  stringList
+	// clusterNamespaces are the labels given with --namespace-label.
+	clusterNamespaces policy.NamespaceLabels
 }
 
 // stringList is a repeatable string flag (used by check and serve).
@@ -50,6 +53,8 @@ func parseCheckFlags(args []string, stderr io.Writer) (*checkOptions, error) {
 	fs.StringVar(&o.output, "o", "text", "output format: text, json, sarif or junit")
 	fs.StringVar(&o.failOn, "fail-on", "deny", "exit 1 when a finding is at or above this action: deny or warn")
 	fs.StringVar(&o.namespace, "namespace", "default", "namespace of objects that do not set one")
+	fs.Var(&o.nsLabels, "namespace-label", "NAMESPACE:key=value, a label of a namespace that is not in the input, as the "+
+		"cluster has it (rules such as IGR702 read namespace labels; unknown namespaces are not judged); repeatable")
 	fs.StringVar(&o.valuesFor, "values-for", "", "read documents without apiVersion/kind as Helm values of this chart: istiod or gateway")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: istio-guardrail check -f PATH [-f PATH...] [flags]\n\nflags:")
@@ -79,7 +84,26 @@ func (o *checkOptions) validate(rest []string) error {
 	case o.namespace == "":
 		return errors.New("--namespace must not be empty")
 	}
-	return nil
+	var err error
+	o.clusterNamespaces, err = parseNamespaceLabels(o.nsLabels)
+	return err
+}
+
+// parseNamespaceLabels parses --namespace-label NAMESPACE:key=value values.
+func parseNamespaceLabels(list []string) (policy.NamespaceLabels, error) {
+	out := policy.NamespaceLabels{}
+	for _, item := range list {
+		ns, kv, ok := strings.Cut(item, ":")
+		k, v, okKV := strings.Cut(kv, "=")
+		if !ok || !okKV || ns == "" || k == "" {
+			return nil, fmt.Errorf("invalid --namespace-label %q (want NAMESPACE:key=value)", item)
+		}
+		if out[ns] == nil {
+			out[ns] = map[string]string{}
+		}
+		out[ns][k] = v
+	}
+	return out, nil
 }
 
 func contains(list []string, s string) bool {
@@ -135,7 +159,12 @@ func checkInputs(opts *checkOptions, stdin io.Reader) (*report.Report, []error, 
 		return nil, nil, err
 	}
 	srcs, errs := readSources(files, stdin)
-	ctx := &policy.Context{Namespaces: sourceNamespaces(srcs)}
+	namespaces := opts.clusterNamespaces
+	if namespaces == nil {
+		namespaces = policy.NamespaceLabels{}
+	}
+	maps.Copy(namespaces, sourceNamespaces(srcs)) // the input's Namespaces win
+	ctx := &policy.Context{Namespaces: namespaces}
 	mopts := manifest.Options{DefaultNamespace: opts.namespace, ValuesFor: opts.valuesFor}
 	rep := &report.Report{Files: len(files), FailOn: policy.Action(opts.failOn), Version: version}
 	for _, src := range srcs {

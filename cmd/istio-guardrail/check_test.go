@@ -41,6 +41,9 @@ spec:
   configPatches: []
 `
 	service = "apiVersion: v1\nkind: Service\nmetadata: {name: s}\n"
+	// optOutPod opts out of injection: IGR702 when its namespace is injected.
+	optOutPod = "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: shop, labels: {sidecar.istio.io/inject: \"false\"}}\n" +
+		"spec: {containers: [{name: app, image: nginx}]}\n"
 )
 
 // writeFiles writes name->content into a temp dir and returns it.
@@ -108,6 +111,11 @@ func TestCheckExitCodes(t *testing.T) {
 		{"namespace flag defaults objects", strings.Replace(permissivePA, "  namespace: istio-system\n", "", 1), []string{"-f", "-", "--namespace", "shop", "-o", "json"}, 1, `"namespace":"shop"`, ""},
 		{"values file needs --values-for", "replicaCount: 1\n", []string{"-f", "-"}, 2, "", "--values-for"},
 		{"values file with --values-for", "replicaCount: 1\n", []string{"-f", "-", "--values-for", "istiod"}, 1, "IGR601 IstiodValues", ""},
+		{"opt-out in an unknown namespace is not judged", optOutPod, []string{"-f", "-"}, 0, "0 deny", ""},
+		{"--namespace-label tells the namespace's labels", optOutPod, []string{"-f", "-", "--namespace-label", "shop:istio-injection=enabled"}, 1, "IGR702 Pod shop/web", ""},
+		{"the input's Namespace wins over --namespace-label", "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\n" + optOutPod,
+			[]string{"-f", "-", "--namespace-label", "shop:istio-injection=enabled"}, 0, "0 deny", ""},
+		{"bad --namespace-label", optOutPod, []string{"-f", "-", "--namespace-label", "shop"}, 2, "", "want NAMESPACE:key=value"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.desc, func(t *testing.T) {
