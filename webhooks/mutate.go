@@ -102,6 +102,14 @@ func patchResponse(ops []jsonpatch.JsonPatchOperation) admission.Response {
 	}}
 }
 
+// MutationPatch is the mutating webhook's core, exported so that the CLI's
+// `mutate` preview applies exactly the patch admission would return: it
+// runs eng's mutators on obj (decoded from raw, mutated in place) and
+// returns the JSON patch relative to raw (nil when nothing changed).
+func MutationPatch(eng Evaluator, pctx *policy.Context, obj *policy.Object, raw []byte) ([]jsonpatch.JsonPatchOperation, policy.MutationResult, error) {
+	return mutatePatch(eng, pctx, obj, raw)
+}
+
 // mutatePatch runs the mutators on obj and returns the JSON patch that
 // applies their changes to raw, the request's object (nil if nothing
 // changed). When no mutator applies, nothing is encoded at all. Otherwise

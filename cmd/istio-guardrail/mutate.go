@@ -1,21 +1,22 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"reflect"
 	"strings"
 
 	"github.com/pmezard/go-difflib/difflib"
+	gomodulesjsonpatch "gomodules.xyz/jsonpatch/v2"
+	evanphxjsonpatch "gopkg.in/evanphx/json-patch.v4"
 	"sigs.k8s.io/yaml"
 
 	"github.com/istio-guardrail/istio-guardrail/config"
 	"github.com/istio-guardrail/istio-guardrail/manifest"
 	"github.com/istio-guardrail/istio-guardrail/policy"
+	"github.com/istio-guardrail/istio-guardrail/webhooks"
 )
 
 // mutateOptions are the flags of mutate.
@@ -198,31 +199,42 @@ func isNamespace(d *manifest.Document) bool {
 }
 
 // mutateDocument mutates one document and returns its raw JSON with the
-// changes applied: only what the mutators changed is written, so fields the
-// Go types do not know survive, exactly as in the webhook's patch.
+// changes applied. The changes are the webhook's own JSON patch
+// (webhooks.MutationPatch), applied to the raw document as the API server
+// applies it, so the preview is what admission stores: only what the
+// mutators changed is written, and fields the Go types do not know survive.
 func mutateDocument(eng *policy.Engine, ctx *policy.Context, d *manifest.Document, log io.Writer) ([]byte, error) {
 	ref := shortRef(d.Object)
 	if d.Object.Body == nil {
 		fmt.Fprintf(log, "%s: skipped: kind %s not targeted\n", ref, d.Object.GroupKind.Kind)
 		return d.Raw, nil
 	}
-	before, err := json.Marshal(d.Object.Body)
-	if err != nil {
-		return nil, fmt.Errorf("encode: %w", err)
-	}
-	res, err := eng.Mutate(ctx, d.Object)
+	ops, res, err := webhooks.MutationPatch(eng, ctx, d.Object, d.Raw)
 	if err != nil {
 		return nil, err
 	}
 	logResult(log, ref, res)
-	if len(res.Applied) == 0 {
+	if len(ops) == 0 {
 		return d.Raw, nil
 	}
-	after, err := json.Marshal(d.Object.Body)
+	return applyPatch(d.Raw, ops)
+}
+
+// applyPatch applies JSON patch operations to raw, as the API server does.
+func applyPatch(raw []byte, ops []gomodulesjsonpatch.JsonPatchOperation) ([]byte, error) {
+	data, err := json.Marshal(ops)
 	if err != nil {
-		return nil, fmt.Errorf("encode mutated object: %w", err)
+		return nil, fmt.Errorf("encode patch: %w", err)
 	}
-	return applyTypedDiff(d.Raw, before, after)
+	patch, err := evanphxjsonpatch.DecodePatch(data)
+	if err != nil {
+		return nil, fmt.Errorf("decode patch: %w", err)
+	}
+	out, err := patch.Apply(raw)
+	if err != nil {
+		return nil, fmt.Errorf("apply patch: %w", err)
+	}
+	return out, nil
 }
 
 // logResult writes the lines of one mutation result.
@@ -256,66 +268,6 @@ func shortRef(o *policy.Object) string {
 		name = o.Meta.Name
 	}
 	return kind + "/" + name
-}
-
-// applyTypedDiff applies to raw the changes that turn before into after
-// (the typed object marshalled before and after mutation). Keys and elements
-// equal in before and after keep raw's value, so unknown fields survive.
-func applyTypedDiff(raw, before, after []byte) ([]byte, error) {
-	var r, b, a any
-	for _, d := range []struct {
-		data []byte
-		into *any
-	}{{raw, &r}, {before, &b}, {after, &a}} {
-		dec := json.NewDecoder(bytes.NewReader(d.data))
-		dec.UseNumber()
-		if err := dec.Decode(d.into); err != nil {
-			return nil, fmt.Errorf("decode object: %w", err)
-		}
-	}
-	return json.Marshal(mergeDiff(r, b, a))
-}
-
-// mergeDiff returns target with the before->after changes applied.
-func mergeDiff(target, before, after any) any {
-	if reflect.DeepEqual(before, after) {
-		return target
-	}
-	switch a := after.(type) {
-	case map[string]any:
-		b, okB := before.(map[string]any)
-		t, okT := target.(map[string]any)
-		if !okB || !okT {
-			return after
-		}
-		out := make(map[string]any, len(t)+len(a))
-		for k, v := range t {
-			out[k] = v
-		}
-		for k, av := range a {
-			if bv, inB := b[k]; !inB || !reflect.DeepEqual(bv, av) {
-				out[k] = mergeDiff(t[k], bv, av)
-			}
-		}
-		for k := range b {
-			if _, kept := a[k]; !kept {
-				delete(out, k)
-			}
-		}
-		return out
-	case []any:
-		b, okB := before.([]any)
-		t, okT := target.([]any)
-		if !okB || !okT || len(t) != len(b) || len(a) != len(b) {
-			return after
-		}
-		out := make([]any, len(a))
-		for i := range a {
-			out[i] = mergeDiff(t[i], b[i], a[i])
-		}
-		return out
-	}
-	return after
 }
 
 // render writes the mutated documents as YAML, JSON or a unified diff.
