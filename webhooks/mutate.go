@@ -38,12 +38,25 @@ func NewMutator(o Options) *Mutator {
 // Handle implements admission.Handler.
 func (m *Mutator) Handle(_ context.Context, req admission.Request) admission.Response {
 	start := time.Now()
-	resp, out := m.decide(req)
+	resp, out := m.decideFailOpen(req)
 	if out.err != nil {
 		resp = admission.Allowed("").WithWarnings(truncate("istio-guardrail did not mutate this object: "+out.err.Error(), MaxWarningLength))
 	}
 	m.o.logDecision("mutate", req, out, start)
 	return resp
+}
+
+// decideFailOpen is decide with any panic (in the mutators or in the audit
+// validation of the result) turned into an error, which Handle answers with
+// an allowed response: the mutating webhook fails open, and a well-formed
+// denial would bypass the configuration's failurePolicy: Ignore.
+func (m *Mutator) decideFailOpen(req admission.Request) (resp admission.Response, out outcome) {
+	defer func() {
+		if r := recover(); r != nil {
+			resp, out = admission.Response{}, outcome{decision: "error", err: fmt.Errorf("panic: %v", r)}
+		}
+	}()
+	return m.decide(req)
 }
 
 // decide mutates the request's object and returns the patch response.
