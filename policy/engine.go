@@ -100,10 +100,15 @@ func NewEngine(s Settings) (*Engine, error) {
 			e.byKind[k] = append(e.byKind[k], cr)
 		}
 	}
+	var unknown []string
 	for id := range s.Rules {
 		if !e.catalogIDs[id] {
-			return nil, fmt.Errorf("unknown rule %q", id)
+			unknown = append(unknown, id)
 		}
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown) // deterministic error text
+		return nil, fmt.Errorf("unknown rule %q", unknown[0])
 	}
 	for _, g := range s.ExemptNamespaces {
 		if _, err := path.Match(g, ""); err != nil {

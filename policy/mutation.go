@@ -96,7 +96,12 @@ func newMutationPlan(s Settings) (*mutationPlan, error) {
 			plan.mutators = append(plan.mutators, cm)
 		}
 	}
+	ids := make([]string, 0, len(s.Mutators))
 	for id := range s.Mutators {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids) // deterministic error text
+	for _, id := range ids {
 		if !known[id] {
 			return nil, fmt.Errorf("unknown mutator %q", id)
 		}
