@@ -2,10 +2,6 @@ package policy
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
-	"regexp"
-	"strings"
 	"testing"
 
 	networkingapi "istio.io/api/networking/v1alpha3"
@@ -15,73 +11,11 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// TestRules2Golden runs the engine with default settings over the manifests in
-// testdata/igr[345]*.yaml and compares every finding with the .golden file next
-// to each (UPDATE_GOLDEN=1 rewrites them). Objects named hardened-* must raise
-// nothing, every rule of IGR3xx-IGR5xx must appear in some golden file, and a
-// golden file without its manifest is stale.
+// TestRules2Golden runs the golden cases of IGR3xx-IGR5xx
+// (testdata/igr[345]*.yaml; see runRuleGolden).
 func TestRules2Golden(t *testing.T) {
-	inputs, err := filepath.Glob(filepath.Join("testdata", "igr[345]*.yaml"))
-	if err != nil || len(inputs) == 0 {
-		t.Fatalf("no golden inputs: %v", err)
-	}
-	e, err := NewEngine(Settings{})
-	if err != nil {
-		t.Fatalf("NewEngine: %v", err)
-	}
-	seen := map[string]bool{}
-	for _, in := range inputs {
-		t.Run(filepath.Base(in), func(t *testing.T) {
-			got := goldenFindings(t, e, in, seen)
-			compareGolden(t, strings.TrimSuffix(in, ".yaml")+".golden", got)
-		})
-	}
-	for _, r := range append(append(gatewayRules(), authorizationRules()...), sidecarRules()...) {
-		if !seen[r.ID] {
-			t.Errorf("%s has no golden case in testdata/igr[345]*.yaml", r.ID)
-		}
-	}
-	stale, _ := filepath.Glob(filepath.Join("testdata", "igr[345]*.golden"))
-	for _, g := range stale {
-		if _, err := os.Stat(strings.TrimSuffix(g, ".golden") + ".yaml"); err != nil {
-			t.Errorf("stale golden file %s: its manifest is gone", g)
-		}
-	}
-}
-
-// goldenFindings validates every object of the file and renders the findings,
-// one "action finding" line each, recording the rule IDs seen.
-func goldenFindings(t *testing.T, e *Engine, file string, seen map[string]bool) string {
-	t.Helper()
-	var b strings.Builder
-	for _, obj := range loadRules2Manifests(t, file) {
-		for _, f := range e.Validate(&Context{}, obj).Findings {
-			if strings.HasPrefix(obj.Meta.Name, "hardened-") {
-				t.Errorf("hardened object %s raised %s", obj.Ref(), f)
-			}
-			seen[f.Rule] = true
-			b.WriteString(string(f.Action) + " " + f.String() + "\n")
-		}
-	}
-	return b.String()
-}
-
-// compareGolden compares got with the golden file, or rewrites it.
-func compareGolden(t *testing.T, golden, got string) {
-	t.Helper()
-	if os.Getenv("UPDATE_GOLDEN") == "1" {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatalf("write golden: %v", err)
-		}
-		return
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("read golden (run with UPDATE_GOLDEN=1 to create it): %v", err)
-	}
-	if string(want) != got {
-		t.Errorf("findings differ from %s (UPDATE_GOLDEN=1 rewrites it)\n got:\n%s\nwant:\n%s", golden, got, want)
-	}
+	rules := append(append(gatewayRules(), authorizationRules()...), sidecarRules()...)
+	runRuleGolden(t, ruleGolden{glob: "igr[345]*", rules: rules, load: loadRules2Manifests})
 }
 
 // rules2Document is the envelope of one manifest document.
@@ -97,12 +31,8 @@ type rules2Document struct {
 // manifest decoder, so these golden cases depend on the engine alone.
 func loadRules2Manifests(t *testing.T, file string) []*Object {
 	t.Helper()
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("read %s: %v", file, err)
-	}
 	var out []*Object
-	for i, doc := range regexp.MustCompile(`(?m)^---\s*$`).Split(string(data), -1) {
+	for i, doc := range yamlDocuments(t, file) {
 		var d rules2Document
 		if err := yaml.Unmarshal([]byte(doc), &d); err != nil {
 			t.Fatalf("%s document %d: %v", file, i, err)
