@@ -161,9 +161,18 @@ func simpleBlockKeys(text string) (keys map[string]any, ok bool) {
 	return keys, len(keys) > 0
 }
 
-// isPlainKey tells whether k is an identifier ([A-Za-z_][A-Za-z0-9_]*)
-// that YAML 1.1 reads as a string (not y, yes, on, null...).
+// maxPlainKey bounds the keys of the fast path well below YAML's limit of
+// 1024 characters for an implicit key (a longer "key: v" is not a mapping to
+// YAML). ProxyConfig's own keys are all far shorter.
+const maxPlainKey = 128
+
+// isPlainKey tells whether k is an identifier ([A-Za-z_][A-Za-z0-9_]*) of at
+// most maxPlainKey characters that YAML 1.1 reads as a string (not y, yes,
+// on, null...).
 func isPlainKey(k string) bool {
+	if len(k) > maxPlainKey {
+		return false
+	}
 	for _, word := range []string{"y", "n", "yes", "no", "true", "false", "on", "off", "null"} {
 		if strings.EqualFold(k, word) {
 			return false
