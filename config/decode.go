@@ -134,33 +134,43 @@ func (d *decoder) ruleIDs(n *yaml.Node, what string) []string {
 	return ids
 }
 
+// perID walks a mapping keyed by rule or mutator ID (section "rules" or
+// "mutators"), reports unknown IDs and keys other than flag and params, and
+// hands each known ID's fields and parameter specs to each.
+func (d *decoder) perID(n *yaml.Node, section, noun string, specs map[string][]policy.ParamSpec, flag string,
+	each func(id string, fields []entry, ps []policy.ParamSpec)) {
+	for _, e := range d.mapping(n, section) {
+		ps, ok := specs[e.key]
+		if !ok {
+			d.errorf(e.keyN, "unknown %s %q (see `istio-guardrail rules`)", noun, e.key)
+			continue
+		}
+		each(e.key, d.mapping(e.value, section+"."+e.key, flag, "params"), ps)
+	}
+}
+
 func (d *decoder) rules(n *yaml.Node, s *policy.Settings) {
 	specs := map[string][]policy.ParamSpec{}
 	for _, r := range policy.Catalogue() {
 		specs[r.ID] = r.Params
 	}
 	s.Rules = map[string]policy.RuleSettings{}
-	for _, e := range d.mapping(n, "rules") {
-		ps, ok := specs[e.key]
-		if !ok {
-			d.errorf(e.keyN, "unknown rule %q (see `istio-guardrail rules`)", e.key)
-			continue
-		}
+	d.perID(n, "rules", "rule", specs, "action", func(id string, fields []entry, ps []policy.ParamSpec) {
 		var rs policy.RuleSettings
-		for _, x := range d.mapping(e.value, "rules."+e.key, "action", "params") {
+		for _, x := range fields {
 			switch x.key {
 			case "action":
 				a := policy.Action(d.str(x.value, "action"))
 				if !a.Valid() {
-					d.errorf(x.value, "rules.%s.action: %q is not one of deny, warn, audit, off", e.key, a)
+					d.errorf(x.value, "rules.%s.action: %q is not one of deny, warn, audit, off", id, a)
 				}
 				rs.Action = a
 			case "params":
-				rs.Params = d.params(x.value, "rules."+e.key+".params", ps)
+				rs.Params = d.params(x.value, "rules."+id+".params", ps)
 			}
 		}
-		s.Rules[e.key] = rs
-	}
+		s.Rules[id] = rs
+	})
 }
 
 func (d *decoder) mutation(n *yaml.Node, m *policy.MutationSettings) {
@@ -182,24 +192,19 @@ func (d *decoder) mutators(n *yaml.Node, s *policy.Settings) {
 		specs[m.ID] = m.Params
 	}
 	s.Mutators = map[string]policy.MutatorSettings{}
-	for _, e := range d.mapping(n, "mutators") {
-		ps, ok := specs[e.key]
-		if !ok {
-			d.errorf(e.keyN, "unknown mutator %q (see `istio-guardrail rules`)", e.key)
-			continue
-		}
+	d.perID(n, "mutators", "mutator", specs, "enabled", func(id string, fields []entry, ps []policy.ParamSpec) {
 		var ms policy.MutatorSettings
-		for _, x := range d.mapping(e.value, "mutators."+e.key, "enabled", "params") {
+		for _, x := range fields {
 			switch x.key {
 			case "enabled":
-				b := d.boolean(x.value, "mutators."+e.key+".enabled")
+				b := d.boolean(x.value, "mutators."+id+".enabled")
 				ms.Enabled = &b
 			case "params":
-				ms.Params = d.params(x.value, "mutators."+e.key+".params", ps)
+				ms.Params = d.params(x.value, "mutators."+id+".params", ps)
 			}
 		}
-		s.Mutators[e.key] = ms
-	}
+		s.Mutators[id] = ms
+	})
 }
 
 // params decodes a params mapping against the declared specs.

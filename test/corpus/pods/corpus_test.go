@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,28 +16,13 @@ import (
 	"k8s.io/client-go/kubernetes/scheme"
 
 	"github.com/istio-guardrail/istio-guardrail/test/e2e/framework"
+	"github.com/istio-guardrail/istio-guardrail/test/internal/clibin"
 )
 
 // binary is the istio-guardrail CLI built once by TestMain.
 var binary string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "igr-corpus-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	binary = filepath.Join(dir, "istio-guardrail")
-	build := exec.Command("go", "build", "-o", binary, "../../../cmd/istio-guardrail")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build istio-guardrail:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { clibin.Main(m, &binary) }
 
 // corpus lists the manifests of this folder.
 func corpus(t *testing.T) []string {

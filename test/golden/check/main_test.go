@@ -4,42 +4,17 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"testing"
+
+	"github.com/istio-guardrail/istio-guardrail/test/internal/clibin"
 )
 
 // binary is the istio-guardrail binary under test.
 var binary string
 
-// TestMain builds the binary once, unless IGR_BINARY names one already built
-// (make test builds bin/istio-guardrail first).
-func TestMain(m *testing.M) {
-	os.Exit(runTests(m))
-}
-
-func runTests(m *testing.M) int {
-	if b := os.Getenv("IGR_BINARY"); b != "" {
-		binary = b
-		return m.Run()
-	}
-	dir, err := os.MkdirTemp("", "igr-golden-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	binary = filepath.Join(dir, "istio-guardrail")
-	build := exec.Command("go", "build", "-o", binary, "../../../cmd/istio-guardrail")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build istio-guardrail:", err)
-		return 1
-	}
-	return m.Run()
-}
+// TestMain builds the binary once, unless IGR_BINARY names one already built.
+func TestMain(m *testing.M) { clibin.Main(m, &binary) }
 
 // result is one run of the binary.
 type result struct {

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/istio-guardrail/istio-guardrail/manifest"
+	"github.com/istio-guardrail/istio-guardrail/test/internal/clibin"
 )
 
 // Cases live in testdata: NAME.in.yaml is the input, NAME.out.yaml the
@@ -29,24 +28,7 @@ const (
 // binary is the istio-guardrail CLI built once by TestMain.
 var binary string
 
-func TestMain(m *testing.M) {
-	flag.Parse()
-	dir, err := os.MkdirTemp("", "igr-golden-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	binary = filepath.Join(dir, "istio-guardrail")
-	build := exec.Command("go", "build", "-o", binary, "../../../cmd/istio-guardrail")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build istio-guardrail:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { clibin.Main(m, &binary) }
 
 // goldenCase is one input with its expected outputs.
 type goldenCase struct {
