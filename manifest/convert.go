@@ -32,11 +32,17 @@ func (e *posError) Error() string { return e.err.Error() }
 type converter struct {
 	buf   []byte
 	nodes int
+	// prune holds the key nodes of fields the API server would drop
+	// (unknown to the CRD schema): their pairs are left out.
+	prune map[*yaml.Node]bool
 }
 
 // toJSON converts n to JSON.
-func toJSON(n *yaml.Node) ([]byte, error) {
-	c := &converter{buf: make([]byte, 0, 1024)}
+func toJSON(n *yaml.Node) ([]byte, error) { return toPrunedJSON(n, nil) }
+
+// toPrunedJSON converts n to JSON without the pairs whose key node is in prune.
+func toPrunedJSON(n *yaml.Node, prune map[*yaml.Node]bool) ([]byte, error) {
+	c := &converter{buf: make([]byte, 0, 1024), prune: prune}
 	if err := c.value(n, 0); err != nil {
 		return nil, err
 	}
@@ -97,10 +103,15 @@ func (c *converter) mapping(n *yaml.Node, depth int) error {
 		return err
 	}
 	c.buf = append(c.buf, '{')
-	for i, p := range pairs {
-		if i > 0 {
+	first := true
+	for _, p := range pairs {
+		if c.prune[p.keyN] {
+			continue
+		}
+		if !first {
 			c.buf = append(c.buf, ',')
 		}
+		first = false
 		c.buf = appendString(c.buf, p.key)
 		c.buf = append(c.buf, ':')
 		if err := c.value(p.value, depth+1); err != nil {
@@ -188,7 +199,9 @@ func mergeSources(v *yaml.Node, depth int) ([]pair, error) {
 	return nil, fail(v, "merge key value must be a mapping or a list of mappings")
 }
 
-// keyString returns a mapping key as a JSON object key.
+// keyString returns a mapping key as a JSON object key, as sigs.k8s.io/yaml
+// names it: a plain key resolves by YAML 1.1 (`on:` is "true", `0x10:` is
+// "16", a float key is printed with float32 precision).
 func keyString(k *yaml.Node) (string, error) {
 	for k.Kind == yaml.AliasNode && k.Alias != nil {
 		k = k.Alias
@@ -196,10 +209,43 @@ func keyString(k *yaml.Node) (string, error) {
 	if k.Kind != yaml.ScalarNode {
 		return "", fail(k, "mapping keys must be scalars")
 	}
+	if !isPlain(k) {
+		return k.Value, nil
+	}
+	r := resolve11(k.Value)
+	switch r.kind {
+	case scalarBool:
+		return strconv.FormatBool(r.b), nil
+	case scalarInt:
+		return strconv.FormatInt(r.i, 10), nil
+	case scalarUint:
+		return "", fail(k, "mapping key %s is above the int64 range (kubectl refuses it)", k.Value)
+	case scalarFloat:
+		return floatKey(r.f), nil
+	case scalarNull:
+		return "", fail(k, "a null mapping key %q is not representable in JSON", k.Value)
+	}
 	return k.Value, nil
 }
 
+// floatKey prints a float key as sigs.k8s.io/yaml does.
+func floatKey(f float64) string {
+	switch s := strconv.FormatFloat(f, 'g', -1, 32); s {
+	case "+Inf":
+		return ".inf"
+	case "-Inf":
+		return "-.inf"
+	case "NaN":
+		return ".nan"
+	default:
+		return s
+	}
+}
+
 func (c *converter) scalar(n *yaml.Node) error {
+	if isPlain(n) {
+		return c.plain(n)
+	}
 	switch n.ShortTag() {
 	case "!!null":
 		c.buf = append(c.buf, "null"...)
@@ -214,6 +260,26 @@ func (c *converter) scalar(n *yaml.Node) error {
 	case "!!float":
 		return c.float(n)
 	default: // !!str, !!timestamp, !!binary and custom tags stay strings
+		c.buf = appendString(c.buf, n.Value)
+	}
+	return nil
+}
+
+// plain writes a plain scalar as YAML 1.1 resolves it.
+func (c *converter) plain(n *yaml.Node) error {
+	r := resolve11(n.Value)
+	switch r.kind {
+	case scalarNull:
+		c.buf = append(c.buf, "null"...)
+	case scalarBool:
+		c.buf = strconv.AppendBool(c.buf, r.b)
+	case scalarInt:
+		c.buf = strconv.AppendInt(c.buf, r.i, 10)
+	case scalarUint:
+		c.buf = strconv.AppendUint(c.buf, r.u, 10)
+	case scalarFloat:
+		return c.appendFloat(n, r.f)
+	default:
 		c.buf = appendString(c.buf, n.Value)
 	}
 	return nil

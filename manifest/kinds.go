@@ -60,10 +60,33 @@ func whole[T any, P interface {
 	}}
 }
 
-// specDecoder decodes Istio specs. It is protojson with unknown fields
-// discarded, as the istio.io/api JSON shims do, but without their detour
-// through the slower github.com/golang/protobuf/jsonpb (the hot path of check).
+// specDecoder decodes Istio specs on the fast path: protojson with unknown
+// fields discarded. Istio itself (istiod through istio.io/client-go, and the
+// istio.io/api JSON shims) decodes with github.com/golang/protobuf/jsonpb,
+// which differs in one way that matters: it reads a Duration with Go's
+// time.ParseDuration ("30ms", "1m", "1h30m", the forms Istio's docs use and
+// the CRD's CEL duration() accepts), where protojson takes only "1.5s".
+// decodeSpec therefore falls back to the spec type's own UnmarshalJSON, so
+// every spec istiod can read is read, with istiod's meaning;
+// TestSpecDecodeMatchesIstio holds the fast path to that decoder.
 var specDecoder = protojson.UnmarshalOptions{DiscardUnknown: true}
+
+// decodeSpec decodes an Istio spec into body as istiod would.
+func decodeSpec(raw []byte, body proto.Message) error {
+	err := specDecoder.Unmarshal(raw, body)
+	if err == nil {
+		return nil
+	}
+	istio, ok := body.(json.Unmarshaler)
+	if !ok {
+		return err
+	}
+	proto.Reset(body)
+	if istio.UnmarshalJSON(raw) != nil {
+		return err // protojson names the offending field more precisely
+	}
+	return nil
+}
 
 // istioParts is an Istio object split into the parts decoded separately.
 type istioParts struct {
@@ -88,7 +111,7 @@ func istioKind[T any, P interface {
 			*meta = parts.Metadata
 			body := spec(obj)
 			if len(parts.Spec) > 0 && string(parts.Spec) != "null" {
-				if err := specDecoder.Unmarshal(parts.Spec, body); err != nil {
+				if err := decodeSpec(parts.Spec, body); err != nil {
 					return nil, nil, fmt.Errorf("spec: %w", err)
 				}
 			}

@@ -138,14 +138,22 @@ func (p *parser) typed(n *yaml.Node, offset int, apiVersion, kind string) (*Docu
 		p.defaultNamespace(obj)
 		return doc, nil
 	}
+	stored := raw
 	if info.spec != nil {
 		w := walkIstio(n, info.spec)
 		if len(w.errs) > 0 {
 			return nil, p.posErr(w.errs[0], offset, line)
 		}
 		obj.UnknownFields = w.unknown
+		if len(w.prune) > 0 {
+			// Judge the object as the API server stores it: without the
+			// fields its schema does not define.
+			if stored, err = toPrunedJSON(n, w.prune); err != nil {
+				return nil, p.posErr(err, offset, line)
+			}
+		}
 	}
-	if obj.Meta, obj.Body, err = info.decode(raw); err != nil {
+	if obj.Meta, obj.Body, err = info.decode(stored); err != nil {
 		return nil, p.decodeErr(err, doc)
 	}
 	p.defaultNamespace(obj)

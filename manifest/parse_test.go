@@ -23,6 +23,12 @@ spec:
     mode: STRICT
 `
 
+// Heads of Istio documents for the error cases; the spec starts on line 5.
+const (
+	drHead = "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: r}\nspec:\n"
+	gwHead = "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: g}\nspec:\n"
+)
+
 // want describes one expected document.
 type want struct {
 	kind      policy.Kind
@@ -105,7 +111,7 @@ spec:
 				[]string{"sepc", "spec.mtsl", "spec.portLevelMtls[8080].mdoe"}}},
 		},
 		{
-			desc: "proto field names and well-known types are accepted",
+			desc: "proto field names are pruned like the API server does; Go-style durations are accepted",
 			in: `apiVersion: networking.istio.io/v1
 kind: DestinationRule
 metadata: {name: r}
@@ -113,9 +119,14 @@ spec:
   host: a
   traffic_policy:
     connectionPool:
-      tcp: {maxConnections: 10, connectTimeout: 1s}
+      tcp: {maxConnections: 10, connectTimeout: 30ms}
+  trafficPolicy:
+    connectionPool:
+      tcp: {connectTimeout: 1h30m, max_connections: 5}
+    outlierDetection: {interval: 5m, baseEjectionTime: 1.5s}
 `,
-			want: []want{{policy.KindDestinationRule, "v1", "default", 1, "*v1alpha3.DestinationRule", nil}},
+			want: []want{{policy.KindDestinationRule, "v1", "default", 1, "*v1alpha3.DestinationRule",
+				[]string{"spec.trafficPolicy.connectionPool.tcp.max_connections", "spec.traffic_policy"}}},
 		},
 		{
 			desc: "IstioOperator decodes as a map",
@@ -135,7 +146,7 @@ spec:
 		},
 		{
 			desc: "anchors and merge keys are resolved",
-			in:   "apiVersion: v1\nkind: ConfigMap\nmetadata: &m {name: c}\ndata:\n  <<: {a: x}\n  b: y\n",
+			in:   "apiVersion: v1\nkind: ConfigMap\nmetadata: &m {name: c}\ndata:\n  <<: {a: x}\n  b: z\n",
 			want: []want{{policy.KindConfigMap, "v1", "default", 1, "*v1.ConfigMap", nil}},
 		},
 	}
@@ -167,7 +178,11 @@ func checkDoc(t *testing.T, d Document, w want) {
 	if got := typeName(o.Body); got != w.body {
 		t.Errorf("body type = %s, want %s", got, w.body)
 	}
-	if strings.Join(o.UnknownFields, ",") != strings.Join(w.unknown, ",") {
+	paths := make([]string, 0, len(o.UnknownFields))
+	for _, f := range o.UnknownFields {
+		paths = append(paths, f.Path)
+	}
+	if strings.Join(paths, ",") != strings.Join(w.unknown, ",") {
 		t.Errorf("unknown fields = %v, want %v", o.UnknownFields, w.unknown)
 	}
 	if d.File != "in.yaml" || len(d.Raw) == 0 || d.Raw[0] != '{' {
@@ -275,6 +290,12 @@ func TestParseErrors(t *testing.T) {
 		{"error in one document keeps the others", peerAuth + "---\nfoo: [\n---\n" + peerAuth, "invalid YAML", 10, 2},
 		{"bad list item", "apiVersion: v1\nkind: List\nitems:\n- 3\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: p}\n", "list item must be an object", 4, 1},
 		{"unknown values chart", "a: 1\n", "unknown values chart", 0, 0},
+		{"numeric enum (the CRD types enums as strings)", strings.Replace(peerAuth, "STRICT", "3", 1), `unsupported value "3"`, 8, 0},
+		{"YAML 1.1 boolean in a ConfigMap's data", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  enabled: yes\n", "data: must be string, got a JSON bool", 0, 0},
+		{"YAML 1.1 boolean in an Istio string field", drHead + "  host: on\n", `spec.host: must be a string, got boolean "on"`, 5, 0},
+		{"quoted boolean in an Istio boolean field", gwHead + "  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: [a]\n    tls: {httpsRedirect: \"true\"}\n", `spec.servers[0].tls.httpsRedirect: must be a boolean, got string "true"`, 8, 0},
+		{"invalid duration", drHead + "  host: a\n  trafficPolicy: {connectionPool: {tcp: {connectTimeout: 1d}}}\n", `spec.trafficPolicy.connectionPool.tcp.connectTimeout: invalid duration "1d"`, 6, 0},
+		{"number as a duration", drHead + "  host: a\n  trafficPolicy: {connectionPool: {tcp: {connectTimeout: 30}}}\n", `connectTimeout: must be a duration string`, 6, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.desc, func(t *testing.T) {

@@ -5,9 +5,12 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	yaml "go.yaml.in/yaml/v3"
 	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/istio-guardrail/istio-guardrail/policy"
 )
 
 // topLevelKeys are the keys an Istio object may have at its root.
@@ -18,8 +21,20 @@ var topLevelKeys = map[string]bool{"apiVersion": true, "kind": true, "metadata":
 // server would prune them), and values of the wrong shape as errors with the
 // line they are on.
 type specWalker struct {
-	unknown []string
-	errs    []error
+	unknown []policy.UnknownField
+	// prune holds the key nodes of the unknown fields, to leave them out of
+	// the JSON the spec is decoded from.
+	prune map[*yaml.Node]bool
+	errs  []error
+}
+
+// pruneField records an unknown field at path whose key node is k.
+func (w *specWalker) pruneField(k *yaml.Node, f policy.UnknownField) {
+	if w.prune == nil {
+		w.prune = map[*yaml.Node]bool{}
+	}
+	w.prune[k] = true
+	w.unknown = append(w.unknown, f)
 }
 
 // walkIstio checks the root mapping of an Istio document.
@@ -39,10 +54,10 @@ func walkIstio(root *yaml.Node, spec protoreflect.MessageDescriptor) *specWalker
 		case p.key == "spec":
 			w.message(p.value, spec, "spec", 0)
 		case !topLevelKeys[p.key]:
-			w.unknown = append(w.unknown, p.key)
+			w.pruneField(p.keyN, policy.UnknownField{Path: p.key})
 		}
 	}
-	sort.Strings(w.unknown)
+	sort.Slice(w.unknown, func(i, j int) bool { return w.unknown[i].Path < w.unknown[j].Path })
 	return w
 }
 
@@ -53,9 +68,18 @@ func leaf(md protoreflect.MessageDescriptor) bool {
 	return strings.HasPrefix(string(md.FullName()), "google.protobuf.")
 }
 
+// durationName is the well-known Duration type.
+const durationName = "google.protobuf.Duration"
+
 func (w *specWalker) message(n *yaml.Node, md protoreflect.MessageDescriptor, path string, depth int) {
 	n = resolve(n)
-	if isNull(n) || leaf(md) || depth > maxDepth {
+	if isNull(n) || depth > maxDepth {
+		return
+	}
+	if leaf(md) {
+		if md.FullName() == durationName {
+			w.duration(n, path)
+		}
 		return
 	}
 	if n.Kind != yaml.MappingNode {
@@ -69,16 +93,33 @@ func (w *specWalker) message(n *yaml.Node, md protoreflect.MessageDescriptor, pa
 	}
 	fields := md.Fields()
 	for _, p := range pairs {
+		child := path + "." + p.key
+		// The CRD schema is generated from the JSON names only: a proto name
+		// (connect_timeout) is pruned by the API server, although protojson
+		// and Istio's jsonpb would both accept it.
 		fd := fields.ByJSONName(p.key)
 		if fd == nil {
-			fd = fields.ByName(protoreflect.Name(p.key))
-		}
-		child := path + "." + p.key
-		if fd == nil {
-			w.unknown = append(w.unknown, child)
+			f := policy.UnknownField{Path: child}
+			if byName := fields.ByName(protoreflect.Name(p.key)); byName != nil {
+				f.JSONName = byName.JSONName()
+			}
+			w.pruneField(p.keyN, f)
 			continue
 		}
 		w.field(p.value, fd, child, depth+1)
+	}
+}
+
+// duration checks a google.protobuf.Duration: the CRD schema types it as a
+// string checked with CEL's duration(), and istiod decodes it with Go's
+// time.ParseDuration (jsonpb), so "30ms", "1m" and "1h30m" are all valid.
+func (w *specWalker) duration(n *yaml.Node, path string) {
+	if n.Kind != yaml.ScalarNode || yaml11Kind(n) != "" {
+		w.wrongType(n, path, "a duration string such as 30ms, 5s or 1h30m")
+		return
+	}
+	if _, err := time.ParseDuration(n.Value); err != nil {
+		w.errs = append(w.errs, fail(n, "%s: invalid duration %q (use Go-style units: 30ms, 5s, 1m, 1h30m)", path, n.Value))
 	}
 }
 
@@ -132,6 +173,25 @@ func (w *specWalker) single(n *yaml.Node, fd protoreflect.FieldDescriptor, path 
 	default:
 		if n.Kind != yaml.ScalarNode {
 			w.wrongType(n, path, "a "+scalarName(fd.Kind()))
+			return
+		}
+		w.scalarType(n, fd, path)
+	}
+}
+
+// scalarType checks that a plain scalar resolves (by YAML 1.1, as kubectl
+// reads it) to the JSON type the CRD schema requires: `on` or `yes` given
+// to a string field is a boolean, which the API server rejects.
+func (w *specWalker) scalarType(n *yaml.Node, fd protoreflect.FieldDescriptor, path string) {
+	got := yaml11Kind(n)
+	switch fd.Kind() {
+	case protoreflect.StringKind, protoreflect.BytesKind:
+		if got == "boolean" {
+			w.errs = append(w.errs, fail(n, "%s: must be a string, got boolean %q (YAML 1.1, as kubectl reads it, takes yes/no/on/off/y/n as booleans: quote it)", path, n.Value))
+		}
+	case protoreflect.BoolKind:
+		if got != "boolean" {
+			w.errs = append(w.errs, fail(n, "%s: must be a boolean, got %s", path, describe(n)))
 		}
 	}
 }
@@ -141,7 +201,9 @@ func (w *specWalker) enum(n *yaml.Node, ed protoreflect.EnumDescriptor, path str
 		w.wrongType(n, path, "one of "+enumNames(ed))
 		return
 	}
-	if n.ShortTag() == "!!int" || ed.Values().ByName(protoreflect.Name(n.Value)) != nil {
+	// The CRD schema types enums as strings with the value names: a number
+	// is rejected by the API server (although protojson would take it).
+	if yaml11Kind(n) == "" && ed.Values().ByName(protoreflect.Name(n.Value)) != nil {
 		return
 	}
 	w.errs = append(w.errs, fail(n, "%s: unsupported value %q (want one of %s)", path, n.Value, enumNames(ed)))

@@ -16,12 +16,12 @@ func TestValidateUntargetedKinds(t *testing.T) {
 	se := KindServiceEntry.GroupKind()
 	tests := []struct {
 		desc        string
-		unknown     []string
+		unknown     []UnknownField
 		wantSkipped bool
 		wantRules   []string
 	}{
 		{desc: "clean ServiceEntry is skipped", wantSkipped: true},
-		{desc: "ServiceEntry with a typo is reported", unknown: []string{"spec.resolutoin"}, wantRules: []string{"IGR002"}},
+		{desc: "ServiceEntry with a typo is reported", unknown: []UnknownField{{Path: "spec.resolutoin"}}, wantRules: []string{"IGR002"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.desc, func(t *testing.T) {

@@ -40,15 +40,22 @@ func ruleIGR002() *Rule {
 	return &Rule{
 		ID:    "IGR002",
 		Title: "Unknown field in an Istio spec",
-		Description: "A field in the spec of an Istio resource is not part of its API (often a typo such as `mtsl:`). " +
+		Description: "A field in the spec of an Istio resource is not part of its CRD schema: a typo such as `mtsl:`, or the " +
+			"protobuf name of a field (`connect_timeout:`) where the schema has only the JSON name (`connectTimeout:`), " +
+			"which Istio's own decoders would accept but the API server never stores. " +
 			"The API server prunes unknown fields silently, so the setting the author meant never takes effect. " +
-			"Only `check` can see these: at admission the API server has already pruned them.",
+			"Only `check` can see these: at admission the API server has already pruned them. `check` judges the " +
+			"object without them, as it will be stored.",
 		Remediation:   "correct the field name (see the Istio API reference) or remove the field",
 		DefaultAction: ActionDeny,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {
 			out := make([]Violation, 0, len(obj.UnknownFields))
 			for _, f := range obj.UnknownFields {
-				out = append(out, Violation{Field: f, Message: "is not a field of " + obj.GroupKind.Kind + " (pruned by the API server, so it has no effect)"})
+				msg := "is not a field of " + obj.GroupKind.Kind + " (pruned by the API server, so it has no effect)"
+				if f.JSONName != "" {
+					msg = "is the protobuf name; the CRD schema knows only " + f.JSONName + " (pruned by the API server, so it has no effect)"
+				}
+				out = append(out, Violation{Field: f.Path, Message: msg})
 			}
 			return out
 		},

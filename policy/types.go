@@ -96,9 +96,20 @@ type Object struct {
 	//   - cert-manager Certificate: *cmapi.Certificate;
 	//   - IstioOperator and Helm values documents: map[string]any (see controlplane.go).
 	Body any
-	// UnknownFields lists the paths of fields in the document that the kind's
-	// API does not define (reported by IGR002). Only file decoding fills it.
-	UnknownFields []string
+	// UnknownFields lists the fields in the document that the kind's CRD
+	// schema does not define (reported by IGR002). The API server prunes them,
+	// so Body was decoded without them. Only file decoding fills it.
+	UnknownFields []UnknownField
+}
+
+// UnknownField is a field the API server would prune.
+type UnknownField struct {
+	// Path is the field path, e.g. "spec.mtsl".
+	Path string
+	// JSONName is set when the field is a protobuf field under its proto name
+	// (connect_timeout): Istio's decoders accept that spelling, but the CRD
+	// schema has only the JSON name (connectTimeout), so it is pruned.
+	JSONName string
 }
 
 // Ref returns the object's reference.
