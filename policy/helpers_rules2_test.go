@@ -62,16 +62,16 @@ func violationFields(vs []Violation) []string {
 	return out
 }
 
-// ruleCase is one row of a rule's table test: the object spec and the field
+// r2Case is one row of a rule's table test: the object spec and the field
 // paths the rule must report (none for a miss).
-type ruleCase struct {
+type r2Case struct {
 	spec   string
 	params Params
 	want   []string
 }
 
 // runRuleCases runs a table of cases, keyed by description, against r.
-func runRuleCases(t *testing.T, r *Rule, build func(*testing.T, string) *Object, cases map[string]ruleCase) {
+func runRuleCases(t *testing.T, r *Rule, build func(*testing.T, string) *Object, cases map[string]r2Case) {
 	t.Helper()
 	for desc, tc := range cases {
 		t.Run(desc, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"fmt"
 	"time"
 
 	networkingapi "istio.io/api/networking/v1alpha3"
@@ -18,14 +19,18 @@ func ruleIGR203() *Rule {
 		Description: "Without a `connectionPool` Envoy's circuit-breaking limits stay at their effectively unlimited " +
 			"defaults (Istio sets them to 2^32-1), so one slow upstream lets requests and connections pile up in every " +
 			"client until they exhaust memory: Istio's circuit-breaking task and production guidance call for explicit " +
-			"limits. The top-level `trafficPolicy.connectionPool` is required; a subset or port-level policy only covers " +
-			"its own subset or port. Every `connectionPool` that is written, wherever it is (top level, " +
-			"`portLevelSettings`, subsets, the subsets' `portLevelSettings`), must be complete, because it overrides the " +
-			"top-level one rather than adding to it: `tcp.maxConnections`, `tcp.connectTimeout`, " +
-			"`http.http1MaxPendingRequests` or `http.http2MaxRequests`, and `http.maxRequestsPerConnection`. Zero (proto3's " +
-			"default, meaning unset) and negative numbers count as unset. A `connectTimeout` above `maxConnectTimeout` " +
-			"(default 10s) keeps callers waiting on unreachable hosts instead of failing over.",
-		Remediation: "set trafficPolicy.connectionPool with tcp.maxConnections, tcp.connectTimeout, " +
+			"limits. The rule judges the pool each port of each subset will actually run with, as istiod merges them " +
+			"(Istio 1.2x, `MergeTrafficPolicy`): the top-level `trafficPolicy.connectionPool` is required (it covers every " +
+			"port not listed in `portLevelSettings`); a subset's pool replaces the top-level one; and a " +
+			"`portLevelSettings` entry inherits nothing, so an entry without its own `connectionPool` leaves that port " +
+			"with no limits at all and is reported. Every `connectionPool` that is written must be complete, because it " +
+			"replaces the one above it rather than adding to it: `tcp.maxConnections`, " +
+			"`http.http1MaxPendingRequests` or `http.http2MaxRequests`, and `http.maxRequestsPerConnection` (Istio's " +
+			"defaults for these are unlimited). Zero (proto3's default, meaning unset) and negative numbers count as " +
+			"unset. An unset `tcp.connectTimeout` is Istio's documented default, the mesh `connectTimeout` (10s); a " +
+			"timeout, written or defaulted, above `maxConnectTimeout` (default 10s) keeps callers waiting on unreachable " +
+			"hosts instead of failing over. Go-style durations (`30ms`, `1m`) are what Istio accepts and are read as such.",
+		Remediation: "set trafficPolicy.connectionPool (and one in every portLevelSettings entry) with tcp.maxConnections, " +
 			"http.http2MaxRequests (or http1MaxPendingRequests) and http.maxRequestsPerConnection",
 		Targets:       []Kind{KindDestinationRule},
 		DefaultAction: ActionDeny,
@@ -52,8 +57,13 @@ func checkIGR203(_ *Context, obj *Object, p Params) []Violation {
 	}
 	maxTimeout := p.Duration(paramMaxConnectTimeout)
 	for _, s := range drSites(dr) {
-		if s.Pool != nil {
+		switch {
+		case s.Pool != nil:
 			out = append(out, igr203Pool(s.Path.Child("connectionPool"), s.Pool, maxTimeout)...)
+		case s.PortLevel:
+			p := s.Path.Child("connectionPool")
+			out = append(out, Required(p, fmt.Sprintf("must be set: port %d inherits no pool and runs unlimited", s.Port)).
+				WithFix(drSetFix(p, "a complete tcp and http pool")))
 		}
 	}
 	return out
@@ -83,12 +93,22 @@ func igr203Pool(path *field.Path, pool *networkingapi.ConnectionPoolSettings, ma
 	return out
 }
 
-// igr203ConnectTimeout checks tcp.connectTimeout is set, positive and at most maxTimeout.
+// istioDefaultConnectTimeout is the mesh connectTimeout default that applies
+// when a pool leaves tcp.connectTimeout unset (MeshConfig.connect_timeout:
+// "Default connection timeout ... Default 10s").
+const istioDefaultConnectTimeout = 10 * time.Second
+
+// igr203ConnectTimeout checks the effective tcp.connectTimeout is positive
+// and at most maxTimeout; unset means Istio's default.
 func igr203ConnectTimeout(path *field.Path, tcp *networkingapi.ConnectionPoolSettings_TCPSettings,
 	maxTimeout time.Duration) (Violation, bool) {
 	ct := tcp.GetConnectTimeout()
 	if ct == nil {
-		return Required(path, "must be set so unreachable hosts fail fast").WithFix(drSetFix(path, "5s")), true
+		if istioDefaultConnectTimeout <= maxTimeout {
+			return Violation{}, false
+		}
+		return Required(path, "is unset, so Istio's 10s default exceeds the maximum of "+maxTimeout.String()).
+			WithFix("set " + path.String() + " to " + maxTimeout.String() + " or less"), true
 	}
 	d := ct.AsDuration()
 	switch {

@@ -12,70 +12,60 @@ const igr203GoodPool = `{tcp: {maxConnections: 100, connectTimeout: 5s}, http: {
 
 func TestIGR203(t *testing.T) {
 	const top = "host: web\ntrafficPolicy:\n  connectionPool: " + igr203GoodPool + "\n"
-	rules1Run(t, ruleIGR203(), KindDestinationRule, []rules1Case{
-		{desc: "complete top-level pool is fine", spec: top},
-		{desc: "http1MaxPendingRequests instead of http2MaxRequests is fine", spec: `
+	const tcpHTTP = "\n    http: {http2MaxRequests: 10, maxRequestsPerConnection: 1}"
+	runRuleTable(t, ruleIGR203(), map[string]ruleCase{
+		"complete top-level pool is fine": {doc: top},
+		"http1MaxPendingRequests instead of http2MaxRequests is fine": {doc: `
 host: web
 trafficPolicy:
   connectionPool:
     tcp: {maxConnections: 100, connectTimeout: 10s}
     http: {http1MaxPendingRequests: 64, maxRequestsPerConnection: 10}`},
-		{desc: "no trafficPolicy at all", spec: `host: web`,
-			want: []string{"spec.trafficPolicy.connectionPool"}},
-		{desc: "trafficPolicy without a pool", spec: `{host: web, trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}}`,
-			want: []string{"spec.trafficPolicy.connectionPool"}},
-		{desc: "empty pool reports every missing setting", spec: `{host: web, trafficPolicy: {connectionPool: {}}}`,
+		"no trafficPolicy at all":       {doc: `host: web`, want: []string{"spec.trafficPolicy.connectionPool"}},
+		"trafficPolicy without a pool":  {doc: `{host: web, trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}}`, want: []string{"spec.trafficPolicy.connectionPool"}},
+		"empty pool reports every unbounded setting (connectTimeout defaults to 10s)": {doc: `{host: web, trafficPolicy: {connectionPool: {}}}`,
 			want: []string{
 				"spec.trafficPolicy.connectionPool.tcp.maxConnections",
-				"spec.trafficPolicy.connectionPool.tcp.connectTimeout",
 				"spec.trafficPolicy.connectionPool.http.http2MaxRequests",
 				"spec.trafficPolicy.connectionPool.http.maxRequestsPerConnection",
 			}},
-		{desc: "zero maxConnections counts as unset", spec: `
-host: web
-trafficPolicy:
-  connectionPool:
-    tcp: {maxConnections: 0, connectTimeout: 1s}
-    http: {http2MaxRequests: 10, maxRequestsPerConnection: 1}`,
+		"unset connectTimeout is Istio's 10s default, within the maximum": {doc: "host: web\ntrafficPolicy:\n  connectionPool:\n    tcp: {maxConnections: 10}" + tcpHTTP},
+		"unset connectTimeout is judged as 10s against a lower maximum": {params: Params{paramMaxConnectTimeout: 5 * time.Second},
+			doc:  "host: web\ntrafficPolicy:\n  connectionPool:\n    tcp: {maxConnections: 10}" + tcpHTTP,
+			want: []string{"spec.trafficPolicy.connectionPool.tcp.connectTimeout"}},
+		"Go-style durations as in Istio's docs (30ms, 1m)": {doc: "host: web\ntrafficPolicy:\n  connectionPool:\n    tcp: {maxConnections: 10, connectTimeout: 30ms, idleTimeout: 1h30m}" + tcpHTTP},
+		"a minute written as 1m exceeds 10s": {doc: "host: web\ntrafficPolicy:\n  connectionPool:\n    tcp: {maxConnections: 10, connectTimeout: 1m}" + tcpHTTP,
+			want: []string{"spec.trafficPolicy.connectionPool.tcp.connectTimeout"}},
+		"zero maxConnections counts as unset": {doc: "host: web\ntrafficPolicy:\n  connectionPool:\n    tcp: {maxConnections: 0, connectTimeout: 1s}" + tcpHTTP,
 			want: []string{"spec.trafficPolicy.connectionPool.tcp.maxConnections"}},
-		{desc: "connectTimeout above the maximum is denied", spec: `
-host: web
-trafficPolicy:
-  connectionPool:
-    tcp: {maxConnections: 10, connectTimeout: 30s}
-    http: {http2MaxRequests: 10, maxRequestsPerConnection: 1}`,
+		"connectTimeout above the maximum is denied": {doc: "host: web\ntrafficPolicy:\n  connectionPool:\n    tcp: {maxConnections: 10, connectTimeout: 30s}" + tcpHTTP,
 			want: []string{"spec.trafficPolicy.connectionPool.tcp.connectTimeout"}},
-		{desc: "zero connectTimeout is denied", spec: `
-host: web
-trafficPolicy:
-  connectionPool:
-    tcp: {maxConnections: 10, connectTimeout: 0s}
-    http: {http2MaxRequests: 10, maxRequestsPerConnection: 1}`,
+		"zero connectTimeout is denied": {doc: "host: web\ntrafficPolicy:\n  connectionPool:\n    tcp: {maxConnections: 10, connectTimeout: 0s}" + tcpHTTP,
 			want: []string{"spec.trafficPolicy.connectionPool.tcp.connectTimeout"}},
-		{desc: "maximum is a parameter", params: Params{paramMaxConnectTimeout: time.Minute}, spec: `
-host: web
-trafficPolicy:
-  connectionPool:
-    tcp: {maxConnections: 10, connectTimeout: 30s}
-    http: {http2MaxRequests: 10, maxRequestsPerConnection: 1}`},
-		{desc: "incomplete port-level pool is denied", spec: top +
+		"maximum is a parameter": {params: Params{paramMaxConnectTimeout: time.Minute},
+			doc: "host: web\ntrafficPolicy:\n  connectionPool:\n    tcp: {maxConnections: 10, connectTimeout: 30s}" + tcpHTTP},
+		"incomplete port-level pool is denied": {doc: top +
 			"  portLevelSettings: [{port: {number: 80}, connectionPool: {tcp: {maxConnections: 5}}}]",
 			want: []string{
-				"spec.trafficPolicy.portLevelSettings[0].connectionPool.tcp.connectTimeout",
 				"spec.trafficPolicy.portLevelSettings[0].connectionPool.http.http2MaxRequests",
 				"spec.trafficPolicy.portLevelSettings[0].connectionPool.http.maxRequestsPerConnection",
 			}},
-		{desc: "port-level pool with a slow connectTimeout is denied", spec: top +
+		"port-level entry without a pool does not inherit the top-level one": {doc: top +
+			"  portLevelSettings: [{port: {number: 80}, loadBalancer: {simple: ROUND_ROBIN}}]",
+			want: []string{"spec.trafficPolicy.portLevelSettings[0].connectionPool"}},
+		"port-level entry with its own complete pool is fine": {doc: top +
+			"  portLevelSettings: [{port: {number: 80}, connectionPool: " + igr203GoodPool + "}]"},
+		"port-level pool with a slow connectTimeout is denied": {doc: top +
 			"  portLevelSettings:\n  - port: {number: 80}\n    connectionPool:\n" +
 			"      tcp: {maxConnections: 5, connectTimeout: 11s}\n      http: {http2MaxRequests: 5, maxRequestsPerConnection: 5}",
 			want: []string{"spec.trafficPolicy.portLevelSettings[0].connectionPool.tcp.connectTimeout"}},
-		{desc: "incomplete subset pool is denied", spec: top +
+		"incomplete subset pool is denied (a subset pool replaces the top-level one)": {doc: top +
 			"subsets: [{name: v1, trafficPolicy: {connectionPool: {http: {http2MaxRequests: 10, maxRequestsPerConnection: 1}}}}]",
-			want: []string{
-				"spec.subsets[0].trafficPolicy.connectionPool.tcp.maxConnections",
-				"spec.subsets[0].trafficPolicy.connectionPool.tcp.connectTimeout",
-			}},
-		{desc: "incomplete subset port-level pool is denied", spec: top + `subsets:
+			want: []string{"spec.subsets[0].trafficPolicy.connectionPool.tcp.maxConnections"}},
+		"subset port-level entry without a pool is denied": {doc: top +
+			"subsets: [{name: v1, trafficPolicy: {portLevelSettings: [{port: {number: 81}, tls: {mode: ISTIO_MUTUAL}}]}}]",
+			want: []string{"spec.subsets[0].trafficPolicy.portLevelSettings[0].connectionPool"}},
+		"incomplete subset port-level pool is denied": {doc: top + `subsets:
 - name: v1
   trafficPolicy:
     connectionPool: ` + igr203GoodPool + `
@@ -84,10 +74,10 @@ trafficPolicy:
 				"spec.subsets[0].trafficPolicy.portLevelSettings[0].connectionPool.http.http2MaxRequests",
 				"spec.subsets[0].trafficPolicy.portLevelSettings[0].connectionPool.http.maxRequestsPerConnection",
 			}},
-		{desc: "subset pool does not replace the top-level one", spec: "host: web\nsubsets: [{name: v1, trafficPolicy: {connectionPool: " +
+		"subset pool does not cover the other subsets": {doc: "host: web\nsubsets: [{name: v1, trafficPolicy: {connectionPool: " +
 			igr203GoodPool + "}}]",
 			want: []string{"spec.trafficPolicy.connectionPool"}},
-		{desc: "subset without its own pool inherits the top level", spec: top + "subsets: [{name: v1, labels: {v: '1'}}]"},
+		"subset without its own pool inherits the top level": {doc: top + "subsets: [{name: v1, labels: {v: '1'}}]"},
 	})
 }
 

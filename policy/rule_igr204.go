@@ -1,6 +1,8 @@
 package policy
 
 import (
+	"fmt"
+
 	networkingapi "istio.io/api/networking/v1alpha3"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
@@ -12,16 +14,18 @@ func ruleIGR204() *Rule {
 		Title: "DestinationRule outlier detection missing or incomplete",
 		Description: "Outlier detection ejects failing endpoints from the load-balancing pool; without it a crashed " +
 			"or overloaded pod keeps receiving its share of requests until Kubernetes readiness catches up, and " +
-			"Istio's circuit-breaking and resilience guidance pairs it with the connection pool. The top-level " +
-			"`trafficPolicy.outlierDetection` is required; a subset or port-level policy only covers its own subset or " +
-			"port. Every `outlierDetection` that is written (top level, `portLevelSettings`, subsets, the subsets' " +
-			"`portLevelSettings`) overrides the one above it and must state its thresholds explicitly: " +
-			"`consecutive5xxErrors` or `consecutiveGatewayErrors` above 0 (an explicit 0 disables that detector), " +
-			"`interval` and `baseEjectionTime`. The deprecated `consecutiveErrors` alone earns only a warning to " +
-			"migrate. `maxEjectionPercent: 100` is a warning: it lets a correlated failure eject every endpoint, " +
-			"leaving the host with none.",
-		Remediation: "set trafficPolicy.outlierDetection with consecutive5xxErrors (or consecutiveGatewayErrors), " +
-			"interval and baseEjectionTime",
+			"Istio's circuit-breaking and resilience guidance pairs it with the connection pool. The rule judges the " +
+			"outlier detection each port of each subset runs with, as istiod merges them (Istio 1.2x): the top-level " +
+			"`trafficPolicy.outlierDetection` is required; a subset's replaces it; a `portLevelSettings` entry inherits " +
+			"nothing, so an entry without its own `outlierDetection` leaves its port without ejection and is reported. " +
+			"A written block counts with Istio's documented defaults (the OutlierDetection proto comments): " +
+			"`consecutive5xxErrors` 5, `interval` 10s, `baseEjectionTime` 30s, `maxEjectionPercent` 10%, so " +
+			"`outlierDetection: {}` already ejects. It is a hit when the block disables every detector: " +
+			"`consecutive5xxErrors: 0` without `consecutiveGatewayErrors` above 0. The deprecated `consecutiveErrors` " +
+			"earns a warning to migrate. `maxEjectionPercent: 100` is a warning: it lets a correlated failure eject " +
+			"every endpoint, leaving the host with none.",
+		Remediation: "set trafficPolicy.outlierDetection (and one in every portLevelSettings entry), without disabling " +
+			"consecutive5xxErrors",
 		Targets:       []Kind{KindDestinationRule},
 		DefaultAction: ActionDeny,
 		Check:         checkIGR204,
@@ -40,8 +44,13 @@ func checkIGR204(_ *Context, obj *Object, _ Params) []Violation {
 			"is missing, so failing endpoints are never ejected"))
 	}
 	for _, s := range drSites(dr) {
-		if s.Outlier != nil {
+		switch {
+		case s.Outlier != nil:
 			out = append(out, igr204Outlier(s.Path.Child("outlierDetection"), s.Outlier)...)
+		case s.PortLevel:
+			p := s.Path.Child("outlierDetection")
+			out = append(out, Required(p, fmt.Sprintf("must be set: port %d inherits no outlier detection", s.Port)).
+				WithFix(drSetFix(p, "consecutive5xxErrors: 5")))
 		}
 	}
 	return out
@@ -53,14 +62,6 @@ func igr204Outlier(path *field.Path, od *networkingapi.OutlierDetection) []Viola
 	if v, bad := igr204Threshold(path, od); bad {
 		out = append(out, v)
 	}
-	if od.GetInterval() == nil {
-		p := path.Child("interval")
-		out = append(out, Required(p, "must be set so hosts are scanned for errors").WithFix(drSetFix(p, "10s")))
-	}
-	if od.GetBaseEjectionTime() == nil {
-		p := path.Child("baseEjectionTime")
-		out = append(out, Required(p, "must be set so ejections last long enough").WithFix(drSetFix(p, "30s")))
-	}
 	if od.GetMaxEjectionPercent() >= 100 {
 		p := path.Child("maxEjectionPercent")
 		out = append(out, Invalid(p, od.GetMaxEjectionPercent(), "lets every endpoint be ejected at once").
@@ -70,15 +71,21 @@ func igr204Outlier(path *field.Path, od *networkingapi.OutlierDetection) []Viola
 }
 
 // igr204Threshold requires consecutive5xxErrors or consecutiveGatewayErrors
-// above 0; the deprecated consecutiveErrors only earns an advisory.
+// igr204Threshold checks that the block leaves a detector on. An unset
+// consecutive5xxErrors is Istio's default of 5; an explicit 0 disables it,
+// which is fine only with consecutiveGatewayErrors above 0. The deprecated
+// consecutiveErrors still works (istiod turns it into a gateway-error
+// detector and switches the 5xx one off) but earns an advisory to migrate.
 func igr204Threshold(path *field.Path, od *networkingapi.OutlierDetection) (Violation, bool) {
-	if od.GetConsecutive_5XxErrors().GetValue() > 0 || od.GetConsecutiveGatewayErrors().GetValue() > 0 {
-		return Violation{}, false
-	}
 	p := path.Child("consecutive5xxErrors")
-	if od.GetConsecutiveErrors() > 0 {
+	if od.GetConsecutiveErrors() > 0 && od.GetConsecutive_5XxErrors() == nil && od.GetConsecutiveGatewayErrors() == nil {
 		return Required(p, "should replace the deprecated consecutiveErrors").
 			WithFix("replace consecutiveErrors with " + p.String() + " or consecutiveGatewayErrors").AsAdvisory(), true
 	}
-	return Required(p, "or consecutiveGatewayErrors must be above 0 to eject hosts").WithFix(drSetFix(p, "5")), true
+	fiveXX := od.GetConsecutive_5XxErrors()
+	if fiveXX == nil || fiveXX.GetValue() > 0 || od.GetConsecutiveGatewayErrors().GetValue() > 0 {
+		return Violation{}, false
+	}
+	return Invalid(p, 0, "disables ejection, and consecutiveGatewayErrors is not above 0").
+		WithFix(drSetFix(p, "5") + " or remove it for the default of 5"), true
 }

@@ -11,58 +11,58 @@ const igr204GoodOutlier = `{consecutive5xxErrors: 5, interval: 10s, baseEjection
 
 func TestIGR204(t *testing.T) {
 	const top = "host: web\ntrafficPolicy:\n  outlierDetection: " + igr204GoodOutlier + "\n"
-	rules1Run(t, ruleIGR204(), KindDestinationRule, []rules1Case{
-		{desc: "complete top-level outlier detection is fine", spec: top},
-		{desc: "gateway errors instead of 5xx errors are fine", spec: `
+	runRuleTable(t, ruleIGR204(), map[string]ruleCase{
+		"complete top-level outlier detection is fine": {doc: top},
+		"gateway errors instead of 5xx errors are fine": {doc: `
 host: web
 trafficPolicy: {outlierDetection: {consecutiveGatewayErrors: 3, interval: 5s, baseEjectionTime: 60s}}`},
-		{desc: "no trafficPolicy at all", spec: `host: web`,
-			want: []string{"spec.trafficPolicy.outlierDetection"}},
-		{desc: "empty outlier detection reports every missing setting",
-			spec: `{host: web, trafficPolicy: {outlierDetection: {}}}`,
-			want: []string{
-				"spec.trafficPolicy.outlierDetection.consecutive5xxErrors",
-				"spec.trafficPolicy.outlierDetection.interval",
-				"spec.trafficPolicy.outlierDetection.baseEjectionTime",
-			}},
-		{desc: "explicit zero thresholds disable detection", spec: `
+		"no trafficPolicy at all": {doc: `host: web`, want: []string{"spec.trafficPolicy.outlierDetection"}},
+		"empty outlier detection ejects with Istio's defaults (5 errors, 10s, 30s)": {doc: `{host: web, trafficPolicy: {outlierDetection: {}}}`},
+		"Go-style durations as in Istio's docs": {doc: `{host: web, trafficPolicy: {outlierDetection: {interval: 5m, baseEjectionTime: 15m}}}`},
+		"explicit zero thresholds disable detection": {doc: `
 host: web
 trafficPolicy:
   outlierDetection: {consecutive5xxErrors: 0, consecutiveGatewayErrors: 0, interval: 5s, baseEjectionTime: 30s}`,
 			want: []string{"spec.trafficPolicy.outlierDetection.consecutive5xxErrors"}},
-		{desc: "deprecated consecutiveErrors is advisory", spec: `
+		"explicit zero 5xx errors without gateway errors disables detection": {doc: `{host: web, trafficPolicy: {outlierDetection: {consecutive5xxErrors: 0}}}`,
+			want: []string{"spec.trafficPolicy.outlierDetection.consecutive5xxErrors"}},
+		"explicit zero 5xx errors with gateway errors is fine": {doc: `{host: web, trafficPolicy: {outlierDetection: {consecutive5xxErrors: 0, consecutiveGatewayErrors: 2}}}`},
+		"deprecated consecutiveErrors is advisory": {doc: `
 host: web
 trafficPolicy: {outlierDetection: {consecutiveErrors: 5, interval: 5s, baseEjectionTime: 30s}}`,
 			want: []string{"spec.trafficPolicy.outlierDetection.consecutive5xxErrors (advisory)"}},
-		{desc: "maxEjectionPercent 100 is advisory", spec: `
+		"maxEjectionPercent 100 is advisory": {doc: `
 host: web
 trafficPolicy:
   outlierDetection: {consecutive5xxErrors: 5, interval: 5s, baseEjectionTime: 30s, maxEjectionPercent: 100}`,
 			want: []string{"spec.trafficPolicy.outlierDetection.maxEjectionPercent (advisory)"}},
-		{desc: "incomplete port-level outlier detection is denied", spec: top +
-			"  portLevelSettings: [{port: {number: 80}, outlierDetection: {consecutive5xxErrors: 1, interval: 1s}}]",
-			want: []string{"spec.trafficPolicy.portLevelSettings[0].outlierDetection.baseEjectionTime"}},
-		{desc: "incomplete subset outlier detection is denied", spec: top +
-			"subsets: [{name: v1, trafficPolicy: {outlierDetection: {interval: 1s, baseEjectionTime: 1s}}}]",
+		"port-level outlier detection that disables ejection is denied": {doc: top +
+			"  portLevelSettings: [{port: {number: 80}, outlierDetection: {consecutive5xxErrors: 0, interval: 1s}}]",
+			want: []string{"spec.trafficPolicy.portLevelSettings[0].outlierDetection.consecutive5xxErrors"}},
+		"port-level entry without outlier detection does not inherit the top-level one": {doc: top +
+			"  portLevelSettings: [{port: {number: 80}, loadBalancer: {simple: LEAST_REQUEST}}]",
+			want: []string{"spec.trafficPolicy.portLevelSettings[0].outlierDetection"}},
+		"subset outlier detection that disables ejection is denied": {doc: top +
+			"subsets: [{name: v1, trafficPolicy: {outlierDetection: {consecutive5xxErrors: 0, baseEjectionTime: 1s}}}]",
 			want: []string{"spec.subsets[0].trafficPolicy.outlierDetection.consecutive5xxErrors"}},
-		{desc: "subset port-level maxEjectionPercent 100 is advisory", spec: top + `subsets:
+		"subset port-level maxEjectionPercent 100 is advisory": {doc: top + `subsets:
 - name: v1
   trafficPolicy:
     portLevelSettings:
     - port: {number: 81}
       outlierDetection: {consecutive5xxErrors: 2, interval: 1s, baseEjectionTime: 1s, maxEjectionPercent: 100}`,
 			want: []string{"spec.subsets[0].trafficPolicy.portLevelSettings[0].outlierDetection.maxEjectionPercent (advisory)"}},
-		{desc: "subset outlier detection does not replace the top-level one",
-			spec: "host: web\nsubsets: [{name: v1, trafficPolicy: {outlierDetection: " + igr204GoodOutlier + "}}]",
+		"subset outlier detection does not cover the other subsets": {
+			doc:  "host: web\nsubsets: [{name: v1, trafficPolicy: {outlierDetection: " + igr204GoodOutlier + "}}]",
 			want: []string{"spec.trafficPolicy.outlierDetection"}},
 	})
 }
 
 func TestIGR204Action(t *testing.T) {
-	obj := rules1Object(t, KindDestinationRule, "apps", `
+	obj := testObject(t, KindDestinationRule, `
 host: web
 trafficPolicy:
-  outlierDetection: {interval: 5s, baseEjectionTime: 30s, maxEjectionPercent: 100}`)
+  outlierDetection: {consecutive5xxErrors: 0, interval: 5s, baseEjectionTime: 30s, maxEjectionPercent: 100}`)
 	got := rules1Actions(t, obj, "IGR204")
 	want := map[string]Action{
 		"spec.trafficPolicy.outlierDetection.consecutive5xxErrors": ActionDeny,

@@ -18,9 +18,9 @@ func ruleIGR301() *Rule {
 			"that terminates TLS (`mode` SIMPLE, MUTUAL or OPTIONAL_MUTUAL) must not accept TLS 1.0 or 1.1: both " +
 			"are deprecated (RFC 8996) and fail PCI DSS and most audits. `minProtocolVersion` TLSV1_0 or TLSV1_1, " +
 			"and `maxProtocolVersion` TLSV1_0 or TLSV1_1 (which pins the server to an old version) are hits. " +
-			"An unset `minProtocolVersion` (or TLS_AUTO) leaves the floor to Envoy's and the mesh's defaults " +
-			"(TLS 1.2 for servers today, but not written down and not reviewable), so it is a hit too unless the " +
-			"parameter `" + paramRequireExplicitMinTLS + "` is false. PASSTHROUGH, AUTO_PASSTHROUGH and " +
+			"An unset `minProtocolVersion` (or TLS_AUTO) is Istio's documented default, TLSV1_2 (ServerTLSSettings " +
+			"proto comment, Istio 1.2x), and is admitted; set the " +
+			"parameter `" + paramRequireExplicitMinTLS + "` to true to require the floor to be written down. PASSTHROUGH, AUTO_PASSTHROUGH and " +
 			"ISTIO_MUTUAL servers are not checked for versions: the gateway does not negotiate those with user " +
 			"settings (see IGR306).",
 		Remediation:   "set tls.minProtocolVersion: TLSV1_2 or TLSV1_3",
@@ -29,8 +29,8 @@ func ruleIGR301() *Rule {
 		Params: []ParamSpec{{
 			Name:        paramRequireExplicitMinTLS,
 			Type:        ParamBool,
-			Default:     true,
-			Description: "report terminating servers that leave tls.minProtocolVersion unset or TLS_AUTO",
+			Default:     false,
+			Description: "also report terminating servers that leave tls.minProtocolVersion unset or TLS_AUTO (Istio's default is TLSV1_2)",
 		}},
 		Check: func(_ *Context, obj *Object, p Params) []Violation {
 			requireExplicit := p.Bool(paramRequireExplicitMinTLS)
@@ -61,7 +61,7 @@ func checkGatewayTLSVersion(s *networkingapi.Server, path *field.Path, requireEx
 	case tlsVersionBelow12(v):
 		out = append(out, Invalid(minPath, v.String(), "must be TLSV1_2 or TLSV1_3"))
 	case v == networkingapi.ServerTLSSettings_TLS_AUTO && requireExplicit:
-		out = append(out, Required(minPath, "is unset; must be TLSV1_2 or TLSV1_3"))
+		out = append(out, Required(minPath, "is unset (Istio's default, TLSV1_2); the config requires it written"))
 	}
 	if v := tls.GetMaxProtocolVersion(); tlsVersionBelow12(v) {
 		out = append(out, Invalid(tlsPath.Child("maxProtocolVersion"), v.String(), "must not be below TLSV1_2").

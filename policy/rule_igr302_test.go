@@ -3,7 +3,7 @@ package policy
 import "testing"
 
 func TestIGR302(t *testing.T) {
-	runRuleCases(t, ruleIGR302(), gatewayObject, map[string]ruleCase{
+	runRuleCases(t, ruleIGR302(), gatewayObject, map[string]r2Case{
 		"hit: RSA key exchange suite": {
 			spec: `servers: [{port: {number: 443, name: https, protocol: HTTPS}, hosts: [a.example.com],
   tls: {mode: SIMPLE, credentialName: c, cipherSuites: [ECDHE-RSA-AES128-GCM-SHA256, AES128-GCM-SHA256]}}]`,

@@ -3,7 +3,7 @@ package policy
 import "testing"
 
 func TestIGR303(t *testing.T) {
-	runRuleCases(t, ruleIGR303(), gatewayObject, map[string]ruleCase{
+	runRuleCases(t, ruleIGR303(), gatewayObject, map[string]r2Case{
 		"hit: HTTP server without tls": {
 			spec: `servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: [a.example.com]}]`,
 			want: []string{"spec.servers[0].tls.httpsRedirect"},

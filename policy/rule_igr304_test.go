@@ -6,7 +6,7 @@ import (
 )
 
 func TestIGR304(t *testing.T) {
-	runRuleCases(t, ruleIGR304(), gatewayObject, map[string]ruleCase{
+	runRuleCases(t, ruleIGR304(), gatewayObject, map[string]r2Case{
 		"hit: SIMPLE with certificate files": {
 			spec: `servers: [{port: {number: 443, name: https, protocol: HTTPS}, hosts: [a.example.com],
   tls: {mode: SIMPLE, serverCertificate: /etc/certs/tls.crt, privateKey: /etc/certs/tls.key}}]`,

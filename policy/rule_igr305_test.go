@@ -3,7 +3,7 @@ package policy
 import "testing"
 
 func TestIGR305(t *testing.T) {
-	runRuleCases(t, ruleIGR305(), gatewayObject, map[string]ruleCase{
+	runRuleCases(t, ruleIGR305(), gatewayObject, map[string]r2Case{
 		"hit: bare wildcard host": {
 			spec: `servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: ["*"]}]`,
 			want: []string{"spec.servers[0].hosts[0]"},

@@ -3,7 +3,7 @@ package policy
 import "testing"
 
 func TestIGR306(t *testing.T) {
-	runRuleCases(t, ruleIGR306(), gatewayObject, map[string]ruleCase{
+	runRuleCases(t, ruleIGR306(), gatewayObject, map[string]r2Case{
 		"hit: explicit PASSTHROUGH": {
 			spec: `servers: [{port: {number: 443, name: tls, protocol: TLS}, hosts: [a.example.com], tls: {mode: PASSTHROUGH}}]`,
 			want: []string{"spec.servers[0].tls.mode"},

@@ -16,7 +16,7 @@ import (
 func TestRules2ThroughEngine(t *testing.T) {
 	gateway := `servers:
 - {port: {number: 80, name: http, protocol: HTTP}, hosts: ["*"]}
-- {port: {number: 443, name: https, protocol: HTTPS}, hosts: [a.example.com], tls: {mode: SIMPLE, serverCertificate: /c.crt, privateKey: /c.key}}
+- {port: {number: 443, name: https, protocol: HTTPS}, hosts: [a.example.com], tls: {mode: SIMPLE, serverCertificate: /c.crt, privateKey: /c.key, minProtocolVersion: TLSV1_1}}
 - {port: {number: 8443, name: tls, protocol: TLS}, hosts: [b.example.com], tls: {mode: PASSTHROUGH}}`
 	authz := `rules:
 - {}

@@ -3,7 +3,7 @@ package policy
 import "testing"
 
 func TestIGR401(t *testing.T) {
-	runRuleCases(t, ruleIGR401(), authzObject, map[string]ruleCase{
+	runRuleCases(t, ruleIGR401(), authzObject, map[string]r2Case{
 		"hit: rules [{}] allows everything": {
 			spec: `rules: [{}]`,
 			want: []string{"spec.rules[0]"},

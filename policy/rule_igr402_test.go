@@ -3,7 +3,7 @@ package policy
 import "testing"
 
 func TestIGR402(t *testing.T) {
-	runRuleCases(t, ruleIGR402(), authzObject, map[string]ruleCase{
+	runRuleCases(t, ruleIGR402(), authzObject, map[string]r2Case{
 		"hit: rule without from": {
 			spec: `rules: [{to: [{operation: {methods: [GET]}}]}]`,
 			want: []string{"spec.rules[0].from"},

@@ -3,7 +3,7 @@ package policy
 import "testing"
 
 func TestIGR403(t *testing.T) {
-	runRuleCases(t, ruleIGR403(), authzObject, map[string]ruleCase{
+	runRuleCases(t, ruleIGR403(), authzObject, map[string]r2Case{
 		"hit: every negative source field": {
 			spec: `rules: [{from: [{source: {notPrincipals: [a/ns/b/sa/c], notRequestPrincipals: [x/y], notNamespaces: [other],
   notServiceAccounts: [n/s], notIpBlocks: [10.0.0.1], notRemoteIpBlocks: [10.0.0.2], notTrustDomains: [td]}}]}]`,

@@ -3,7 +3,7 @@ package policy
 import "testing"
 
 func TestIGR404(t *testing.T) {
-	runRuleCases(t, ruleIGR404(), authzObject, map[string]ruleCase{
+	runRuleCases(t, ruleIGR404(), authzObject, map[string]r2Case{
 		"hit: namespace/serviceaccount shorthand": {
 			spec: `rules: [{from: [{source: {principals: [shop/web]}}]}]`,
 			want: []string{"spec.rules[0].from[0].source.principals[0]"},

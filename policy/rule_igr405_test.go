@@ -3,7 +3,7 @@ package policy
 import "testing"
 
 func TestIGR405(t *testing.T) {
-	runRuleCases(t, ruleIGR405(), authzObject, map[string]ruleCase{
+	runRuleCases(t, ruleIGR405(), authzObject, map[string]r2Case{
 		"hit: rule without to": {
 			spec: `rules: [{from: [{source: {namespaces: [shop]}}]}]`,
 			want: []string{"spec.rules[0].to"},

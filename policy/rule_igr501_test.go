@@ -3,7 +3,7 @@ package policy
 import "testing"
 
 func TestIGR501(t *testing.T) {
-	runRuleCases(t, ruleIGR501(), sidecarObject, map[string]ruleCase{
+	runRuleCases(t, ruleIGR501(), sidecarObject, map[string]r2Case{
 		"hit: */* egress host": {
 			spec: `egress: [{hosts: ["./*", "*/*"]}]`,
 			want: []string{"spec.egress[0].hosts[1]"},

@@ -3,7 +3,7 @@ package policy
 import "testing"
 
 func TestIGR502(t *testing.T) {
-	runRuleCases(t, ruleIGR502(), sidecarObject, map[string]ruleCase{
+	runRuleCases(t, ruleIGR502(), sidecarObject, map[string]r2Case{
 		"hit: ALLOW_ANY": {
 			spec: `{egress: [{hosts: ["./*"]}], outboundTrafficPolicy: {mode: ALLOW_ANY}}`,
 			want: []string{"spec.outboundTrafficPolicy.mode"},

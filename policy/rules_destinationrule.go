@@ -22,6 +22,16 @@ type drSite struct {
 	TLS     *networkingapi.ClientTLSSettings
 	Pool    *networkingapi.ConnectionPoolSettings
 	Outlier *networkingapi.OutlierDetection
+	// PortLevel marks a portLevelSettings entry. Istio does not inherit into
+	// it: for its port, istiod replaces the connection pool, outlier
+	// detection, load balancer and TLS of the enclosing policy with the
+	// entry's, absent ones included (MergeTrafficPolicy in
+	// pilot/pkg/networking/core; the PortTrafficPolicy proto comment: "default
+	// values will be applied to fields omitted in port-level traffic
+	// policies"). A port-level entry without a pool is a port without one.
+	PortLevel bool
+	// Port is the port number of a port-level entry.
+	Port uint32
 }
 
 // destinationRuleOf returns the DestinationRule spec of obj, ok=false when the
@@ -69,10 +79,12 @@ func appendTrafficPolicySites(sites []drSite, path *field.Path, tp *networkingap
 			continue
 		}
 		sites = append(sites, drSite{
-			Path:    path.Child("portLevelSettings").Index(i),
-			TLS:     pl.GetTls(),
-			Pool:    pl.GetConnectionPool(),
-			Outlier: pl.GetOutlierDetection(),
+			Path:      path.Child("portLevelSettings").Index(i),
+			TLS:       pl.GetTls(),
+			Pool:      pl.GetConnectionPool(),
+			Outlier:   pl.GetOutlierDetection(),
+			PortLevel: true,
+			Port:      pl.GetPort().GetNumber(),
 		})
 	}
 	return sites

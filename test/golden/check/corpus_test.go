@@ -25,7 +25,7 @@ var expectedRules = map[string]string{
 	"bookinfo/virtual-service-reviews-v3.yaml":         "IGR705",
 	"httpbin/httpbin.yaml":                             "",
 	"httpbin/httpbin-gateway.yaml":                     "IGR303 IGR305 IGR705",
-	"httpbin/httpbin-gateway-https.yaml":               "IGR301 IGR705",
+	"httpbin/httpbin-gateway-https.yaml":               "IGR705", // minProtocolVersion unset is TLSV1_2
 	"security/peer-authentication-mesh-strict.yaml":    "",
 	"security/peer-authentication-workload-port.yaml":  "IGR102",
 	"security/peer-authentication-permissive.yaml":     "IGR101",

@@ -1,0 +1,269 @@
+package policy
+
+import (
+	"encoding/json"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	cmapi "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
+	"github.com/golang/protobuf/jsonpb" //nolint:staticcheck // Istio's own spec decoder, the oracle
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/protoadapt"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	networkingapi "istio.io/api/networking/v1alpha3"
+	securityapi "istio.io/api/security/v1beta1"
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/yaml"
+)
+
+// The one rule-test harness. A case is keyed by its description and holds a
+// document in YAML: the spec for Istio kinds, the whole object for
+// Kubernetes kinds, the values tree for IstioOperator and Helm values. The
+// document is decoded strictly, as the API server would store it and Istio
+// read it (YAML 1.1 via sigs.k8s.io/yaml, CRD JSON names only, Go-style
+// durations through Istio's own decoder): a typo in a test fails the test
+// instead of silently testing nothing. Every violation's text is checked the
+// same way for every rule (checkViolationText).
+
+// ruleCase is one row of a rule table.
+type ruleCase struct {
+	// kind of doc; empty means the rule's only target.
+	kind Kind
+	doc  string
+	// ns are the namespace labels known to the context.
+	ns map[string]map[string]string
+	// params override the rule's defaults.
+	params Params
+	// want are the violations, as "field" or "field (advisory)", any order.
+	want []string
+}
+
+// runRuleTable runs r.Check over every case, in description order.
+func runRuleTable(t *testing.T, r *Rule, cases map[string]ruleCase) {
+	t.Helper()
+	descs := make([]string, 0, len(cases))
+	for d := range cases {
+		descs = append(descs, d)
+	}
+	sort.Strings(descs)
+	for _, desc := range descs {
+		tc := cases[desc]
+		t.Run(desc, func(t *testing.T) {
+			kind := tc.kind
+			if kind == "" {
+				if len(r.Targets) != 1 {
+					t.Fatalf("%s targets %v: the case must name its kind", r.ID, r.Targets)
+				}
+				kind = r.Targets[0]
+			}
+			got := checkRule(t, r, testObject(t, kind, tc.doc), tc.ns, tc.params)
+			want := slices.Clone(tc.want)
+			sort.Strings(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("%s violations:\n got %q\nwant %q", r.ID, got, want)
+			}
+		})
+	}
+}
+
+// checkRule runs r on obj and returns the rendered violations, sorted.
+func checkRule(t *testing.T, r *Rule, obj *Object, ns map[string]map[string]string, over Params) []string {
+	t.Helper()
+	p, err := merge("rule "+r.ID, r.Params, over)
+	if err != nil {
+		t.Fatalf("params: %v", err)
+	}
+	ctx := &Context{}
+	if ns != nil {
+		ctx.Namespaces = NamespaceLabels(ns)
+	}
+	var got []string
+	for _, v := range r.Check(ctx, obj, p) {
+		checkViolationText(t, v)
+		s := v.Field
+		if v.Advisory {
+			s += " (advisory)"
+		}
+		got = append(got, s)
+	}
+	sort.Strings(got)
+	return got
+}
+
+// checkViolationText holds every rule's messages to one standard: a field, a
+// message that starts lowercase and is short enough for a finding to fit in
+// about 120 characters, and a fix, when given, that names the field it fixes.
+func checkViolationText(t *testing.T, v Violation) {
+	t.Helper()
+	switch {
+	case v.Field == "":
+		t.Errorf("violation without a field: %+v", v)
+	case v.Message == "":
+		t.Errorf("violation at %s has no message", v.Field)
+	case strings.ToLower(v.Message[:1]) != v.Message[:1]:
+		t.Errorf("message must start lowercase: %q", v.Message)
+	case len(v.Message) > 80:
+		t.Errorf("message is %d characters, want <= 80: %q", len(v.Message), v.Message)
+	}
+	if leaf := fieldLeaf(v.Field); v.Fix != "" && !strings.Contains(v.Fix, leaf) {
+		t.Errorf("fix %q does not name the field %q it fixes", v.Fix, leaf)
+	}
+}
+
+// fieldLeaf returns the last name of a field path without index or key:
+// "spec.portLevelMtls[80].mode" -> "mode".
+func fieldLeaf(path string) string {
+	if i := strings.IndexByte(path, '['); i >= 0 && !strings.Contains(path[i:], ".") {
+		path = path[:i]
+	}
+	leaf := path[strings.LastIndex(path, ".")+1:]
+	if i := strings.IndexByte(leaf, '['); i >= 0 {
+		leaf = leaf[:i]
+	}
+	return leaf
+}
+
+// istioSpecs makes the istio.io/api spec message of each Istio kind.
+var istioSpecs = map[Kind]func() proto.Message{
+	KindPeerAuthentication:    func() proto.Message { return &securityapi.PeerAuthentication{} },
+	KindRequestAuthentication: func() proto.Message { return &securityapi.RequestAuthentication{} },
+	KindAuthorizationPolicy:   func() proto.Message { return &securityapi.AuthorizationPolicy{} },
+	KindDestinationRule:       func() proto.Message { return &networkingapi.DestinationRule{} },
+	KindGateway:               func() proto.Message { return &networkingapi.Gateway{} },
+	KindSidecar:               func() proto.Message { return &networkingapi.Sidecar{} },
+	KindVirtualService:        func() proto.Message { return &networkingapi.VirtualService{} },
+	KindEnvoyFilter:           func() proto.Message { return &networkingapi.EnvoyFilter{} },
+	KindServiceEntry:          func() proto.Message { return &networkingapi.ServiceEntry{} },
+}
+
+// testObject decodes doc strictly into the Body the decoder produces for kind.
+func testObject(t *testing.T, kind Kind, doc string) *Object {
+	t.Helper()
+	obj := &Object{GroupKind: kind.GroupKind(), Version: "v1"}
+	if newSpec, ok := istioSpecs[kind]; ok {
+		obj.Body = strictSpec(t, newSpec(), doc)
+		obj.Meta = &metav1.ObjectMeta{Namespace: "apps", Name: "test"}
+		return obj
+	}
+	switch kind {
+	case KindIstioOperator, KindIstiodValues, KindGatewayValues:
+		m := map[string]any{}
+		strictYAML(t, doc, &m)
+		obj.Body = m
+		obj.Meta = &metav1.ObjectMeta{Namespace: "istio-system", Name: "prod"}
+		return obj
+	}
+	var typed interface{ GetObjectMeta() metav1.Object }
+	switch kind {
+	case KindPod:
+		typed = &corev1.Pod{}
+	case KindNamespace:
+		typed = &corev1.Namespace{}
+	case KindConfigMap:
+		typed = &corev1.ConfigMap{}
+	case KindDeployment:
+		typed = &appsv1.Deployment{}
+	case KindStatefulSet:
+		typed = &appsv1.StatefulSet{}
+	case KindDaemonSet:
+		typed = &appsv1.DaemonSet{}
+	case KindReplicaSet:
+		typed = &appsv1.ReplicaSet{}
+	case KindJob:
+		typed = &batchv1.Job{}
+	case KindCronJob:
+		typed = &batchv1.CronJob{}
+	case KindPDB:
+		typed = &policyv1.PodDisruptionBudget{}
+	case KindHPA:
+		typed = &autoscalingv2.HorizontalPodAutoscaler{}
+	case KindCertificate:
+		typed = &cmapi.Certificate{}
+	default:
+		t.Fatalf("testObject: unsupported kind %s", kind)
+	}
+	strictYAML(t, doc, typed)
+	obj.Body, obj.Meta = typed, typed.GetObjectMeta().(*metav1.ObjectMeta)
+	return obj
+}
+
+// strictYAML decodes YAML (1.1, as kubectl) strictly: unknown or duplicate
+// fields fail the test.
+func strictYAML(t *testing.T, doc string, into any) {
+	t.Helper()
+	if err := yaml.UnmarshalStrict([]byte(doc), into); err != nil {
+		t.Fatalf("decode test document: %v\n%s", err, doc)
+	}
+}
+
+// strictSpec decodes an Istio spec as the API server stores it and Istio
+// reads it, failing the test on any field the CRD schema does not define.
+func strictSpec(t *testing.T, spec proto.Message, doc string) proto.Message {
+	t.Helper()
+	if strings.TrimSpace(doc) == "" {
+		return spec
+	}
+	js, err := yaml.YAMLToJSON([]byte(doc))
+	if err != nil {
+		t.Fatalf("spec YAML: %v", err)
+	}
+	var tree any
+	if err := json.Unmarshal(js, &tree); err != nil {
+		t.Fatal(err)
+	}
+	if bad := unknownJSONNames(tree, spec.ProtoReflect().Descriptor(), "spec"); len(bad) > 0 {
+		t.Fatalf("test spec has fields the CRD schema lacks: %v\n%s", bad, doc)
+	}
+	if err := protojson.Unmarshal(js, spec); err == nil {
+		return spec
+	}
+	proto.Reset(spec)
+	if err := (&jsonpb.Unmarshaler{}).Unmarshal(strings.NewReader(string(js)), protoadapt.MessageV1Of(spec)); err != nil {
+		t.Fatalf("decode test spec with Istio's decoder: %v\n%s", err, doc)
+	}
+	return spec
+}
+
+// unknownJSONNames returns the paths in tree that are not JSON field names of md.
+func unknownJSONNames(tree any, md protoreflect.MessageDescriptor, path string) []string {
+	m, ok := tree.(map[string]any)
+	if !ok || strings.HasPrefix(string(md.FullName()), "google.protobuf.") {
+		return nil
+	}
+	var bad []string
+	for k, v := range m {
+		fd := md.Fields().ByJSONName(k)
+		if fd == nil {
+			bad = append(bad, path+"."+k)
+			continue
+		}
+		if fd.Message() == nil {
+			continue
+		}
+		switch {
+		case fd.IsMap():
+			if mv, ok := v.(map[string]any); ok && fd.MapValue().Message() != nil {
+				for key, e := range mv {
+					bad = append(bad, unknownJSONNames(e, fd.MapValue().Message(), path+"."+k+"["+key+"]")...)
+				}
+			}
+		case fd.IsList():
+			if l, ok := v.([]any); ok {
+				for _, e := range l {
+					bad = append(bad, unknownJSONNames(e, fd.Message(), path+"."+k+"[]")...)
+				}
+			}
+		default:
+			bad = append(bad, unknownJSONNames(v, fd.Message(), path+"."+k)...)
+		}
+	}
+	return bad
+}
