@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
 	"time"
 
 	"go.uber.org/zap"
@@ -85,7 +86,38 @@ func (h *reviewHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	resp := h.hook.Handle(r.Context(), admission.Request{AdmissionRequest: *review.Request})
 	resp.UID = review.Request.UID
+	if herr := handlerFailure(&resp.AdmissionResponse); herr != nil {
+		h.reject(w, herr)
+		return
+	}
+	resp.Warnings = capWarnings(resp.Warnings)
 	writeReview(w, http.StatusOK, &resp.AdmissionResponse)
+}
+
+// handlerFailure turns a refusal that is not a rule's denial (Errored: no
+// configuration yet, a recovered panic, a failed mutator; or a request that
+// cannot be evaluated) into an HTTP 5xx (4xx for the last), so that the API
+// server applies the webhook's failurePolicy. Inside a 200 it would be a
+// denial, which defeats failurePolicy: Ignore. A denial is only ever a
+// rule's verdict: admission.Denied, code 403.
+func handlerFailure(resp *admissionv1.AdmissionResponse) *httpError {
+	if resp.Allowed || (resp.Result != nil && resp.Result.Code == http.StatusForbidden) {
+		return nil
+	}
+	code, msg := http.StatusInternalServerError, "handler failed"
+	if resp.Result != nil {
+		if c := int(resp.Result.Code); c >= 400 && c <= 599 {
+			code = c
+		}
+		if resp.Result.Message != "" {
+			msg = resp.Result.Message
+		}
+	}
+	herr := &httpError{code: code, uid: resp.UID, err: errors.New(truncate(msg, maxDenyMessage))}
+	if code == http.StatusServiceUnavailable {
+		herr.retryAfter = strconv.Itoa(retryAfterSeconds)
+	}
+	return herr
 }
 
 // reject logs and answers an HTTP-layer rejection.
