@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -193,3 +194,5 @@ func counterValue(t testing.TB, reg prometheus.Gatherer, name string, labels map
 	}
 	return 0
 }
+
+func errorsAs(err error, target any) bool { return errors.As(err, target) }
