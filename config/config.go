@@ -32,10 +32,13 @@ type Config struct {
 }
 
 // Default returns the built-in defaults: every rule at its default action and
-// parameters (the seed production values), and mutation of Pods and Namespaces.
+// parameters (the seed production values), exemption annotations that exempt
+// from nothing (an administrator opts rules in with exemptions.allowedRules),
+// and mutation of Pods and Namespaces.
 func Default() *Config {
 	return &Config{Settings: policy.Settings{
-		Mutation: policy.MutationSettings{Namespaces: true, SkipNamespaces: DefaultSkipNamespaces()},
+		ExemptableRules: []string{},
+		Mutation:        policy.MutationSettings{Namespaces: true, SkipNamespaces: DefaultSkipNamespaces()},
 	}}
 }
 

@@ -36,6 +36,8 @@ func TestParseErrors(t *testing.T) {
 		{"bad glob rejected by engine", header + "exemptions:\n  namespaces: ['[']\n", []string{"invalid settings", "exempt namespace pattern"}},
 		{"unknown rule in allowedRules", header + "exemptions:\n  allowedRules: [IGR203, IGR999]\n", []string{`line 4: exemptions.allowedRules: unknown rule "IGR999"`}},
 		{"allowedRules not a list", header + "exemptions:\n  allowedRules: IGR203\n", []string{"line 4: exemptions.allowedRules must be a list"}},
+		{"annotationNamespaces not a list", header + "exemptions:\n  annotationNamespaces: legacy\n", []string{"line 4: exemptions.annotationNamespaces must be a list"}},
+		{"bad annotationNamespaces glob rejected by engine", header + "exemptions:\n  annotationNamespaces: ['[']\n", []string{"invalid settings", "exemption annotation namespace pattern"}},
 		{"unknown key under exemptions", header + "exemptions:\n  allowRules: []\n", []string{`line 4: unknown key "allowRules" in exemptions`}},
 		{"unknown mutator", header + "mutators:\n  IGR999: {enabled: true}\n", []string{`unknown mutator "IGR999"`}},
 		{"all errors reported", header + "foo: 1\nbar: 2\n", []string{`line 3: unknown key "foo"`, `line 4: unknown key "bar"`}},
@@ -95,10 +97,10 @@ func TestParseAllowedRules(t *testing.T) {
 		exemptions string
 		want       []string
 	}{
-		"absent: every rule may be exempted": {exemptions: "namespaces: []", want: nil},
-		"null: every rule may be exempted":   {exemptions: "allowedRules: null", want: nil},
-		"empty list: no rule may be":         {exemptions: "allowedRules: []", want: []string{}},
-		"a list":                             {exemptions: "allowedRules: [IGR203, IGR204]", want: []string{"IGR203", "IGR204"}},
+		"absent: no rule may be (the default)": {exemptions: "namespaces: []", want: []string{}},
+		"null: every rule may be exempted":     {exemptions: "allowedRules: null", want: nil},
+		"empty list: no rule may be":           {exemptions: "allowedRules: []", want: []string{}},
+		"a list":                               {exemptions: "allowedRules: [IGR203, IGR204]", want: []string{"IGR203", "IGR204"}},
 	}
 	for desc, tc := range tests {
 		t.Run(desc, func(t *testing.T) {
@@ -166,8 +168,11 @@ func TestDefaultYAMLRoundTrip(t *testing.T) {
 }
 
 func TestDefaultYAMLShowsAllowedRules(t *testing.T) {
-	if !strings.Contains(string(DefaultYAML()), "\n  # allowedRules: [") {
-		t.Error("config default does not show exemptions.allowedRules as a commented key")
+	if !strings.Contains(string(DefaultYAML()), "\n  allowedRules: []\n") {
+		t.Error("config default does not show exemptions.allowedRules: []")
+	}
+	if !strings.Contains(string(DefaultYAML()), "\n  # annotationNamespaces: [") {
+		t.Error("config default does not show exemptions.annotationNamespaces as a commented key")
 	}
 }
 
@@ -249,5 +254,28 @@ func TestWatch(t *testing.T) {
 	}
 	if changes[0] != policy.ActionWarn || changes[1] != policy.ActionAudit || !strings.Contains(errs[0].Error(), "nope") {
 		t.Errorf("changes=%v errs=%v", changes, errs)
+	}
+}
+
+func TestParseAnnotationNamespaces(t *testing.T) {
+	tests := map[string]struct {
+		exemptions string
+		want       []string
+	}{
+		"absent: every namespace": {exemptions: "namespaces: []", want: nil},
+		"null: every namespace":   {exemptions: "annotationNamespaces: null", want: nil},
+		"empty list: none":        {exemptions: "annotationNamespaces: []", want: []string{}},
+		"names and globs":         {exemptions: "annotationNamespaces: [legacy-*, shop]", want: []string{"legacy-*", "shop"}},
+	}
+	for desc, tc := range tests {
+		t.Run(desc, func(t *testing.T) {
+			cfg, err := Parse([]byte(header + "exemptions:\n  " + tc.exemptions + "\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := cfg.Settings.ExemptAnnotationNamespaces; !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("ExemptAnnotationNamespaces = %#v, want %#v", got, tc.want)
+			}
+		})
 	}
 }

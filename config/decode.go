@@ -102,16 +102,26 @@ func (d *decoder) document(n *yaml.Node, s *policy.Settings) {
 	}
 }
 
-// exemptions decodes the exemptions section: namespaces, and allowedRules,
-// the rule IDs objects may exempt themselves from (absent or null: every
-// rule; an empty list: none).
+// exemptions decodes the exemptions section: namespaces; allowedRules, the
+// rule IDs objects may exempt themselves from by annotation (absent: the
+// default, none; an explicit null: every rule; a list: those); and
+// annotationNamespaces, the namespaces (names or globs) where those
+// annotations are honoured at all (absent or null: every namespace).
+// Annotations are written by whoever may edit the object, a tenant; the
+// configuration by an administrator: so by default they exempt from nothing.
 func (d *decoder) exemptions(n *yaml.Node, s *policy.Settings) {
-	for _, x := range d.mapping(n, "exemptions", "namespaces", "allowedRules") {
+	for _, x := range d.mapping(n, "exemptions", "namespaces", "allowedRules", "annotationNamespaces") {
 		switch x.key {
 		case "namespaces":
 			s.ExemptNamespaces = d.strs(x.value, "exemptions.namespaces")
 		case "allowedRules":
 			s.ExemptableRules = d.ruleIDs(x.value, "exemptions.allowedRules")
+		case "annotationNamespaces":
+			if v := resolveAlias(x.value); v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
+				s.ExemptAnnotationNamespaces = nil
+				continue
+			}
+			s.ExemptAnnotationNamespaces = d.strs(x.value, "exemptions.annotationNamespaces")
 		}
 	}
 }

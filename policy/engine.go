@@ -33,6 +33,11 @@ type Settings struct {
 	// from with AnnotationExempt: nil allows every rule, an empty list none.
 	// Exemptions naming other rules are ignored and reported by IGR001.
 	ExemptableRules []string
+	// ExemptAnnotationNamespaces limits where AnnotationExempt is honoured:
+	// namespace names or path.Match globs. nil honours it in every
+	// namespace; elsewhere it is ignored and reported by IGR001. Objects
+	// without a namespace are matched by "" (a Namespace by its own name).
+	ExemptAnnotationNamespaces []string
 	// Mutators configures the mutators by ID.
 	Mutators map[string]MutatorSettings
 	// Mutation holds the settings shared by all mutators.
@@ -55,14 +60,15 @@ type compiledRule struct {
 // Engine evaluates the catalogue with one Settings. It is immutable and safe
 // for concurrent use; build a new one to change settings.
 type Engine struct {
-	rules      []*compiledRule
-	byKind     map[Kind][]*compiledRule
-	anyKind    []*compiledRule
-	exemptNS   []string
-	exemptable map[string]bool // nil: every rule may be exempted
-	ruleByID   map[string]*compiledRule
-	mutation   *mutationPlan
-	catalogIDs map[string]bool
+	rules       []*compiledRule
+	byKind      map[Kind][]*compiledRule
+	anyKind     []*compiledRule
+	exemptNS    []string
+	exemptable  map[string]bool // nil: every rule may be exempted
+	exemptAnnNS []string        // nil: annotations honoured in every namespace
+	ruleByID    map[string]*compiledRule
+	mutation    *mutationPlan
+	catalogIDs  map[string]bool
 }
 
 // NewEngine compiles the catalogue with s. It fails on unknown rule IDs,
@@ -116,6 +122,14 @@ func NewEngine(s Settings) (*Engine, error) {
 		}
 	}
 	e.exemptNS = append([]string(nil), s.ExemptNamespaces...)
+	for _, g := range s.ExemptAnnotationNamespaces {
+		if _, err := path.Match(g, ""); err != nil {
+			return nil, fmt.Errorf("exemption annotation namespace pattern %q: %w", g, err)
+		}
+	}
+	if s.ExemptAnnotationNamespaces != nil {
+		e.exemptAnnNS = append([]string{}, s.ExemptAnnotationNamespaces...)
+	}
 	if err := e.setExemptable(s.ExemptableRules); err != nil {
 		return nil, err
 	}
@@ -156,6 +170,19 @@ type Result struct {
 	Skipped bool
 	// ExemptNamespace is true when the object's namespace is exempt.
 	ExemptNamespace bool
+	// Exempted lists, by rule, the findings an honoured exemption
+	// annotation suppressed (rules that found nothing are not listed), so
+	// that every exemption that changes a verdict can be logged and counted.
+	Exempted []Exemption
+}
+
+// Exemption is one rule whose findings an exemption annotation suppressed.
+type Exemption struct {
+	Rule string
+	// Reason is the AnnotationExemptReason that came with it.
+	Reason string
+	// Suppressed is the number of findings it suppressed.
+	Suppressed int
 }
 
 // Max returns the strongest action among the findings ("" if none).
@@ -198,12 +225,17 @@ func (e *Engine) Validate(ctx *Context, obj *Object) Result {
 	ex := e.exemptionsOf(obj)
 	ref := obj.Ref()
 	var out []Finding
+	var exempted []Exemption
 	for _, set := range [][]*compiledRule{e.anyKind, rules} {
 		for _, cr := range set {
-			if ex.exempt[cr.rule.ID] {
+			vs := cr.rule.Check(ctx, obj, cr.params)
+			if reason, ok := ex.exempt[cr.rule.ID]; ok {
+				if len(vs) > 0 {
+					exempted = append(exempted, Exemption{Rule: cr.rule.ID, Reason: reason, Suppressed: len(vs)})
+				}
 				continue
 			}
-			for _, v := range cr.rule.Check(ctx, obj, cr.params) {
+			for _, v := range vs {
 				out = append(out, cr.finding(ref, v))
 			}
 		}
@@ -214,7 +246,8 @@ func (e *Engine) Validate(ctx *Context, obj *Object) Result {
 		}
 	}
 	sortFindings(out)
-	return Result{Findings: out}
+	sort.Slice(exempted, func(i, j int) bool { return exempted[i].Rule < exempted[j].Rule })
+	return Result{Findings: out, Exempted: exempted}
 }
 
 func (cr *compiledRule) finding(ref ObjectRef, v Violation) Finding {
@@ -263,8 +296,8 @@ const ruleIDExemption = "IGR001"
 
 // exemptionSet is what an object's exemption annotations amount to.
 type exemptionSet struct {
-	// exempt holds the rule IDs the object is exempt from.
-	exempt map[string]bool
+	// exempt maps the rule IDs the object is exempt from to the reason given.
+	exempt map[string]string
 	// problems are ignored exemptions that IGR001 reports in addition to its
 	// own check of the object's metadata.
 	problems []Violation
@@ -291,17 +324,33 @@ func (e *Engine) setExemptable(ids []string) error {
 // the Pods it creates carry only the template's annotations, so an exemption
 // on either place must hold for the workload and for its Pods alike.
 func (e *Engine) exemptionsOf(obj *Object) exemptionSet {
-	set := exemptionSet{exempt: map[string]bool{}}
+	set := exemptionSet{exempt: map[string]string{}}
+	honoured := e.annotationsHonouredIn(namespaceOf(obj))
 	if obj.Meta != nil {
-		e.addExemptions(&set, obj.Meta, field.NewPath("metadata"), false)
+		e.addExemptions(&set, obj.Meta, field.NewPath("metadata"), false, honoured)
 	}
 	if KindOf(obj.GroupKind) == KindPod {
 		return set
 	}
 	if pt, ok := PodTemplateOf(obj); ok {
-		e.addExemptions(&set, pt.Meta, pt.MetaPath, true)
+		e.addExemptions(&set, pt.Meta, pt.MetaPath, true, honoured)
 	}
 	return set
+}
+
+// annotationsHonouredIn reports whether exemption annotations count in
+// namespace ns (cluster-scoped objects have ns "", see
+// ExemptAnnotationNamespaces).
+func (e *Engine) annotationsHonouredIn(ns string) bool {
+	if e.exemptAnnNS == nil {
+		return true
+	}
+	for _, g := range e.exemptAnnNS {
+		if ok, _ := path.Match(g, ns); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // addExemptions adds the exemptions of the metadata m found at path at. An
@@ -309,13 +358,19 @@ func (e *Engine) exemptionsOf(obj *Object) exemptionSet {
 // object's metadata, so reportMissingReason is set only for pod templates.
 // Rules the configuration does not allow to be exempted are ignored and
 // reported as an advisory IGR001 finding.
-func (e *Engine) addExemptions(set *exemptionSet, m *metav1.ObjectMeta, at *field.Path, reportMissingReason bool) {
+func (e *Engine) addExemptions(set *exemptionSet, m *metav1.ObjectMeta, at *field.Path, reportMissingReason, honoured bool) {
 	ids, ok := m.Annotations[AnnotationExempt]
 	if !ok {
 		return
 	}
 	annotations := at.Child("annotations")
-	if strings.TrimSpace(m.Annotations[AnnotationExemptReason]) == "" {
+	if !honoured {
+		msg := "is not honoured in this namespace (exemptions.annotationNamespaces); ignored"
+		set.problems = append(set.problems, Invalid(annotations.Key(AnnotationExempt), ids, msg).AsAdvisory())
+		return
+	}
+	reason := strings.TrimSpace(m.Annotations[AnnotationExemptReason])
+	if reason == "" {
 		if reportMissingReason {
 			msg := "is missing, so the exemption from " + ids + " is ignored"
 			set.problems = append(set.problems, Required(annotations.Key(AnnotationExemptReason), msg))
@@ -329,7 +384,7 @@ func (e *Engine) addExemptions(set *exemptionSet, m *metav1.ObjectMeta, at *fiel
 		case e.exemptable != nil && !e.exemptable[id]:
 			refused = append(refused, id)
 		default:
-			set.exempt[id] = true
+			set.exempt[id] = reason
 		}
 	}
 	if len(refused) > 0 {

@@ -5,7 +5,7 @@
 // Endpoints served by Server:
 //
 //	POST /validate  validating webhook (every kind; deny/warn/audit)
-//	POST /mutate    mutating webhook (fails open; never denies)
+//	POST /mutate    mutating webhook (never denies)
 //	GET  /healthz   liveness, on the plain-HTTP health address
 //	GET  /readyz    readiness: certificate, config and namespace cache ready, not shutting down
 //	GET  /metrics   Prometheus, on the plain-HTTP metrics address
@@ -24,9 +24,17 @@
 // nothing hangs in Terminating. Both are logged and counted with the
 // decisions "allowed-preexisting" and "allowed-terminating".
 //
+// A denial is only ever a rule's verdict: every handler-side failure (no
+// configuration yet, a request that cannot be evaluated, a panic, a failed
+// mutator) is answered HTTP 4xx/5xx, so each webhook's failurePolicy
+// decides. Values the client chooses are bounded before they reach a metric
+// label, the log or the response (bounds.go).
+//
 // Memory is bounded under concurrency: besides the per-request body cap,
 // the request bytes read and handled at once by both endpoints are capped
-// (ServerOptions.MaxInflightBytes, by default four maximum-size bodies). A
+// (ServerOptions.MaxInflightBytes, by default four maximum-size bodies),
+// reserved as they arrive rather than as declared; connections are capped
+// (MaxConnections) and a declared body must start within BodyStartTimeout. A
 // request that finds no room within a short wait is answered 429 with
 // Retry-After; the API server counts that as a failed call, so the
 // webhook's failurePolicy decides.

@@ -3,8 +3,10 @@ package webhooks
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/semaphore"
@@ -21,21 +23,41 @@ const DefaultInflightFactor = 4
 // gives up on the call.
 const DefaultInflightWait = 2 * time.Second
 
+// DefaultBodyStartTimeout is how long a request may take, after its
+// headers, to send the first byte of its body. The API server sends the
+// body with the headers; a client that declares a body and sends nothing is
+// disconnected after this, having reserved nothing.
+const DefaultBodyStartTimeout = time.Second
+
 // retryAfterSeconds is the Retry-After of a 429 answer.
 const retryAfterSeconds = 1
 
+// contendedWait is how long a request waits for room for the bytes that
+// just arrived before it stops growing its reservation chunk by chunk and
+// queues, holding nothing, for the rest of its body at once (see grow).
+const contendedWait = 50 * time.Millisecond
+
+// initialBuffer is the body buffer a request starts with before anything is
+// reserved: the same order as the connection's own bufio buffers.
+const initialBuffer = 4 << 10
+
 // inflightLimiter caps the request bytes held in memory at once across the
-// webhook endpoints. Each request reserves its Content-Length (the body cap
-// when the length is unknown) before its body is read and releases it once
-// the response is written, so the decoded review, the typed object and the
-// response, which all grow with the body, are covered too. FIFO: a large
-// request is not starved by a stream of small ones. A nil limiter admits
-// everything.
+// webhook endpoints. A request reserves bytes as they arrive, not as its
+// Content-Length declares, and releases them once the response is written,
+// so the decoded review, the typed object and the response, which all grow
+// with the body, are covered too: a client that declares a large body and
+// sends nothing (or little) holds nothing (or little). When the cap is
+// contended, a request whose next bytes find no room within contendedWait
+// gives back what it holds and queues (FIFO, at most wait) for the rest of
+// its body at once; so requests that have all started reading cannot
+// deadlock each holding part of the capacity, and a large request is not
+// starved by a stream of small ones. A nil limiter admits everything.
 type inflightLimiter struct {
 	sem      *semaphore.Weighted
 	capacity int64
 	maxBody  int64
 	wait     time.Duration
+	held     atomic.Int64 // bytes reserved now, for tests and debugging
 }
 
 // newInflightLimiter returns a limiter of capacity bytes for bodies of at
@@ -50,30 +72,130 @@ func newInflightLimiter(capacity, maxBody int64, wait time.Duration) *inflightLi
 	return &inflightLimiter{sem: semaphore.NewWeighted(capacity), capacity: capacity, maxBody: maxBody, wait: wait}
 }
 
-// weight is what r reserves: its declared length, else the body cap.
-func (l *inflightLimiter) weight(r *http.Request) int64 {
-	if r.ContentLength >= 0 && r.ContentLength <= l.maxBody {
-		return max(r.ContentLength, 1)
+// waitOr is the limiter's wait, or the default for a nil limiter.
+func (l *inflightLimiter) waitOr() time.Duration {
+	if l == nil {
+		return DefaultInflightWait
 	}
-	return l.maxBody
+	return l.wait
 }
 
-// acquire reserves room for r, waiting at most l.wait (or until the request
-// is cancelled). It returns the release function, or a 429 httpError when
-// the server is full.
-func (l *inflightLimiter) acquire(r *http.Request) (func(), *httpError) {
+// reservation is what one request holds under the limiter. A nil
+// reservation (no limiter) admits everything.
+type reservation struct {
+	l        *inflightLimiter
+	ctx      context.Context // the request's context
+	deadline time.Time       // for waiting; set when the first byte arrives
+	declared int64           // Content-Length, or -1
+	held     int64
+	whole    bool // holds room for the whole body: no more growth
+}
+
+// start returns the (empty) reservation of r.
+func (l *inflightLimiter) start(r *http.Request) *reservation {
 	if l == nil {
-		return func() {}, nil
+		return nil
 	}
-	n := l.weight(r)
-	ctx, cancel := context.WithTimeout(r.Context(), l.wait)
+	return &reservation{l: l, ctx: r.Context(), declared: r.ContentLength}
+}
+
+// grow reserves n more bytes that have just arrived (have bytes so far).
+// It returns a 429 httpError when no room is found within the wait.
+func (res *reservation) grow(n, have int64) *httpError {
+	if res == nil || res.whole || n <= 0 {
+		return nil
+	}
+	l := res.l
+	if res.deadline.IsZero() {
+		res.deadline = time.Now().Add(l.wait)
+	}
+	if l.sem.TryAcquire(n) {
+		res.add(n)
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(res.ctx, min(contendedWait, time.Until(res.deadline)))
+	err := l.sem.Acquire(ctx, n)
+	cancel()
+	if err == nil {
+		res.add(n)
+		return nil
+	}
+	// Contended: give back what we hold and queue for the whole body.
+	whole := l.maxBody
+	if res.declared >= 0 && res.declared <= l.maxBody {
+		whole = max(res.declared, have+n)
+	}
+	res.release()
+	ctx, cancel = context.WithDeadline(res.ctx, res.deadline)
 	defer cancel()
-	if err := l.sem.Acquire(ctx, n); err != nil {
-		return nil, &httpError{
+	if err := l.sem.Acquire(ctx, whole); err != nil {
+		return &httpError{
 			code:       http.StatusTooManyRequests,
 			retryAfter: strconv.Itoa(retryAfterSeconds),
-			err:        fmt.Errorf("no room for %d more bytes under the %d byte in-flight cap within %s: %w", n, l.capacity, l.wait, err),
+			err:        fmt.Errorf("no room for a %d byte body under the %d byte in-flight cap within %s: %w", whole, l.capacity, l.wait, err),
 		}
 	}
-	return func() { l.sem.Release(n) }, nil
+	res.add(whole)
+	res.whole = true
+	return nil
+}
+
+func (res *reservation) add(n int64) {
+	res.held += n
+	res.l.held.Add(n)
+}
+
+// release gives back everything res holds.
+func (res *reservation) release() {
+	if res == nil || res.held == 0 {
+		return
+	}
+	res.l.sem.Release(res.held)
+	res.l.held.Add(-res.held)
+	res.held = 0
+}
+
+// errReserve wraps a reservation failure met while reading a body.
+type errReserve struct{ herr *httpError }
+
+func (e errReserve) Error() string { return e.herr.err.Error() }
+
+// readBody reads a body of declared length n (-1: unknown), reserving
+// bytes under res as they arrive, into a buffer that grows with what has
+// arrived (never beyond the declared length), not one allocated up front
+// from the declaration. firstByte, if set, runs once the first byte is in.
+func readBody(body io.Reader, n int64, res *reservation, firstByte func()) ([]byte, error) {
+	size := int64(initialBuffer)
+	if n >= 0 {
+		size = min(size, n)
+	}
+	buf := make([]byte, 0, max(size, 1))
+	for {
+		if len(buf) == cap(buf) {
+			next := int64(2 * cap(buf))
+			if n >= 0 {
+				if int64(len(buf)) >= n {
+					return buf, nil // the server enforces the declared length
+				}
+				next = min(next, n)
+			}
+			buf = append(buf[:cap(buf)], make([]byte, next-int64(cap(buf)))...)[:len(buf)]
+		}
+		k, err := body.Read(buf[len(buf):cap(buf)])
+		if k > 0 {
+			if len(buf) == 0 && firstByte != nil {
+				firstByte()
+			}
+			if herr := res.grow(int64(k), int64(len(buf))); herr != nil {
+				return nil, errReserve{herr}
+			}
+			buf = buf[:len(buf)+k]
+		}
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 }

@@ -17,26 +17,80 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 )
 
-func TestInflightLimiterWeight(t *testing.T) {
-	l := newInflightLimiter(400, 100, time.Second)
-	tests := []struct {
-		desc          string
-		contentLength int64
-		want          int64
-	}{
-		{desc: "declared length is reserved", contentLength: 40, want: 40},
-		{desc: "empty body still reserves a byte", contentLength: 0, want: 1},
-		{desc: "unknown length (chunked) reserves the body cap", contentLength: -1, want: 100},
-		{desc: "length over the cap reserves the cap", contentLength: 1000, want: 100},
-	}
-	for _, tc := range tests {
-		t.Run(tc.desc, func(t *testing.T) {
-			r := httptest.NewRequest(http.MethodPost, "/validate", nil)
-			r.ContentLength = tc.contentLength
-			if got := l.weight(r); got != tc.want {
-				t.Errorf("weight = %d, want %d", got, tc.want)
+// TestReservationFollowsArrivedBytes sends a body that declares 64 KiB in
+// pieces: nothing is reserved before the first byte, then exactly what has
+// arrived, and all of it is released with the response.
+func TestReservationFollowsArrivedBytes(t *testing.T) {
+	const declared = 64 << 10
+	l := newInflightLimiter(declared, declared, time.Second)
+	block := blockingHandler{entered: make(chan struct{}, 1), release: make(chan struct{})}
+	h := newReviewHandler(block, declared, l, nil)
+	body := reviewBody(t, request(admissionv1.Create, podKind, "app", podJSON(map[string]string{"pad": strings.Repeat("x", declared)}, "")))
+	body = body[:declared]
+	pr, pw := io.Pipe()
+	r := httptest.NewRequest(http.MethodPost, "/validate", pr)
+	r.Header.Set("Content-Type", "application/json")
+	r.ContentLength = declared
+	done := make(chan int)
+	go func() {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		done <- w.Code
+	}()
+	waitHeld := func(want int64) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for l.held.Load() != want {
+			if time.Now().After(deadline) {
+				t.Fatalf("reserved %d bytes, want %d", l.held.Load(), want)
 			}
-		})
+			time.Sleep(time.Millisecond)
+		}
+	}
+	time.Sleep(20 * time.Millisecond)
+	waitHeld(0) // declared, nothing sent: nothing reserved
+	if _, err := pw.Write(body[:1000]); err != nil {
+		t.Fatal(err)
+	}
+	waitHeld(1000)
+	if _, err := pw.Write(body[1000:]); err != nil {
+		t.Fatal(err)
+	}
+	_ = pw.Close()
+	// The truncated review does not decode: 400, and everything is released.
+	if code := <-done; code != http.StatusBadRequest {
+		t.Fatalf("HTTP %d, want 400 for a truncated review", code)
+	}
+	waitHeld(0)
+}
+
+// TestStalledBodiesHoldNoCapacity is the attack of issue 10: clients that
+// declare maximum-size bodies and send nothing. Even with more of them than
+// the cap has room for, a real review is served at once.
+func TestStalledBodiesHoldNoCapacity(t *testing.T) {
+	const maxBody = 1 << 20
+	l := newInflightLimiter(2*maxBody, maxBody, 50*time.Millisecond)
+	h := newReviewHandler(NewValidator(fakeOptions()), maxBody, l, nil)
+	var writers []*io.PipeWriter
+	var wg sync.WaitGroup
+	for range 10 {
+		pr, pw := io.Pipe()
+		writers = append(writers, pw)
+		r := httptest.NewRequest(http.MethodPost, "/validate", pr)
+		r.Header.Set("Content-Type", "application/json")
+		r.ContentLength = maxBody
+		wg.Go(func() { h.ServeHTTP(httptest.NewRecorder(), r) })
+	}
+	defer func() {
+		for _, pw := range writers {
+			_ = pw.CloseWithError(io.ErrUnexpectedEOF)
+		}
+		wg.Wait()
+	}()
+	time.Sleep(20 * time.Millisecond)
+	body := reviewBody(t, request(admissionv1.Create, podKind, "app", podJSON(nil, "")))
+	if w := serve(h, body, "application/json"); w.Code != http.StatusOK {
+		t.Fatalf("real review behind 10 stalled bodies: HTTP %d, want 200: %s", w.Code, w.Body)
 	}
 }
 

@@ -5,18 +5,26 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	admissionv1 "k8s.io/api/admission/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // Metric names. The Helm chart's PrometheusRule and dashboards use exactly
 // these names; do not rename them.
 //
-//	istio_guardrail_requests_total{kind,operation,decision}   counter; decision: allowed|allowed-preexisting|allowed-terminating|warned|denied|mutated|error
+//	istio_guardrail_requests_total{kind,operation,decision}   counter; decision: allowed|allowed-preexisting|allowed-terminating|warned|denied|exempted|mutated|error|other
 //	istio_guardrail_findings_total{rule,action}                counter; action: deny|warn|audit (the mutating
 //	                                                           webhook's check of its final object counts as audit)
 //	istio_guardrail_request_duration_seconds{webhook}          histogram; webhook: validate|mutate
 //	istio_guardrail_certificate_expiry_timestamp_seconds       gauge; NotAfter of the served leaf (0 if none)
 //	istio_guardrail_config_reloads_total{result}               counter; result: success|failure
 //	istio_guardrail_mutations_total{mutator}                   counter; one per mutator that changed an object
+//	istio_guardrail_exemptions_total{rule}                     counter; one per rule an honoured exemption annotation
+//	                                                           suppressed findings of (validating webhook)
+//
+// Label values never come from the request unbounded: kind is a kind the
+// engine knows, operation one of CREATE|UPDATE|DELETE|CONNECT, rule an ID of
+// the registry; anything else is "other" (see bounds.go).
 const (
 	MetricRequests          = "istio_guardrail_requests_total"
 	MetricFindings          = "istio_guardrail_findings_total"
@@ -24,16 +32,18 @@ const (
 	MetricCertificateExpiry = "istio_guardrail_certificate_expiry_timestamp_seconds"
 	MetricConfigReloads     = "istio_guardrail_config_reloads_total"
 	MetricMutations         = "istio_guardrail_mutations_total"
+	MetricExemptions        = "istio_guardrail_exemptions_total"
 )
 
 // Metrics are the server's Prometheus collectors, registered on a dedicated
 // registry (never the global one). A nil *Metrics records nothing.
 type Metrics struct {
-	requests  *prometheus.CounterVec
-	findings  *prometheus.CounterVec
-	duration  *prometheus.HistogramVec
-	reloads   *prometheus.CounterVec
-	mutations *prometheus.CounterVec
+	requests   *prometheus.CounterVec
+	findings   *prometheus.CounterVec
+	duration   *prometheus.HistogramVec
+	reloads    *prometheus.CounterVec
+	mutations  *prometheus.CounterVec
+	exemptions *prometheus.CounterVec
 }
 
 // NewMetrics creates the collectors and registers them, with the Go and
@@ -57,8 +67,11 @@ func NewMetrics(reg prometheus.Registerer, certExpiry func() time.Time) *Metrics
 		mutations: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: MetricMutations, Help: "Objects changed, by mutator ID.",
 		}, []string{"mutator"}),
+		exemptions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: MetricExemptions, Help: "Rules whose findings an exemption annotation suppressed, by rule ID.",
+		}, []string{"rule"}),
 	}
-	reg.MustRegister(m.requests, m.findings, m.duration, m.reloads, m.mutations,
+	reg.MustRegister(m.requests, m.findings, m.duration, m.reloads, m.mutations, m.exemptions,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if certExpiry != nil {
 		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -73,17 +86,27 @@ func NewMetrics(reg prometheus.Registerer, certExpiry func() time.Time) *Metrics
 	return m
 }
 
-func (m *Metrics) request(webhook, kind, op, decision string, d time.Duration) {
+// request counts one admission. Every label is bounded (see bounds.go): the
+// kind only if the engine knows it, the operation only if admission has it,
+// the decision from the fixed set; anything else is "other".
+func (m *Metrics) request(webhook string, gk schema.GroupKind, op admissionv1.Operation, decision string, d time.Duration) {
 	if m == nil {
 		return
 	}
-	m.requests.WithLabelValues(kind, op, decision).Inc()
+	m.requests.WithLabelValues(kindLabel(gk), operationLabel(op), decisionLabel(decision)).Inc()
 	m.duration.WithLabelValues(webhook).Observe(d.Seconds())
 }
 
 func (m *Metrics) finding(rule, action string) {
 	if m != nil {
-		m.findings.WithLabelValues(rule, action).Inc()
+		m.findings.WithLabelValues(ruleLabel(rule), action).Inc()
+	}
+}
+
+// exemption counts one rule whose findings an honoured exemption suppressed.
+func (m *Metrics) exemption(rule string) {
+	if m != nil {
+		m.exemptions.WithLabelValues(ruleLabel(rule)).Inc()
 	}
 }
 

@@ -19,8 +19,10 @@ import (
 	"github.com/istio-guardrail/istio-guardrail/policy"
 )
 
-// Mutator is the mutating webhook. It fails open: any error allows the
-// request unchanged with a warning. It also validates the final object in
+// Mutator is the mutating webhook. It never denies: any error (no
+// configuration yet, an object it cannot decode, a mutator that fails or
+// panics) is answered HTTP 5xx, so the webhook's failurePolicy decides
+// (Ignore in the chart: the object is admitted unchanged). It also validates the final object in
 // audit mode (logged and counted, never denied), because a later webhook may
 // undo a mutation and the validating webhook sees only what it is sent.
 type Mutator struct{ o Options }
@@ -40,7 +42,7 @@ func (m *Mutator) Handle(_ context.Context, req admission.Request) admission.Res
 	start := time.Now()
 	resp, out := m.decideFailOpen(req)
 	if out.err != nil {
-		resp = admission.Allowed("").WithWarnings(truncate("istio-guardrail did not mutate this object: "+out.err.Error(), MaxWarningLength))
+		resp = admission.Errored(errorCode(out.err), fmt.Errorf("istio-guardrail did not mutate this object: %w", out.err))
 	}
 	m.o.logDecision("mutate", req, out, start)
 	return resp
@@ -48,12 +50,12 @@ func (m *Mutator) Handle(_ context.Context, req admission.Request) admission.Res
 
 // decideFailOpen is decide with any panic (in the mutators or in the audit
 // validation of the result) turned into an error, which Handle answers with
-// an allowed response: the mutating webhook fails open, and a well-formed
-// denial would bypass the configuration's failurePolicy: Ignore.
+// HTTP 5xx: a well-formed denial would bypass the configuration's
+// failurePolicy, and an allowed answer would take the decision from it.
 func (m *Mutator) decideFailOpen(req admission.Request) (resp admission.Response, out outcome) {
 	defer func() {
 		if r := recover(); r != nil {
-			resp, out = admission.Response{}, outcome{decision: "error", err: fmt.Errorf("panic: %v", r)}
+			resp, out = admission.Response{}, outcome{decision: decisionError, err: fmt.Errorf("panic: %v", r)}
 		}
 	}()
 	return m.decide(req)
@@ -62,25 +64,25 @@ func (m *Mutator) decideFailOpen(req admission.Request) (resp admission.Response
 // decide mutates the request's object and returns the patch response.
 func (m *Mutator) decide(req admission.Request) (admission.Response, outcome) {
 	if skipOperation(req.Operation) || (m.o.OwnNamespace != "" && req.Namespace == m.o.OwnNamespace) {
-		return admission.Allowed(""), outcome{decision: "allowed"}
+		return admission.Allowed(""), outcome{decision: decisionAllowed}
 	}
 	eng := m.o.Policy.Current()
 	if eng == nil {
-		return admission.Response{}, outcome{decision: "error", err: errNoPolicy}
+		return admission.Response{}, outcome{decision: decisionError, err: errNoPolicy}
 	}
 	obj, err := m.o.decode(req)
 	if err != nil {
-		return admission.Response{}, outcome{decision: "error", err: err}
+		return admission.Response{}, outcome{decision: decisionError, err: err}
 	}
 	if obj.Body == nil {
-		return admission.Allowed(""), outcome{decision: "allowed"}
+		return admission.Allowed(""), outcome{decision: decisionAllowed}
 	}
 	pctx := m.o.context(req)
 	ops, res, err := mutatePatch(eng, pctx, obj, req.Object.Raw)
 	if err != nil {
-		return admission.Response{}, outcome{decision: "error", err: err}
+		return admission.Response{}, outcome{decision: decisionError, err: err}
 	}
-	out := outcome{decision: "allowed", applied: res.Applied, findings: m.audit(eng, pctx, obj)}
+	out := outcome{decision: decisionAllowed, applied: res.Applied, findings: m.audit(eng, pctx, obj)}
 	notes := make([]string, 0, len(res.Notes))
 	for _, n := range res.Notes {
 		notes = append(notes, truncate(n, MaxWarningLength))
@@ -91,7 +93,7 @@ func (m *Mutator) decide(req admission.Request) (admission.Response, outcome) {
 	for _, id := range res.Applied {
 		m.o.Metrics.mutation(id)
 	}
-	out.decision = "mutated"
+	out.decision = decisionMutated
 	return patchResponse(ops).WithWarnings(notes...), out
 }
 

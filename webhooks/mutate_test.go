@@ -2,6 +2,7 @@ package webhooks
 
 import (
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -16,6 +17,7 @@ func TestMutatorResponses(t *testing.T) {
 		req       admissionv1.AdmissionRequest
 		wantPatch bool
 		wantWarn  string
+		wantHTTP  int // 0: 200
 	}{
 		{desc: "mutation returns a patch that keeps unknown fields",
 			req:       request(admissionv1.Create, podKind, "app", podJSON(map[string]string{annMutate: ""}, `,"futureField":{"a":1}`)),
@@ -28,26 +30,42 @@ func TestMutatorResponses(t *testing.T) {
 			req: request(admissionv1.Create, podKind, "istio-guardrail", podJSON(map[string]string{annMutate: ""}, ""))},
 		{desc: "delete is allowed untouched",
 			req: request(admissionv1.Delete, podKind, "app", nil)},
-		{desc: "mutator error fails open with a warning",
+		{desc: "mutator error is HTTP 500: failurePolicy decides",
 			req:      request(admissionv1.Create, podKind, "app", podJSON(map[string]string{annMutate: "", annMutateError: ""}, "")),
-			wantWarn: "did not mutate"},
-		{desc: "mutator panic fails open with a warning",
+			wantHTTP: http.StatusInternalServerError},
+		{desc: "mutator panic is HTTP 500",
 			req:      request(admissionv1.Create, podKind, "app", podJSON(map[string]string{annMutate: "", annMutatePanic: ""}, "")),
-			wantWarn: "did not mutate"},
-		{desc: "a panic in the audit validation of the result fails open",
+			wantHTTP: http.StatusInternalServerError},
+		{desc: "a panic in the audit validation of the result is HTTP 500",
 			req:      request(admissionv1.Create, podKind, "app", podJSON(map[string]string{annMutate: "", annPanic: ""}, "")),
-			wantWarn: "did not mutate"},
-		{desc: "undecodable object fails open",
+			wantHTTP: http.StatusInternalServerError},
+		{desc: "undecodable object is HTTP 400",
 			req:      request(admissionv1.Create, podKind, "app", []byte(`{"apiVersion":"v1","kind":"Pod","spec":7}`)),
-			wantWarn: "did not mutate"},
+			wantHTTP: http.StatusBadRequest},
+		{desc: "no configuration yet is HTTP 503",
+			req:      request(admissionv1.Create, podKind, "app", podJSON(map[string]string{annMutate: ""}, "")),
+			wantHTTP: http.StatusServiceUnavailable},
 		{desc: "unknown kind is allowed untouched",
 			req: request(admissionv1.Create, metav1.GroupVersionKind{Group: "example.io", Version: "v1", Kind: "Widget"}, "app",
 				[]byte(`{"apiVersion":"example.io/v1","kind":"Widget","metadata":{"name":"w"}}`))},
 	}
 	for _, tc := range tests {
 		t.Run(tc.desc, func(t *testing.T) {
-			h := NewReviewHandler(NewMutator(fakeOptions()), 0, nil)
+			o := fakeOptions()
+			if tc.wantHTTP == http.StatusServiceUnavailable {
+				o.Policy = NewPolicy(nil, nil)
+			}
+			h := NewReviewHandler(NewMutator(o), 0, nil)
 			w := serve(h, reviewBody(t, tc.req), "application/json")
+			if tc.wantHTTP != 0 {
+				if w.Code != tc.wantHTTP || !strings.Contains(w.Body.String(), "did not mutate") {
+					t.Fatalf("HTTP %d %s, want %d saying it did not mutate", w.Code, w.Body, tc.wantHTTP)
+				}
+				return
+			}
+			if w.Code != http.StatusOK {
+				t.Fatalf("HTTP %d, want 200: %s", w.Code, w.Body)
+			}
 			resp := decodeResponse(t, w.Body.Bytes(), tc.req.UID, false)
 			if !resp.Allowed {
 				t.Fatalf("mutating webhook denied: %+v", resp.Result)

@@ -4,9 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
+	"strconv"
 	"time"
 
 	"go.uber.org/zap"
@@ -28,7 +28,9 @@ type reviewHandler struct {
 	hook     *admission.Webhook
 	maxBytes int64
 	inflight *inflightLimiter // nil: no in-flight cap
-	log      *zap.Logger
+	// bodyStart bounds the wait for the first body byte (0: no bound).
+	bodyStart time.Duration
+	log       *zap.Logger
 }
 
 // NewReviewHandler returns the HTTP handler for h with a body cap of
@@ -58,34 +60,55 @@ type httpError struct {
 	err        error
 }
 
-// ServeHTTP implements http.Handler. The request's bytes stay reserved
-// under the in-flight cap until the response is written.
+// ServeHTTP implements http.Handler. The request's bytes are reserved under
+// the in-flight cap as they arrive and stay reserved until the response is
+// written.
 func (h *reviewHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if herr := h.check(r); herr != nil {
 		h.reject(w, herr)
 		return
 	}
-	release, herr := h.inflight.acquire(r)
-	if herr != nil {
-		h.reject(w, herr)
-		return
-	}
-	defer release()
-	// The reservation is held while the body arrives. The API server sends
-	// it at once, so bound that time by the in-flight wait: a client that
-	// declares a large body and stalls frees its share within seconds, not
-	// at the server's ReadTimeout.
-	if h.inflight != nil {
-		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(h.inflight.wait))
-	}
-	review, herr := h.read(w, r)
+	res := h.inflight.start(r)
+	defer res.release()
+	review, herr := h.read(w, r, res)
 	if herr != nil {
 		h.reject(w, herr)
 		return
 	}
 	resp := h.hook.Handle(r.Context(), admission.Request{AdmissionRequest: *review.Request})
 	resp.UID = review.Request.UID
+	if herr := handlerFailure(&resp.AdmissionResponse); herr != nil {
+		h.reject(w, herr)
+		return
+	}
+	resp.Warnings = capWarnings(resp.Warnings)
 	writeReview(w, http.StatusOK, &resp.AdmissionResponse)
+}
+
+// handlerFailure turns a refusal that is not a rule's denial (Errored: no
+// configuration yet, a recovered panic, a failed mutator; or a request that
+// cannot be evaluated) into an HTTP 5xx (4xx for the last), so that the API
+// server applies the webhook's failurePolicy. Inside a 200 it would be a
+// denial, which defeats failurePolicy: Ignore. A denial is only ever a
+// rule's verdict: admission.Denied, code 403.
+func handlerFailure(resp *admissionv1.AdmissionResponse) *httpError {
+	if resp.Allowed || (resp.Result != nil && resp.Result.Code == http.StatusForbidden) {
+		return nil
+	}
+	code, msg := http.StatusInternalServerError, "handler failed"
+	if resp.Result != nil {
+		if c := int(resp.Result.Code); c >= 400 && c <= 599 {
+			code = c
+		}
+		if resp.Result.Message != "" {
+			msg = resp.Result.Message
+		}
+	}
+	herr := &httpError{code: code, uid: resp.UID, err: errors.New(truncate(msg, maxDenyMessage))}
+	if code == http.StatusServiceUnavailable {
+		herr.retryAfter = strconv.Itoa(retryAfterSeconds)
+	}
+	return herr
 }
 
 // reject logs and answers an HTTP-layer rejection.
@@ -109,9 +132,23 @@ func (h *reviewHandler) check(r *http.Request) *httpError {
 	return nil
 }
 
-// read reads the body within the cap and decodes a v1 AdmissionReview.
-func (h *reviewHandler) read(w http.ResponseWriter, r *http.Request) (*admissionv1.AdmissionReview, *httpError) {
-	body, err := readBody(http.MaxBytesReader(w, r.Body, h.maxBytes), r.ContentLength)
+// read reads the body within the cap, reserving it under res as it
+// arrives, and decodes a v1 AdmissionReview. The API server sends the body
+// with the headers, so two short deadlines apply: bodyStart for the first
+// byte (a client that declares a body and sends nothing is cut off having
+// reserved nothing), then the in-flight wait for the rest, so a client that
+// trickles its body frees what it holds within seconds, not at ReadTimeout.
+func (h *reviewHandler) read(w http.ResponseWriter, r *http.Request, res *reservation) (*admissionv1.AdmissionReview, *httpError) {
+	rc := http.NewResponseController(w)
+	var firstByte func()
+	if h.bodyStart > 0 && r.ContentLength != 0 {
+		_ = rc.SetReadDeadline(time.Now().Add(h.bodyStart))
+		firstByte = func() { _ = rc.SetReadDeadline(time.Now().Add(h.bodyStart + 2*h.inflight.waitOr())) }
+	}
+	body, err := readBody(http.MaxBytesReader(w, r.Body, h.maxBytes), r.ContentLength, res, firstByte)
+	if er := (errReserve{}); errors.As(err, &er) {
+		return nil, er.herr
+	}
 	if err != nil {
 		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
 			return nil, &httpError{code: http.StatusRequestEntityTooLarge, err: fmt.Errorf("body exceeds the %d byte limit", h.maxBytes)}
@@ -119,19 +156,6 @@ func (h *reviewHandler) read(w http.ResponseWriter, r *http.Request) (*admission
 		return nil, &httpError{code: http.StatusBadRequest, err: fmt.Errorf("read body: %w", err)}
 	}
 	return decodeReview(body)
-}
-
-// readBody reads a body of declared length n (-1: unknown) into a buffer
-// of exactly that size when it is known, instead of io.ReadAll's doubling.
-func readBody(body io.Reader, n int64) ([]byte, error) {
-	if n < 0 {
-		return io.ReadAll(body)
-	}
-	buf := make([]byte, n)
-	if _, err := io.ReadFull(body, buf); err != nil {
-		return nil, err
-	}
-	return buf, nil
 }
 
 // decodeReview decodes and checks an AdmissionReview v1 with a request and uid.

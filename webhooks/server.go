@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.uber.org/zap"
+	"golang.org/x/net/netutil"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"github.com/istio-guardrail/istio-guardrail/certs"
@@ -26,6 +27,13 @@ const (
 	PathValidate = "/validate"
 	PathMutate   = "/mutate"
 )
+
+// DefaultMaxConnections is the default cap on concurrent webhook connections.
+const DefaultMaxConnections = 1000
+
+// DefaultReadHeaderTimeout is the default time a client has to complete the
+// TLS handshake and send its request headers.
+const DefaultReadHeaderTimeout = 5 * time.Second
 
 // ServerOptions configure a Server. Zero durations take the defaults below.
 type ServerOptions struct {
@@ -48,11 +56,24 @@ type ServerOptions struct {
 	// with Retry-After, which the API server treats as a failed call, so the
 	// webhook's failurePolicy applies. This bounds the heap under a burst of
 	// large objects.
+	// Bytes are reserved as they arrive, not as declared (see
+	// inflightLimiter), so clients that declare bodies and send nothing
+	// hold nothing.
 	MaxInflightBytes int64
 	InflightWait     time.Duration
-	// ReadTimeout, WriteTimeout and IdleTimeout bound each connection
-	// (defaults 10s, 10s, 90s; the API server's webhook timeout is at most 30s).
-	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+	// BodyStartTimeout bounds the wait, after the headers, for the first
+	// byte of a declared body (default DefaultBodyStartTimeout).
+	BodyStartTimeout time.Duration
+	// MaxConnections caps concurrent webhook connections (default
+	// DefaultMaxConnections); more wait in the kernel's accept queue. Each
+	// connection costs its TLS and bufio buffers and a goroutine, so this
+	// bounds the memory a few thousand idle or slow clients can take.
+	MaxConnections int
+	// ReadHeaderTimeout, ReadTimeout, WriteTimeout and IdleTimeout bound
+	// each connection (defaults 5s, 10s, 10s, 30s; the API server's webhook
+	// timeout is at most 30s). ReadHeaderTimeout also bounds the TLS
+	// handshake, so a slow-header client holds a connection at most that long.
+	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
 	// ShutdownGrace bounds the whole shutdown (default 15s). ShutdownDelay is
 	// how long the server keeps serving with readiness false before it stops
 	// accepting connections (default a third of the grace), so endpoints
@@ -99,8 +120,13 @@ func withDefaults(o ServerOptions) ServerOptions {
 		}
 	}
 	def(&o.ReadTimeout, 10*time.Second)
+	def(&o.ReadHeaderTimeout, min(DefaultReadHeaderTimeout, o.ReadTimeout))
 	def(&o.WriteTimeout, 10*time.Second)
-	def(&o.IdleTimeout, 90*time.Second)
+	def(&o.IdleTimeout, 30*time.Second)
+	def(&o.BodyStartTimeout, DefaultBodyStartTimeout)
+	if o.MaxConnections <= 0 {
+		o.MaxConnections = DefaultMaxConnections
+	}
 	def(&o.ShutdownGrace, 15*time.Second)
 	def(&o.ShutdownDelay, o.ShutdownGrace/3)
 	def(&o.InflightWait, DefaultInflightWait)
@@ -126,6 +152,7 @@ func (s *Server) listen() error {
 	if s.webhookLn, err = net.Listen("tcp", addr); err != nil {
 		return fmt.Errorf("listen on webhook address %s: %w", addr, err)
 	}
+	s.webhookLn = netutil.LimitListener(s.webhookLn, s.o.MaxConnections)
 	if s.healthLn, err = net.Listen("tcp", s.o.HealthAddr); err != nil {
 		return fmt.Errorf("listen on health address %s: %w", s.o.HealthAddr, err)
 	}
@@ -151,8 +178,11 @@ func (s *Server) closeListeners() {
 func (s *Server) build() {
 	inflight := newInflightLimiter(s.o.MaxInflightBytes, s.o.MaxRequestBytes, s.o.InflightWait)
 	mux := http.NewServeMux()
-	mux.Handle(PathValidate, newReviewHandler(s.o.Validator, s.o.MaxRequestBytes, inflight, s.o.Log))
-	mux.Handle(PathMutate, newReviewHandler(s.o.Mutator, s.o.MaxRequestBytes, inflight, s.o.Log))
+	for path, h := range map[string]admission.Handler{PathValidate: s.o.Validator, PathMutate: s.o.Mutator} {
+		rh := newReviewHandler(h, s.o.MaxRequestBytes, inflight, s.o.Log)
+		rh.bodyStart = s.o.BodyStartTimeout
+		mux.Handle(path, rh)
+	}
 	protocols := new(http.Protocols)
 	protocols.SetHTTP1(true)
 	protocols.SetHTTP2(s.o.TLS.EnableHTTP2)
@@ -160,7 +190,7 @@ func (s *Server) build() {
 		Handler:           recoverPanics(mux, s.o.Log),
 		TLSConfig:         newTLSConfig(s.o.TLS, s.o.Certificates.GetCertificate),
 		Protocols:         protocols,
-		ReadHeaderTimeout: min(5*time.Second, s.o.ReadTimeout),
+		ReadHeaderTimeout: s.o.ReadHeaderTimeout,
 		ReadTimeout:       s.o.ReadTimeout,
 		WriteTimeout:      s.o.WriteTimeout,
 		IdleTimeout:       s.o.IdleTimeout,

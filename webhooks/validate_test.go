@@ -65,10 +65,10 @@ func TestValidatorDecisions(t *testing.T) {
 		{desc: "undecodable object is a bad request",
 			req:         request(admissionv1.Create, podKind, "app", []byte(`{"apiVersion":"v1","kind":"Pod","spec":{"containers":7}}`)),
 			wantAllowed: false, wantCode: http.StatusBadRequest},
-		{desc: "no configuration yet is unavailable",
+		{desc: "no configuration yet is HTTP 503, not a denial",
 			req:    request(admissionv1.Create, podKind, "app", podJSON(nil, "")),
 			policy: NewPolicy(nil, nil), wantAllowed: false, wantCode: http.StatusServiceUnavailable},
-		{desc: "a panicking rule answers 500 with the uid",
+		{desc: "a panicking rule answers HTTP 500 with the uid",
 			req:         request(admissionv1.Create, podKind, "app", podJSON(map[string]string{annPanic: ""}, "")),
 			wantAllowed: false, wantCode: http.StatusInternalServerError, wantMsg: []string{"panic"}},
 	}
@@ -80,8 +80,14 @@ func TestValidatorDecisions(t *testing.T) {
 			}
 			h := NewReviewHandler(NewValidator(o), 0, nil)
 			w := serve(h, reviewBody(t, tc.req), "application/json")
-			if w.Code != http.StatusOK {
-				t.Fatalf("HTTP %d, want 200: %s", w.Code, w.Body)
+			// Only a rule's verdict is answered 200; every failure is
+			// answered with its own HTTP status so failurePolicy decides.
+			wantHTTP := http.StatusOK
+			if tc.wantCode != http.StatusOK && tc.wantCode != http.StatusForbidden {
+				wantHTTP = int(tc.wantCode)
+			}
+			if w.Code != wantHTTP {
+				t.Fatalf("HTTP %d, want %d: %s", w.Code, wantHTTP, w.Body)
 			}
 			resp := decodeResponse(t, w.Body.Bytes(), tc.req.UID, true)
 			if resp.Allowed != tc.wantAllowed {

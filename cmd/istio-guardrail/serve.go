@@ -38,6 +38,7 @@ type serveFlags struct {
 	clientCAFile      string
 	maxRequestBytes   int64
 	maxInflightBytes  int64
+	maxConnections    int
 	logFormat         string
 	logLevel          string
 	shutdownGrace     time.Duration
@@ -71,7 +72,9 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	fs.StringVar(&f.clientCAFile, "client-ca-file", "", "require client certificates signed by the CAs in this PEM file")
 	fs.Int64Var(&f.maxRequestBytes, "max-request-bytes", webhooks.DefaultMaxRequestBytes, "request body cap in bytes")
 	fs.Int64Var(&f.maxInflightBytes, "max-inflight-bytes", 0,
-		"request bytes read and handled at once by both endpoints; more wait, then get 429 (0: 4x --max-request-bytes)")
+		"request bytes read and handled at once by both endpoints, reserved as they arrive; more wait, then get 429 (0: 4x --max-request-bytes)")
+	fs.IntVar(&f.maxConnections, "max-connections", webhooks.DefaultMaxConnections,
+		"concurrent webhook connections; more wait in the accept queue")
 	fs.StringVar(&f.logFormat, "log-format", "json", "log format: json or console")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: info or debug (debug logs object bodies)")
 	fs.DurationVar(&f.shutdownGrace, "shutdown-grace", 15*time.Second, "on SIGTERM: time for readiness to drain and in-flight requests to finish")
@@ -97,6 +100,8 @@ func (f *serveFlags) validate() error {
 		return errors.New("--max-request-bytes must be positive")
 	case f.maxInflightBytes < 0:
 		return errors.New("--max-inflight-bytes must not be negative")
+	case f.maxConnections <= 0:
+		return errors.New("--max-connections must be positive")
 	case f.shutdownGrace <= 0:
 		return errors.New("--shutdown-grace must be positive")
 	case f.namespace == "":

@@ -34,6 +34,7 @@ func TestParseServeFlags(t *testing.T) {
 		{desc: "bad log level", args: []string{"--log-level=trace"}, wantErr: "--log-level"},
 		{desc: "non-positive body cap", args: []string{"--max-request-bytes=0"}, wantErr: "--max-request-bytes"},
 		{desc: "negative in-flight cap", args: []string{"--max-inflight-bytes=-1"}, wantErr: "--max-inflight-bytes"},
+		{desc: "zero connection cap", args: []string{"--max-connections=0"}, wantErr: "--max-connections"},
 		{desc: "stray argument", args: []string{"extra"}, wantErr: "unexpected arguments"},
 		{desc: "unknown flag", args: []string{"--nope"}, wantErr: "flag provided but not defined"},
 	}

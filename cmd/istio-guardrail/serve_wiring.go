@@ -187,7 +187,7 @@ func serverOptions(f *serveFlags, src certs.Source, v *webhooks.Validator, m *we
 	}
 	return webhooks.ServerOptions{
 		BindAddress: f.bindAddress, Port: f.port, HealthAddr: f.healthAddr, MetricsAddr: f.metricsAddr,
-		Certificates: src, TLS: tlsOpts, MaxRequestBytes: f.maxRequestBytes, MaxInflightBytes: f.maxInflightBytes, ShutdownGrace: f.shutdownGrace,
+		Certificates: src, TLS: tlsOpts, MaxRequestBytes: f.maxRequestBytes, MaxInflightBytes: f.maxInflightBytes, MaxConnections: f.maxConnections, ShutdownGrace: f.shutdownGrace,
 		Validator: v, Mutator: m, Gatherer: reg, ReadyChecks: ready, Log: log.Named("server"),
 	}, nil
 }

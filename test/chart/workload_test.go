@@ -292,7 +292,7 @@ func TestServeFlags(t *testing.T) {
 		"config": "/etc/istio-guardrail/config.yaml", "port": "9443", "metrics-addr": ":8080",
 		"cert-mode": "self-managed", "secret-name": fullname + "-tls", "webhook-config-name": fullname,
 		"service-name": fullname, "namespace": "$(POD_NAMESPACE)", "tls-min-version": "1.2",
-		"max-request-bytes": "3145728", "log-format": "json", "log-level": "info",
+		"max-request-bytes": "3145728", "max-connections": "1000", "log-format": "json", "log-level": "info",
 	}
 	for name, v := range want {
 		if got, ok := flag(c.Args, name); !ok || got != v {

@@ -20,6 +20,7 @@
 - --enable-http2
 {{- end }}
 - --max-request-bytes={{ int64 .Values.server.maxRequestBytes }}
+- --max-connections={{ int64 .Values.server.maxConnections }}
 - --log-format={{ .Values.server.logFormat }}
 - --log-level={{ .Values.server.logLevel }}
 - --shutdown-grace={{ .Values.server.shutdownGrace }}

@@ -1,0 +1,198 @@
+package attack
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/go-logr/logr"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+	admissionv1 "k8s.io/api/admission/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+
+	"github.com/istio-guardrail/istio-guardrail/certs"
+	"github.com/istio-guardrail/istio-guardrail/config"
+	"github.com/istio-guardrail/istio-guardrail/manifest"
+	"github.com/istio-guardrail/istio-guardrail/policy"
+	"github.com/istio-guardrail/istio-guardrail/test/e2e/framework"
+	"github.com/istio-guardrail/istio-guardrail/webhooks"
+)
+
+func init() { ctrllog.SetLogger(logr.Discard()) }
+
+// guardrail is the real validating and mutating handlers over an engine
+// compiled from a GuardrailConfig, with their metrics and decision log.
+type guardrail struct {
+	reg       *prometheus.Registry
+	validator *webhooks.Validator
+	mutator   *webhooks.Mutator
+	logs      *observer.ObservedLogs
+}
+
+// newGuardrail compiles cfg (nil: no configuration loaded yet).
+func newGuardrail(t testing.TB, cfg *config.Config) *guardrail {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	m := webhooks.NewMetrics(reg, nil)
+	core, logs := observer.New(zap.InfoLevel)
+	pol := webhooks.NewPolicy(m, nil)
+	if cfg != nil {
+		eng, err := policy.NewEngine(cfg.Settings)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pol.Set(eng)
+	}
+	o := webhooks.Options{Policy: pol, Decode: manifest.FromJSON, OwnNamespace: "istio-guardrail",
+		Metrics: m, Log: zap.New(core)}
+	return &guardrail{reg: reg, validator: webhooks.NewValidator(o), mutator: webhooks.NewMutator(o), logs: logs}
+}
+
+// parseConfig parses a GuardrailConfig document body (without the header).
+func parseConfig(t testing.TB, body string) *config.Config {
+	t.Helper()
+	cfg, err := config.Parse([]byte("apiVersion: istio-guardrail.io/v1alpha1\nkind: GuardrailConfig\n" + body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// review encodes an AdmissionReview v1 for raw.
+func review(t testing.TB, uid string, op admissionv1.Operation, gvk metav1.GroupVersionKind, ns, name string, raw []byte) []byte {
+	t.Helper()
+	b, err := json.Marshal(admissionv1.AdmissionReview{
+		TypeMeta: metav1.TypeMeta{APIVersion: "admission.k8s.io/v1", Kind: "AdmissionReview"},
+		Request: &admissionv1.AdmissionRequest{UID: types.UID(uid), Kind: gvk, Operation: op, Namespace: ns, Name: name,
+			Object: runtime.RawExtension{Raw: raw}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// post serves body to h in-process and returns the status and the decoded
+// response (nil unless 200).
+func post(t testing.TB, h http.Handler, body []byte) (int, *admissionv1.AdmissionResponse) {
+	t.Helper()
+	r := httptest.NewRequest(http.MethodPost, webhooks.PathValidate, bytes.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Code != http.StatusOK {
+		return w.Code, nil
+	}
+	var rv admissionv1.AdmissionReview
+	if err := json.Unmarshal(w.Body.Bytes(), &rv); err != nil || rv.Response == nil {
+		t.Fatalf("undecodable 200 answer: %v: %.200s", err, w.Body.String())
+	}
+	return w.Code, rv.Response
+}
+
+// tlsServer is the real webhook server on loopback with a CA-signed leaf.
+type tlsServer struct {
+	srv  *webhooks.Server
+	pool *x509.CertPool
+}
+
+func startTLSServer(t *testing.T, g *guardrail, o webhooks.ServerOptions) *tlsServer {
+	t.Helper()
+	ca, err := framework.NewCA("attack CA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := ca.Issue(framework.LeafOptions{CommonName: "127.0.0.1", IPs: []net.IP{net.IPv4(127, 0, 0, 1)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := leaf.Write(dir, "tls.crt", "tls.key"); err != nil {
+		t.Fatal(err)
+	}
+	src := certs.NewFileSource(dir, nil)
+	if err := src.Load(); err != nil {
+		t.Fatal(err)
+	}
+	o.BindAddress, o.HealthAddr, o.Certificates = "127.0.0.1", "127.0.0.1:0", src
+	o.Validator, o.Mutator, o.Gatherer = g.validator, g.mutator, g.reg
+	o.ShutdownGrace, o.ShutdownDelay = 2*time.Second, time.Millisecond
+	srv, err := webhooks.NewServer(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Logf("server shutdown: %v", err)
+		}
+	})
+	pool := x509.NewCertPool()
+	pool.AddCert(ca.Cert)
+	return &tlsServer{srv: srv, pool: pool}
+}
+
+func (s *tlsServer) tlsConfig() *tls.Config {
+	return &tls.Config{RootCAs: s.pool, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}
+}
+
+// seriesOf counts the series of metric family name in reg.
+func seriesOf(t testing.TB, reg prometheus.Gatherer, name string) int {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == name {
+			return len(mf.GetMetric())
+		}
+	}
+	return 0
+}
+
+// counterValue returns the value of the series of name with the given labels.
+func counterValue(t testing.TB, reg prometheus.Gatherer, name string, labels map[string]string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+	next:
+		for _, m := range mf.GetMetric() {
+			got := map[string]string{}
+			for _, lp := range m.GetLabel() {
+				got[lp.GetName()] = lp.GetValue()
+			}
+			for k, v := range labels {
+				if got[k] != v {
+					continue next
+				}
+			}
+			return m.GetCounter().GetValue()
+		}
+	}
+	return 0
+}
+
+func errorsAs(err error, target any) bool { return errors.As(err, target) }
