@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -146,6 +147,21 @@ func TestNamespaceWithBothInjectionLabelsIsRejected(t *testing.T) {
 
 func TestExemptionAnnotation(t *testing.T) {
 	ns := newNamespace(t, nil)
+	exempted := func(name string) string {
+		return "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata:\n  name: " + name +
+			"\n  annotations:\n    istio-guardrail.io/exempt: IGR101\n    istio-guardrail.io/exempt-reason: legacy clients\n" +
+			"spec:\n  mtls:\n    mode: PERMISSIVE\n"
+	}
+	// The default configuration grants no annotation exemptions: a tenant's
+	// annotation changes nothing.
+	requireDenied(t, kubectl(t, exempted("tenant-exempt"), "apply", "-n", ns, "-f", "-"), "IGR101")
+	// An administrator grants IGR101; the server reloads its config.
+	writeConfig(t, baseConfig+"exemptions:\n  allowedRules: [IGR101]\n")
+	t.Cleanup(func() {
+		writeConfig(t, baseConfig)
+		waitVerdict(context.Background(), t, ns, exempted("restored"), true)
+	})
+	waitVerdict(t.Context(), t, ns, exempted("granted"), false)
 	cases := map[string]struct {
 		name        string
 		annotations string
