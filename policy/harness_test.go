@@ -2,6 +2,7 @@ package policy
 
 import (
 	"encoding/json"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -21,6 +22,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/yaml"
 )
 
@@ -38,12 +40,17 @@ type ruleCase struct {
 	// kind of doc; empty means the rule's only target.
 	kind Kind
 	doc  string
+	// namespace of the object; empty means testObject's default.
+	namespace string
 	// ns are the namespace labels known to the context.
 	ns map[string]map[string]string
 	// params override the rule's defaults.
 	params Params
-	// want are the violations, as "field" or "field (advisory)", any order.
+	// want are the violations, as "field" or "field (advisory)", any order
+	// unless ordered.
 	want []string
+	// ordered: want is also the order the rule must report them in.
+	ordered bool
 }
 
 // runRuleTable runs r.Check over every case, in description order.
@@ -64,9 +71,16 @@ func runRuleTable(t *testing.T, r *Rule, cases map[string]ruleCase) {
 				}
 				kind = r.Targets[0]
 			}
-			got := checkRule(t, r, testObject(t, kind, tc.doc), tc.ns, tc.params)
+			obj := testObject(t, kind, tc.doc)
+			if tc.namespace != "" {
+				obj.Meta.Namespace = tc.namespace
+			}
+			got := renderViolations(checkViolations(t, r, obj, tc.ns, tc.params))
 			want := slices.Clone(tc.want)
-			sort.Strings(want)
+			if !tc.ordered {
+				sort.Strings(got)
+				sort.Strings(want)
+			}
 			if !slices.Equal(got, want) {
 				t.Errorf("%s violations:\n got %q\nwant %q", r.ID, got, want)
 			}
@@ -77,6 +91,16 @@ func runRuleTable(t *testing.T, r *Rule, cases map[string]ruleCase) {
 // checkRule runs r on obj and returns the rendered violations, sorted.
 func checkRule(t *testing.T, r *Rule, obj *Object, ns map[string]map[string]string, over Params) []string {
 	t.Helper()
+	got := renderViolations(checkViolations(t, r, obj, ns, over))
+	sort.Strings(got)
+	return got
+}
+
+// checkViolations runs r on obj with its default parameters overridden by
+// over and returns the violations in the order reported, each held to
+// checkViolationText.
+func checkViolations(t *testing.T, r *Rule, obj *Object, ns map[string]map[string]string, over Params) []Violation {
+	t.Helper()
 	p, err := merge("rule "+r.ID, r.Params, over)
 	if err != nil {
 		t.Fatalf("params: %v", err)
@@ -85,17 +109,120 @@ func checkRule(t *testing.T, r *Rule, obj *Object, ns map[string]map[string]stri
 	if ns != nil {
 		ctx.Namespaces = NamespaceLabels(ns)
 	}
-	var got []string
-	for _, v := range r.Check(ctx, obj, p) {
+	vs := r.Check(ctx, obj, p)
+	for _, v := range vs {
 		checkViolationText(t, v)
+	}
+	return vs
+}
+
+// renderViolations renders each violation as "field" or "field (advisory)".
+func renderViolations(vs []Violation) []string {
+	var out []string
+	for _, v := range vs {
 		s := v.Field
 		if v.Advisory {
 			s += " (advisory)"
 		}
-		got = append(got, s)
+		out = append(out, s)
 	}
-	sort.Strings(got)
-	return got
+	return out
+}
+
+// checkRuleNil checks that r.Check survives, for each Istio kind it targets,
+// a nil body, a body of another type, a typed-nil spec, objects without
+// metadata and a nil Context, reporting nothing on a body that is not a spec.
+func checkRuleNil(t *testing.T, r *Rule) {
+	t.Helper()
+	p := defaults(r.Params)
+	for _, kind := range r.Targets {
+		newSpec, ok := istioSpecs[kind]
+		if !ok {
+			t.Fatalf("checkRuleNil: %s targets %s, not an Istio kind", r.ID, kind)
+		}
+		gk := kind.GroupKind()
+		typedNil := reflect.Zero(reflect.TypeOf(newSpec())).Interface()
+		for desc, obj := range map[string]*Object{
+			"nil body":       {GroupKind: gk},
+			"foreign body":   {GroupKind: gk, Body: "not a spec"},
+			"typed nil spec": {GroupKind: gk, Body: typedNil},
+			"typed nil spec in namespace": {GroupKind: gk, Body: typedNil,
+				Meta: &metav1.ObjectMeta{Namespace: "istio-system", Name: "default"}},
+		} {
+			t.Run(string(kind)+"/"+desc, func(t *testing.T) {
+				got := r.Check(nil, obj, p)
+				if _, isSpec := obj.Body.(proto.Message); !isSpec && len(got) != 0 {
+					t.Errorf("%s reported %d violations on a body that is not its spec", r.ID, len(got))
+				}
+				for _, v := range got {
+					checkViolationText(t, v)
+				}
+			})
+		}
+	}
+}
+
+// engineActions validates obj with the default engine and returns the
+// actions of the findings of rule id, keyed by field.
+func engineActions(t *testing.T, obj *Object, id string) map[string]Action {
+	t.Helper()
+	e, err := NewEngine(Settings{})
+	if err != nil {
+		t.Fatalf("NewEngine: %v", err)
+	}
+	out := map[string]Action{}
+	for _, f := range e.Validate(&Context{}, obj).Findings {
+		if f.Rule == id {
+			out[f.Field] = f.Action
+		}
+	}
+	return out
+}
+
+// goldenDocument is the envelope of one Istio manifest document.
+type goldenDocument struct {
+	APIVersion string            `json:"apiVersion"`
+	Kind       string            `json:"kind"`
+	Metadata   metav1.ObjectMeta `json:"metadata"`
+	Spec       json.RawMessage   `json:"spec"`
+}
+
+// loadGoldenManifests decodes the documents of a multi-document YAML file as
+// testObject does, strictly (an Istio kind's envelope too): a test-only
+// stand-in for the manifest decoder, so golden cases depend on the engine
+// alone and a typo in the testdata fails instead of testing nothing.
+func loadGoldenManifests(t *testing.T, file string) []*Object {
+	t.Helper()
+	var out []*Object
+	for i, doc := range yamlDocuments(t, file) {
+		var tm metav1.TypeMeta
+		if err := yaml.Unmarshal([]byte(doc), &tm); err != nil {
+			t.Fatalf("%s document %d: %v", file, i, err)
+		}
+		gv, err := schema.ParseGroupVersion(tm.APIVersion)
+		if err != nil {
+			t.Fatalf("%s document %d: %v", file, i, err)
+		}
+		kind := KindOf(gv.WithKind(tm.Kind).GroupKind())
+		newSpec, ok := istioSpecs[kind]
+		if !ok {
+			obj := testObject(t, kind, doc)
+			obj.Version = gv.Version
+			out = append(out, obj)
+			continue
+		}
+		var d goldenDocument
+		if err := yaml.UnmarshalStrict([]byte(doc), &d); err != nil {
+			t.Fatalf("%s document %d: %v", file, i, err)
+		}
+		var spec proto.Message = newSpec()
+		if len(d.Spec) > 0 {
+			spec = strictSpec(t, spec, string(d.Spec))
+		}
+		meta := d.Metadata
+		out = append(out, &Object{GroupKind: kind.GroupKind(), Version: gv.Version, Meta: &meta, Body: spec})
+	}
+	return out
 }
 
 // checkViolationText holds every rule's messages to one standard: a field, a

@@ -1,21 +1,17 @@
 package policy
 
-import (
-	"testing"
-
-	networkingapi "istio.io/api/networking/v1alpha3"
-)
+import "testing"
 
 func TestIGR201(t *testing.T) {
-	rules1Run(t, ruleIGR201(), KindDestinationRule, []rules1Case{
-		{desc: "no tls uses auto mTLS", spec: `host: web.apps.svc.cluster.local`},
-		{desc: "ISTIO_MUTUAL is fine", spec: `{host: web, trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}}`},
-		{desc: "SIMPLE is fine", spec: `{host: api.example.com, trafficPolicy: {tls: {mode: SIMPLE}}}`},
-		{desc: "top-level DISABLE is denied", spec: `{host: web, trafficPolicy: {tls: {mode: DISABLE}}}`,
+	runRuleTable(t, ruleIGR201(), map[string]ruleCase{
+		"no tls uses auto mTLS": {doc: `host: web.apps.svc.cluster.local`},
+		"ISTIO_MUTUAL is fine":  {doc: `{host: web, trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}}`},
+		"SIMPLE is fine":        {doc: `{host: api.example.com, trafficPolicy: {tls: {mode: SIMPLE}}}`},
+		"top-level DISABLE is denied": {doc: `{host: web, trafficPolicy: {tls: {mode: DISABLE}}}`,
 			want: []string{"spec.trafficPolicy.tls.mode"}},
-		{desc: "tls without mode is DISABLE", spec: `{host: web, trafficPolicy: {tls: {sni: web}}}`,
+		"tls without mode is DISABLE": {doc: `{host: web, trafficPolicy: {tls: {sni: web}}}`,
 			want: []string{"spec.trafficPolicy.tls.mode"}},
-		{desc: "port-level DISABLE under a safe top level is denied", spec: `
+		"port-level DISABLE under a safe top level is denied": {doc: `
 host: web
 trafficPolicy:
   tls: {mode: ISTIO_MUTUAL}
@@ -23,23 +19,23 @@ trafficPolicy:
   - {port: {number: 80}, tls: {mode: ISTIO_MUTUAL}}
   - {port: {number: 8080}, tls: {mode: DISABLE}}`,
 			want: []string{"spec.trafficPolicy.portLevelSettings[1].tls.mode"}},
-		{desc: "port-level without tls inherits", spec: `
+		"port-level without tls inherits": {doc: `
 host: web
 trafficPolicy: {portLevelSettings: [{port: {number: 80}, loadBalancer: {simple: ROUND_ROBIN}}]}`},
-		{desc: "subset DISABLE is denied", spec: `
+		"subset DISABLE is denied": {doc: `
 host: web
 subsets:
 - {name: v1, labels: {version: v1}}
 - {name: v2, labels: {version: v2}, trafficPolicy: {tls: {mode: DISABLE}}}`,
 			want: []string{"spec.subsets[1].trafficPolicy.tls.mode"}},
-		{desc: "subset port-level DISABLE is denied", spec: `
+		"subset port-level DISABLE is denied": {doc: `
 host: web
 subsets:
 - name: v1
   labels: {version: v1}
   trafficPolicy: {portLevelSettings: [{port: {number: 9000}, tls: {mode: DISABLE}}]}`,
 			want: []string{"spec.subsets[0].trafficPolicy.portLevelSettings[0].tls.mode"}},
-		{desc: "every hiding place is reported in document order", spec: `
+		"every hiding place is reported in document order": {ordered: true, doc: `
 host: web
 trafficPolicy:
   tls: {mode: DISABLE}
@@ -59,13 +55,13 @@ subsets:
 }
 
 func TestIGR201Action(t *testing.T) {
-	obj := rules1Object(t, KindDestinationRule, "apps", `{host: web, trafficPolicy: {tls: {mode: DISABLE}}}`)
-	got := rules1Actions(t, obj, "IGR201")
+	obj := testObject(t, KindDestinationRule, `{host: web, trafficPolicy: {tls: {mode: DISABLE}}}`)
+	got := engineActions(t, obj, "IGR201")
 	if got["spec.trafficPolicy.tls.mode"] != ActionDeny {
 		t.Errorf("IGR201 actions = %v, want deny on spec.trafficPolicy.tls.mode", got)
 	}
 }
 
 func TestIGR201Nil(t *testing.T) {
-	rules1Nil(t, ruleIGR201(), KindDestinationRule, (*networkingapi.DestinationRule)(nil))
+	checkRuleNil(t, ruleIGR201())
 }

@@ -1,46 +1,34 @@
 package policy
 
-import (
-	"testing"
-
-	networkingapi "istio.io/api/networking/v1alpha3"
-)
+import "testing"
 
 func TestIGR202(t *testing.T) {
-	rules1Run(t, ruleIGR202(), KindDestinationRule, []rules1Case{
-		{desc: "no tls", spec: `host: web`},
-		{desc: "ISTIO_MUTUAL to a mesh host is fine",
-			spec: `{host: web.apps.svc.cluster.local, trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}}`},
-		{desc: "SIMPLE with caCertificates is fine",
-			spec: `{host: api.example.com, trafficPolicy: {tls: {mode: SIMPLE, caCertificates: /etc/ca.pem}}}`},
-		{desc: "SIMPLE with credentialName is fine, sni and SANs optional",
-			spec: `{host: api.example.com, trafficPolicy: {tls: {mode: SIMPLE, credentialName: api-ca}}}`},
-		{desc: "MUTUAL with credentialName is fine",
-			spec: `{host: api.example.com, trafficPolicy: {tls: {mode: MUTUAL, credentialName: api-client}}}`},
-		{desc: "insecureSkipVerify false is fine",
-			spec: `{host: a, trafficPolicy: {tls: {mode: SIMPLE, caCertificates: /ca.pem, insecureSkipVerify: false}}}`},
-		{desc: "top-level insecureSkipVerify is denied",
-			spec: `{host: a, trafficPolicy: {tls: {mode: SIMPLE, caCertificates: /ca.pem, insecureSkipVerify: true}}}`,
+	runRuleTable(t, ruleIGR202(), map[string]ruleCase{
+		"no tls":                              {doc: `host: web`},
+		"ISTIO_MUTUAL to a mesh host is fine": {doc: `{host: web.apps.svc.cluster.local, trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}}`},
+		"SIMPLE with caCertificates is fine":  {doc: `{host: api.example.com, trafficPolicy: {tls: {mode: SIMPLE, caCertificates: /etc/ca.pem}}}`},
+		"SIMPLE with credentialName is fine, sni and SANs optional": {doc: `{host: api.example.com, trafficPolicy: {tls: {mode: SIMPLE, credentialName: api-ca}}}`},
+		"MUTUAL with credentialName is fine":                        {doc: `{host: api.example.com, trafficPolicy: {tls: {mode: MUTUAL, credentialName: api-client}}}`},
+		"insecureSkipVerify false is fine":                          {doc: `{host: a, trafficPolicy: {tls: {mode: SIMPLE, caCertificates: /ca.pem, insecureSkipVerify: false}}}`},
+		"top-level insecureSkipVerify is denied": {doc: `{host: a, trafficPolicy: {tls: {mode: SIMPLE, caCertificates: /ca.pem, insecureSkipVerify: true}}}`,
 			want: []string{"spec.trafficPolicy.tls.insecureSkipVerify"}},
-		{desc: "insecureSkipVerify without CA is reported once",
-			spec: `{host: a, trafficPolicy: {tls: {mode: SIMPLE, insecureSkipVerify: true}}}`,
+		"insecureSkipVerify without CA is reported once": {doc: `{host: a, trafficPolicy: {tls: {mode: SIMPLE, insecureSkipVerify: true}}}`,
 			want: []string{"spec.trafficPolicy.tls.insecureSkipVerify"}},
-		{desc: "SIMPLE without CA is advisory", spec: `{host: a, trafficPolicy: {tls: {mode: SIMPLE, sni: a}}}`,
+		"SIMPLE without CA is advisory": {doc: `{host: a, trafficPolicy: {tls: {mode: SIMPLE, sni: a}}}`,
 			want: []string{"spec.trafficPolicy.tls.caCertificates (advisory)"}},
-		{desc: "MUTUAL without CA is advisory",
-			spec: `{host: a, trafficPolicy: {tls: {mode: MUTUAL, clientCertificate: /c.pem, privateKey: /k.pem}}}`,
+		"MUTUAL without CA is advisory": {doc: `{host: a, trafficPolicy: {tls: {mode: MUTUAL, clientCertificate: /c.pem, privateKey: /k.pem}}}`,
 			want: []string{"spec.trafficPolicy.tls.caCertificates (advisory)"}},
-		{desc: "port-level insecureSkipVerify is denied", spec: `
+		"port-level insecureSkipVerify is denied": {doc: `
 host: a
 trafficPolicy:
   tls: {mode: SIMPLE, credentialName: a-ca}
   portLevelSettings: [{port: {number: 8443}, tls: {mode: SIMPLE, insecureSkipVerify: true}}]`,
 			want: []string{"spec.trafficPolicy.portLevelSettings[0].tls.insecureSkipVerify"}},
-		{desc: "subset insecureSkipVerify is denied", spec: `
+		"subset insecureSkipVerify is denied": {doc: `
 host: a
 subsets: [{name: v1, trafficPolicy: {tls: {mode: MUTUAL, credentialName: c, insecureSkipVerify: true}}}]`,
 			want: []string{"spec.subsets[0].trafficPolicy.tls.insecureSkipVerify"}},
-		{desc: "subset port-level SIMPLE without CA is advisory", spec: `
+		"subset port-level SIMPLE without CA is advisory": {doc: `
 host: a
 subsets:
 - name: v1
@@ -50,12 +38,12 @@ subsets:
 }
 
 func TestIGR202Action(t *testing.T) {
-	obj := rules1Object(t, KindDestinationRule, "apps", `
+	obj := testObject(t, KindDestinationRule, `
 host: a
 trafficPolicy:
   tls: {mode: SIMPLE}
   portLevelSettings: [{port: {number: 8443}, tls: {mode: SIMPLE, insecureSkipVerify: true}}]`)
-	got := rules1Actions(t, obj, "IGR202")
+	got := engineActions(t, obj, "IGR202")
 	want := map[string]Action{
 		"spec.trafficPolicy.tls.caCertificates":                          ActionWarn,
 		"spec.trafficPolicy.portLevelSettings[0].tls.insecureSkipVerify": ActionDeny,
@@ -71,5 +59,5 @@ trafficPolicy:
 }
 
 func TestIGR202Nil(t *testing.T) {
-	rules1Nil(t, ruleIGR202(), KindDestinationRule, (*networkingapi.DestinationRule)(nil))
+	checkRuleNil(t, ruleIGR202())
 }

@@ -3,8 +3,6 @@ package policy
 import (
 	"testing"
 	"time"
-
-	networkingapi "istio.io/api/networking/v1alpha3"
 )
 
 // igr203GoodPool is a complete connection pool in flow style.
@@ -21,8 +19,8 @@ trafficPolicy:
   connectionPool:
     tcp: {maxConnections: 100, connectTimeout: 10s}
     http: {http1MaxPendingRequests: 64, maxRequestsPerConnection: 10}`},
-		"no trafficPolicy at all":       {doc: `host: web`, want: []string{"spec.trafficPolicy.connectionPool"}},
-		"trafficPolicy without a pool":  {doc: `{host: web, trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}}`, want: []string{"spec.trafficPolicy.connectionPool"}},
+		"no trafficPolicy at all":      {doc: `host: web`, want: []string{"spec.trafficPolicy.connectionPool"}},
+		"trafficPolicy without a pool": {doc: `{host: web, trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}}`, want: []string{"spec.trafficPolicy.connectionPool"}},
 		"empty pool reports every unbounded setting (connectTimeout defaults to 10s)": {doc: `{host: web, trafficPolicy: {connectionPool: {}}}`,
 			want: []string{
 				"spec.trafficPolicy.connectionPool.tcp.maxConnections",
@@ -82,13 +80,13 @@ trafficPolicy:
 }
 
 func TestIGR203Action(t *testing.T) {
-	obj := rules1Object(t, KindDestinationRule, "apps", `host: web`)
-	got := rules1Actions(t, obj, "IGR203")
+	obj := testObject(t, KindDestinationRule, `host: web`)
+	got := engineActions(t, obj, "IGR203")
 	if got["spec.trafficPolicy.connectionPool"] != ActionDeny {
 		t.Errorf("IGR203 actions = %v, want deny on spec.trafficPolicy.connectionPool", got)
 	}
 }
 
 func TestIGR203Nil(t *testing.T) {
-	rules1Nil(t, ruleIGR203(), KindDestinationRule, (*networkingapi.DestinationRule)(nil))
+	checkRuleNil(t, ruleIGR203())
 }

@@ -2,8 +2,6 @@ package policy
 
 import (
 	"testing"
-
-	networkingapi "istio.io/api/networking/v1alpha3"
 )
 
 // igr204GoodOutlier is a complete outlier detection in flow style.
@@ -18,7 +16,7 @@ host: web
 trafficPolicy: {outlierDetection: {consecutiveGatewayErrors: 3, interval: 5s, baseEjectionTime: 60s}}`},
 		"no trafficPolicy at all": {doc: `host: web`, want: []string{"spec.trafficPolicy.outlierDetection"}},
 		"empty outlier detection ejects with Istio's defaults (5 errors, 10s, 30s)": {doc: `{host: web, trafficPolicy: {outlierDetection: {}}}`},
-		"Go-style durations as in Istio's docs": {doc: `{host: web, trafficPolicy: {outlierDetection: {interval: 5m, baseEjectionTime: 15m}}}`},
+		"Go-style durations as in Istio's docs":                                     {doc: `{host: web, trafficPolicy: {outlierDetection: {interval: 5m, baseEjectionTime: 15m}}}`},
 		"explicit zero thresholds disable detection": {doc: `
 host: web
 trafficPolicy:
@@ -63,7 +61,7 @@ func TestIGR204Action(t *testing.T) {
 host: web
 trafficPolicy:
   outlierDetection: {consecutive5xxErrors: 0, interval: 5s, baseEjectionTime: 30s, maxEjectionPercent: 100}`)
-	got := rules1Actions(t, obj, "IGR204")
+	got := engineActions(t, obj, "IGR204")
 	want := map[string]Action{
 		"spec.trafficPolicy.outlierDetection.consecutive5xxErrors": ActionDeny,
 		"spec.trafficPolicy.outlierDetection.maxEjectionPercent":   ActionWarn,
@@ -79,5 +77,5 @@ trafficPolicy:
 }
 
 func TestIGR204Nil(t *testing.T) {
-	rules1Nil(t, ruleIGR204(), KindDestinationRule, (*networkingapi.DestinationRule)(nil))
+	checkRuleNil(t, ruleIGR204())
 }

@@ -5,11 +5,11 @@ import "testing"
 func TestIGR301(t *testing.T) {
 	runRuleTable(t, ruleIGR301(), map[string]ruleCase{
 		"hit: HTTPS server without tls": {
-			doc: `servers: [{port: {number: 443, name: https, protocol: HTTPS}, hosts: [a.example.com]}]`,
+			doc:  `servers: [{port: {number: 443, name: https, protocol: HTTPS}, hosts: [a.example.com]}]`,
 			want: []string{"spec.servers[0].tls"},
 		},
 		"hit: TLS server without tls, protocol in lower case": {
-			doc: `servers: [{port: {number: 443, name: tls, protocol: tls}, hosts: [a.example.com]}]`,
+			doc:  `servers: [{port: {number: 443, name: tls, protocol: tls}, hosts: [a.example.com]}]`,
 			want: []string{"spec.servers[0].tls"},
 		},
 		"hit: SIMPLE with minProtocolVersion TLSV1_0": {
@@ -83,10 +83,10 @@ func TestIGR301(t *testing.T) {
 }
 
 func TestIGR301Messages(t *testing.T) {
-	obj := gatewayObject(t, `servers:
+	obj := testObject(t, KindGateway, `servers:
 - {port: {number: 443, name: https, protocol: HTTPS}, hosts: [a.example.com], tls: {mode: SIMPLE, credentialName: a, minProtocolVersion: TLSV1_1, maxProtocolVersion: TLSV1_1}}
 - {port: {number: 8443, name: https-2, protocol: HTTPS}, hosts: [b.example.com]}`)
-	vs := runRule(t, ruleIGR301(), obj, nil)
+	vs := checkViolations(t, ruleIGR301(), obj, nil, nil)
 	if len(vs) != 3 {
 		t.Fatalf("got %d violations, want 3: %+v", len(vs), vs)
 	}
@@ -96,5 +96,4 @@ func TestIGR301Messages(t *testing.T) {
 	if vs[2].Fix == "" {
 		t.Errorf("missing tls should carry a specific fix: %+v", vs[2])
 	}
-	assertViolationsReadable(t, ruleIGR301(), vs)
 }

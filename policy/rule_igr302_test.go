@@ -3,47 +3,47 @@ package policy
 import "testing"
 
 func TestIGR302(t *testing.T) {
-	runRuleCases(t, ruleIGR302(), gatewayObject, map[string]r2Case{
+	runRuleTable(t, ruleIGR302(), map[string]ruleCase{
 		"hit: RSA key exchange suite": {
-			spec: `servers: [{port: {number: 443, name: https, protocol: HTTPS}, hosts: [a.example.com],
+			doc: `servers: [{port: {number: 443, name: https, protocol: HTTPS}, hosts: [a.example.com],
   tls: {mode: SIMPLE, credentialName: c, cipherSuites: [ECDHE-RSA-AES128-GCM-SHA256, AES128-GCM-SHA256]}}]`,
 			want: []string{"spec.servers[0].tls.cipherSuites[1]"},
 		},
 		"hit: CBC suite in the second server": {
-			spec: `servers:
+			doc: `servers:
 - {port: {number: 443, name: https, protocol: HTTPS}, hosts: [a.example.com], tls: {mode: SIMPLE, credentialName: a, cipherSuites: [ECDHE-ECDSA-AES256-GCM-SHA384]}}
 - {port: {number: 8443, name: https-2, protocol: HTTPS}, hosts: [b.example.com], tls: {mode: SIMPLE, credentialName: b, cipherSuites: [ECDHE-RSA-AES128-SHA, DES-CBC3-SHA]}}`,
 			want: []string{"spec.servers[1].tls.cipherSuites[0]", "spec.servers[1].tls.cipherSuites[1]"},
 		},
 		"hit: equivalence group with one weak member": {
-			spec: `servers: [{port: {number: 443, name: https, protocol: HTTPS}, hosts: [a.example.com],
+			doc: `servers: [{port: {number: 443, name: https, protocol: HTTPS}, hosts: [a.example.com],
   tls: {mode: SIMPLE, credentialName: c, cipherSuites: ["[ECDHE-ECDSA-AES128-GCM-SHA256|ECDHE-ECDSA-AES128-SHA]"]}}]`,
 			want: []string{"spec.servers[0].tls.cipherSuites[0]"},
 		},
 		"hit: unterminated equivalence group": {
-			spec: `servers: [{port: {number: 443, name: https, protocol: HTTPS}, hosts: [a.example.com],
+			doc: `servers: [{port: {number: 443, name: https, protocol: HTTPS}, hosts: [a.example.com],
   tls: {mode: SIMPLE, credentialName: c, cipherSuites: ["[ECDHE-ECDSA-AES128-GCM-SHA256"]}}]`,
 			want: []string{"spec.servers[0].tls.cipherSuites[0]"},
 		},
 		"hit: suite outside a custom allowlist": {
-			spec: `servers: [{port: {number: 443, name: https, protocol: HTTPS}, hosts: [a.example.com],
+			doc: `servers: [{port: {number: 443, name: https, protocol: HTTPS}, hosts: [a.example.com],
   tls: {mode: SIMPLE, credentialName: c, cipherSuites: [ECDHE-RSA-AES128-GCM-SHA256]}}]`,
 			params: Params{paramAllowedCipherSuites: []string{"ECDHE-ECDSA-AES256-GCM-SHA384"}},
 			want:   []string{"spec.servers[0].tls.cipherSuites[0]"},
 		},
 		"miss: every default suite, with an all-allowed group": {
-			spec: `servers: [{port: {number: 443, name: https, protocol: HTTPS}, hosts: [a.example.com],
+			doc: `servers: [{port: {number: 443, name: https, protocol: HTTPS}, hosts: [a.example.com],
   tls: {mode: SIMPLE, credentialName: c, cipherSuites: [
     "[ECDHE-ECDSA-AES128-GCM-SHA256|ECDHE-ECDSA-CHACHA20-POLY1305]",
     "[ ECDHE-RSA-AES128-GCM-SHA256 | ECDHE-RSA-CHACHA20-POLY1305 ]",
     ECDHE-ECDSA-AES256-GCM-SHA384, ECDHE-RSA-AES256-GCM-SHA384]}}]`,
 		},
 		"miss: no cipherSuites keeps the secure default": {
-			spec: `servers: [{port: {number: 443, name: https, protocol: HTTPS}, hosts: [a.example.com],
+			doc: `servers: [{port: {number: 443, name: https, protocol: HTTPS}, hosts: [a.example.com],
   tls: {mode: SIMPLE, credentialName: c}}]`,
 		},
 		"miss: server without tls": {
-			spec: `servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: [a.example.com]}]`,
+			doc: `servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: [a.example.com]}]`,
 		},
 	})
 }

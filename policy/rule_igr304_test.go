@@ -6,33 +6,33 @@ import (
 )
 
 func TestIGR304(t *testing.T) {
-	runRuleCases(t, ruleIGR304(), gatewayObject, map[string]r2Case{
+	runRuleTable(t, ruleIGR304(), map[string]ruleCase{
 		"hit: SIMPLE with certificate files": {
-			spec: `servers: [{port: {number: 443, name: https, protocol: HTTPS}, hosts: [a.example.com],
+			doc: `servers: [{port: {number: 443, name: https, protocol: HTTPS}, hosts: [a.example.com],
   tls: {mode: SIMPLE, serverCertificate: /etc/certs/tls.crt, privateKey: /etc/certs/tls.key}}]`,
 			want: []string{"spec.servers[0].tls.credentialName"},
 		},
 		"hit: MUTUAL with a CA file only": {
-			spec: `servers: [{port: {number: 443, name: https, protocol: HTTPS}, hosts: [a.example.com],
+			doc: `servers: [{port: {number: 443, name: https, protocol: HTTPS}, hosts: [a.example.com],
   tls: {mode: MUTUAL, caCertificates: /etc/certs/ca.crt}}]`,
 			want: []string{"spec.servers[0].tls.credentialName"},
 		},
 		"hit: tlsCertificates files in the second server": {
-			spec: `servers:
+			doc: `servers:
 - {port: {number: 443, name: https, protocol: HTTPS}, hosts: [a.example.com], tls: {mode: SIMPLE, credentialName: a}}
 - {port: {number: 8443, name: https-2, protocol: HTTPS}, hosts: [b.example.com], tls: {mode: OPTIONAL_MUTUAL, tlsCertificates: [{serverCertificate: /c.crt, privateKey: /c.key}]}}`,
 			want: []string{"spec.servers[1].tls.credentialName"},
 		},
 		"miss: credentialName": {
-			spec: `servers: [{port: {number: 443, name: https, protocol: HTTPS}, hosts: [a.example.com],
+			doc: `servers: [{port: {number: 443, name: https, protocol: HTTPS}, hosts: [a.example.com],
   tls: {mode: SIMPLE, credentialName: a-cert}}]`,
 		},
 		"miss: credentialNames": {
-			spec: `servers: [{port: {number: 443, name: https, protocol: HTTPS}, hosts: [a.example.com],
+			doc: `servers: [{port: {number: 443, name: https, protocol: HTTPS}, hosts: [a.example.com],
   tls: {mode: SIMPLE, credentialNames: [rsa-cert, ecdsa-cert]}}]`,
 		},
 		"miss: ISTIO_MUTUAL and PASSTHROUGH have no user key material": {
-			spec: `servers:
+			doc: `servers:
 - {port: {number: 443, name: tls, protocol: TLS}, hosts: [a.example.com], tls: {mode: PASSTHROUGH}}
 - {port: {number: 8443, name: tls-2, protocol: TLS}, hosts: [b.example.com], tls: {mode: ISTIO_MUTUAL}}`,
 		},
@@ -40,11 +40,10 @@ func TestIGR304(t *testing.T) {
 }
 
 func TestIGR304NamesTheFiles(t *testing.T) {
-	obj := gatewayObject(t, `servers: [{port: {number: 443, name: https, protocol: HTTPS}, hosts: [a.example.com],
+	obj := testObject(t, KindGateway, `servers: [{port: {number: 443, name: https, protocol: HTTPS}, hosts: [a.example.com],
   tls: {mode: MUTUAL, serverCertificate: /a.crt, privateKey: /a.key, caCertificates: /ca.crt}}]`)
-	vs := runRule(t, ruleIGR304(), obj, nil)
+	vs := checkViolations(t, ruleIGR304(), obj, nil, nil)
 	if len(vs) != 1 || !strings.Contains(vs[0].Fix, "serverCertificate, privateKey, caCertificates") {
 		t.Fatalf("want one violation naming the three files, got %+v", vs)
 	}
-	assertViolationsReadable(t, ruleIGR304(), vs)
 }

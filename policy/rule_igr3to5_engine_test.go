@@ -28,7 +28,7 @@ func TestRules2ThroughEngine(t *testing.T) {
 		want     []string
 	}{
 		"gateway defaults: deny for 301 and 303, warn for 304-306": {
-			obj: func(t *testing.T) *Object { return gatewayObject(t, gateway) },
+			obj: func(t *testing.T) *Object { return testObject(t, KindGateway, gateway) },
 			want: []string{
 				"IGR301 deny spec.servers[1].tls.minProtocolVersion",
 				"IGR303 deny spec.servers[0].tls.httpsRedirect",
@@ -38,7 +38,7 @@ func TestRules2ThroughEngine(t *testing.T) {
 			},
 		},
 		"gateway configured: 304 raised to deny, 305 off, 301 audit": {
-			obj: func(t *testing.T) *Object { return gatewayObject(t, gateway) },
+			obj: func(t *testing.T) *Object { return testObject(t, KindGateway, gateway) },
 			settings: Settings{Rules: map[string]RuleSettings{
 				"IGR301": {Action: ActionAudit},
 				"IGR304": {Action: ActionDeny},
@@ -52,7 +52,7 @@ func TestRules2ThroughEngine(t *testing.T) {
 			},
 		},
 		"authorization policy defaults: deny for 401, 402, 404, warn for 403 and 405": {
-			obj: func(t *testing.T) *Object { return authzObject(t, authz) },
+			obj: func(t *testing.T) *Object { return testObject(t, KindAuthorizationPolicy, authz) },
 			want: []string{
 				"IGR401 deny spec.rules[0]",
 				"IGR402 deny spec.rules[1].from[0].source.principals[0]",
@@ -61,17 +61,21 @@ func TestRules2ThroughEngine(t *testing.T) {
 			},
 		},
 		"sidecar without egress and ALLOW_ANY: advisory 501 is warn, 502 deny": {
-			obj:  func(t *testing.T) *Object { return sidecarObject(t, `outboundTrafficPolicy: {mode: ALLOW_ANY}`) },
+			obj: func(t *testing.T) *Object {
+				return testObject(t, KindSidecar, `outboundTrafficPolicy: {mode: ALLOW_ANY}`)
+			},
 			want: []string{"IGR501 warn spec.egress", "IGR502 deny spec.outboundTrafficPolicy.mode"},
 		},
 		"sidecar advisory 501 under audit stays audit": {
-			obj:      func(t *testing.T) *Object { return sidecarObject(t, `outboundTrafficPolicy: {mode: REGISTRY_ONLY}`) },
+			obj: func(t *testing.T) *Object {
+				return testObject(t, KindSidecar, `outboundTrafficPolicy: {mode: REGISTRY_ONLY}`)
+			},
 			settings: Settings{Rules: map[string]RuleSettings{"IGR501": {Action: ActionAudit}}},
 			want:     []string{"IGR501 audit spec.egress"},
 		},
 		"hardened sidecar: nothing": {
 			obj: func(t *testing.T) *Object {
-				return sidecarObject(t, `{egress: [{hosts: ["./*", "istio-system/*"]}], outboundTrafficPolicy: {mode: REGISTRY_ONLY}}`)
+				return testObject(t, KindSidecar, `{egress: [{hosts: ["./*", "istio-system/*"]}], outboundTrafficPolicy: {mode: REGISTRY_ONLY}}`)
 			},
 			want: []string{},
 		},

@@ -3,96 +3,96 @@ package policy
 import "testing"
 
 func TestIGR402(t *testing.T) {
-	runRuleCases(t, ruleIGR402(), authzObject, map[string]r2Case{
+	runRuleTable(t, ruleIGR402(), map[string]ruleCase{
 		"hit: rule without from": {
-			spec: `rules: [{to: [{operation: {methods: [GET]}}]}]`,
+			doc:  `rules: [{to: [{operation: {methods: [GET]}}]}]`,
 			want: []string{"spec.rules[0].from"},
 		},
 		"hit: principals wildcard": {
-			spec: `rules: [{from: [{source: {principals: ["*"]}}]}]`,
+			doc:  `rules: [{from: [{source: {principals: ["*"]}}]}]`,
 			want: []string{"spec.rules[0].from[0].source.principals[0]"},
 		},
 		"hit: wildcard ORed with a concrete principal": {
-			spec: `rules: [{from: [{source: {principals: [cluster.local/ns/shop/sa/web, "*"]}}]}]`,
+			doc:  `rules: [{from: [{source: {principals: [cluster.local/ns/shop/sa/web, "*"]}}]}]`,
 			want: []string{"spec.rules[0].from[0].source.principals[1]"},
 		},
 		"hit: wildcard namespaces and requestPrincipals": {
-			spec: `rules: [{from: [{source: {namespaces: ["*"], requestPrincipals: ["*"]}}]}]`,
+			doc:  `rules: [{from: [{source: {namespaces: ["*"], requestPrincipals: ["*"]}}]}]`,
 			want: []string{"spec.rules[0].from[0].source.namespaces[0]", "spec.rules[0].from[0].source.requestPrincipals[0]"},
 		},
 		"hit: ipBlocks and remoteIpBlocks covering every address": {
-			spec: `rules: [{from: [{source: {ipBlocks: [0.0.0.0/0]}}, {source: {remoteIpBlocks: ["::/0"]}}]}]`,
+			doc:  `rules: [{from: [{source: {ipBlocks: [0.0.0.0/0]}}, {source: {remoteIpBlocks: ["::/0"]}}]}]`,
 			want: []string{"spec.rules[0].from[0].source.ipBlocks[0]", "spec.rules[0].from[1].source.remoteIpBlocks[0]"},
 		},
 		"hit: source with only negative matches restricts nothing positively": {
-			spec: `rules: [{from: [{source: {notNamespaces: [untrusted]}}]}]`,
+			doc:  `rules: [{from: [{source: {notNamespaces: [untrusted]}}]}]`,
 			want: []string{"spec.rules[0].from[0].source"},
 		},
 		"hit: empty second source": {
-			spec: `rules: [{from: [{source: {namespaces: [shop]}}, {source: {}}]}]`,
+			doc:  `rules: [{from: [{source: {namespaces: [shop]}}, {source: {}}]}]`,
 			want: []string{"spec.rules[0].from[1].source"},
 		},
 		"hit: second rule opens up": {
-			spec: `rules:
+			doc: `rules:
 - from: [{source: {principals: [cluster.local/ns/shop/sa/web]}}]
 - to: [{operation: {paths: [/healthz]}}]`,
 			want: []string{"spec.rules[1].from"},
 		},
 		"hit: when on a source key with a wildcard value does not pin the caller": {
-			spec: `rules: [{when: [{key: source.namespace, values: ["*"]}]}]`,
+			doc:  `rules: [{when: [{key: source.namespace, values: ["*"]}]}]`,
 			want: []string{"spec.rules[0].from"},
 		},
 		"hit: when on a non-source key does not pin the caller": {
-			spec: `rules: [{when: [{key: "request.headers[x-user]", values: [admin]}]}]`,
+			doc:  `rules: [{when: [{key: "request.headers[x-user]", values: [admin]}]}]`,
 			want: []string{"spec.rules[0].from"},
 		},
 		"hit: principal prefix spanning a whole trust domain": {
-			spec: `rules: [{from: [{source: {principals: ["cluster.local/*"]}}]}]`,
+			doc:  `rules: [{from: [{source: {principals: ["cluster.local/*"]}}]}]`,
 			want: []string{"spec.rules[0].from[0].source.principals[0]"},
 		},
 		"hit: principal prefix spanning every namespace": {
-			spec: `rules: [{from: [{source: {principals: ["cluster.local/ns/*"]}}]}]`,
+			doc:  `rules: [{from: [{source: {principals: ["cluster.local/ns/*"]}}]}]`,
 			want: []string{"spec.rules[0].from[0].source.principals[0]"},
 		},
 		"hit: principal prefix cut inside the trust domain": {
-			spec: `rules: [{from: [{source: {principals: ["clus*"]}}]}]`,
+			doc:  `rules: [{from: [{source: {principals: ["clus*"]}}]}]`,
 			want: []string{"spec.rules[0].from[0].source.principals[0]"},
 		},
 		"hit: principal suffix naming a service account in any namespace": {
-			spec: `rules: [{from: [{source: {principals: ["*/sa/web"]}}]}]`,
+			doc:  `rules: [{from: [{source: {principals: ["*/sa/web"]}}]}]`,
 			want: []string{"spec.rules[0].from[0].source.principals[0]"},
 		},
 		"hit: ipBlocks split into halves that cover every IPv4 address": {
-			spec: `rules: [{from: [{source: {ipBlocks: [0.0.0.0/1, 128.0.0.0/1]}}]}]`,
+			doc:  `rules: [{from: [{source: {ipBlocks: [0.0.0.0/1, 128.0.0.0/1]}}]}]`,
 			want: []string{"spec.rules[0].from[0].source.ipBlocks"},
 		},
 		"hit: remoteIpBlocks split ranges covering every IPv6 address": {
-			spec: `rules: [{from: [{source: {remoteIpBlocks: ["::/1", "8000::/1"]}}]}]`,
+			doc:  `rules: [{from: [{source: {remoteIpBlocks: ["::/1", "8000::/1"]}}]}]`,
 			want: []string{"spec.rules[0].from[0].source.remoteIpBlocks"},
 		},
 		"hit: when source.ip with split ranges does not pin the caller": {
-			spec: `rules: [{when: [{key: source.ip, values: [0.0.0.0/1, 128.0.0.0/1]}]}]`,
+			doc:  `rules: [{when: [{key: source.ip, values: [0.0.0.0/1, 128.0.0.0/1]}]}]`,
 			want: []string{"spec.rules[0].from"},
 		},
 		"hit: when remote.ip covering everything does not pin the caller": {
-			spec: `rules: [{when: [{key: remote.ip, values: [0.0.0.0/0]}]}]`,
+			doc:  `rules: [{when: [{key: remote.ip, values: [0.0.0.0/0]}]}]`,
 			want: []string{"spec.rules[0].from"},
 		},
 		"hit: when source.principal spanning the trust domain does not pin the caller": {
-			spec: `rules: [{when: [{key: source.principal, values: ["cluster.local/*"]}]}]`,
+			doc:  `rules: [{when: [{key: source.principal, values: ["cluster.local/*"]}]}]`,
 			want: []string{"spec.rules[0].from"},
 		},
 		"miss: principal wildcards that fix the namespace": {
-			spec: `rules: [{from: [{source: {principals: ["cluster.local/ns/shop/*", "*/ns/shop/sa/web", "cluster.local/ns/sh*"]}}]}]`,
+			doc: `rules: [{from: [{source: {principals: ["cluster.local/ns/shop/*", "*/ns/shop/sa/web", "cluster.local/ns/sh*"]}}]}]`,
 		},
 		"miss: split IP ranges leaving a gap": {
-			spec: `rules: [{from: [{source: {ipBlocks: [0.0.0.0/1, 192.0.0.0/2]}}]}]`,
+			doc: `rules: [{from: [{source: {ipBlocks: [0.0.0.0/1, 192.0.0.0/2]}}]}]`,
 		},
 		"miss: when source.ip with a concrete range": {
-			spec: `rules: [{when: [{key: source.ip, values: [10.0.0.0/8]}]}]`,
+			doc: `rules: [{when: [{key: source.ip, values: [10.0.0.0/8]}]}]`,
 		},
 		"miss: concrete principals, namespaces, service accounts and IP blocks": {
-			spec: `rules:
+			doc: `rules:
 - from:
   - {source: {principals: [cluster.local/ns/shop/sa/web]}}
   - {source: {namespaces: [shop]}}
@@ -101,12 +101,12 @@ func TestIGR402(t *testing.T) {
   - {source: {requestPrincipals: [https://issuer.example.com/alice]}}`,
 		},
 		"miss: when pins the caller": {
-			spec: `rules: [{when: [{key: source.principal, values: [cluster.local/ns/shop/sa/web]}], to: [{operation: {methods: [GET]}}]}]`,
+			doc: `rules: [{when: [{key: source.principal, values: [cluster.local/ns/shop/sa/web]}], to: [{operation: {methods: [GET]}}]}]`,
 		},
 		"miss: when on a JWT claim pins the caller": {
-			spec: `rules: [{when: [{key: "request.auth.claims[groups]", values: [admins]}]}]`,
+			doc: `rules: [{when: [{key: "request.auth.claims[groups]", values: [admins]}]}]`,
 		},
-		"miss: DENY from any source":   {spec: `{action: DENY, rules: [{to: [{operation: {paths: [/admin]}}]}]}`},
-		"miss: empty rule is IGR401's": {spec: `rules: [{}]`},
+		"miss: DENY from any source":   {doc: `{action: DENY, rules: [{to: [{operation: {paths: [/admin]}}]}]}`},
+		"miss: empty rule is IGR401's": {doc: `rules: [{}]`},
 	})
 }

@@ -3,9 +3,9 @@ package policy
 import "testing"
 
 func TestIGR403(t *testing.T) {
-	runRuleCases(t, ruleIGR403(), authzObject, map[string]r2Case{
+	runRuleTable(t, ruleIGR403(), map[string]ruleCase{
 		"hit: every negative source field": {
-			spec: `rules: [{from: [{source: {notPrincipals: [a/ns/b/sa/c], notRequestPrincipals: [x/y], notNamespaces: [other],
+			doc: `rules: [{from: [{source: {notPrincipals: [a/ns/b/sa/c], notRequestPrincipals: [x/y], notNamespaces: [other],
   notServiceAccounts: [n/s], notIpBlocks: [10.0.0.1], notRemoteIpBlocks: [10.0.0.2], notTrustDomains: [td]}}]}]`,
 			want: []string{
 				"spec.rules[0].from[0].source.notIpBlocks",
@@ -18,7 +18,7 @@ func TestIGR403(t *testing.T) {
 			},
 		},
 		"hit: every negative operation field, in the second to": {
-			spec: `rules: [{to: [{operation: {methods: [GET]}}, {operation: {notHosts: [a], notPorts: ["8080"], notMethods: [DELETE], notPaths: [/admin]}}]}]`,
+			doc: `rules: [{to: [{operation: {methods: [GET]}}, {operation: {notHosts: [a], notPorts: ["8080"], notMethods: [DELETE], notPaths: [/admin]}}]}]`,
 			want: []string{
 				"spec.rules[0].to[1].operation.notHosts",
 				"spec.rules[0].to[1].operation.notMethods",
@@ -27,21 +27,21 @@ func TestIGR403(t *testing.T) {
 			},
 		},
 		"hit: when notValues in the second rule and second condition": {
-			spec: `rules:
+			doc: `rules:
 - from: [{source: {namespaces: [shop]}}]
 - when: [{key: source.namespace, values: [shop]}, {key: "request.headers[x-env]", notValues: [prod]}]`,
 			want: []string{"spec.rules[1].when[1].notValues"},
 		},
 		"hit: action unset is ALLOW": {
-			spec: `rules: [{to: [{operation: {notPaths: [/admin/*]}}]}]`,
+			doc:  `rules: [{to: [{operation: {notPaths: [/admin/*]}}]}]`,
 			want: []string{"spec.rules[0].to[0].operation.notPaths"},
 		},
 		"miss: negative matches in a DENY policy are the recommended pattern": {
-			spec: `action: DENY
+			doc: `action: DENY
 rules: [{from: [{source: {notNamespaces: [shop]}}], to: [{operation: {notPaths: [/public/*]}}], when: [{key: source.ip, notValues: [10.0.0.1]}]}]`,
 		},
 		"miss: positive matches only": {
-			spec: `rules: [{from: [{source: {namespaces: [shop]}}], to: [{operation: {methods: [GET], paths: [/api/*]}}], when: [{key: source.ip, values: [10.0.0.1]}]}]`,
+			doc: `rules: [{from: [{source: {namespaces: [shop]}}], to: [{operation: {methods: [GET], paths: [/api/*]}}], when: [{key: source.ip, values: [10.0.0.1]}]}]`,
 		},
 	})
 }

@@ -3,44 +3,44 @@ package policy
 import "testing"
 
 func TestIGR404(t *testing.T) {
-	runRuleCases(t, ruleIGR404(), authzObject, map[string]r2Case{
+	runRuleTable(t, ruleIGR404(), map[string]ruleCase{
 		"hit: namespace/serviceaccount shorthand": {
-			spec: `rules: [{from: [{source: {principals: [shop/web]}}]}]`,
+			doc:  `rules: [{from: [{source: {principals: [shop/web]}}]}]`,
 			want: []string{"spec.rules[0].from[0].source.principals[0]"},
 		},
 		"hit: spiffe prefix never matches": {
-			spec: `rules: [{from: [{source: {principals: [spiffe://cluster.local/ns/shop/sa/web]}}]}]`,
+			doc:  `rules: [{from: [{source: {principals: [spiffe://cluster.local/ns/shop/sa/web]}}]}]`,
 			want: []string{"spec.rules[0].from[0].source.principals[0]"},
 		},
 		"hit: malformed notPrincipals in a DENY policy lets the caller through": {
-			spec: `action: DENY
+			doc: `action: DENY
 rules: [{from: [{source: {notPrincipals: [cluster.local/ns/shop/serviceaccount/web]}}]}]`,
 			want: []string{"spec.rules[0].from[0].source.notPrincipals[0]"},
 		},
 		"hit: second source of the second rule": {
-			spec: `rules:
+			doc: `rules:
 - from: [{source: {principals: [cluster.local/ns/shop/sa/web]}}]
 - from: [{source: {namespaces: [shop]}}, {source: {principals: [cluster.local/ns/shop/sa/web, ns/shop/sa/cart]}}]`,
 			want: []string{"spec.rules[1].from[1].source.principals[1]"},
 		},
 		"hit: source.principal condition values and notValues": {
-			spec: `rules: [{when: [{key: source.principal, values: [web], notValues: [cluster.local/ns/a/sa/b/c]}]}]`,
+			doc:  `rules: [{when: [{key: source.principal, values: [web], notValues: [cluster.local/ns/a/sa/b/c]}]}]`,
 			want: []string{"spec.rules[0].when[0].notValues[0]", "spec.rules[0].when[0].values[0]"},
 		},
 		"hit: infix wildcard is not supported": {
-			spec: `rules: [{from: [{source: {principals: ["cluster.local/ns/*/sa/web"]}}]}]`,
+			doc:  `rules: [{from: [{source: {principals: ["cluster.local/ns/*/sa/web"]}}]}]`,
 			want: []string{"spec.rules[0].from[0].source.principals[0]"},
 		},
 		"hit: wildcard prefix with a wrong keyword": {
-			spec: `rules: [{from: [{source: {principals: ["cluster.local/namespace/*"]}}]}]`,
+			doc:  `rules: [{from: [{source: {principals: ["cluster.local/namespace/*"]}}]}]`,
 			want: []string{"spec.rules[0].from[0].source.principals[0]"},
 		},
 		"miss: exact principals, prefix and suffix wildcards and bare *": {
-			spec: `rules: [{from: [{source: {principals: [cluster.local/ns/shop/sa/web, "cluster.local/ns/shop/*",
+			doc: `rules: [{from: [{source: {principals: [cluster.local/ns/shop/sa/web, "cluster.local/ns/shop/*",
   "*/ns/shop/sa/web", "*", "*-web", "prod.example.com/ns/shop/sa/w*"]}}]}]`,
 		},
 		"miss: conditions on other keys are not principals": {
-			spec: `rules: [{when: [{key: source.namespace, values: [shop]}]}]`,
+			doc: `rules: [{when: [{key: source.namespace, values: [shop]}]}]`,
 		},
 	})
 }
