@@ -47,6 +47,10 @@ type cpComponent struct {
 	Affinity   cpNode // corev1.Affinity as a map
 	Spread     cpNode // []corev1.TopologySpreadConstraint
 	Defaults   cpDefaults
+	// Chart, when set, is what a Helm chart renders from these values
+	// (replica floor, PDB), computed with the chart's own logic; it takes
+	// precedence over the fields above for IGR601 and IGR603.
+	Chart *chartRender
 }
 
 // cpDefaults are the values a source applies when a setting is absent.
@@ -193,11 +197,18 @@ func cpComponentEnabled(c cpNode, def bool) bool {
 
 // istiodValuesControlPlane reads a values file of the istiod chart. Istio
 // charts accept component settings both at the top level and under pilot
-// (the form istioctl passes); pilot.* wins, as the chart's profile merge does.
+// (the form istioctl passes); pilot.* wins, as the chart's
+// zzy_descope_legacy.yaml merge does. Replicas and the PDB are judged on what
+// the chart renders (controlplane_chart.go).
 func istiodValuesControlPlane(doc map[string]any) *controlPlane {
 	root := cpNode{val: doc, set: true}
 	pilot := root.get("pilot")
-	alias := func(keys ...string) cpNode { return cpFirstSet(pilot.get(keys...), root.get(keys...)) }
+	alias := func(keys ...string) cpNode {
+		if istiodPilotForm(root) {
+			return cpFirstSet(pilot.get(keys...), root.get(keys...))
+		}
+		return cpFirstSet(root.get(keys...), pilot.get(keys...))
+	}
 	mesh := root.get("meshConfig")
 	return &controlPlane{
 		Istiod: &cpComponent{
@@ -205,11 +216,12 @@ func istiodValuesControlPlane(doc map[string]any) *controlPlane {
 			Autoscale:  alias("autoscaleEnabled"),
 			HPAMin:     alias("autoscaleMin"),
 			Resources:  alias("resources"),
-			PDB:        alias("podDisruptionBudget"),
+			PDB:        alias("pdb"),
 			DefaultPDB: root.get("global", "defaultPodDisruptionBudget", "enabled"),
 			Affinity:   alias("affinity"),
 			Spread:     alias("topologySpreadConstraints"),
 			Defaults:   cpIstiodDefaults(),
+			Chart:      istiodChartRender(root),
 		},
 		Mesh:   &mesh,
 		Values: &root,

@@ -60,7 +60,7 @@ func TestControlPlaneOfIstiod(t *testing.T) {
 			kind: KindIstiodValues,
 			doc:  `{replicaCount: 5, autoscaleEnabled: false, pilot: {replicaCount: 3}, affinity: {}}`,
 			want: []string{"pilot.replicaCount(set)", "autoscaleEnabled(set)", "pilot.autoscaleMin", "pilot.resources",
-				"pilot.podDisruptionBudget", "global.defaultPodDisruptionBudget.enabled", "affinity(set)",
+				"pilot.pdb", "global.defaultPodDisruptionBudget.enabled", "affinity(set)",
 				"pilot.topologySpreadConstraints"},
 		},
 		"gateway values have no istiod": {kind: KindGatewayValues, doc: `{replicaCount: 3}`},

@@ -44,6 +44,9 @@ func (c *cpComponent) autoscaled() bool {
 // cpReplicaFloor returns the fewest replicas the component can run with and
 // the node that decides it; ok=false when the source cannot tell.
 func cpReplicaFloor(c *cpComponent) (n int64, at cpNode, ok bool) {
+	if c.Chart != nil {
+		return c.Chart.Floor, c.Chart.FloorAt, true
+	}
 	if c.autoscaled() {
 		return cpIntOr(c.HPAMin, c.Defaults.HPAMin), c.HPAMin, true
 	}
@@ -71,7 +74,7 @@ func cpCheckReplicas(c *cpComponent, floor int64) []Violation {
 		return nil
 	}
 	fix := fmt.Sprintf("set %s: %d", at.path, floor)
-	if _, isNum := at.number(); isNum {
+	if _, isNum := at.number(); isNum && at.set {
 		return []Violation{Invalid(at.path, at.val, fmt.Sprintf("must be at least %d", floor)).WithFix(fix)}
 	}
 	return []Violation{Required(at.path, fmt.Sprintf("defaults to %d; must be at least %d", n, floor)).WithFix(fix)}

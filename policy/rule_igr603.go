@@ -13,12 +13,16 @@ func ruleIGR603() *Rule {
 		Title: "istiod without a PodDisruptionBudget that keeps two replicas",
 		Description: "A voluntary disruption (node drain, cluster upgrade) may otherwise evict istiod replicas together. " +
 			"The PDB must keep `minAvailable >= 2` or allow `maxUnavailable <= 1` (percentages are scaled by the " +
-			"replica floor). The charts' default PDB (`global.defaultPodDisruptionBudget.enabled`, on by default) " +
-			"keeps only `minAvailable: 1`, so it is a hit unless an explicit `podDisruptionBudget` is set. " +
-			"Sources: IstioOperator `spec.components.pilot.k8s.podDisruptionBudget` and istiod chart values " +
-			"`pilot.podDisruptionBudget` (or `podDisruptionBudget`). Rendered manifests are not checked: matching a " +
-			"PodDisruptionBudget to the Deployment needs the whole set; if you manage the PDB separately, exempt " +
-			"the source with a reason.",
+			"replica floor). istiod chart values are judged on what the chart renders (Istio 1.2x/1.31 " +
+			"`poddisruptionbudget.yaml`, checked against the real chart by the render-parity suite): a PDB exists only " +
+			"when `global.defaultPodDisruptionBudget.enabled` is true and the replica floor is above 1 (`autoscaleMin` " +
+			"with autoscaling, `replicaCount` without), so the chart defaults render none; its bounds come from " +
+			"`pdb.minAvailable` (default 1) unless `pdb` has a `maxUnavailable` key, and Helm truthiness applies " +
+			"(`maxUnavailable: 0` renders no bound, a quoted \"false\" is true). Keys may be written as `X` or " +
+			"`pilot.X`; `pilot.X` wins, as the chart merges it. `podDisruptionBudget` is not an istiod chart key. " +
+			"IstioOperator sources: `spec.components.pilot.k8s.podDisruptionBudget` over the default PDB. Rendered " +
+			"manifests are not checked: matching a PodDisruptionBudget to the Deployment needs the whole set; if you " +
+			"manage the PDB separately, exempt the source with a reason.",
 		Remediation:   "give istiod a PodDisruptionBudget with minAvailable: 2 (or maxUnavailable: 1)",
 		Targets:       []Kind{KindIstioOperator, KindIstiodValues},
 		DefaultAction: ActionDeny,
@@ -39,6 +43,9 @@ const cpPDBRequirement = "needs minAvailable >= 2 or maxUnavailable <= 1"
 func cpCheckPDB(c *cpComponent) []Violation {
 	if c.Defaults.Rendered {
 		return nil
+	}
+	if c.Chart != nil {
+		return cpCheckChartPDB(c.Chart, c.PDB.path)
 	}
 	pdb := c.PDB
 	if len(cpMap(pdb.val)) > 0 {

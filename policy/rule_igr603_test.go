@@ -39,13 +39,43 @@ func TestIGR603(t *testing.T) {
 		"miss: istiooperator maxUnavailable 1": {
 			kind: KindIstioOperator, doc: `spec: {components: {pilot: {k8s: {podDisruptionBudget: {maxUnavailable: 1}}}}}`,
 		},
-		"hit: istiod values defaults": {kind: KindIstiodValues, doc: `{}`, want: []string{"pilot.podDisruptionBudget"}},
+		// The istiod chart's own semantics (poddisruptionbudget.yaml): a PDB
+		// only when the replica floor is above 1, bounds from pdb.*.
+		"hit: istiod values defaults render no PDB (autoscaleMin 1)": {kind: KindIstiodValues, doc: `{}`, want: []string{"pilot.autoscaleMin"}},
 		"hit: istiod values default PDB off": {
-			kind: KindIstiodValues, doc: `{global: {defaultPodDisruptionBudget: {enabled: false}}}`,
+			kind: KindIstiodValues, doc: `{pilot: {autoscaleMin: 3}, global: {defaultPodDisruptionBudget: {enabled: false}}}`,
 			want: []string{"global.defaultPodDisruptionBudget.enabled"},
 		},
-		"miss: istiod values top-level podDisruptionBudget": {
-			kind: KindIstiodValues, doc: `{podDisruptionBudget: {minAvailable: 2}}`,
+		"hit: podDisruptionBudget is not an istiod chart key: the default pdb.minAvailable 1 renders": {
+			kind: KindIstiodValues, doc: `{autoscaleMin: 3, podDisruptionBudget: {minAvailable: 2}}`,
+			want: []string{"pdb.minAvailable"},
+		},
+		"miss: istiod values top-level pdb.minAvailable 2 with autoscaleMin 3": {
+			kind: KindIstiodValues, doc: `{autoscaleMin: 3, pdb: {minAvailable: 2}}`,
+		},
+		"miss: pilot.pdb.maxUnavailable 1 replaces the default minAvailable (hasKey)": {
+			kind: KindIstiodValues, doc: `{pilot: {autoscaleMin: 3, pdb: {maxUnavailable: 1}}}`,
+		},
+		"hit: pdb.maxUnavailable 0 is falsy to Helm: the PDB renders without bounds": {
+			kind: KindIstiodValues, doc: `{pilot: {autoscaleMin: 3, pdb: {maxUnavailable: 0}}}`,
+			want: []string{"pilot.pdb.minAvailable"},
+		},
+		"miss: pilot.* wins over the top level": {
+			kind: KindIstiodValues, doc: `{autoscaleMin: 1, pdb: {minAvailable: 1}, pilot: {autoscaleMin: 3, pdb: {minAvailable: 2}}}`,
+		},
+		"hit: replicaCount 3 does not count while autoscaling is on": {
+			kind: KindIstiodValues, doc: `{replicaCount: 3, pdb: {minAvailable: 2}}`,
+			want: []string{"autoscaleMin"},
+		},
+		"miss: autoscaling off with replicaCount 3": {
+			kind: KindIstiodValues, doc: `{autoscaleEnabled: false, replicaCount: 3, pdb: {minAvailable: 2}}`,
+		},
+		"hit: a quoted \"false\" is true to Helm, so autoscaling stays on with autoscaleMin 1": {
+			kind: KindIstiodValues, doc: `{autoscaleEnabled: "false", replicaCount: 3, pdb: {minAvailable: 2}}`,
+			want: []string{"autoscaleMin"},
+		},
+		"miss: YAML 1.1 off is false, as helm reads it": {
+			kind: KindIstiodValues, doc: "autoscaleEnabled: off\nreplicaCount: 3\npdb: {minAvailable: 2}\n",
 		},
 		"miss: rendered deployments are not checked": {
 			kind: KindDeployment, doc: `{metadata: {name: istiod, labels: {app: istiod}}}`,
