@@ -5,7 +5,7 @@
 #
 #   docker build --build-arg VERSION=$(git describe --tags --always --dirty) -t istio-guardrail .
 
-FROM golang:1.26 AS build
+FROM golang:1.26.11 AS build
 WORKDIR /src
 # Dependencies first, so source edits do not invalidate the module cache layer.
 COPY go.mod go.sum ./

@@ -119,7 +119,7 @@ func TestDockerfileRuntime(t *testing.T) {
 		}
 		has[strings.TrimSpace(l)] = true
 	}
-	want := []string{"golang:1.26 AS build", "gcr.io/distroless/static-debian12:nonroot"}
+	want := []string{"golang:1.26.11 AS build", "gcr.io/distroless/static-debian12:nonroot"}
 	if !slices.Equal(froms, want) {
 		t.Errorf("stages = %q, want %q", froms, want)
 	}
