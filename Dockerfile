@@ -5,7 +5,9 @@
 #
 #   docker build --build-arg VERSION=$(git describe --tags --always --dirty) -t istio-guardrail .
 
-FROM golang:1.26 AS build
+# The builder is go.mod's toolchain release (a patched Go; test/chart checks it):
+# the golang images set GOTOOLCHAIN=local, so the tag is what the binary gets.
+FROM golang:1.26.11 AS build
 WORKDIR /src
 # Dependencies first, so source edits do not invalidate the module cache layer.
 COPY go.mod go.sum ./

@@ -12,6 +12,9 @@
 #   LOAD_DURATION (per load cell, default 3s), GUARDRAIL_BIN (default bin/istio-guardrail).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Build with go.mod's toolchain (a patched Go release; see the README) also
+# where `go env GOTOOLCHAIN` is "local".
+export GOTOOLCHAIN="${GOTOOLCHAIN:-auto}"
 
 count=${BENCH_COUNT:-3}
 benchtime=${BENCH_TIME:-0.5s}

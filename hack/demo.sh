@@ -5,6 +5,9 @@
 # start-up logic is the end-to-end suite's framework (test/e2e/cmd/democluster).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Build with go.mod's toolchain (a patched Go release; see the README) also
+# where `go env GOTOOLCHAIN` is "local".
+export GOTOOLCHAIN="${GOTOOLCHAIN:-auto}"
 export KUBEBUILDER_ASSETS="${KUBEBUILDER_ASSETS:-$(pwd)/bin}"
 
 case "${1:-}" in

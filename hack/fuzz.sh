@@ -12,6 +12,9 @@
 # Environment: FUZZ_PARALLEL (go test -parallel, default: GOMAXPROCS).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Build with go.mod's toolchain (a patched Go release; see the README) also
+# where `go env GOTOOLCHAIN` is "local".
+export GOTOOLCHAIN="${GOTOOLCHAIN:-auto}"
 
 fuzztime=${1:-10s}
 parallel=()

@@ -107,8 +107,22 @@ func TestDockerfileBuildMatchesMakefile(t *testing.T) {
 	}
 }
 
-// TestDockerfileRuntime checks the multi-stage layout and the non-root
-// distroless runtime the chart's securityContext assumes.
+// goToolchain returns the Go release go.mod's toolchain line names (without
+// "go"), the one `make build` uses: the image must be built with it too.
+func goToolchain(t *testing.T) string {
+	t.Helper()
+	for _, l := range readLines(t, "go.mod") {
+		if v, ok := strings.CutPrefix(l, "toolchain go"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	t.Fatal("go.mod has no toolchain line")
+	return ""
+}
+
+// TestDockerfileRuntime checks that the builder image is go.mod's toolchain,
+// the multi-stage layout and the non-root distroless runtime the chart's
+// securityContext assumes.
 func TestDockerfileRuntime(t *testing.T) {
 	lines := readLines(t, "Dockerfile")
 	var froms []string
@@ -119,7 +133,7 @@ func TestDockerfileRuntime(t *testing.T) {
 		}
 		has[strings.TrimSpace(l)] = true
 	}
-	want := []string{"golang:1.26 AS build", "gcr.io/distroless/static-debian12:nonroot"}
+	want := []string{"golang:" + goToolchain(t) + " AS build", "gcr.io/distroless/static-debian12:nonroot"}
 	if !slices.Equal(froms, want) {
 		t.Errorf("stages = %q, want %q", froms, want)
 	}
