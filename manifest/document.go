@@ -2,9 +2,12 @@ package manifest
 
 import (
 	"bytes"
+
 	"errors"
 	"fmt"
 	"iter"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	policyv1 "k8s.io/api/policy/v1"
 
 	"github.com/istio-guardrail/istio-guardrail/policy"
 )
@@ -152,4 +155,28 @@ func NamespaceLabels(data []byte) policy.NamespaceLabels {
 		}
 	}
 	return out
+}
+
+// Scaling collects the HorizontalPodAutoscalers and PodDisruptionBudgets of
+// data (namespaces defaulted to defaultNamespace, as Parse does), so a
+// rendered control plane can be judged with them. Like NamespaceLabels it
+// decodes only the documents that can hold one.
+func Scaling(data []byte, defaultNamespace string, into *policy.Scaling) {
+	p := &parser{opts: Options{DefaultNamespace: defaultNamespace}, yield: func(d *Document, _ error) bool {
+		if d == nil {
+			return true
+		}
+		switch b := d.Object.Body.(type) {
+		case *autoscalingv2.HorizontalPodAutoscaler:
+			into.HPAs = append(into.HPAs, b)
+		case *policyv1.PodDisruptionBudget:
+			into.PDBs = append(into.PDBs, b)
+		}
+		return true
+	}}
+	for _, c := range splitDocuments(data) {
+		if bytes.Contains(c.data, []byte("HorizontalPodAutoscaler")) || bytes.Contains(c.data, []byte("PodDisruptionBudget")) {
+			p.chunk(c)
+		}
+	}
 }

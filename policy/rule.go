@@ -32,6 +32,10 @@ type Context struct {
 	Namespaces NamespaceLookup
 	// Operation is the admission operation (CREATE, UPDATE) or "" offline.
 	Operation string
+	// Scaling holds every HorizontalPodAutoscaler and PodDisruptionBudget of
+	// the input, so a rendered control plane is judged as a whole; nil when
+	// the caller cannot know them all (admission).
+	Scaling *Scaling
 }
 
 // NamespaceLookup returns the labels of a namespace, ok=false if it is unknown.

@@ -15,20 +15,27 @@ func ruleIGR601() *Rule {
 			"(the default of the istiod chart and of IstioOperator, where a fixed `replicaCount` is ignored), " +
 			"otherwise `replicaCount`. Unset settings take the defaults (1), so a missing setting is a hit. " +
 			"Sources: IstioOperator `spec.components.pilot.k8s` and `spec.values.pilot`, istiod chart values " +
-			"(`pilot.*` or top level), and rendered istiod Deployments. There an HPA (a separate object) may own " +
-			"the count, and the API server sets an omitted `spec.replicas` to 1 before webhooks run, so only an " +
-			"explicit count between 2 and the minimum is reported, as a warning.",
+			"(`pilot.*` or top level, judged as the chart renders them: Helm truthiness, `pilot.*` wins, no HPA " +
+			"unless `autoscaleMin` and `autoscaleMax` are set), and rendered istiod Deployments. In `check` a " +
+			"rendered Deployment is judged with the HorizontalPodAutoscaler of the same input that scales it " +
+			"(its minReplicas, else `spec.replicas`, default 1), so a rendered chart gets its values' verdict. At " +
+			"admission the HPA is another object and the API server sets an omitted `spec.replicas` to 1 before " +
+			"webhooks run, so only an explicit count between 2 and the minimum is reported, as a warning.",
 		Remediation:   "run at least 3 istiod replicas: set the HPA minimum (or replicaCount without autoscaling) to 3",
 		Targets:       []Kind{KindIstioOperator, KindIstiodValues, KindDeployment},
 		DefaultAction: ActionDeny,
 		Params: []ParamSpec{{Name: "minReplicas", Type: ParamInt, Default: 3,
 			Description: "fewest istiod replicas (HPA minimum or fixed count)"}},
-		Check: func(_ *Context, obj *Object, p Params) []Violation {
+		Check: func(ctx *Context, obj *Object, p Params) []Violation {
+			floor := int64(p.Int("minReplicas"))
+			if d, ok := istiodDeploymentOf(obj); ok && ctx != nil && ctx.Scaling != nil {
+				return checkRenderedIstiodReplicas(ctx.Scaling, d, floor)
+			}
 			cp, ok := controlPlaneOf(obj)
 			if !ok || cp.Istiod == nil {
 				return nil
 			}
-			return cpCheckReplicas(cp.Istiod, int64(p.Int("minReplicas")))
+			return cpCheckReplicas(cp.Istiod, floor)
 		},
 	}
 }

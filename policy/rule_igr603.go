@@ -20,13 +20,20 @@ func ruleIGR603() *Rule {
 			"`pdb.minAvailable` (default 1) unless `pdb` has a `maxUnavailable` key, and Helm truthiness applies " +
 			"(`maxUnavailable: 0` renders no bound, a quoted \"false\" is true). Keys may be written as `X` or " +
 			"`pilot.X`; `pilot.X` wins, as the chart merges it. `podDisruptionBudget` is not an istiod chart key. " +
-			"IstioOperator sources: `spec.components.pilot.k8s.podDisruptionBudget` over the default PDB. Rendered " +
-			"manifests are not checked: matching a PodDisruptionBudget to the Deployment needs the whole set; if you " +
-			"manage the PDB separately, exempt the source with a reason.",
+			"IstioOperator sources: `spec.components.pilot.k8s.podDisruptionBudget` over the default PDB. A rendered " +
+			"istiod Deployment (`helm template istiod ... | istio-guardrail check -f -`) is judged with the " +
+			"PodDisruptionBudgets of the same input that select its pods, scaled by its HPA's minReplicas; at " +
+			"admission the Deployment arrives alone and is not judged by this rule.",
 		Remediation:   "give istiod a PodDisruptionBudget with minAvailable: 2 (or maxUnavailable: 1)",
-		Targets:       []Kind{KindIstioOperator, KindIstiodValues},
+		Targets:       []Kind{KindIstioOperator, KindIstiodValues, KindDeployment},
 		DefaultAction: ActionDeny,
-		Check: func(_ *Context, obj *Object, _ Params) []Violation {
+		Check: func(ctx *Context, obj *Object, _ Params) []Violation {
+			if d, ok := istiodDeploymentOf(obj); ok {
+				if ctx == nil || ctx.Scaling == nil {
+					return nil // the PDB is another object: judged only with the whole set
+				}
+				return checkRenderedIstiodPDB(ctx.Scaling, d)
+			}
 			cp, ok := controlPlaneOf(obj)
 			if !ok || cp.Istiod == nil {
 				return nil

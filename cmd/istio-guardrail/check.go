@@ -164,8 +164,14 @@ func checkInputs(opts *checkOptions, stdin io.Reader) (*report.Report, []error, 
 		namespaces = policy.NamespaceLabels{}
 	}
 	maps.Copy(namespaces, sourceNamespaces(srcs)) // the input's Namespaces win
-	ctx := &policy.Context{Namespaces: namespaces}
 	mopts := manifest.Options{DefaultNamespace: opts.namespace, ValuesFor: opts.valuesFor}
+	// The input is the whole world for a rendered control plane: its HPAs
+	// and PDBs are judged together with the Deployments they scale and protect.
+	scaling := &policy.Scaling{}
+	for _, src := range srcs {
+		manifest.Scaling(src.data, opts.namespace, scaling)
+	}
+	ctx := &policy.Context{Namespaces: namespaces, Scaling: scaling}
 	rep := &report.Report{Files: len(files), FailOn: policy.Action(opts.failOn), Version: version}
 	for _, src := range srcs {
 		for d, err := range manifest.Documents(src.name, src.data, mopts) {
