@@ -16,9 +16,25 @@ func TestIGR402(t *testing.T) {
 			doc:  `rules: [{from: [{source: {principals: [cluster.local/ns/shop/sa/web, "*"]}}]}]`,
 			want: []string{"spec.rules[0].from[0].source.principals[1]"},
 		},
-		"hit: wildcard namespaces and requestPrincipals": {
-			doc:  `rules: [{from: [{source: {namespaces: ["*"], requestPrincipals: ["*"]}}]}]`,
-			want: []string{"spec.rules[0].from[0].source.namespaces[0]", "spec.rules[0].from[0].source.requestPrincipals[0]"},
+		"miss: requestPrincipals * is Istio's idiom for requiring a valid JWT, ANDed with namespaces *": {
+			doc: `rules: [{from: [{source: {namespaces: ["*"], requestPrincipals: ["*"]}}]}]`,
+		},
+		"hit: wildcard namespaces and wildcard principals are both open": {
+			doc:  `rules: [{from: [{source: {namespaces: ["*"], principals: ["*"]}}]}]`,
+			want: []string{"spec.rules[0].from[0].source.namespaces[0]", "spec.rules[0].from[0].source.principals[0]"},
+		},
+		"miss: fields of one source are ANDed: an open principal with a fixed namespace": {
+			doc: `rules: [{from: [{source: {principals: ["*"], namespaces: [shop]}}]}]`,
+		},
+		"miss: fields of one source are ANDed: an open IP block with a fixed service account": {
+			doc: `rules: [{from: [{source: {ipBlocks: [0.0.0.0/0], serviceAccounts: [shop/web]}}]}]`,
+		},
+		"hit: from entries are ORed: one open entry opens the rule": {
+			doc:  `rules: [{from: [{source: {namespaces: [shop]}}, {source: {principals: ["*"]}}]}]`,
+			want: []string{"spec.rules[0].from[1].source.principals[0]"},
+		},
+		"miss: when is ANDed with from: an open from pinned by when": {
+			doc: `rules: [{from: [{source: {principals: ["*"]}}], when: [{key: source.namespace, values: [shop]}]}]`,
 		},
 		"hit: ipBlocks and remoteIpBlocks covering every address": {
 			doc:  `rules: [{from: [{source: {ipBlocks: [0.0.0.0/0]}}, {source: {remoteIpBlocks: ["::/0"]}}]}]`,
