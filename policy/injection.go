@@ -49,24 +49,24 @@ func (p podInjection) Source() string {
 }
 
 // podInjectionOf reads the pod's injection setting exactly as Istio's
-// injector does: the label sidecar.istio.io/inject, when present (even
-// empty), replaces the annotation; the value is lower-cased but not trimmed;
-// "y", "yes", "true" and "on" inject, "" falls back to the defaults, and any
-// other value ("false", "disabled", "False ", even "true ") disables
-// injection.
+// injector does (injectRequired in pkg/kube/inject/inject.go of the Istio
+// 1.31 line this catalogue follows): the label sidecar.istio.io/inject, when
+// present (even empty), replaces the annotation; only the exact strings
+// "true" and "false" decide. Any other value ("False", "yes", "disabled",
+// "true ") is logged by istiod as invalid and falls back to the default
+// policy, so it decides nothing: Set stays false, and Value keeps what was
+// written.
 func podInjectionOf(m *metav1.ObjectMeta) podInjection {
 	p := podInjection{Where: "annotations"}
 	p.Value = m.Annotations[annotation.SidecarInject.Name]
 	if v, ok := m.Labels[label.SidecarInject.Name]; ok {
 		p.Where, p.Value = "labels", v
 	}
-	if p.Value == "" {
-		return podInjection{}
-	}
-	p.Set = true
-	switch strings.ToLower(p.Value) {
-	case "y", "yes", "true", "on":
-		p.Inject = true
+	switch p.Value {
+	case "true":
+		p.Set, p.Inject = true, true
+	case "false":
+		p.Set = true
 	}
 	return p
 }

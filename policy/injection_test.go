@@ -11,14 +11,17 @@ func TestPodInjectionOf(t *testing.T) {
 		labels, annotations map[string]string
 		want                podInjection
 	}{
-		"nothing set":      {want: podInjection{}},
-		"annotation true":  {annotations: map[string]string{"sidecar.istio.io/inject": "true"}, want: podInjection{Set: true, Inject: true, Where: "annotations", Value: "true"}},
-		"annotation On":    {annotations: map[string]string{"sidecar.istio.io/inject": "On"}, want: podInjection{Set: true, Inject: true, Where: "annotations", Value: "On"}},
-		"label y":          {labels: map[string]string{"sidecar.istio.io/inject": "y"}, want: podInjection{Set: true, Inject: true, Where: "labels", Value: "y"}},
-		"label false":      {labels: map[string]string{"sidecar.istio.io/inject": "false"}, want: podInjection{Set: true, Where: "labels", Value: "false"}},
-		"label disabled":   {labels: map[string]string{"sidecar.istio.io/inject": "disabled"}, want: podInjection{Set: true, Where: "labels", Value: "disabled"}},
-		"untrimmed True":   {annotations: map[string]string{"sidecar.istio.io/inject": " True"}, want: podInjection{Set: true, Where: "annotations", Value: " True"}},
-		"empty annotation": {annotations: map[string]string{"sidecar.istio.io/inject": ""}, want: podInjection{}},
+		"nothing set":     {want: podInjection{Where: "annotations"}},
+		"annotation true": {annotations: map[string]string{"sidecar.istio.io/inject": "true"}, want: podInjection{Set: true, Inject: true, Where: "annotations", Value: "true"}},
+		"label false":     {labels: map[string]string{"sidecar.istio.io/inject": "false"}, want: podInjection{Set: true, Where: "labels", Value: "false"}},
+		// Istio 1.31 reads only "true" and "false"; everything else falls back
+		// to the default policy (inject.go: "Only 'true' and 'false' are accepted").
+		"annotation On decides nothing":  {annotations: map[string]string{"sidecar.istio.io/inject": "On"}, want: podInjection{Where: "annotations", Value: "On"}},
+		"label y decides nothing":        {labels: map[string]string{"sidecar.istio.io/inject": "y"}, want: podInjection{Where: "labels", Value: "y"}},
+		"label disabled decides nothing": {labels: map[string]string{"sidecar.istio.io/inject": "disabled"}, want: podInjection{Where: "labels", Value: "disabled"}},
+		"label False decides nothing":    {labels: map[string]string{"sidecar.istio.io/inject": "False"}, want: podInjection{Where: "labels", Value: "False"}},
+		"untrimmed true decides nothing": {annotations: map[string]string{"sidecar.istio.io/inject": "true "}, want: podInjection{Where: "annotations", Value: "true "}},
+		"empty annotation":               {annotations: map[string]string{"sidecar.istio.io/inject": ""}, want: podInjection{Where: "annotations"}},
 		"label beats annotation": {
 			labels:      map[string]string{"sidecar.istio.io/inject": "false"},
 			annotations: map[string]string{"sidecar.istio.io/inject": "true"},
@@ -27,7 +30,12 @@ func TestPodInjectionOf(t *testing.T) {
 		"empty label still replaces the annotation": {
 			labels:      map[string]string{"sidecar.istio.io/inject": ""},
 			annotations: map[string]string{"sidecar.istio.io/inject": "false"},
-			want:        podInjection{},
+			want:        podInjection{Where: "labels"},
+		},
+		"invalid label still replaces a valid annotation": {
+			labels:      map[string]string{"sidecar.istio.io/inject": "no"},
+			annotations: map[string]string{"sidecar.istio.io/inject": "false"},
+			want:        podInjection{Where: "labels", Value: "no"},
 		},
 	}
 	for desc, tc := range tests {

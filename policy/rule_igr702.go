@@ -9,10 +9,11 @@ func ruleIGR702() *Rule {
 		ID:    "IGR702",
 		Title: "Sidecar injection disabled in an injected namespace",
 		Description: "A pod in a namespace labelled for injection (`istio-injection=enabled`, or `istio.io/rev` " +
-			"without `istio-injection`, and not ambient) opts out with `sidecar.istio.io/inject` set to a value " +
-			"the injector does not read as true (typically `\"false\"`). The pod then runs outside the mesh: " +
-			"no mTLS, no authorization policy, and STRICT peers refuse it. The label wins over the annotation, as " +
-			"in Istio. Namespace labels come from the cluster (webhook) or the input files (check); when the " +
+			"without `istio-injection`, and not ambient) opts out with `sidecar.istio.io/inject: \"false\"`. The pod " +
+			"then runs outside the mesh: no mTLS, no authorization policy, and STRICT peers refuse it. The label " +
+			"wins over the annotation (even an empty label), as in Istio. Istio 1.31's injector (`injectRequired`) " +
+			"reads only the exact strings \"true\" and \"false\": `False`, `no` or `disabled` are logged as invalid " +
+			"and the namespace's default applies, so such a pod is injected and not reported. Namespace labels come from the cluster (webhook) or the input files (check); when the " +
 			"namespace is unknown the rule stays silent. Pods and workload pod templates are checked.",
 		Remediation:   "remove sidecar.istio.io/inject: \"false\", or exempt the workload with a reason",
 		Targets:       append([]Kind{KindPod}, WorkloadKinds()...),
