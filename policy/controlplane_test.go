@@ -76,7 +76,7 @@ spec: {replicas: 3, template: {spec: {containers: [{name: sidecar}, {name: disco
 		},
 	} {
 		t.Run(desc, func(t *testing.T) {
-			cp, ok := controlPlaneOf(r3Object(t, tc.kind, tc.doc))
+			cp, ok := controlPlaneOf(testObject(t, tc.kind, tc.doc))
 			if !ok || cp.Istiod == nil {
 				if tc.want != nil {
 					t.Fatalf("no istiod (ok=%v), want %q", ok, tc.want)
@@ -131,7 +131,7 @@ func TestControlPlaneOfGateways(t *testing.T) {
 		"ordinary deployment": {kind: KindDeployment, doc: `{metadata: {name: web, labels: {app: web}}}`},
 	} {
 		t.Run(desc, func(t *testing.T) {
-			cp, ok := controlPlaneOf(r3Object(t, tc.kind, tc.doc))
+			cp, ok := controlPlaneOf(testObject(t, tc.kind, tc.doc))
 			var got []string
 			if ok {
 				for _, gw := range cp.Gateways {
@@ -166,7 +166,7 @@ func TestMeshConfigOf(t *testing.T) {
 		"unparsable mesh":                 {kind: KindConfigMap, doc: cm("istio-system", "istio", `"a: [b"`), want: "data[mesh]", wantErr: true},
 	} {
 		t.Run(desc, func(t *testing.T) {
-			src, ok := meshConfigOf(r3Object(t, tc.kind, tc.doc), "istio-system")
+			src, ok := meshConfigOf(testObject(t, tc.kind, tc.doc), "istio-system")
 			if !ok {
 				if tc.want != "" {
 					t.Fatalf("no mesh config, want one at %s", tc.want)
@@ -197,7 +197,7 @@ func TestControlPlaneOfNilSafe(t *testing.T) {
 			for _, r := range controlPlaneRules() {
 				p, _ := merge(r.ID, r.Params, nil)
 				for _, v := range r.Check(nil, obj, p) {
-					r3CheckText(t, v)
+					checkViolationText(t, v)
 				}
 			}
 		})

@@ -87,7 +87,7 @@ func TestExemptions(t *testing.T) {
 				t.Fatalf("NewEngine: %v", err)
 			}
 			var got []string
-			for _, f := range e.Validate(&Context{}, r3Object(t, tc.kind, tc.doc)).Findings {
+			for _, f := range e.Validate(&Context{}, testObject(t, tc.kind, tc.doc)).Findings {
 				got = append(got, f.Rule+" "+f.Field+" "+string(f.Action))
 			}
 			slices.Sort(got)
@@ -103,7 +103,7 @@ func TestRefusedExemptionMessage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	obj := r3Object(t, KindPod, `{metadata: {name: p, namespace: n, annotations: {istio-guardrail.io/exempt: "IGR201, IGR703", istio-guardrail.io/exempt-reason: x}}}`)
+	obj := testObject(t, KindPod, `{metadata: {name: p, namespace: n, annotations: {istio-guardrail.io/exempt: "IGR201, IGR703", istio-guardrail.io/exempt-reason: x}}}`)
 	for _, f := range e.Validate(&Context{}, obj).Findings {
 		if f.Rule != "IGR001" {
 			continue

@@ -6,7 +6,7 @@ import (
 )
 
 func TestIGR601(t *testing.T) {
-	r3Run(t, ruleIGR601(), map[string]r3Case{
+	runRuleTable(t, ruleIGR601(), map[string]ruleCase{
 		"hit: istiooperator defaults (HPA minimum 1)": {
 			kind: KindIstioOperator, doc: `spec: {}`,
 			want: []string{"spec.components.pilot.k8s.hpaSpec.minReplicas"},
@@ -74,7 +74,7 @@ func TestIGR601(t *testing.T) {
 }
 
 func TestIGR601Message(t *testing.T) {
-	vs := ruleIGR601().Check(nil, r3Object(t, KindIstioOperator, `spec: {}`), Params{"minReplicas": 3})
+	vs := ruleIGR601().Check(nil, testObject(t, KindIstioOperator, `spec: {}`), Params{"minReplicas": 3})
 	if len(vs) != 1 {
 		t.Fatalf("want one violation, got %+v", vs)
 	}
@@ -105,7 +105,7 @@ func TestIGR601RenderedIsAdvisory(t *testing.T) {
 			if tc.replicas != "" {
 				spec = "{replicas: " + tc.replicas + "}"
 			}
-			obj := r3Object(t, KindDeployment, `{metadata: {name: istiod, namespace: istio-system, labels: {app: istiod}}, spec: `+spec+`}`)
+			obj := testObject(t, KindDeployment, `{metadata: {name: istiod, namespace: istio-system, labels: {app: istiod}}, spec: `+spec+`}`)
 			var got []Finding
 			for _, f := range e.Validate(&Context{Operation: "CREATE"}, obj).Findings {
 				if f.Rule == "IGR601" {

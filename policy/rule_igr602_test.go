@@ -3,7 +3,7 @@ package policy
 import "testing"
 
 func TestIGR602(t *testing.T) {
-	r3Run(t, ruleIGR602(), map[string]r3Case{
+	runRuleTable(t, ruleIGR602(), map[string]ruleCase{
 		"hit: istiooperator defaults have requests but no limits": {
 			kind: KindIstioOperator, doc: `spec: {}`,
 			want: []string{"spec.components.pilot.k8s.resources.limits"},

@@ -3,7 +3,7 @@ package policy
 import "testing"
 
 func TestIGR603(t *testing.T) {
-	r3Run(t, ruleIGR603(), map[string]r3Case{
+	runRuleTable(t, ruleIGR603(), map[string]ruleCase{
 		"hit: istiooperator default PDB keeps minAvailable 1": {
 			kind: KindIstioOperator, doc: `spec: {}`,
 			want: []string{"spec.components.pilot.k8s.podDisruptionBudget"},

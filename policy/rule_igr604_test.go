@@ -3,7 +3,7 @@ package policy
 import "testing"
 
 func TestIGR604(t *testing.T) {
-	r3Run(t, ruleIGR604(), map[string]r3Case{
+	runRuleTable(t, ruleIGR604(), map[string]ruleCase{
 		"hit: istiooperator defaults": {
 			kind: KindIstioOperator, doc: `spec: {}`,
 			want: []string{"spec.components.pilot.k8s.affinity.podAntiAffinity"},

@@ -2,25 +2,25 @@ package policy
 
 import "testing"
 
-// r3HardGateway is an IstioOperator gateway entry with every IGR605 setting.
-const r3HardGateway = `{name: istio-ingressgateway, enabled: true, k8s: {hpaSpec: {minReplicas: 4},
+// igr605HardGateway is an IstioOperator gateway entry with every IGR605 setting.
+const igr605HardGateway = `{name: istio-ingressgateway, enabled: true, k8s: {hpaSpec: {minReplicas: 4},
   resources: {requests: {cpu: 100m, memory: 128Mi}, limits: {cpu: 2000m, memory: 1Gi}},
   podDisruptionBudget: {minAvailable: 2},
   affinity: {podAntiAffinity: {requiredDuringSchedulingIgnoredDuringExecution: [{topologyKey: kubernetes.io/hostname}]}}}}`
 
 func TestIGR605(t *testing.T) {
 	gw0 := "spec.components.ingressGateways[0].k8s."
-	r3Run(t, ruleIGR605(), map[string]r3Case{
+	runRuleTable(t, ruleIGR605(), map[string]ruleCase{
 		"hit: istiooperator default profile gateway": {
 			kind: KindIstioOperator, doc: `spec: {}`,
 			want: []string{gw0 + "hpaSpec.minReplicas", gw0 + "podDisruptionBudget", gw0 + "affinity.podAntiAffinity"},
 		},
 		"miss: istiooperator hardened gateway": {
-			kind: KindIstioOperator, doc: `spec: {components: {ingressGateways: [` + r3HardGateway + `]}}`,
+			kind: KindIstioOperator, doc: `spec: {components: {ingressGateways: [` + igr605HardGateway + `]}}`,
 		},
 		"hit: istiooperator second gateway not hardened": {
 			kind: KindIstioOperator,
-			doc: `spec: {components: {ingressGateways: [` + r3HardGateway + `,
+			doc: `spec: {components: {ingressGateways: [` + igr605HardGateway + `,
   {name: internal, enabled: true, k8s: {hpaSpec: {minReplicas: 2}, resources: {limits: null},
    podDisruptionBudget: {maxUnavailable: 1}, topologySpreadConstraints: [{topologyKey: kubernetes.io/hostname}]}}]}}`,
 			want: []string{"spec.components.ingressGateways[1].k8s.resources.limits"},

@@ -5,18 +5,18 @@ import (
 	"testing"
 )
 
-// r3MeshCM is a mesh ConfigMap document with the given mesh YAML (indented by r3Indent).
-func r3MeshCM(ns, name, mesh string) string {
-	return "metadata: {namespace: " + ns + ", name: " + name + "}\ndata:\n  mesh: |\n" + r3Indent(mesh, "    ")
+// meshConfigMapDoc is a mesh ConfigMap document with the given mesh YAML (indented by indentLines).
+func meshConfigMapDoc(ns, name, mesh string) string {
+	return "metadata: {namespace: " + ns + ", name: " + name + "}\ndata:\n  mesh: |\n" + indentLines(mesh, "    ")
 }
 
-// r3Indent prefixes every line of s.
-func r3Indent(s, prefix string) string {
+// indentLines prefixes every line of s.
+func indentLines(s, prefix string) string {
 	return prefix + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n"+prefix) + "\n"
 }
 
 func TestIGR606(t *testing.T) {
-	r3Run(t, ruleIGR606(), map[string]r3Case{
+	runRuleTable(t, ruleIGR606(), map[string]ruleCase{
 		"hit: istiooperator default ALLOW_ANY": {
 			kind: KindIstioOperator, doc: `spec: {}`, want: []string{"spec.meshConfig.outboundTrafficPolicy.mode"},
 		},
@@ -32,29 +32,29 @@ func TestIGR606(t *testing.T) {
 			kind: KindIstiodValues, doc: `{meshConfig: {outboundTrafficPolicy: {mode: REGISTRY_ONLY}}}`,
 		},
 		"hit: mesh configmap ALLOW_ANY": {
-			kind: KindConfigMap, doc: r3MeshCM("istio-system", "istio", "outboundTrafficPolicy:\n  mode: ALLOW_ANY"),
+			kind: KindConfigMap, doc: meshConfigMapDoc("istio-system", "istio", "outboundTrafficPolicy:\n  mode: ALLOW_ANY"),
 			want: []string{"data[mesh].outboundTrafficPolicy.mode"},
 		},
 		"hit: revisioned mesh configmap without the setting": {
-			kind: KindConfigMap, doc: r3MeshCM("istio-system", "istio-1-24", "accessLogFile: /dev/stdout"),
+			kind: KindConfigMap, doc: meshConfigMapDoc("istio-system", "istio-1-24", "accessLogFile: /dev/stdout"),
 			want: []string{"data[mesh].outboundTrafficPolicy.mode"},
 		},
 		"hit: unparsable mesh configmap": {
-			kind: KindConfigMap, doc: r3MeshCM("istio-system", "istio", "outboundTrafficPolicy: [mode"),
+			kind: KindConfigMap, doc: meshConfigMapDoc("istio-system", "istio", "outboundTrafficPolicy: [mode"),
 			want: []string{"data[mesh]"},
 		},
 		"miss: mesh configmap REGISTRY_ONLY": {
-			kind: KindConfigMap, doc: r3MeshCM("istio-system", "istio", "outboundTrafficPolicy:\n  mode: REGISTRY_ONLY"),
+			kind: KindConfigMap, doc: meshConfigMapDoc("istio-system", "istio", "outboundTrafficPolicy:\n  mode: REGISTRY_ONLY"),
 		},
 		"miss: mesh configmap in another root namespace by parameter": {
-			kind: KindConfigMap, doc: r3MeshCM("istio-system", "istio", "{}"), params: Params{"rootNamespace": "mesh-root"},
+			kind: KindConfigMap, doc: meshConfigMapDoc("istio-system", "istio", "{}"), params: Params{"rootNamespace": "mesh-root"},
 		},
 		"hit: mesh configmap in a custom root namespace": {
-			kind: KindConfigMap, doc: r3MeshCM("mesh-root", "istio", "{}"), params: Params{"rootNamespace": "mesh-root"},
+			kind: KindConfigMap, doc: meshConfigMapDoc("mesh-root", "istio", "{}"), params: Params{"rootNamespace": "mesh-root"},
 			want: []string{"data[mesh].outboundTrafficPolicy.mode"},
 		},
 		"miss: application configmap named istio elsewhere": {
-			kind: KindConfigMap, doc: r3MeshCM("apps", "istio", "{}"),
+			kind: KindConfigMap, doc: meshConfigMapDoc("apps", "istio", "{}"),
 		},
 		"miss: gateway values carry no mesh config": {kind: KindGatewayValues, doc: `{}`},
 	})

@@ -3,7 +3,7 @@ package policy
 import "testing"
 
 func TestIGR607(t *testing.T) {
-	r3Run(t, ruleIGR607(), map[string]r3Case{
+	runRuleTable(t, ruleIGR607(), map[string]ruleCase{
 		"hit: istiooperator enableAutoMtls false": {
 			kind: KindIstioOperator, doc: `spec: {meshConfig: {enableAutoMtls: false}}`,
 			want: []string{"spec.meshConfig.enableAutoMtls"},
@@ -14,11 +14,11 @@ func TestIGR607(t *testing.T) {
 		},
 		"miss: istiod values true": {kind: KindIstiodValues, doc: `{meshConfig: {enableAutoMtls: true}}`},
 		"hit: mesh configmap false": {
-			kind: KindConfigMap, doc: r3MeshCM("istio-system", "istio", "enableAutoMtls: false"),
+			kind: KindConfigMap, doc: meshConfigMapDoc("istio-system", "istio", "enableAutoMtls: false"),
 			want: []string{"data[mesh].enableAutoMtls"},
 		},
 		"miss: unparsable mesh configmap is left to IGR606": {
-			kind: KindConfigMap, doc: r3MeshCM("istio-system", "istio", "enableAutoMtls: [false"),
+			kind: KindConfigMap, doc: meshConfigMapDoc("istio-system", "istio", "enableAutoMtls: [false"),
 		},
 	})
 }

@@ -3,7 +3,7 @@ package policy
 import "testing"
 
 func TestIGR608(t *testing.T) {
-	r3Run(t, ruleIGR608(), map[string]r3Case{
+	runRuleTable(t, ruleIGR608(), map[string]ruleCase{
 		"hit: istiooperator no access log": {
 			kind: KindIstioOperator, doc: `spec: {}`, want: []string{"spec.meshConfig.accessLogFile"},
 		},
@@ -44,11 +44,11 @@ func TestIGR608(t *testing.T) {
 			want: []string{"meshConfig.accessLogEncoding"},
 		},
 		"hit: mesh configmap without access log": {
-			kind: KindConfigMap, doc: r3MeshCM("istio-system", "istio", "enableTracing: false"),
+			kind: KindConfigMap, doc: meshConfigMapDoc("istio-system", "istio", "enableTracing: false"),
 			want: []string{"data[mesh].accessLogFile"},
 		},
 		"miss: mesh configmap JSON (case-insensitive)": {
-			kind: KindConfigMap, doc: r3MeshCM("istio-system", "istio", "accessLogFile: /dev/stdout\naccessLogEncoding: json"),
+			kind: KindConfigMap, doc: meshConfigMapDoc("istio-system", "istio", "accessLogFile: /dev/stdout\naccessLogEncoding: json"),
 		},
 	})
 }

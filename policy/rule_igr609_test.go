@@ -3,7 +3,7 @@ package policy
 import "testing"
 
 func TestIGR609(t *testing.T) {
-	r3Run(t, ruleIGR609(), map[string]r3Case{
+	runRuleTable(t, ruleIGR609(), map[string]ruleCase{
 		"hit: istiooperator unset": {
 			kind: KindIstioOperator, doc: `spec: {}`,
 			want: []string{"spec.meshConfig.defaultConfig.holdApplicationUntilProxyStarts"},
@@ -25,11 +25,11 @@ func TestIGR609(t *testing.T) {
 			kind: KindIstiodValues, doc: `{}`, want: []string{"meshConfig.defaultConfig.holdApplicationUntilProxyStarts"},
 		},
 		"hit: mesh configmap unset": {
-			kind: KindConfigMap, doc: r3MeshCM("istio-system", "istio", "defaultConfig:\n  concurrency: 2"),
+			kind: KindConfigMap, doc: meshConfigMapDoc("istio-system", "istio", "defaultConfig:\n  concurrency: 2"),
 			want: []string{"data[mesh].defaultConfig.holdApplicationUntilProxyStarts"},
 		},
 		"miss: mesh configmap true": {
-			kind: KindConfigMap, doc: r3MeshCM("istio-system", "istio", "defaultConfig:\n  holdApplicationUntilProxyStarts: true"),
+			kind: KindConfigMap, doc: meshConfigMapDoc("istio-system", "istio", "defaultConfig:\n  holdApplicationUntilProxyStarts: true"),
 		},
 	})
 }

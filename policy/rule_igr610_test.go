@@ -3,7 +3,7 @@ package policy
 import "testing"
 
 func TestIGR610(t *testing.T) {
-	r3Run(t, ruleIGR610(), map[string]r3Case{
+	runRuleTable(t, ruleIGR610(), map[string]ruleCase{
 		"miss: istiooperator defaults (1%)": {kind: KindIstioOperator, doc: `spec: {}`},
 		"hit: istiooperator mesh sampling 100": {
 			kind: KindIstioOperator, doc: `spec: {meshConfig: {defaultConfig: {tracing: {sampling: 100}}}}`,
@@ -35,11 +35,11 @@ func TestIGR610(t *testing.T) {
 			kind: KindIstiodValues, doc: `{pilot: {traceSampling: 50}}`, params: Params{"maxSamplingPercent": 50.0},
 		},
 		"hit: mesh configmap sampling 100": {
-			kind: KindConfigMap, doc: r3MeshCM("istio-system", "istio", "defaultConfig:\n  tracing:\n    sampling: 100"),
+			kind: KindConfigMap, doc: meshConfigMapDoc("istio-system", "istio", "defaultConfig:\n  tracing:\n    sampling: 100"),
 			want: []string{"data[mesh].defaultConfig.tracing.sampling"},
 		},
 		"miss: mesh configmap sampling 1": {
-			kind: KindConfigMap, doc: r3MeshCM("istio-system", "istio", "defaultConfig:\n  tracing:\n    sampling: 1"),
+			kind: KindConfigMap, doc: meshConfigMapDoc("istio-system", "istio", "defaultConfig:\n  tracing:\n    sampling: 1"),
 		},
 	})
 }

@@ -3,7 +3,7 @@ package policy
 import "testing"
 
 func TestIGR611(t *testing.T) {
-	r3Run(t, ruleIGR611(), map[string]r3Case{
+	runRuleTable(t, ruleIGR611(), map[string]ruleCase{
 		"miss: istiooperator chart defaults": {kind: KindIstioOperator, doc: `spec: {}`},
 		"miss: istiooperator partial override merges with the defaults": {
 			kind: KindIstioOperator, doc: `spec: {values: {global: {proxy: {resources: {requests: {cpu: 50m}}}}}}`,
@@ -25,7 +25,7 @@ func TestIGR611(t *testing.T) {
 			doc:  `{global: {proxy: {resources: {requests: {cpu: 100m, memory: 128Mi}, limits: {cpu: 2000m, memory: 1Gi}}}}}`,
 		},
 		"miss: mesh configmap is not a values source": {
-			kind: KindConfigMap, doc: r3MeshCM("istio-system", "istio", "{}"),
+			kind: KindConfigMap, doc: meshConfigMapDoc("istio-system", "istio", "{}"),
 		},
 	})
 }

@@ -3,7 +3,7 @@ package policy
 import "testing"
 
 func TestIGR612(t *testing.T) {
-	r3Run(t, ruleIGR612(), map[string]r3Case{
+	runRuleTable(t, ruleIGR612(), map[string]ruleCase{
 		"hit: istiooperator enabled by default": {
 			kind: KindIstioOperator, doc: `spec: {values: {sidecarInjectorWebhook: {enableNamespacesByDefault: true}}}`,
 			want: []string{"spec.values.sidecarInjectorWebhook.enableNamespacesByDefault"},

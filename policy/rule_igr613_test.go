@@ -3,7 +3,7 @@ package policy
 import "testing"
 
 func TestIGR613(t *testing.T) {
-	r3Run(t, ruleIGR613(), map[string]r3Case{
+	runRuleTable(t, ruleIGR613(), map[string]ruleCase{
 		"miss: istiooperator defaults": {kind: KindIstioOperator, doc: `spec: {}`},
 		"hit: istiooperator istiod debug scope": {
 			kind: KindIstioOperator, doc: `spec: {values: {global: {logging: {level: "default:info,ads:debug"}}}}`,
@@ -33,8 +33,8 @@ func TestIGR613(t *testing.T) {
 }
 
 func TestIGR613IsAWarning(t *testing.T) {
-	obj := r3Object(t, KindIstiodValues, `{global: {proxy: {logLevel: debug}}}`)
-	got := r3EngineFindings(t, nil, obj, "IGR613")
+	obj := testObject(t, KindIstiodValues, `{global: {proxy: {logLevel: debug}}}`)
+	got := engineFindings(t, nil, obj, "IGR613")
 	if want := "IGR613 global.proxy.logLevel warn"; len(got) != 1 || got[0] != want {
 		t.Errorf("findings = %q, want [%q]", got, want)
 	}

@@ -3,7 +3,7 @@ package policy
 import "testing"
 
 func TestIGR701(t *testing.T) {
-	r3Run(t, ruleIGR701(), map[string]r3Case{
+	runRuleTable(t, ruleIGR701(), map[string]ruleCase{
 		"hit: both labels": {
 			kind: KindNamespace, doc: `{metadata: {name: apps, labels: {istio-injection: enabled, istio.io/rev: canary}}}`,
 			want: []string{"metadata.labels[istio.io/rev]"},
@@ -19,7 +19,7 @@ func TestIGR701(t *testing.T) {
 }
 
 func TestIGR701Message(t *testing.T) {
-	obj := r3Object(t, KindNamespace, `{metadata: {name: apps, labels: {istio-injection: enabled, istio.io/rev: canary}}}`)
+	obj := testObject(t, KindNamespace, `{metadata: {name: apps, labels: {istio-injection: enabled, istio.io/rev: canary}}}`)
 	vs := ruleIGR701().Check(nil, obj, nil)
 	want := `metadata.labels[istio.io/rev]: "canary" is ignored because istio-injection=enabled is also set`
 	if len(vs) != 1 || vs[0].Text() != want {

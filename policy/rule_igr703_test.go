@@ -3,10 +3,10 @@ package policy
 import "testing"
 
 func TestIGR703(t *testing.T) {
-	a := func(k, v string) string { return r3Pod("apps", `annotations: {`+k+`: "`+v+`"}`) }
+	a := func(k, v string) string { return podDoc("apps", `annotations: {`+k+`: "`+v+`"}`) }
 	out := "traffic.sidecar.istio.io/excludeOutboundIPRanges"
 	outPath := "metadata.annotations[" + out + "]"
-	r3Run(t, ruleIGR703(), map[string]r3Case{
+	runRuleTable(t, ruleIGR703(), map[string]ruleCase{
 		"hit: exclude outbound *":            {kind: KindPod, doc: a(out, "*"), want: []string{outPath}},
 		"hit: exclude outbound 0.0.0.0/0":    {kind: KindPod, doc: a(out, "10.0.0.0/8, 0.0.0.0/0"), want: []string{outPath}},
 		"hit: exclude outbound ::/0":         {kind: KindPod, doc: a(out, "::/0"), want: []string{outPath}},
@@ -45,6 +45,6 @@ func TestIGR703(t *testing.T) {
 			want: []string{"spec.template.metadata.annotations[sidecar.istio.io/interceptionMode]",
 				"spec.template.metadata.annotations[traffic.sidecar.istio.io/excludeOutboundIPRanges]"},
 		},
-		"miss: plain pod": {kind: KindPod, doc: r3Pod("apps", `labels: {app: web}`)},
+		"miss: plain pod": {kind: KindPod, doc: podDoc("apps", `labels: {app: web}`)},
 	})
 }

@@ -3,7 +3,7 @@ package policy
 import "testing"
 
 func TestIGR704(t *testing.T) {
-	r3Run(t, ruleIGR704(), map[string]r3Case{
+	runRuleTable(t, ruleIGR704(), map[string]ruleCase{
 		"hit: any envoyfilter": {
 			kind: KindEnvoyFilter, want: []string{"spec.configPatches"},
 			doc: `{configPatches: [{applyTo: HTTP_FILTER, match: {context: SIDECAR_INBOUND},
@@ -14,7 +14,7 @@ func TestIGR704(t *testing.T) {
 }
 
 func TestIGR704IsAWarning(t *testing.T) {
-	got := r3EngineFindings(t, nil, r3Object(t, KindEnvoyFilter, `{}`), "IGR704")
+	got := engineFindings(t, nil, testObject(t, KindEnvoyFilter, `{}`), "IGR704")
 	if want := "IGR704 spec.configPatches warn"; len(got) != 1 || got[0] != want {
 		t.Errorf("findings = %q, want [%q]", got, want)
 	}

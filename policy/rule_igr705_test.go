@@ -4,7 +4,7 @@ import "testing"
 
 func TestIGR705(t *testing.T) {
 	dest := `route: [{destination: {host: reviews}}]`
-	r3Run(t, ruleIGR705(), map[string]r3Case{
+	runRuleTable(t, ruleIGR705(), map[string]ruleCase{
 		"hit: route without timeout": {
 			kind: KindVirtualService, doc: `{hosts: [reviews], http: [{` + dest + `}]}`,
 			want: []string{"spec.http[0].timeout"},
@@ -42,8 +42,8 @@ func TestIGR705(t *testing.T) {
 }
 
 func TestIGR705IsAWarning(t *testing.T) {
-	obj := r3Object(t, KindVirtualService, `{hosts: [r], http: [{route: [{destination: {host: r}}]}]}`)
-	got := r3EngineFindings(t, nil, obj, "IGR705")
+	obj := testObject(t, KindVirtualService, `{hosts: [r], http: [{route: [{destination: {host: r}}]}]}`)
+	got := engineFindings(t, nil, obj, "IGR705")
 	if want := "IGR705 spec.http[0].timeout warn"; len(got) != 1 || got[0] != want {
 		t.Errorf("findings = %q, want [%q]", got, want)
 	}
