@@ -35,17 +35,23 @@ func TestIGR702(t *testing.T) {
 		"miss: label true wins over an annotation that says false": {
 			kind: KindPod, doc: podDoc("injected", `labels: {sidecar.istio.io/inject: "true"}, `+ann), ns: igr702Namespaces,
 		},
-		"hit: annotation no (not read as true by the injector)": {
+		// Istio 1.31 reads only "true" and "false": other values fall back to
+		// the namespace default, which injects here.
+		"miss: annotation no is invalid to Istio, so the namespace injects": {
 			kind: KindPod, doc: podDoc("injected", `annotations: {sidecar.istio.io/inject: "no"}`), ns: igr702Namespaces,
-			want: []string{"metadata.annotations[sidecar.istio.io/inject]"},
 		},
-		"hit: label disabled (any non-true value opts out in Istio)": {
+		"miss: label disabled is invalid to Istio, so the namespace injects": {
 			kind: KindPod, doc: podDoc("injected", `labels: {sidecar.istio.io/inject: "disabled"}`), ns: igr702Namespaces,
-			want: []string{"metadata.labels[sidecar.istio.io/inject]"},
 		},
-		"hit: annotation with a trailing space (Istio does not trim)": {
+		"miss: False is not false to Istio": {
+			kind: KindPod, doc: podDoc("injected", `labels: {sidecar.istio.io/inject: "False"}`), ns: igr702Namespaces,
+		},
+		"miss: an annotation with a trailing space is invalid, the namespace injects": {
 			kind: KindPod, doc: podDoc("injected", `annotations: {sidecar.istio.io/inject: "true "}`), ns: igr702Namespaces,
-			want: []string{"metadata.annotations[sidecar.istio.io/inject]"},
+		},
+		"hit: a label false wins over an invalid annotation": {
+			kind: KindPod, doc: podDoc("injected", `labels: {sidecar.istio.io/inject: "false"}, annotations: {sidecar.istio.io/inject: "maybe"}`),
+			ns: igr702Namespaces, want: []string{"metadata.labels[sidecar.istio.io/inject]"},
 		},
 		"miss: empty label replaces the annotation and leaves the namespace to decide": {
 			kind: KindPod, doc: podDoc("injected", `labels: {sidecar.istio.io/inject: ""}, `+ann), ns: igr702Namespaces,
