@@ -34,6 +34,7 @@ func TestRegistryRules(t *testing.T) {
 				{"title present", strings.TrimSpace(r.Title) != ""},
 				{"description present", strings.TrimSpace(r.Description) != ""},
 				{"remediation present", strings.TrimSpace(r.Remediation) != ""},
+				{"Istio semantics named", strings.TrimSpace(r.Istio) != ""},
 				{"default action valid", r.DefaultAction.Valid()},
 				{"check function present", r.Check != nil},
 				{"targets parse back", targetsRoundTrip(r.Targets)},

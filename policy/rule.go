@@ -14,6 +14,10 @@ type Rule struct {
 	Description string
 	// Remediation is one sentence that tells the user how to fix a hit.
 	Remediation string
+	// Istio names the Istio semantics the rule relies on: the proto comments
+	// (defaults, inheritance, spellings) or the chart and injector code paths,
+	// with the Istio version they were read from.
+	Istio string
 	// Targets are the kinds the rule applies to.
 	Targets []Kind
 	// DefaultAction applies when the configuration does not set one.

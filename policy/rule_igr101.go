@@ -19,6 +19,7 @@ func ruleIGR101() *Rule {
 			"parent and Istio treats it as PERMISSIVE, so it is rejected there. On a namespace or workload policy " +
 			"UNSET is fine: it inherits the mesh-wide mode. Port-level modes are rule IGR102.",
 		Remediation:   "set spec.mtls.mode: STRICT",
+		Istio:         "PeerAuthentication proto (istio.io/api v1.31): `mtls.mode` UNSET inherits from the parent (workload, namespace, mesh-wide policy in the root namespace) and is PERMISSIVE where nothing sets it; enum names only (the CRD types enums as strings).",
 		Targets:       []Kind{KindPeerAuthentication},
 		DefaultAction: ActionDeny,
 		Params: []ParamSpec{{

@@ -20,6 +20,7 @@ func ruleIGR102() *Rule {
 			"not silently open a port. A port that must take plaintext (for example a health check from outside the " +
 			"mesh) is a deliberate exception: exempt the object with a reason.",
 		Remediation:   "set the port's mode to STRICT or remove the portLevelMtls entry",
+		Istio:         "PeerAuthentication proto: `portLevelMtls` is honoured only with a workload selector; an entry's UNSET inherits the workload mode.",
 		Targets:       []Kind{KindPeerAuthentication},
 		DefaultAction: ActionDeny,
 		Check:         checkIGR102,

@@ -20,6 +20,7 @@ func ruleIGR103() *Rule {
 			"A rule with an inline `jwks`, or with no `jwksUri` so the key set comes from OpenID discovery of the " +
 			"issuer, is fine.",
 		Remediation:   "set issuer on every jwtRules entry and serve jwksUri over https",
+		Istio:         "RequestAuthentication proto: `jwksUri` is optional (OpenID discovery of `issuer` otherwise); `issuer` is required by Istio's validation.",
 		Targets:       []Kind{KindRequestAuthentication},
 		DefaultAction: ActionDeny,
 		Check:         checkIGR103,

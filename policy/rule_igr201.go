@@ -20,6 +20,7 @@ func ruleIGR201() *Rule {
 			"A `tls` block written without `mode` is DISABLE too (it is the enum's zero value) and is reported alike. " +
 			"Plaintext to an external HTTP-only endpoint is a legitimate exception: exempt that object with a reason.",
 		Remediation:   "remove the tls block so auto mTLS applies, or set tls.mode to ISTIO_MUTUAL (SIMPLE for external hosts)",
+		Istio:         "DestinationRule proto and istiod's MergeTrafficPolicy (Istio 1.31): a subset's `tls` replaces the top-level one, a port-level entry's `tls` replaces it for its port (no inheritance); a `tls` block without `mode` is DISABLE, the enum's zero value.",
 		Targets:       []Kind{KindDestinationRule},
 		DefaultAction: ActionDeny,
 		Check:         checkIGR201,

@@ -20,6 +20,7 @@ func ruleIGR202() *Rule {
 			"warning is not repeated for the same block. Every `tls` block is checked: top level, `portLevelSettings`, " +
 			"subsets and the subsets' `portLevelSettings`.",
 		Remediation:   "remove insecureSkipVerify and set caCertificates, or credentialName naming a secret with ca.crt",
+		Istio:         "ClientTLSSettings proto: SIMPLE/MUTUAL without `caCertificates`/`credentialName` use the proxy's system roots since Istio 1.20; SAN and SNI are derived from the host by default.",
 		Targets:       []Kind{KindDestinationRule},
 		DefaultAction: ActionDeny,
 		Check:         checkIGR202,

@@ -32,6 +32,7 @@ func ruleIGR203() *Rule {
 			"hosts instead of failing over. Go-style durations (`30ms`, `1m`) are what Istio accepts and are read as such.",
 		Remediation: "set trafficPolicy.connectionPool (and one in every portLevelSettings entry) with tcp.maxConnections, " +
 			"http.http2MaxRequests (or http1MaxPendingRequests) and http.maxRequestsPerConnection",
+		Istio:         "DestinationRule proto (PortTrafficPolicy: \"default values will be applied to fields omitted in port-level traffic policies\") and MergeTrafficPolicy: pools replace, never merge; ConnectionPoolSettings defaults 2^32-1 (unbounded), `connectTimeout` defaults to the mesh's 10s; Go-style durations (time.ParseDuration, as istiod's jsonpb).",
 		Targets:       []Kind{KindDestinationRule},
 		DefaultAction: ActionDeny,
 		Params: []ParamSpec{{

@@ -26,6 +26,7 @@ func ruleIGR204() *Rule {
 			"every endpoint, leaving the host with none.",
 		Remediation: "set trafficPolicy.outlierDetection (and one in every portLevelSettings entry), without disabling " +
 			"consecutive5xxErrors",
+		Istio:         "OutlierDetection proto defaults: `consecutive5xxErrors` 5 (0 disables), `consecutiveGatewayErrors` off, `interval` 10s, `baseEjectionTime` 30s, `maxEjectionPercent` 10%; same merge rules as IGR203.",
 		Targets:       []Kind{KindDestinationRule},
 		DefaultAction: ActionDeny,
 		Check:         checkIGR204,

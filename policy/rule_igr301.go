@@ -24,6 +24,7 @@ func ruleIGR301() *Rule {
 			"ISTIO_MUTUAL servers are not checked for versions: the gateway does not negotiate those with user " +
 			"settings (see IGR306).",
 		Remediation:   "set tls.minProtocolVersion: TLSV1_2 or TLSV1_3",
+		Istio:         "ServerTLSSettings proto: `minProtocolVersion` defaults to TLSV1_2 (TLS_AUTO is the default); PASSTHROUGH is the default `mode` when `tls` is unset on an HTTPS/TLS server; protocol names are case-insensitive.",
 		Targets:       []Kind{KindGateway},
 		DefaultAction: ActionDeny,
 		Params: []ParamSpec{{

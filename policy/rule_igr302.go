@@ -36,6 +36,7 @@ func ruleIGR302() *Rule {
 			"come from `meshConfig.tlsDefaults.cipherSuites` or Envoy's server default (ECDHE with AEAD only). " +
 			"TLS 1.3 suites are fixed by Envoy and not affected by this list.",
 		Remediation:   "keep only allowlisted suites in tls.cipherSuites, or remove the field",
+		Istio:         "ServerTLSSettings proto: an empty `cipherSuites` uses `meshConfig.tlsDefaults.cipherSuites` or Envoy's server defaults (ECDHE with AEAD); TLS 1.3 suites are fixed by Envoy.",
 		Targets:       []Kind{KindGateway},
 		DefaultAction: ActionDeny,
 		Params: []ParamSpec{{

@@ -16,6 +16,7 @@ func ruleIGR303() *Rule {
 			"Port 80 kept open only for ACME HTTP-01 challenges is the usual legitimate exception: exempt the " +
 			"object with a reason.",
 		Remediation:   "set tls.httpsRedirect: true and serve the hosts over HTTPS",
+		Istio:         "ServerTLSSettings proto: `httpsRedirect` applies to plaintext servers and answers 301 to HTTPS.",
 		Targets:       []Kind{KindGateway},
 		DefaultAction: ActionDeny,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {

@@ -19,6 +19,7 @@ func ruleIGR304() *Rule {
 			"can read it. With `credentialName` the gateway fetches the secret over SDS and picks up renewals " +
 			"(for example from cert-manager) without restarts.",
 		Remediation:   "put the certificate in a kubernetes.io/tls Secret and set tls.credentialName",
+		Istio:         "ServerTLSSettings proto: `credentialName` (SDS) is mutually exclusive with file paths and picks up secret rotation without restarts.",
 		Targets:       []Kind{KindGateway},
 		DefaultAction: ActionWarn,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {

@@ -18,6 +18,7 @@ func ruleIGR305() *Rule {
 			"hostnames the gateway serves, or at least restrict the namespace (`./*`, `team-a/*`), which only " +
 			"the namespace's owners can bind to.",
 		Remediation:   "list the hostnames served, e.g. app.example.com or team-a/app.example.com",
+		Istio:         "Server proto: `hosts` entries are `namespace/dnsName`; `*` or `*/` in the namespace part lets any namespace bind VirtualServices.",
 		Targets:       []Kind{KindGateway},
 		DefaultAction: ActionWarn,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {

@@ -17,6 +17,7 @@ func ruleIGR306() *Rule {
 			"service whose name a client puts in the SNI. It is sometimes required (east-west gateways, backends " +
 			"that must own their certificates): review it and exempt the object with a reason.",
 		Remediation:   "terminate TLS at the gateway (mode SIMPLE or MUTUAL) unless passthrough is required",
+		Istio:         "ServerTLSSettings proto: PASSTHROUGH and AUTO_PASSTHROUGH forward by SNI without terminating TLS.",
 		Targets:       []Kind{KindGateway},
 		DefaultAction: ActionWarn,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {

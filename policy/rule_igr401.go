@@ -15,6 +15,7 @@ func ruleIGR401() *Rule {
 			"other rules are written: `rules: [{}]` is the classic allow-all. By contrast `spec: {}` (no rules at " +
 			"all) denies everything and is not a hit, and DENY, AUDIT and CUSTOM policies are not checked here.",
 		Remediation:   "add from/to/when to the rule, or drop spec.rules to deny all",
+		Istio:         "AuthorizationPolicy proto (Istio 1.31): an ALLOW rule with no `from`, `to` or `when` matches every request; `spec: {}` (no rules) denies all; DENY is evaluated before ALLOW.",
 		Targets:       []Kind{KindAuthorizationPolicy},
 		DefaultAction: ActionDeny,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {

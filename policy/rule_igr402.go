@@ -29,6 +29,7 @@ func ruleIGR402() *Rule {
 			"`source.namespace`, `source.ip`, `remote.ip` or `request.auth.*` with values that, by the same " +
 			"measure, do not match everyone). Empty rules are reported by IGR401.",
 		Remediation:   "name the allowed principals, namespaces or service accounts in from.source",
+		Istio:         "AuthorizationPolicy proto and istiod's authorization builder: `from` entries ORed, fields of a source ANDed, values of a field ORed, `when` ANDed; prefix/suffix `*` wildcards only; `requestPrincipals: [\"*\"]` requires a valid JWT.",
 		Targets:       []Kind{KindAuthorizationPolicy},
 		DefaultAction: ActionDeny,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {

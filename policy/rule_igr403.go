@@ -17,6 +17,7 @@ func ruleIGR403() *Rule {
 			"`/admin%2F`) slips past `notPaths`. Istio's security best practices recommend ALLOW with positive " +
 			"matches and DENY with negative matches.",
 		Remediation:   "use positive matches, or move the exclusion to a DENY policy",
+		Istio:         "AuthorizationPolicy proto: `not*` fields and `notValues` match everything except the listed values.",
 		Targets:       []Kind{KindAuthorizationPolicy},
 		DefaultAction: ActionWarn,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {

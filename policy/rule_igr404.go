@@ -21,6 +21,7 @@ func ruleIGR404() *Rule {
 			"part fits the form; a `*` anywhere else is not a wildcard. A bare `*` is IGR402's concern. The rule " +
 			"checks policies of every action.",
 		Remediation:   "write it as <trust-domain>/ns/<ns>/sa/<sa>, e.g. cluster.local/ns/shop/sa/cart",
+		Istio:         "AuthorizationPolicy proto: principals are `<trust-domain>/ns/<ns>/sa/<sa>`, compared literally except a leading or trailing `*`.",
 		Targets:       []Kind{KindAuthorizationPolicy},
 		DefaultAction: ActionDeny,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {

@@ -16,6 +16,7 @@ func ruleIGR405() *Rule {
 			"A `when` on `destination.port`, `destination.ip` or `connection.sni` counts as a restriction. Empty " +
 			"rules are reported by IGR401.",
 		Remediation:   "add to.operation with the methods, paths or ports callers need",
+		Istio:         "AuthorizationPolicy proto: a rule without `to` matches every operation (hosts, ports, methods, paths).",
 		Targets:       []Kind{KindAuthorizationPolicy},
 		DefaultAction: ActionWarn,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {

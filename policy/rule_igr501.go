@@ -18,6 +18,7 @@ func ruleIGR501() *Rule {
 			"egress listener is checked. A Sidecar with no egress listener at all gets Istio's default `*/*`; " +
 			"that is reported as a warning, since such a Sidecar may exist only for its ingress settings.",
 		Remediation:   "replace */* with the namespaces the workload calls, e.g. ./* and istio-system/*",
+		Istio:         "Sidecar proto: with no `egress` listener the default is `*/*` (every namespace's services).",
 		Targets:       []Kind{KindSidecar},
 		DefaultAction: ActionDeny,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {

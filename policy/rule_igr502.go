@@ -16,6 +16,7 @@ func ruleIGR502() *Rule {
 			"With REGISTRY_ONLY, external hosts must be declared in ServiceEntries (and can be routed through an " +
 			"egress gateway).",
 		Remediation:   "set outboundTrafficPolicy.mode: REGISTRY_ONLY; declare external hosts as ServiceEntries",
+		Istio:         "Sidecar proto: `outboundTrafficPolicy` overrides the mesh config's for the selected workloads.",
 		Targets:       []Kind{KindSidecar},
 		DefaultAction: ActionDeny,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {

@@ -22,6 +22,7 @@ func ruleIGR601() *Rule {
 			"admission the HPA is another object and the API server sets an omitted `spec.replicas` to 1 before " +
 			"webhooks run, so only an explicit count between 2 and the minimum is reported, as a warning.",
 		Remediation:   "run at least 3 istiod replicas: set the HPA minimum (or replicaCount without autoscaling) to 3",
+		Istio:         "istiod chart (istio.io/istio 1.31 line, checked by test/render): replicas omitted while `autoscaleEnabled`, HPA only with `autoscaleMin` and `autoscaleMax` truthy, `pilot.X` over `X`, Helm truthiness; defaults autoscaleMin 1; rendered Deployments judged with their HPA in `check`.",
 		Targets:       []Kind{KindIstioOperator, KindIstiodValues, KindDeployment},
 		DefaultAction: ActionDeny,
 		Params: []ParamSpec{{Name: "minReplicas", Type: ParamInt, Default: 3,

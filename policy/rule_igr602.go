@@ -16,6 +16,7 @@ func ruleIGR602() *Rule {
 			"Sources: IstioOperator `spec.components.pilot.k8s.resources` (or `spec.values.pilot.resources`), " +
 			"istiod chart values `pilot.resources` (or `resources`), and the `discovery` container of a rendered istiod Deployment.",
 		Remediation:   "set istiod cpu and memory requests and limits (for example requests 500m/2Gi, limits 2/4Gi)",
+		Istio:         "istiod chart defaults: requests 500m/2048Mi, no limits; `null` removes a default (Helm merge).",
 		Targets:       []Kind{KindIstioOperator, KindIstiodValues, KindDeployment},
 		DefaultAction: ActionDeny,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {

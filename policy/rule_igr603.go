@@ -25,6 +25,7 @@ func ruleIGR603() *Rule {
 			"PodDisruptionBudgets of the same input that select its pods, scaled by its HPA's minReplicas; at " +
 			"admission the Deployment arrives alone and is not judged by this rule.",
 		Remediation:   "give istiod a PodDisruptionBudget with minAvailable: 2 (or maxUnavailable: 1)",
+		Istio:         "istiod chart poddisruptionbudget.yaml (1.31 line, checked by test/render): a PDB only with `global.defaultPodDisruptionBudget.enabled` and a floor above 1; bounds from `pdb.minAvailable` (default 1) unless `pdb.maxUnavailable` is a key; the chart defaults render no PDB.",
 		Targets:       []Kind{KindIstioOperator, KindIstiodValues, KindDeployment},
 		DefaultAction: ActionDeny,
 		Check: func(ctx *Context, obj *Object, _ Params) []Violation {

@@ -12,6 +12,7 @@ func ruleIGR604() *Rule {
 			"`spec.values.pilot.*`), istiod chart values `pilot.affinity` / `pilot.topologySpreadConstraints` (or top level), " +
 			"and the pod template of a rendered istiod Deployment.",
 		Remediation:   "add a podAntiAffinity (preferred is enough) or a topologySpreadConstraint on kubernetes.io/hostname for istiod",
+		Istio:         "istiod chart: `affinity` and `topologySpreadConstraints` are copied into the pod template as given (no defaults).",
 		Targets:       []Kind{KindIstioOperator, KindIstiodValues, KindDeployment},
 		DefaultAction: ActionDeny,
 		Params:        []ParamSpec{cpTopologyKeysParam()},

@@ -12,6 +12,7 @@ func ruleIGR606() *Rule {
 			"an explicit, reviewable ServiceEntry. " + cpMeshSourcesDoc + " A mesh ConfigMap whose `mesh` key is " +
 			"not valid YAML is reported here too, since nothing can then be checked (istiod rejects it as well).",
 		Remediation:   "set meshConfig.outboundTrafficPolicy.mode: REGISTRY_ONLY and declare external hosts with ServiceEntries",
+		Istio:         "MeshConfig proto: `outboundTrafficPolicy.mode` defaults to ALLOW_ANY; an invalid mesh config is rejected by istiod.",
 		Targets:       cpMeshTargets(),
 		DefaultAction: ActionDeny,
 		Params:        []ParamSpec{cpRootNamespaceParam()},

@@ -8,6 +8,7 @@ func ruleIGR607() *Rule {
 			"sets `ISTIO_MUTUAL` for every destination, and a STRICT PeerAuthentication then breaks the traffic that " +
 			"was forgotten. Leave it unset (true) so clients use mTLS whenever the server has a sidecar. " + cpMeshSourcesDoc,
 		Remediation:   "remove meshConfig.enableAutoMtls or set it to true",
+		Istio:         "MeshConfig proto: `enableAutoMtls` defaults to true.",
 		Targets:       cpMeshTargets(),
 		DefaultAction: ActionDeny,
 		Params:        []ParamSpec{cpRootNamespaceParam()},

@@ -13,6 +13,7 @@ func ruleIGR608() *Rule {
 			"Access logging enabled only through a Telemetry resource is not visible here: exempt the source with a reason. " +
 			cpMeshSourcesDoc,
 		Remediation:   "set meshConfig.accessLogFile: /dev/stdout and meshConfig.accessLogEncoding: JSON",
+		Istio:         "MeshConfig proto: `accessLogFile` unset means no access log; `accessLogEncoding` defaults to TEXT.",
 		Targets:       cpMeshTargets(),
 		DefaultAction: ActionDeny,
 		Params:        []ParamSpec{cpRootNamespaceParam()},

@@ -9,6 +9,7 @@ func ruleIGR609() *Rule {
 			"the pod unencrypted) until Envoy is ready. Set it mesh-wide; for IstioOperator and istiod values the " +
 			"legacy `global.proxy.holdApplicationUntilProxyStarts: true` counts too. " + cpMeshSourcesDoc,
 		Remediation:   "set meshConfig.defaultConfig.holdApplicationUntilProxyStarts: true",
+		Istio:         "ProxyConfig proto: `holdApplicationUntilProxyStarts` defaults to false; it has no effect with native sidecars, where the proxy starts first anyway.",
 		Targets:       cpMeshTargets(),
 		DefaultAction: ActionDeny,
 		Params:        []ParamSpec{cpRootNamespaceParam()},

@@ -12,6 +12,7 @@ func ruleIGR610() *Rule {
 			"(or top-level `traceSampling`) and the `PILOT_TRACE_SAMPLING` override (`pilot.env`, or istiod's `k8s.env` in an IstioOperator), against the parameter `maxSamplingPercent`. Unset values default to 1%. " +
 			"Rates set in Telemetry resources are not visible here. " + cpMeshSourcesDoc,
 		Remediation:   "lower the tracing sampling percentage to 10 or less (1 is the production default)",
+		Istio:         "ProxyConfig tracing `sampling` and the istiod chart's `traceSampling` (PILOT_TRACE_SAMPLING) default to 1.0 (percent).",
 		Targets:       cpMeshTargets(),
 		DefaultAction: ActionDeny,
 		Params: []ParamSpec{

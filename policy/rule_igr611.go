@@ -11,6 +11,7 @@ func ruleIGR611() *Rule {
 			"default (`null` or an empty string). Sources: IstioOperator `spec.values.global.proxy.resources` and " +
 			"istiod chart values `global.proxy.resources`.",
 		Remediation:   "set global.proxy.resources requests and limits (for example 100m/128Mi and 2000m/1Gi)",
+		Istio:         "istiod chart `global.proxy.resources` defaults: requests 100m/128Mi, limits 2000m/1024Mi; per-pod `sidecar.istio.io/proxy*` annotations replace them all.",
 		Targets:       []Kind{KindIstioOperator, KindIstiodValues},
 		DefaultAction: ActionDeny,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {

@@ -10,6 +10,7 @@ func ruleIGR612() *Rule {
 			"Opt namespaces in with `istio-injection=enabled` or `istio.io/rev`. Sources: IstioOperator " +
 			"`spec.values.sidecarInjectorWebhook` and istiod chart values `sidecarInjectorWebhook`.",
 		Remediation:   "set sidecarInjectorWebhook.enableNamespacesByDefault: false and label the namespaces to inject",
+		Istio:         "istiod chart: `sidecarInjectorWebhook.enableNamespacesByDefault` (default false) adds the `auto.` webhook that selects every unlabelled namespace except the system ones.",
 		Targets:       []Kind{KindIstioOperator, KindIstiodValues},
 		DefaultAction: ActionDeny,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {

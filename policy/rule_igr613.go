@@ -11,6 +11,7 @@ func ruleIGR613() *Rule {
 			"e.g. `default:debug`), and `debug` or `trace` in `global.proxy.logLevel` or " +
 			"`global.proxy.componentLogLevel`. Sources: IstioOperator `spec.values.global` and istiod chart values `global`.",
 		Remediation:   "use info logging for istiod and warning for proxies; raise levels per pod only while debugging",
+		Istio:         "istiod chart `global.logging.level` (default `default:info`) and `global.proxy.logLevel` (default warning).",
 		Targets:       []Kind{KindIstioOperator, KindIstiodValues},
 		DefaultAction: ActionWarn,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {

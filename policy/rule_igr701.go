@@ -14,6 +14,7 @@ func ruleIGR701() *Rule {
 			"`istio-injection=disabled` next to a revision label disables injection the author thought was on. " +
 			"Keep exactly one: `istio.io/rev` for revisioned control planes, `istio-injection` otherwise.",
 		Remediation:   "remove the istio-injection label (keep istio.io/rev) or remove istio.io/rev",
+		Istio:         "istiod chart mutatingwebhook.yaml (1.31 line): every revision webhook requires `istio-injection` DoesNotExist, so that label wins over `istio.io/rev`; only `enabled` selects the legacy webhook.",
 		Targets:       []Kind{KindNamespace},
 		DefaultAction: ActionDeny,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {

@@ -16,6 +16,7 @@ func ruleIGR702() *Rule {
 			"and the namespace's default applies, so such a pod is injected and not reported. Namespace labels come from the cluster (webhook) or the input files (check); when the " +
 			"namespace is unknown the rule stays silent. Pods and workload pod templates are checked.",
 		Remediation:   "remove sidecar.istio.io/inject: \"false\", or exempt the workload with a reason",
+		Istio:         "injector injectRequired (pkg/kube/inject, 1.31 line): only exact \"true\"/\"false\" decide, other values fall back to the default policy; a present label replaces the annotation; hostNetwork pods are never injected.",
 		Targets:       append([]Kind{KindPod}, WorkloadKinds()...),
 		DefaultAction: ActionDeny,
 		Check: func(ctx *Context, obj *Object, _ Params) []Violation {

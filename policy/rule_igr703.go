@@ -17,6 +17,7 @@ func ruleIGR703() *Rule {
 			"`sidecar.istio.io/interceptionMode: NONE`, and `sidecar.istio.io/proxyImage`, which replaces the " +
 			"reviewed proxy with an arbitrary image. Pods and workload pod templates are checked.",
 		Remediation:   "remove the bypass annotation; exclude only the specific ranges or ports that must skip the proxy",
+		Istio:         "injector: traffic annotations `traffic.sidecar.istio.io/*` and `sidecar.istio.io/interceptionMode` as istio-iptables reads them; an empty include list captures nothing.",
 		Targets:       append([]Kind{KindPod}, WorkloadKinds()...),
 		DefaultAction: ActionDeny,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {

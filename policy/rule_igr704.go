@@ -11,6 +11,7 @@ func ruleIGR704() *Rule {
 			"Envoy internals that change between Istio versions, and breaks upgrades. Every EnvoyFilter is " +
 			"reported as a warning so that a reviewer signs it off (then exempt it with a reason).",
 		Remediation:   "prefer an Istio API (Telemetry, WasmPlugin, AuthorizationPolicy); otherwise review it and exempt it with a reason",
+		Istio:         "EnvoyFilter proto: patches are applied to generated Envoy config without API validation.",
 		Targets:       []Kind{KindEnvoyFilter},
 		DefaultAction: ActionWarn,
 		Check: func(_ *Context, _ *Object, _ Params) []Violation {

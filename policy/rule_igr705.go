@@ -14,6 +14,7 @@ func ruleIGR705() *Rule {
 			"`perTryTimeout` let a single hung attempt use up the whole budget. Routes that only redirect, " +
 			"answer directly or delegate to another VirtualService are not checked (the delegate's routes are).",
 		Remediation:   "set a timeout on every HTTP route and a perTryTimeout on its retries",
+		Istio:         "HTTPRoute proto: no route timeout by default (disabled since Istio 1.6); `perTryTimeout` defaults to the route timeout; Go-style durations.",
 		Targets:       []Kind{KindVirtualService},
 		DefaultAction: ActionWarn,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {

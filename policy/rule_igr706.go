@@ -22,6 +22,7 @@ func ruleIGR706() *Rule {
 			"A certificate without `renewBefore` or `renewBeforePercentage` is a warning only: cert-manager then " +
 			"renews at two thirds of the lifetime, which works but leaves the renewal margin implicit.",
 		Remediation:   "set duration <= 2160h, renewBefore, privateKey.rotationPolicy: Always and an RSA >= 2048 or ECDSA >= 256 key",
+		Istio:         "cert-manager v1 Certificate API (not Istio): duration default 90d, `privateKey.rotationPolicy` default Always since 1.18.",
 		Targets:       []Kind{KindCertificate},
 		DefaultAction: ActionDeny,
 		Params: []ParamSpec{

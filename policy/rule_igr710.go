@@ -12,6 +12,7 @@ func ruleIGR710() *Rule {
 			"above its limit. Istio's injector fails on such a pod, and mutator IGR901 will not silently rewrite " +
 			"what the user wrote, so the pod is rejected with the exact annotation to fix.",
 		Remediation:   "set the annotation to a valid Kubernetes quantity (e.g. 100m, 128Mi) with request <= limit",
+		Istio:         "injector: `sidecar.istio.io/proxyCPU`, `proxyMemory`, `proxyCPULimit`, `proxyMemoryLimit` are Kubernetes quantities; invalid ones fail injection.",
 		Targets:       podAndWorkloadKinds(),
 		DefaultAction: ActionDeny,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {

@@ -15,6 +15,7 @@ func ruleIGR711() *Rule {
 			"later webhook removed them; an unbounded proxy can starve its node. Audit by default: the gap is " +
 			"made visible without blocking the rollout.",
 		Remediation:   "enable IGR901 or set sidecar.istio.io/proxyCPULimit and proxyMemoryLimit on the pod template",
+		Istio:         "injector: with any `sidecar.istio.io/proxy*` resource annotation set, `global.proxy.resources` is dropped; native sidecars are `initContainers` with restartPolicy Always.",
 		Targets:       podAndWorkloadKinds(),
 		DefaultAction: ActionAudit,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {

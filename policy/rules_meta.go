@@ -21,6 +21,7 @@ func ruleIGR001() *Rule {
 			"It also reports a pod template's exemption without a reason, and exemptions naming rules that " +
 			"the configuration's `exemptions.allowedRules` does not allow (ignored for those rules, as a warning).",
 		Remediation:   "add the " + AnnotationExemptReason + " annotation explaining the exemption, or remove " + AnnotationExempt,
+		Istio:         "The guardrail's own annotations (no Istio semantics).",
 		DefaultAction: ActionWarn,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {
 			if obj.Meta == nil {
@@ -47,6 +48,7 @@ func ruleIGR002() *Rule {
 			"Only `check` can see these: at admission the API server has already pruned them. `check` judges the " +
 			"object without them, as it will be stored.",
 		Remediation:   "correct the field name (see the Istio API reference) or remove the field",
+		Istio:         "The API server prunes fields the Istio CRD's structural schema lacks (JSON names only; proto names such as `connect_timeout` are pruned although istiod's decoder would accept them); checked against the real pruning code and CRDs of istio.io/api v1.31.",
 		DefaultAction: ActionDeny,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {
 			out := make([]Violation, 0, len(obj.UnknownFields))
