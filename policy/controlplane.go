@@ -355,9 +355,13 @@ func meshFromConfigMap(cm *corev1.ConfigMap) (cpMeshSource, bool) {
 		return cpMeshSource{}, false
 	}
 	text, ok := cm.Data["mesh"]
-	if !ok {
+	if !ok && cm.Name != "istio" {
 		return cpMeshSource{}, false
 	}
+	// istiod reads a missing `mesh` key of its ConfigMap as an empty mesh
+	// config, i.e. the defaults, exactly as `mesh: ""`; other istio-* names
+	// (istio-ca-root-cert, istio-sidecar-injector) never carry one, so only
+	// the unrevisioned `istio` ConfigMap is judged without it.
 	path := field.NewPath("data").Key("mesh")
 	var m map[string]any
 	if err := cpParseYAML(text, &m); err != nil {

@@ -164,6 +164,8 @@ func TestMeshConfigOf(t *testing.T) {
 		"istio-* configmap without mesh":  {kind: KindConfigMap, doc: `{metadata: {namespace: istio-system, name: istio-ca-root-cert}, data: {root-cert.pem: x}}`},
 		"other configmap with a mesh key": {kind: KindConfigMap, doc: cm("istio-system", "app-config", `"{}"`)},
 		"unparsable mesh":                 {kind: KindConfigMap, doc: cm("istio-system", "istio", `"a: [b"`), want: "data[mesh]", wantErr: true},
+		"istio configmap without a mesh key is the defaults, like mesh: \"\"": {kind: KindConfigMap,
+			doc: `{metadata: {namespace: istio-system, name: istio}, data: {meshNetworks: "networks: {}"}}`, want: "data[mesh]"},
 	} {
 		t.Run(desc, func(t *testing.T) {
 			src, ok := meshConfigOf(testObject(t, tc.kind, tc.doc), "istio-system")

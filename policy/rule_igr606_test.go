@@ -43,6 +43,14 @@ func TestIGR606(t *testing.T) {
 			kind: KindConfigMap, doc: meshConfigMapDoc("istio-system", "istio", "outboundTrafficPolicy: [mode"),
 			want: []string{"data[mesh]"},
 		},
+		"hit: istio configmap with the mesh key removed is the defaults (ALLOW_ANY), like mesh: \"\"": {
+			kind: KindConfigMap, doc: `{metadata: {namespace: istio-system, name: istio}, data: {meshNetworks: "networks: {}"}}`,
+			want: []string{"data[mesh].outboundTrafficPolicy.mode"},
+		},
+		"hit: istio configmap with an empty mesh key": {
+			kind: KindConfigMap, doc: `{metadata: {namespace: istio-system, name: istio}, data: {mesh: ""}}`,
+			want: []string{"data[mesh].outboundTrafficPolicy.mode"},
+		},
 		"miss: mesh configmap REGISTRY_ONLY": {
 			kind: KindConfigMap, doc: meshConfigMapDoc("istio-system", "istio", "outboundTrafficPolicy:\n  mode: REGISTRY_ONLY"),
 		},
