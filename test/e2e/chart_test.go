@@ -141,6 +141,11 @@ func TestChartInstallsWithCertManagerAndMonitoring(t *testing.T) {
 	requireAllowed(t, kubectl(t, "", "apply", "--server-side", "-f", crds))
 	requireAllowed(t, kubectl(t, "", "wait", "--for=condition=Established", "--timeout=60s", "-f", crds))
 
+	// The chart's own objects carry exemptions with reasons (IGR706 for its
+	// one-year CA, IGR702 for the non-meshed pod). The guardrail under test
+	// validates the release namespace and, by default, honours no exemption
+	// annotation: the administrator installing the chart grants these two.
+	grantChartExemptions(t)
 	c := chartInstall{release: "cm", namespace: "guardrail-chart-cm"}
 	c.install(t, "certManager.enabled=true", "monitoring.serviceMonitor.enabled=true",
 		"monitoring.prometheusRule.enabled=true", "networkPolicy.enabled=true")
@@ -338,4 +343,23 @@ func requireForbiddenAsChart(t *testing.T, c chartInstall, kubeconfig string) {
 	if strings.TrimSpace(r.Stdout) != "no" {
 		t.Errorf("kubectl auth can-i get secrets as %s: %q, want no", c.serviceAccount(), fmt.Sprint(r.Stdout))
 	}
+}
+
+// grantChartExemptions lets objects exempt themselves from IGR702 and IGR706
+// for the rest of the test, and restores the base configuration after.
+func grantChartExemptions(t *testing.T) {
+	t.Helper()
+	ns := newNamespace(t, nil)
+	probe := func(name string) string {
+		return "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata:\n  name: " + name +
+			"\n  annotations:\n    istio-guardrail.io/exempt: IGR706\n    istio-guardrail.io/exempt-reason: long-lived CA\n" +
+			"spec:\n  secretName: ca\n  isCA: true\n  commonName: ca\n  duration: 8760h\n  issuerRef: {name: ss, kind: Issuer}\n" +
+			"  privateKey: {algorithm: ECDSA, size: 256, rotationPolicy: Always}\n"
+	}
+	writeConfig(t, baseConfig+"exemptions:\n  allowedRules: [IGR702, IGR706]\n")
+	t.Cleanup(func() {
+		writeConfig(t, baseConfig)
+		waitVerdict(context.Background(), t, ns, probe("restored"), true)
+	})
+	waitVerdict(t.Context(), t, ns, probe("granted"), false)
 }
