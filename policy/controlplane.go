@@ -136,6 +136,7 @@ func iopControlPlane(doc map[string]any) *controlPlane {
 			Affinity:   cpFirstSet(k8s.get("affinity"), pv.get("affinity")),
 			Spread:     cpFirstSet(k8s.get("topologySpreadConstraints"), pv.get("topologySpreadConstraints")),
 			Defaults:   cpIstiodDefaults(),
+			Chart:      iopIstiodRender(values, k8s),
 		}
 	}
 	cp.Gateways = iopGateways(spec, values, profile)

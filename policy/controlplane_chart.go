@@ -52,12 +52,19 @@ type chartRender struct {
 	MinAvailable, MaxUnavailable, MinAt cpNode
 }
 
-// helmValues looks keys up as the istiod chart sees them: pilot.X over X,
-// over the chart default.
-type helmValues struct{ root cpNode }
+// helmValues looks keys up as the istiod chart sees them: an override (what
+// istioctl sets from an IstioOperator's k8s block), then pilot.X over X, over
+// the chart default.
+type helmValues struct {
+	root     cpNode
+	override map[string]cpNode
+}
 
 // get returns the value of a dotted key and whether it is the chart default.
 func (v helmValues) get(key string) cpNode {
+	if n, ok := v.override[key]; ok && n.set {
+		return n
+	}
 	keys := strings.Split(key, ".")
 	if !strings.HasPrefix(key, "global.") {
 		if n := v.root.get(append([]string{"pilot"}, keys...)...); n.set {
@@ -66,9 +73,13 @@ func (v helmValues) get(key string) cpNode {
 	}
 	n := v.root.get(keys...)
 	if !n.set {
-		// Unset: the chart default, at the path the file's own form uses
-		// (pilot.X unless the file writes only top-level keys).
-		if !strings.HasPrefix(key, "global.") && istiodPilotForm(v.root) {
+		// Unset: the chart default, at the path where a fix belongs: the
+		// override's (an IstioOperator's k8s block), else the form the file
+		// uses (pilot.X unless it writes only top-level keys).
+		switch o, ok := v.override[key]; {
+		case ok:
+			n = o
+		case !strings.HasPrefix(key, "global.") && istiodPilotForm(v.root):
 			n = v.root.get(append([]string{"pilot"}, keys...)...)
 		}
 		n.val = istiodChartDefaults[key]
@@ -150,8 +161,44 @@ func helmInt(x any) int64 {
 }
 
 // istiodChartRender computes what the istiod chart renders from values.
-func istiodChartRender(root cpNode) *chartRender {
-	v := helmValues{root: root}
+func istiodChartRender(root cpNode) *chartRender { return helmValues{root: root}.render() }
+
+// iopIstiodRender computes what istioctl renders for istiod from an
+// IstioOperator (operator/pkg/render, Istio 1.31 line): spec.values goes to
+// the istiod chart, with k8s.hpaSpec.minReplicas/maxReplicas and a positive
+// k8s.replicaCount translated to pilot.autoscaleMin/autoscaleMax/replicaCount
+// first (manifest.go), then k8s.podDisruptionBudget is patched onto the PDB
+// the chart rendered, if any, dropping minAvailable when both bounds result
+// (postprocess.go).
+func iopIstiodRender(values, k8s cpNode) *chartRender {
+	over := map[string]cpNode{
+		"autoscaleMin": k8s.get("hpaSpec", "minReplicas"),
+		"autoscaleMax": k8s.get("hpaSpec", "maxReplicas"),
+		"replicaCount": k8s.get("replicaCount"),
+	}
+	if n := over["replicaCount"]; n.set && helmInt(n.val) <= 0 {
+		n.set = false // istioctl translates only a positive count
+		over["replicaCount"] = n
+	}
+	r := helmValues{root: values, override: over}.render()
+	if !r.PDB {
+		return r
+	}
+	patch := k8s.get("podDisruptionBudget")
+	if minA := patch.get("minAvailable"); minA.set {
+		r.MinAvailable, r.MinAt = minA, minA
+	}
+	if maxU := patch.get("maxUnavailable"); maxU.set {
+		r.MaxUnavailable = maxU
+	}
+	if r.MinAvailable.val != nil && r.MaxUnavailable.val != nil {
+		r.MinAvailable = cpNode{}
+	}
+	return r
+}
+
+// render computes what the istiod chart renders from these values.
+func (v helmValues) render() *chartRender {
 	autoscale := v.get("autoscaleEnabled")
 	minR, maxR, count := v.get("autoscaleMin"), v.get("autoscaleMax"), v.get("replicaCount")
 	r := &chartRender{}

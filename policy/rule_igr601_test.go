@@ -35,7 +35,7 @@ func TestIGR601(t *testing.T) {
 			kind: KindIstioOperator, doc: `spec: {components: {pilot: {k8s: {hpaSpec: {minReplicas: 3}}}}}`,
 		},
 		"miss: istiooperator 3 fixed replicas": {
-			kind: KindIstioOperator, doc: `spec: {components: {pilot: {k8s: {replicaCount: 3}}}, values: {pilot: {autoscaleEnabled: "false"}}}`,
+			kind: KindIstioOperator, doc: `spec: {components: {pilot: {k8s: {replicaCount: 3}}}, values: {pilot: {autoscaleEnabled: false}}}`,
 		},
 		"miss: istiooperator without istiod": {
 			kind: KindIstioOperator, doc: `spec: {components: {pilot: {enabled: false}}}`,

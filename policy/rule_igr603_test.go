@@ -4,25 +4,32 @@ import "testing"
 
 func TestIGR603(t *testing.T) {
 	runRuleTable(t, ruleIGR603(), map[string]ruleCase{
-		"hit: istiooperator default PDB keeps minAvailable 1": {
+		// istioctl's rendering (operator/pkg/render): k8s.hpaSpec becomes
+		// pilot.autoscaleMin/Max before the chart renders, and
+		// k8s.podDisruptionBudget only patches a PDB the chart rendered.
+		"hit: istiooperator defaults render no PDB (floor 1)": {
 			kind: KindIstioOperator, doc: `spec: {}`,
-			want: []string{"spec.components.pilot.k8s.podDisruptionBudget"},
+			want: []string{"spec.components.pilot.k8s.hpaSpec.minReplicas"},
+		},
+		"hit: istiooperator k8s.podDisruptionBudget patches nothing when the chart renders no PDB": {
+			kind: KindIstioOperator, doc: `spec: {components: {pilot: {k8s: {podDisruptionBudget: {minAvailable: 2}}}}}`,
+			want: []string{"spec.components.pilot.k8s.hpaSpec.minReplicas"},
 		},
 		"hit: istiooperator default PDB disabled": {
-			kind: KindIstioOperator, doc: `spec: {values: {global: {defaultPodDisruptionBudget: {enabled: false}}}}`,
+			kind: KindIstioOperator, doc: `spec: {components: {pilot: {k8s: {hpaSpec: {minReplicas: 3}}}}, values: {global: {defaultPodDisruptionBudget: {enabled: false}}}}`,
 			want: []string{"spec.values.global.defaultPodDisruptionBudget.enabled"},
 		},
 		"hit: istiooperator minAvailable 1": {
-			kind: KindIstioOperator, doc: `spec: {components: {pilot: {k8s: {podDisruptionBudget: {minAvailable: 1}}}}}`,
+			kind: KindIstioOperator, doc: `spec: {components: {pilot: {k8s: {hpaSpec: {minReplicas: 3}, podDisruptionBudget: {minAvailable: 1}}}}}`,
 			want: []string{"spec.components.pilot.k8s.podDisruptionBudget.minAvailable"},
 		},
-		"hit: istiooperator maxUnavailable 2": {
-			kind: KindIstioOperator, doc: `spec: {components: {pilot: {k8s: {podDisruptionBudget: {maxUnavailable: 2}}}}}`,
+		"hit: istiooperator maxUnavailable 2 (the patch drops the chart's minAvailable)": {
+			kind: KindIstioOperator, doc: `spec: {components: {pilot: {k8s: {hpaSpec: {minReplicas: 3}, podDisruptionBudget: {maxUnavailable: 2}}}}}`,
 			want: []string{"spec.components.pilot.k8s.podDisruptionBudget.maxUnavailable"},
 		},
-		"hit: istiooperator PDB with a selector only": {
-			kind: KindIstioOperator, doc: `spec: {components: {pilot: {k8s: {podDisruptionBudget: {selector: {matchLabels: {app: istiod}}}}}}}`,
-			want: []string{"spec.components.pilot.k8s.podDisruptionBudget.minAvailable"},
+		"hit: istiooperator PDB patch with a selector only keeps the chart's minAvailable 1": {
+			kind: KindIstioOperator, doc: `spec: {components: {pilot: {k8s: {hpaSpec: {minReplicas: 3}, podDisruptionBudget: {selector: {matchLabels: {app: istiod}}}}}}}`,
+			want: []string{"spec.values.pilot.pdb.minAvailable"},
 		},
 		"hit: istiooperator 50% of an HPA minimum of 3 is 2 but of 2 is 1": {
 			kind: KindIstioOperator,
@@ -33,11 +40,14 @@ func TestIGR603(t *testing.T) {
 			kind: KindIstioOperator,
 			doc:  `spec: {components: {pilot: {k8s: {hpaSpec: {minReplicas: 3}, podDisruptionBudget: {minAvailable: "50%"}}}}}`,
 		},
-		"miss: istiooperator minAvailable 2": {
-			kind: KindIstioOperator, doc: `spec: {components: {pilot: {k8s: {podDisruptionBudget: {minAvailable: 2}}}}}`,
+		"miss: istiooperator minAvailable 2 with a floor of 3": {
+			kind: KindIstioOperator, doc: `spec: {components: {pilot: {k8s: {hpaSpec: {minReplicas: 3}, podDisruptionBudget: {minAvailable: 2}}}}}`,
 		},
-		"miss: istiooperator maxUnavailable 1": {
-			kind: KindIstioOperator, doc: `spec: {components: {pilot: {k8s: {podDisruptionBudget: {maxUnavailable: 1}}}}}`,
+		"miss: istiooperator maxUnavailable 1 with a floor of 3": {
+			kind: KindIstioOperator, doc: `spec: {components: {pilot: {k8s: {hpaSpec: {minReplicas: 3}, podDisruptionBudget: {maxUnavailable: 1}}}}}`,
+		},
+		"miss: istiooperator values.pilot.pdb, as the chart reads it": {
+			kind: KindIstioOperator, doc: `spec: {values: {pilot: {autoscaleMin: 3, pdb: {minAvailable: 2}}}}`,
 		},
 		// The istiod chart's own semantics (poddisruptionbudget.yaml): a PDB
 		// only when the replica floor is above 1, bounds from pdb.*.
