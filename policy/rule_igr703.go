@@ -9,15 +9,17 @@ import (
 func ruleIGR703() *Rule {
 	return &Rule{
 		ID:    "IGR703",
-		Title: "Pod bypasses the mesh through sidecar annotations",
+		Title: "Pod bypasses the mesh through sidecar annotations or the proxy's identity",
 		Description: "Annotations on a pod can keep its traffic away from its sidecar while it still looks meshed: " +
 			"`traffic.sidecar.istio.io/excludeOutboundIPRanges` covering every address (`*`, `0.0.0.0/0`, `::/0`, " +
 			"or ranges that add up to the whole space), `includeOutboundIPRanges` or `includeInboundPorts` set to " +
 			"an empty string (no redirection at all), `excludeInboundPorts: \"*\"`, " +
 			"`sidecar.istio.io/interceptionMode: NONE`, and `sidecar.istio.io/proxyImage`, which replaces the " +
-			"reviewed proxy with an arbitrary image. Pods and workload pod templates are checked.",
+			"reviewed proxy with an arbitrary image. An application container that runs as istio-proxy's UID or GID " +
+			"(1337, from its own or the pod's securityContext) bypasses outbound capture too: istio-iptables lets " +
+			"that owner's traffic out unredirected so Envoy's own connections do not loop. Pods and workload pod templates are checked.",
 		Remediation:   "remove the bypass annotation; exclude only the specific ranges or ports that must skip the proxy",
-		Istio:         "injector: traffic annotations `traffic.sidecar.istio.io/*` and `sidecar.istio.io/interceptionMode` as istio-iptables reads them; an empty include list captures nothing.",
+		Istio:         "injector: traffic annotations `traffic.sidecar.istio.io/*` and `sidecar.istio.io/interceptionMode` as istio-iptables reads them; an empty include list captures nothing; istio-iptables exempts UID and GID 1337 (the proxy) from outbound capture.",
 		Targets:       append([]Kind{KindPod}, WorkloadKinds()...),
 		DefaultAction: ActionDeny,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {
@@ -36,7 +38,7 @@ func ruleIGR703() *Rule {
 					out = append(out, Invalid(base.Key(name), v, msg))
 				}
 			}
-			return out
+			return append(out, igr703ProxyIdentity(pt)...)
 		},
 	}
 }
@@ -91,4 +93,50 @@ func igr703HasItem(list, item string) bool {
 		}
 	}
 	return false
+}
+
+// istioProxyID is the UID and GID of istio-proxy. istio-iptables returns
+// outbound traffic of that owner before redirecting (`-m owner --uid-owner
+// 1337` and `--gid-owner 1337`), so Envoy's own connections are not looped
+// back; an application running with that UID or GID bypasses the sidecar.
+const istioProxyID = 1337
+
+// igr703ProxyIdentity reports application containers that run as the
+// proxy's UID or GID (the container's securityContext over the pod's).
+func igr703ProxyIdentity(pt PodTemplate) []Violation {
+	var out []Violation
+	seen := map[string]bool{}
+	add := func(v Violation) {
+		if !seen[v.Field] { // a pod-level setting is reported once
+			seen[v.Field] = true
+			out = append(out, v)
+		}
+	}
+	podSC := pt.Spec.SecurityContext
+	for i, c := range pt.Spec.Containers {
+		if c.Name == IstioProxyContainer {
+			continue
+		}
+		sc := c.SecurityContext
+		p := pt.SpecPath.Child("containers").Index(i).Child("securityContext")
+		uid, uidAt := (*int64)(nil), p.Child("runAsUser")
+		if sc != nil && sc.RunAsUser != nil {
+			uid = sc.RunAsUser
+		} else if podSC != nil && podSC.RunAsUser != nil {
+			uid, uidAt = podSC.RunAsUser, pt.SpecPath.Child("securityContext", "runAsUser")
+		}
+		gid, gidAt := (*int64)(nil), p.Child("runAsGroup")
+		if sc != nil && sc.RunAsGroup != nil {
+			gid = sc.RunAsGroup
+		} else if podSC != nil && podSC.RunAsGroup != nil {
+			gid, gidAt = podSC.RunAsGroup, pt.SpecPath.Child("securityContext", "runAsGroup")
+		}
+		switch {
+		case uid != nil && *uid == istioProxyID:
+			add(Invalid(uidAt, *uid, "is istio-proxy's UID, so outbound traffic skips the sidecar"))
+		case gid != nil && *gid == istioProxyID:
+			add(Invalid(gidAt, *gid, "is istio-proxy's GID, so outbound traffic skips the sidecar"))
+		}
+	}
+	return out
 }

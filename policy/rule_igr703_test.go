@@ -48,3 +48,24 @@ func TestIGR703(t *testing.T) {
 		"miss: plain pod": {kind: KindPod, doc: podDoc("apps", `labels: {app: web}`)},
 	})
 }
+
+func TestIGR703ProxyIdentity(t *testing.T) {
+	pod := func(spec string) string {
+		return "metadata: {name: p, namespace: apps}\nspec:\n" + spec
+	}
+	runRuleTable(t, ruleIGR703(), map[string]ruleCase{
+		"hit: container runs as UID 1337": {kind: KindPod,
+			doc:  pod("  containers:\n  - {name: app, image: a, securityContext: {runAsUser: 1337}}\n"),
+			want: []string{"spec.containers[0].securityContext.runAsUser"}},
+		"hit: pod-level GID 1337 applies to every container, reported once": {kind: KindPod,
+			doc:  pod("  securityContext: {runAsGroup: 1337}\n  containers:\n  - {name: a, image: a}\n  - {name: b, image: b}\n"),
+			want: []string{"spec.securityContext.runAsGroup"}},
+		"miss: the container overrides the pod's 1337": {kind: KindPod,
+			doc: pod("  securityContext: {runAsUser: 1337}\n  containers:\n  - {name: app, image: a, securityContext: {runAsUser: 1000}}\n")},
+		"miss: the injected istio-proxy itself runs as 1337": {kind: KindPod,
+			doc: pod("  containers:\n  - {name: app, image: a}\n  - {name: istio-proxy, image: proxyv2, securityContext: {runAsUser: 1337, runAsGroup: 1337}}\n")},
+		"hit: a Deployment's template": {kind: KindDeployment,
+			doc:  "metadata: {name: d, namespace: apps}\nspec:\n  selector: {matchLabels: {a: b}}\n  template:\n    metadata: {labels: {a: b}}\n    spec:\n      containers:\n      - {name: app, image: a, securityContext: {runAsUser: 1337}}\n",
+			want: []string{"spec.template.spec.containers[0].securityContext.runAsUser"}},
+	})
+}
