@@ -2,7 +2,7 @@ package manifest
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -57,7 +57,9 @@ func walkIstio(root *yaml.Node, spec protoreflect.MessageDescriptor) *specWalker
 			w.pruneField(p.keyN, policy.UnknownField{Path: p.key})
 		}
 	}
-	sort.Slice(w.unknown, func(i, j int) bool { return w.unknown[i].Path < w.unknown[j].Path })
+	if len(w.unknown) > 1 {
+		slices.SortFunc(w.unknown, func(a, b policy.UnknownField) int { return strings.Compare(a.Path, b.Path) })
+	}
 	return w
 }
 

@@ -64,21 +64,31 @@ func isPlain(n *yaml.Node) bool {
 	return n.Kind == yaml.ScalarNode && n.Style&(yaml.TaggedStyle|yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) == 0
 }
 
-// resolve11 resolves the text of a plain scalar as go-yaml v2 does.
+// resolve11 resolves the text of a plain scalar as go-yaml v2 does: its
+// first byte decides whether the scalar can be anything but a string (v2's
+// resolve table), so most keys and values cost one comparison.
 func resolve11(s string) resolved {
-	if r, ok := yaml11Words[s]; ok {
-		return r
-	}
 	if s == "" {
-		return resolved{}
+		return resolved{kind: scalarNull}
 	}
 	switch c := s[0]; {
-	case c == '.':
-		if f, err := strconv.ParseFloat(s, 64); err == nil {
-			return resolved{kind: scalarFloat, f: f}
+	case c == '+' || c == '-' || c == '.':
+		if r, ok := yaml11Words[s]; ok { // +.inf, -.inf, .nan, .inf
+			return r
 		}
-	case c == '+' || c == '-' || (c >= '0' && c <= '9'):
+		if c == '.' {
+			if f, err := strconv.ParseFloat(s, 64); err == nil {
+				return resolved{kind: scalarFloat, f: f}
+			}
+			return resolved{}
+		}
 		return resolveNumber(s)
+	case c >= '0' && c <= '9':
+		return resolveNumber(s)
+	case strings.IndexByte("yYnNtTfFoO~", c) >= 0:
+		if r, ok := yaml11Words[s]; ok {
+			return r
+		}
 	}
 	return resolved{}
 }
