@@ -240,6 +240,7 @@ func gatewayValuesComponent(root cpNode) *cpComponent {
 		Affinity:  root.get("affinity"),
 		Spread:    root.get("topologySpreadConstraints"),
 		Defaults:  cpHelmGatewayDefaults(),
+		Chart:     gatewayChartRender(root),
 	}
 }
 

@@ -242,6 +242,9 @@ func cpCheckChartPDB(r *chartRender, pdbPath fmt.Stringer) []Violation {
 	if !r.PDB {
 		at := r.NoPDBAt
 		switch {
+		case strings.HasSuffix(at.path.String(), "podDisruptionBudget"):
+			return []Violation{Required(at.path, "is empty, so the chart renders no PodDisruptionBudget").
+				WithFix("set " + at.path.String() + ".minAvailable: 2 (with at least 3 replicas)")}
 		case strings.HasSuffix(at.path.String(), "defaultPodDisruptionBudget.enabled"):
 			return []Violation{Invalid(at.path, at.val, "renders no PodDisruptionBudget").
 				WithFix("remove " + at.path.String() + "; " + fix)}
@@ -266,4 +269,50 @@ func cpCheckChartPDB(r *chartRender, pdbPath fmt.Stringer) []Violation {
 			WithFix("set " + r.MaxUnavailable.path.String() + ": 1")}
 	}
 	return []Violation{Required(r.MinAt.path, "renders a PDB without bounds; needs minAvailable >= 2").WithFix(fix)}
+}
+
+// gatewayChartRender computes what the gateway chart (manifests/charts/gateway,
+// Istio 1.31 line) renders for replicas and the PDB: spec.replicas only when
+// autoscaling.enabled is false and replicaCount is not null; an HPA with
+// autoscaling.minReplicas while autoscaling is on; a PodDisruptionBudget only
+// when podDisruptionBudget is non-empty and the floor is above 1, with that
+// map copied into its spec as written.
+func gatewayChartRender(root cpNode) *chartRender {
+	autoscale, minR, count := root.get("autoscaling", "enabled"), root.get("autoscaling", "minReplicas"), root.get("replicaCount")
+	on := true
+	if autoscale.set {
+		on = helmTruthy(autoscale.val)
+	}
+	if !minR.set {
+		minR.val = int64(1)
+	}
+	r := &chartRender{}
+	switch {
+	case on:
+		r.Floor, r.FloorAt = helmInt(minR.val), minR
+	case count.val != nil:
+		r.Floor, r.FloorAt = helmInt(count.val), count
+	default:
+		r.Floor, r.FloorAt = 1, count
+	}
+	pdb := root.get("podDisruptionBudget")
+	floorAbove1 := (on && helmInt(minR.val) > 1) || (!on && helmInt(count.val) > 1)
+	switch {
+	case !helmTruthy(pdb.val):
+		r.NoPDBAt = pdb
+	case !floorAbove1:
+		r.NoPDBAt = r.FloorAt
+	default:
+		r.PDB = true
+	}
+	r.MinAt = pdb.get("minAvailable")
+	if r.PDB {
+		if n := pdb.get("minAvailable"); n.set {
+			r.MinAvailable = n
+		}
+		if n := pdb.get("maxUnavailable"); n.set {
+			r.MaxUnavailable = n
+		}
+	}
+	return r
 }

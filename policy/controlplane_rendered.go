@@ -86,8 +86,8 @@ func istiodDeploymentOf(obj *Object) (*appsv1.Deployment, bool) {
 	return d, true
 }
 
-// checkRenderedIstiodReplicas is IGR601 on a rendered istiod with its set.
-func checkRenderedIstiodReplicas(s *Scaling, d *appsv1.Deployment, floor int64) []Violation {
+// checkRenderedReplicas is IGR601/IGR605 on a rendered istiod or gateway with its set.
+func checkRenderedReplicas(s *Scaling, d *appsv1.Deployment, floor int64) []Violation {
 	n, hpa := renderedFloor(s, d)
 	if n >= floor {
 		return nil
@@ -95,19 +95,19 @@ func checkRenderedIstiodReplicas(s *Scaling, d *appsv1.Deployment, floor int64) 
 	p := field.NewPath("spec", "replicas")
 	if hpa != nil {
 		return []Violation{Invalid(p, n, fmt.Sprintf("is set by HPA %s (minReplicas %d); must be at least %d", hpa.Name, n, floor)).
-			WithFix(fmt.Sprintf("set the HPA's minReplicas (values: autoscaleMin) to %d", floor))}
+			WithFix(fmt.Sprintf("set the HPA's minReplicas to %d (values: autoscaleMin; gateway: autoscaling.minReplicas)", floor))}
 	}
 	return []Violation{Invalid(p, n, fmt.Sprintf("must be at least %d (no HPA scales this Deployment)", floor)).
-		WithFix(fmt.Sprintf("set %s: %d (values: replicaCount, or autoscaleMin with an HPA)", p, floor))}
+		WithFix(fmt.Sprintf("set %s: %d (values: replicaCount, or an HPA minimum)", p, floor))}
 }
 
-// checkRenderedIstiodPDB is IGR603 on a rendered istiod with its set.
-func checkRenderedIstiodPDB(s *Scaling, d *appsv1.Deployment) []Violation {
+// checkRenderedPDB is IGR603/IGR605 on a rendered istiod or gateway with its set.
+func checkRenderedPDB(s *Scaling, d *appsv1.Deployment) []Violation {
 	p := field.NewPath("spec", "template", "metadata", "labels")
 	pdbs := s.pdbsFor(d)
 	if len(pdbs) == 0 {
 		return []Violation{Required(p, "are selected by no PodDisruptionBudget; "+cpPDBRequirement).
-			WithFix("add a PodDisruptionBudget for these labels (values: pdb.minAvailable: 2 and autoscaleMin: 3)")}
+			WithFix("add a PodDisruptionBudget with minAvailable: 2 for these labels (istiod values: pdb; gateway: podDisruptionBudget)")}
 	}
 	floor, _ := renderedFloor(s, d)
 	for _, pdb := range pdbs {
@@ -116,7 +116,7 @@ func checkRenderedIstiodPDB(s *Scaling, d *appsv1.Deployment) []Violation {
 		}
 	}
 	return []Violation{Invalid(p, "PodDisruptionBudget "+pdbs[0].Name, "lets all but one replica go; "+cpPDBRequirement).
-		WithFix("set the PodDisruptionBudget's minAvailable: 2 (values: pdb.minAvailable: 2)")}
+		WithFix("set minAvailable: 2 in the PodDisruptionBudget selecting these labels")}
 }
 
 // pdbKeepsTwo reports whether a PDB keeps two replicas up (minAvailable >= 2)

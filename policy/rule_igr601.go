@@ -30,7 +30,7 @@ func ruleIGR601() *Rule {
 		Check: func(ctx *Context, obj *Object, p Params) []Violation {
 			floor := int64(p.Int("minReplicas"))
 			if d, ok := istiodDeploymentOf(obj); ok && ctx != nil && ctx.Scaling != nil {
-				return checkRenderedIstiodReplicas(ctx.Scaling, d, floor)
+				return checkRenderedReplicas(ctx.Scaling, d, floor)
 			}
 			cp, ok := controlPlaneOf(obj)
 			if !ok || cp.Istiod == nil {

@@ -33,7 +33,7 @@ func ruleIGR603() *Rule {
 				if ctx == nil || ctx.Scaling == nil {
 					return nil // the PDB is another object: judged only with the whole set
 				}
-				return checkRenderedIstiodPDB(ctx.Scaling, d)
+				return checkRenderedPDB(ctx.Scaling, d)
 			}
 			cp, ok := controlPlaneOf(obj)
 			if !ok || cp.Istiod == nil {

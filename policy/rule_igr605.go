@@ -1,5 +1,7 @@
 package policy
 
+import appsv1 "k8s.io/api/apps/v1"
+
 func ruleIGR605() *Rule {
 	return &Rule{
 		ID:    "IGR605",
@@ -23,16 +25,29 @@ func ruleIGR605() *Rule {
 			{Name: "minReplicas", Type: ParamInt, Default: 2, Description: "fewest gateway replicas (HPA minimum or fixed count)"},
 			cpTopologyKeysParam(),
 		},
-		Check: func(_ *Context, obj *Object, p Params) []Violation {
+		Check: func(ctx *Context, obj *Object, p Params) []Violation {
 			cp, ok := controlPlaneOf(obj)
 			if !ok {
 				return nil
 			}
 			var out []Violation
+			floor := int64(p.Int("minReplicas"))
+			rendered, isRendered := obj.Body.(*appsv1.Deployment)
 			for _, gw := range cp.Gateways {
-				out = append(out, cpCheckReplicas(gw, int64(p.Int("minReplicas")))...)
+				if isRendered && ctx != nil && ctx.Scaling != nil {
+					// A rendered gateway with the HPAs and PDBs of its input.
+					d := rendered
+					if ns := cpNamespace(obj, d.Namespace); ns != d.Namespace {
+						d = d.DeepCopy()
+						d.Namespace = ns
+					}
+					out = append(out, checkRenderedReplicas(ctx.Scaling, d, floor)...)
+					out = append(out, checkRenderedPDB(ctx.Scaling, d)...)
+				} else {
+					out = append(out, cpCheckReplicas(gw, floor)...)
+					out = append(out, cpCheckPDB(gw)...)
+				}
 				out = append(out, cpCheckResources(gw.Resources, gw.Defaults.Resources)...)
-				out = append(out, cpCheckPDB(gw)...)
 				out = append(out, cpCheckSpread(gw, p.Strings("topologyKeys"))...)
 			}
 			return out

@@ -39,9 +39,9 @@ func repoRoot() string {
 	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
 }
 
-// istiodChart returns the istiod chart of the pinned istio.io/istio module
-// (hack/tools/istio/go.mod), downloading the module once.
-func istiodChart(t *testing.T) string {
+// istioCharts returns the directory of the pinned istio.io/istio module's
+// charts (hack/tools/istio/go.mod), downloading the module once.
+func istioCharts(t *testing.T) string {
 	t.Helper()
 	cmd := exec.CommandContext(t.Context(), filepath.Join(repoRoot(), "hack", "istio-src.sh"))
 	cmd.Stderr = os.Stderr
@@ -49,7 +49,12 @@ func istiodChart(t *testing.T) string {
 	if err != nil {
 		t.Fatalf("hack/istio-src.sh: %v", err)
 	}
-	return filepath.Join(strings.TrimSpace(string(out)), "manifests", "charts", "istio-control", "istio-discovery")
+	return filepath.Join(strings.TrimSpace(string(out)), "manifests", "charts")
+}
+
+// istiodChart is the istiod chart of the pinned module.
+func istiodChart(t *testing.T) string {
+	return filepath.Join(istioCharts(t), "istio-control", "istio-discovery")
 }
 
 // helmBin is bin/helm; missing is a failure (make test builds it first).
@@ -110,7 +115,7 @@ func TestRenderParity(t *testing.T) {
 			if err := os.WriteFile(values, []byte(valueSets[name]), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			rendered := helmTemplate(t, helm, chart, values)
+			rendered := helmTemplate(t, helm, "istiod", chart, "istio-system", values)
 			truth := truthOf(t, rendered)
 			fromValues := checkRules(t, values, "--values-for", "istiod")
 			stream := filepath.Join(dir, strings.Repeat("r", i+1)+".yaml")
@@ -128,9 +133,9 @@ func TestRenderParity(t *testing.T) {
 }
 
 // helmTemplate renders the chart with values, as `helm install` would.
-func helmTemplate(t *testing.T, helm, chart, values string) []byte {
+func helmTemplate(t *testing.T, helm, release, chart, ns, values string) []byte {
 	t.Helper()
-	cmd := exec.CommandContext(t.Context(), helm, "template", "istiod", chart, "-n", "istio-system",
+	cmd := exec.CommandContext(t.Context(), helm, "template", release, chart, "-n", ns,
 		"--kube-version", "v1.37.2", "-f", values)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -141,14 +146,18 @@ func helmTemplate(t *testing.T, helm, chart, values string) []byte {
 	return out
 }
 
-// truthOf computes the verdicts from the rendered objects alone: the floor is
-// the HPA's minReplicas when an HPA scales istiod, else spec.replicas
-// (default 1); the PDB must select istiod's pods and keep two replicas.
-func truthOf(t *testing.T, rendered []byte) []string {
+// renderedSet is the Deployment, HPA and PDBs of a rendered chart.
+type renderedSet struct {
+	deploy *appsv1.Deployment
+	hpa    *autoscalingv2.HorizontalPodAutoscaler
+	pdbs   []*policyv1.PodDisruptionBudget
+}
+
+// renderedObjects decodes the objects of a rendered chart that decide the
+// replica floor and the disruption budget.
+func renderedObjects(t *testing.T, rendered []byte) renderedSet {
 	t.Helper()
-	var deploy *appsv1.Deployment
-	var hpa *autoscalingv2.HorizontalPodAutoscaler
-	var pdbs []*policyv1.PodDisruptionBudget
+	var set renderedSet
 	for _, doc := range bytes.Split(rendered, []byte("\n---")) {
 		var head metav1.TypeMeta
 		if err := yaml.Unmarshal(doc, &head); err != nil {
@@ -156,49 +165,72 @@ func truthOf(t *testing.T, rendered []byte) []string {
 		}
 		switch head.Kind {
 		case "Deployment":
-			deploy = &appsv1.Deployment{}
-			unmarshal(t, doc, deploy)
+			set.deploy = &appsv1.Deployment{}
+			unmarshal(t, doc, set.deploy)
 		case "HorizontalPodAutoscaler":
-			hpa = &autoscalingv2.HorizontalPodAutoscaler{}
-			unmarshal(t, doc, hpa)
+			set.hpa = &autoscalingv2.HorizontalPodAutoscaler{}
+			unmarshal(t, doc, set.hpa)
 		case "PodDisruptionBudget":
 			p := &policyv1.PodDisruptionBudget{}
 			unmarshal(t, doc, p)
-			pdbs = append(pdbs, p)
+			set.pdbs = append(set.pdbs, p)
 		}
 	}
-	if deploy == nil {
+	if set.deploy == nil {
 		t.Fatal("the chart rendered no Deployment")
 	}
-	floor := int32(1)
+	return set
+}
+
+// renderedFloorOf is the HPA's minReplicas when an HPA scales the
+// Deployment, else spec.replicas, else 1 (the API server's default).
+func renderedFloorOf(set renderedSet) int32 {
 	switch {
-	case hpa != nil && hpa.Spec.ScaleTargetRef.Name == deploy.Name:
-		if hpa.Spec.MinReplicas != nil {
-			floor = *hpa.Spec.MinReplicas
+	case set.hpa != nil && set.hpa.Spec.ScaleTargetRef.Name == set.deploy.Name:
+		if set.hpa.Spec.MinReplicas != nil {
+			return *set.hpa.Spec.MinReplicas
 		}
-	case deploy.Spec.Replicas != nil:
-		floor = *deploy.Spec.Replicas
+	case set.deploy.Spec.Replicas != nil:
+		return *set.deploy.Spec.Replicas
 	}
-	var out []string
-	if floor < 3 {
-		out = append(out, "IGR601")
-	}
-	protected := false
-	for _, p := range pdbs {
+	return 1
+}
+
+// protected reports whether a PDB selecting the Deployment's pods keeps two
+// replicas (percentages scaled by floor, rounding up).
+func (set renderedSet) protected(floor int32) bool {
+	for _, p := range set.pdbs {
 		sel, err := metav1.LabelSelectorAsSelector(p.Spec.Selector)
-		if err != nil || !sel.Matches(labels.Set(deploy.Spec.Template.Labels)) {
+		if err != nil || !sel.Matches(labels.Set(set.deploy.Spec.Template.Labels)) {
 			continue
 		}
 		switch {
 		case p.Spec.MinAvailable != nil:
 			n, err := intstr.GetScaledValueFromIntOrPercent(p.Spec.MinAvailable, int(floor), true)
-			protected = protected || (err == nil && n >= 2)
+			if err == nil && n >= 2 {
+				return true
+			}
 		case p.Spec.MaxUnavailable != nil:
 			n, err := intstr.GetScaledValueFromIntOrPercent(p.Spec.MaxUnavailable, int(floor), true)
-			protected = protected || (err == nil && n <= 1)
+			if err == nil && n <= 1 {
+				return true
+			}
 		}
 	}
-	if !protected {
+	return false
+}
+
+// truthOf computes the istiod verdicts from the rendered objects alone: the
+// floor must be 3 (IGR601) and a PDB must keep two replicas (IGR603).
+func truthOf(t *testing.T, rendered []byte) []string {
+	t.Helper()
+	set := renderedObjects(t, rendered)
+	floor := renderedFloorOf(set)
+	var out []string
+	if floor < 3 {
+		out = append(out, "IGR601")
+	}
+	if !set.protected(floor) {
 		out = append(out, "IGR603")
 	}
 	return out
@@ -211,8 +243,11 @@ func unmarshal(t *testing.T, doc []byte, into any) {
 	}
 }
 
-// checkRules runs check on file and returns which of rules it raised.
-func checkRules(t *testing.T, file string, args ...string) []string {
+// finding is one finding of check's JSON report.
+type finding struct{ Rule, Field, Message string }
+
+// checkFindings runs check on file and returns its findings.
+func checkFindings(t *testing.T, file string, args ...string) []finding {
 	t.Helper()
 	cmd := exec.CommandContext(t.Context(), guardrail, append([]string{"check", "-o", "json", "-f", file}, args...)...)
 	out, err := cmd.Output()
@@ -221,15 +256,116 @@ func checkRules(t *testing.T, file string, args ...string) []string {
 		t.Fatalf("check %s: %v\n%s", file, err, out)
 	}
 	var report struct {
-		Findings []struct{ Rule string } `json:"findings"`
+		Findings []finding `json:"findings"`
 	}
 	if err := json.Unmarshal(out, &report); err != nil {
 		t.Fatalf("check output: %v\n%s", err, out)
 	}
+	return report.Findings
+}
+
+// checkRules runs check on file and returns which of rules it raised.
+func checkRules(t *testing.T, file string, args ...string) []string {
+	t.Helper()
 	var got []string
-	for _, f := range report.Findings {
+	for _, f := range checkFindings(t, file, args...) {
 		if slices.Contains(rules, f.Rule) && !slices.Contains(got, f.Rule) {
 			got = append(got, f.Rule)
+		}
+	}
+	sort.Strings(got)
+	return got
+}
+
+// gatewayValueSets are gateway chart values: defaults, production, each
+// property broken alone, and the chart's own conditions (a PDB only with a
+// floor above 1, replicas only without autoscaling).
+var gatewayValueSets = map[string]string{
+	"chart defaults":                                 `{}`,
+	"production":                                     "autoscaling: {minReplicas: 3}\npodDisruptionBudget: {minAvailable: 2}\n",
+	"production without autoscaling":                 "autoscaling: {enabled: false}\nreplicaCount: 3\npodDisruptionBudget: {maxUnavailable: 1}\n",
+	"broken: minReplicas 1":                          "podDisruptionBudget: {minAvailable: 2}\n",
+	"broken: no PDB":                                 "autoscaling: {minReplicas: 3}\n",
+	"broken: minAvailable 1":                         "autoscaling: {minReplicas: 3}\npodDisruptionBudget: {minAvailable: 1}\n",
+	"broken: replicaCount ignored while autoscaling": "replicaCount: 3\npodDisruptionBudget: {minAvailable: 2}\n",
+	"broken: replicaCount unset without autoscaling": "autoscaling: {enabled: false}\npodDisruptionBudget: {minAvailable: 2}\n",
+	"percent maxUnavailable":                         "autoscaling: {minReplicas: 4}\npodDisruptionBudget: {maxUnavailable: 25%}\n",
+	"minReplicas 2 keeps the floor of 2":             "autoscaling: {minReplicas: 2}\npodDisruptionBudget: {maxUnavailable: 1}\n",
+}
+
+// TestGatewayRenderParity: the IGR605 replica and PDB verdicts on gateway
+// chart values, on the rendered stream and from the rendered objects agree.
+// IGR605 also judges resources and spreading, so its findings are compared
+// by aspect: "floor" (fewer than 2 replicas) and "pdb".
+func TestGatewayRenderParity(t *testing.T) {
+	if testing.Short() {
+		t.Skip("renders Istio's chart with helm: not a -short test")
+	}
+	chart, helm := filepath.Join(istioCharts(t), "gateway"), helmBin(t)
+	dir := t.TempDir()
+	names := make([]string, 0, len(gatewayValueSets))
+	for n := range gatewayValueSets {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for i, name := range names {
+		t.Run(name, func(t *testing.T) {
+			values := filepath.Join(dir, "g"+strings.Repeat("v", i+1)+".yaml")
+			if err := os.WriteFile(values, []byte(gatewayValueSets[name]), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			rendered := helmTemplate(t, helm, "istio-ingress", chart, "istio-ingress", values)
+			truth := gatewayTruth(t, rendered)
+			fromValues := gatewayAspects(t, values, "--values-for", "gateway")
+			stream := filepath.Join(dir, "g"+strings.Repeat("r", i+1)+".yaml")
+			if err := os.WriteFile(stream, rendered, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			fromRender := gatewayAspects(t, stream)
+			t.Logf("truth %v values %v render %v", truth, fromValues, fromRender)
+			if !slices.Equal(fromValues, truth) || !slices.Equal(fromRender, truth) {
+				t.Errorf("verdicts differ:\n truth (rendered objects): %v\n values:                  %v\n rendered stream:         %v",
+					truth, fromValues, fromRender)
+			}
+		})
+	}
+}
+
+// gatewayTruth derives the aspects from the rendered gateway objects: a floor
+// below 2 (IGR605's minReplicas default) and a PDB that does not keep two.
+func gatewayTruth(t *testing.T, rendered []byte) []string {
+	t.Helper()
+	objs := renderedObjects(t, rendered)
+	floor := renderedFloorOf(objs)
+	var out []string
+	if floor < 2 {
+		out = append(out, "floor")
+	}
+	if !objs.protected(floor) {
+		out = append(out, "pdb")
+	}
+	return out
+}
+
+// gatewayAspects runs check and classifies its IGR605 findings.
+func gatewayAspects(t *testing.T, file string, args ...string) []string {
+	t.Helper()
+	var got []string
+	add := func(a string) {
+		if !slices.Contains(got, a) {
+			got = append(got, a)
+		}
+	}
+	for _, f := range checkFindings(t, file, args...) {
+		if f.Rule != "IGR605" {
+			continue
+		}
+		switch {
+		case strings.Contains(f.Message, "PodDisruptionBudget") || strings.Contains(f.Field, "odDisruptionBudget") ||
+			strings.Contains(f.Field, "minAvailable") || strings.Contains(f.Field, "maxUnavailable"):
+			add("pdb")
+		case strings.Contains(strings.ToLower(f.Field), "replica"):
+			add("floor")
 		}
 	}
 	sort.Strings(got)
