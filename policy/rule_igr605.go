@@ -18,7 +18,7 @@ func ruleIGR605() *Rule {
 			"HPA and PDB (separate objects) are not checked and `spec.replicas` is reported only as a warning " +
 			"(an HPA may own it; 1 is what the API server sets when it is omitted).",
 		Remediation:   "run at least 2 gateway replicas with requests, limits, a PDB of minAvailable: 2 and pod anti-affinity",
-		Istio:         "gateway chart (1.31 line): autoscaling on by default (1-5), `podDisruptionBudget: {}` renders no PDB, `replicaCount` unset; IstioOperator gateways use the profile's defaults.",
+		Istio:         "gateway chart (1.31 line, checked by test/render): autoscaling on by default (1-5), spec.replicas only without autoscaling, a PDB only when `podDisruptionBudget` is non-empty and the floor is above 1 (copied as written); rendered gateways judged with their HPA and PDBs in `check`; IstioOperator gateways use the profile's defaults.",
 		Targets:       []Kind{KindIstioOperator, KindGatewayValues, KindDeployment},
 		DefaultAction: ActionDeny,
 		Params: []ParamSpec{
