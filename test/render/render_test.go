@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -102,27 +103,47 @@ func TestRenderParity(t *testing.T) {
 	if testing.Short() {
 		t.Skip("renders Istio's chart with helm: not a -short test")
 	}
-	chart, helm := istiodChart(t), helmBin(t)
-	dir := t.TempDir()
-	names := make([]string, 0, len(valueSets))
-	for n := range valueSets {
+	runParity(t, parity{
+		chart: istiodChart(t), release: "istiod", namespace: "istio-system", valuesFor: "istiod", sets: valueSets,
+		truth:   func(set renderedSet) []string { return truthOf(set, 3, "IGR601", "IGR603") },
+		verdict: checkRules,
+	})
+}
+
+// parity is one chart's render-parity table.
+type parity struct {
+	chart, release, namespace, valuesFor string
+	sets                                 map[string]string
+	// truth computes the expected verdict from the rendered objects.
+	truth func(renderedSet) []string
+	// verdict runs check on a file (with extra flags) and returns its verdict.
+	verdict func(t *testing.T, file string, args ...string) []string
+}
+
+// runParity renders every values set with the real helm and compares the
+// verdict on the values, on the rendered stream and the truth.
+func runParity(t *testing.T, p parity) {
+	t.Helper()
+	helm, dir := helmBin(t), t.TempDir()
+	names := make([]string, 0, len(p.sets))
+	for n := range p.sets {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for i, name := range names {
 		t.Run(name, func(t *testing.T) {
-			values := filepath.Join(dir, strings.Repeat("v", i+1)+".yaml")
-			if err := os.WriteFile(values, []byte(valueSets[name]), 0o600); err != nil {
+			values := filepath.Join(dir, fmt.Sprintf("values-%d.yaml", i))
+			if err := os.WriteFile(values, []byte(p.sets[name]), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			rendered := helmTemplate(t, helm, "istiod", chart, "istio-system", values)
-			truth := truthOf(t, rendered)
-			fromValues := checkRules(t, values, "--values-for", "istiod")
-			stream := filepath.Join(dir, strings.Repeat("r", i+1)+".yaml")
+			rendered := helmTemplate(t, helm, p.release, p.chart, p.namespace, values)
+			stream := filepath.Join(dir, fmt.Sprintf("rendered-%d.yaml", i))
 			if err := os.WriteFile(stream, rendered, 0o600); err != nil {
 				t.Fatal(err)
 			}
-			fromRender := checkRules(t, stream)
+			truth := p.truth(renderedObjects(t, rendered))
+			fromValues := p.verdict(t, values, "--values-for", p.valuesFor)
+			fromRender := p.verdict(t, stream)
 			t.Logf("truth %v values %v render %v", truth, fromValues, fromRender)
 			if !slices.Equal(fromValues, truth) || !slices.Equal(fromRender, truth) {
 				t.Errorf("verdicts differ:\n truth (rendered objects): %v\n values:                  %v\n rendered stream:         %v",
@@ -220,19 +241,19 @@ func (set renderedSet) protected(floor int32) bool {
 	return false
 }
 
-// truthOf computes the istiod verdicts from the rendered objects alone: the
-// floor must be 3 (IGR601) and a PDB must keep two replicas (IGR603).
-func truthOf(t *testing.T, rendered []byte) []string {
-	t.Helper()
-	set := renderedObjects(t, rendered)
+// truthOf computes a verdict from the rendered objects alone: floorName
+// when the replica floor is below minFloor, pdbName when no PDB selecting the
+// pods keeps two replicas.
+func truthOf(set renderedSet, minFloor int32, floorName, pdbName string) []string {
 	floor := renderedFloorOf(set)
 	var out []string
-	if floor < 3 {
-		out = append(out, "IGR601")
+	if floor < minFloor {
+		out = append(out, floorName)
 	}
 	if !set.protected(floor) {
-		out = append(out, "IGR603")
+		out = append(out, pdbName)
 	}
+	sort.Strings(out)
 	return out
 }
 
@@ -301,50 +322,12 @@ func TestGatewayRenderParity(t *testing.T) {
 	if testing.Short() {
 		t.Skip("renders Istio's chart with helm: not a -short test")
 	}
-	chart, helm := filepath.Join(istioCharts(t), "gateway"), helmBin(t)
-	dir := t.TempDir()
-	names := make([]string, 0, len(gatewayValueSets))
-	for n := range gatewayValueSets {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for i, name := range names {
-		t.Run(name, func(t *testing.T) {
-			values := filepath.Join(dir, "g"+strings.Repeat("v", i+1)+".yaml")
-			if err := os.WriteFile(values, []byte(gatewayValueSets[name]), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			rendered := helmTemplate(t, helm, "istio-ingress", chart, "istio-ingress", values)
-			truth := gatewayTruth(t, rendered)
-			fromValues := gatewayAspects(t, values, "--values-for", "gateway")
-			stream := filepath.Join(dir, "g"+strings.Repeat("r", i+1)+".yaml")
-			if err := os.WriteFile(stream, rendered, 0o600); err != nil {
-				t.Fatal(err)
-			}
-			fromRender := gatewayAspects(t, stream)
-			t.Logf("truth %v values %v render %v", truth, fromValues, fromRender)
-			if !slices.Equal(fromValues, truth) || !slices.Equal(fromRender, truth) {
-				t.Errorf("verdicts differ:\n truth (rendered objects): %v\n values:                  %v\n rendered stream:         %v",
-					truth, fromValues, fromRender)
-			}
-		})
-	}
-}
-
-// gatewayTruth derives the aspects from the rendered gateway objects: a floor
-// below 2 (IGR605's minReplicas default) and a PDB that does not keep two.
-func gatewayTruth(t *testing.T, rendered []byte) []string {
-	t.Helper()
-	objs := renderedObjects(t, rendered)
-	floor := renderedFloorOf(objs)
-	var out []string
-	if floor < 2 {
-		out = append(out, "floor")
-	}
-	if !objs.protected(floor) {
-		out = append(out, "pdb")
-	}
-	return out
+	runParity(t, parity{
+		chart: filepath.Join(istioCharts(t), "gateway"), release: "istio-ingress", namespace: "istio-ingress",
+		valuesFor: "gateway", sets: gatewayValueSets,
+		truth:   func(set renderedSet) []string { return truthOf(set, 2, "floor", "pdb") },
+		verdict: gatewayAspects,
+	})
 }
 
 // gatewayAspects runs check and classifies its IGR605 findings.
