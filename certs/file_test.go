@@ -2,13 +2,14 @@ package certs
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 )
 
-func TestFileSourceLoad(t *testing.T) {
+func TestNewFileSource(t *testing.T) {
 	_, good := testPair(t, []string{"svc.ns.svc"}, time.Hour)
 	_, other := testPair(t, []string{"other"}, time.Hour)
 	tests := []struct {
@@ -28,31 +29,36 @@ func TestFileSourceLoad(t *testing.T) {
 			if tc.cert != nil {
 				writePair(t, dir, tc.cert, tc.key)
 			}
-			f := NewFileSource(dir, nil)
-			err := f.Load()
+			f, err := NewFileSource(dir, nil)
 			if (err != nil) != tc.wantErr {
-				t.Fatalf("Load() error = %v, wantErr %v", err, tc.wantErr)
+				t.Fatalf("NewFileSource() error = %v, wantErr %v", err, tc.wantErr)
 			}
-			if f.Healthy() == tc.wantErr {
-				t.Errorf("Healthy() = %v after Load error %v", f.Healthy(), err)
+			if err != nil {
+				return
 			}
-			if _, gerr := f.GetCertificate(nil); (gerr != nil) != tc.wantErr {
-				t.Errorf("GetCertificate error = %v", gerr)
+			if !f.Healthy() {
+				t.Error("Healthy() = false after a valid pair loaded")
+			}
+			if c, gerr := f.GetCertificate(nil); gerr != nil || c == nil {
+				t.Errorf("GetCertificate() = %v, %v", c, gerr)
 			}
 		})
 	}
 }
 
+// TestFileSourceRotationKeepsLastGood rotates a Secret volume the way
+// kubelet does when cert-manager renews the Secret. The resync is an hour, so
+// only the file events can reload it.
 func TestFileSourceRotationKeepsLastGood(t *testing.T) {
 	dir := t.TempDir()
 	_, first := testPair(t, []string{"first"}, time.Hour)
 	_, second := testPair(t, []string{"second"}, 2*time.Hour)
-	writePair(t, dir, first.certPEM, first.keyPEM)
-	f := NewFileSource(dir, nil, WithResync(200*time.Millisecond))
-	ctx := t.Context()
-	done := make(chan error, 1)
-	go func() { done <- f.Start(ctx) }()
-	eventually(t, 2*time.Second, "first certificate", func() bool { return f.Healthy() })
+	project(t, dir, 1, first)
+	f, err := NewFileSource(dir, nil, WithResync(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = f.Start(t.Context()) }()
 	served := func() []byte {
 		c, err := f.GetCertificate(nil)
 		if err != nil {
@@ -60,21 +66,21 @@ func TestFileSourceRotationKeepsLastGood(t *testing.T) {
 		}
 		return c.Certificate[0]
 	}
-	if !bytes.Equal(served(), first.pair.Certificate[0]) {
+	if !f.Healthy() || !bytes.Equal(served(), first.pair.Certificate[0]) {
 		t.Fatal("first certificate not served")
 	}
+	time.Sleep(200 * time.Millisecond) // let Start add its watches
 
 	// A bad write (truncated certificate) keeps the first pair.
 	if err := os.WriteFile(filepath.Join(dir, CertFileName), first.certPEM[:20], 0o600); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(400 * time.Millisecond)
+	time.Sleep(300 * time.Millisecond)
 	if !bytes.Equal(served(), first.pair.Certificate[0]) || !f.Healthy() {
 		t.Fatal("a bad write replaced the last good certificate")
 	}
 
-	// An atomic symlink swap, as kubelet does for a mounted Secret.
-	swapDir(t, dir, second)
+	project(t, dir, 2, second)
 	eventually(t, 3*time.Second, "rotated certificate", func() bool {
 		return bytes.Equal(served(), second.pair.Certificate[0])
 	})
@@ -83,29 +89,49 @@ func TestFileSourceRotationKeepsLastGood(t *testing.T) {
 	}
 }
 
-// swapDir replaces dir/tls.* by symlinks into a fresh data directory, the
-// way kubelet's AtomicWriter updates a projected Secret.
-func swapDir(t *testing.T, dir string, p *leafPair) {
+// project writes p into dir the way kubelet's AtomicWriter updates a Secret
+// volume: the files go into a fresh ..gen_N directory, the ..data symlink is
+// swapped to it atomically, tls.* point through ..data, and the previous
+// generation is removed.
+func project(t *testing.T, dir string, gen int, p *leafPair) {
 	t.Helper()
-	data := filepath.Join(dir, "..data_new")
-	if err := os.MkdirAll(data, 0o700); err != nil {
+	genDir := fmt.Sprintf("..gen_%d", gen)
+	if err := os.Mkdir(filepath.Join(dir, genDir), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	writePair(t, data, p.certPEM, p.keyPEM)
+	writePair(t, filepath.Join(dir, genDir), p.certPEM, p.keyPEM)
+	tmp := filepath.Join(dir, "..data_tmp")
+	if err := os.Symlink(genDir, tmp); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, "..data")); err != nil {
+		t.Fatal(err)
+	}
 	for _, name := range []string{CertFileName, KeyFileName} {
-		tmp := filepath.Join(dir, name+".tmp")
-		if err := os.Symlink(filepath.Join(data, name), tmp); err != nil {
+		if err := os.Symlink(filepath.Join("..data", name), filepath.Join(dir, name)); err != nil && !os.IsExist(err) {
 			t.Fatal(err)
 		}
-		if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
+	}
+	if gen > 1 {
+		if err := os.RemoveAll(filepath.Join(dir, fmt.Sprintf("..gen_%d", gen-1))); err != nil {
 			t.Fatal(err)
 		}
 	}
 }
 
-func TestFileSourceStartMissingDir(t *testing.T) {
-	f := NewFileSource(filepath.Join(t.TempDir(), "absent"), nil)
-	if err := f.Start(t.Context()); err == nil {
-		t.Fatal("Start on a missing directory returned nil")
+func TestFileSourceExpiredIsUnhealthy(t *testing.T) {
+	ca, _ := testPair(t, []string{"unused"}, time.Hour)
+	expired, err := ca.issue([]string{"expired"}, time.Hour, time.Now().Add(-2*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	writePair(t, dir, expired.certPEM, expired.keyPEM)
+	f, err := NewFileSource(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Healthy() {
+		t.Error("Healthy() = true for an expired leaf")
 	}
 }

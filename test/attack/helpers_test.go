@@ -123,8 +123,8 @@ func startTLSServer(t *testing.T, g *guardrail, o webhooks.ServerOptions) *tlsSe
 	if err := leaf.Write(dir, "tls.crt", "tls.key"); err != nil {
 		t.Fatal(err)
 	}
-	src := certs.NewFileSource(dir, nil)
-	if err := src.Load(); err != nil {
+	src, err := certs.NewFileSource(dir, nil)
+	if err != nil {
 		t.Fatal(err)
 	}
 	o.BindAddress, o.HealthAddr, o.Certificates = "127.0.0.1", "127.0.0.1:0", src
