@@ -7,19 +7,21 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/istio-guardrail/istio-guardrail/internal/testpki"
 )
 
 func TestNewFileSource(t *testing.T) {
-	_, good := testPair(t, []string{"svc.ns.svc"}, time.Hour)
-	_, other := testPair(t, []string{"other"}, time.Hour)
+	good := testPair(t, "svc.ns.svc", time.Time{})
+	other := testPair(t, "other", time.Time{})
 	tests := []struct {
 		desc    string
 		cert    []byte
 		key     []byte
 		wantErr bool
 	}{
-		{desc: "valid pair loads", cert: good.certPEM, key: good.keyPEM},
-		{desc: "mismatched key is rejected", cert: good.certPEM, key: other.keyPEM, wantErr: true},
+		{desc: "valid pair loads", cert: good.CertPEM, key: good.KeyPEM},
+		{desc: "mismatched key is rejected", cert: good.CertPEM, key: other.KeyPEM, wantErr: true},
 		{desc: "garbage is rejected", cert: []byte("not pem"), key: []byte("nope"), wantErr: true},
 		{desc: "missing files are rejected", wantErr: true},
 	}
@@ -27,7 +29,7 @@ func TestNewFileSource(t *testing.T) {
 		t.Run(tc.desc, func(t *testing.T) {
 			dir := t.TempDir()
 			if tc.cert != nil {
-				writePair(t, dir, tc.cert, tc.key)
+				writePair(t, dir, filePair{KeyPair: testpki.KeyPair{CertPEM: tc.cert, KeyPEM: tc.key}})
 			}
 			f, err := NewFileSource(dir, nil)
 			if (err != nil) != tc.wantErr {
@@ -51,8 +53,8 @@ func TestNewFileSource(t *testing.T) {
 // only the file events can reload it.
 func TestFileSourceRotationKeepsLastGood(t *testing.T) {
 	dir := t.TempDir()
-	_, first := testPair(t, []string{"first"}, time.Hour)
-	_, second := testPair(t, []string{"second"}, 2*time.Hour)
+	first := testPair(t, "first", time.Time{})
+	second := testPair(t, "second", time.Now().Add(2*time.Hour))
 	project(t, dir, 1, first)
 	f, err := NewFileSource(dir, nil, WithResync(time.Hour))
 	if err != nil {
@@ -66,25 +68,25 @@ func TestFileSourceRotationKeepsLastGood(t *testing.T) {
 		}
 		return c.Certificate[0]
 	}
-	if !f.Healthy() || !bytes.Equal(served(), first.pair.Certificate[0]) {
+	if !f.Healthy() || !bytes.Equal(served(), first.leaf.Raw) {
 		t.Fatal("first certificate not served")
 	}
 	time.Sleep(200 * time.Millisecond) // let Start add its watches
 
 	// A bad write (truncated certificate) keeps the first pair.
-	if err := os.WriteFile(filepath.Join(dir, CertFileName), first.certPEM[:20], 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, CertFileName), first.CertPEM[:20], 0o600); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(300 * time.Millisecond)
-	if !bytes.Equal(served(), first.pair.Certificate[0]) || !f.Healthy() {
+	if !bytes.Equal(served(), first.leaf.Raw) || !f.Healthy() {
 		t.Fatal("a bad write replaced the last good certificate")
 	}
 
 	project(t, dir, 2, second)
 	eventually(t, 3*time.Second, "rotated certificate", func() bool {
-		return bytes.Equal(served(), second.pair.Certificate[0])
+		return bytes.Equal(served(), second.leaf.Raw)
 	})
-	if got, want := f.Expiry(), second.pair.Leaf.NotAfter; !got.Equal(want) {
+	if got, want := f.Expiry(), second.leaf.NotAfter; !got.Equal(want) {
 		t.Errorf("Expiry() = %v, want %v", got, want)
 	}
 }
@@ -93,13 +95,13 @@ func TestFileSourceRotationKeepsLastGood(t *testing.T) {
 // volume: the files go into a fresh ..gen_N directory, the ..data symlink is
 // swapped to it atomically, tls.* point through ..data, and the previous
 // generation is removed.
-func project(t *testing.T, dir string, gen int, p *leafPair) {
+func project(t *testing.T, dir string, gen int, p filePair) {
 	t.Helper()
 	genDir := fmt.Sprintf("..gen_%d", gen)
 	if err := os.Mkdir(filepath.Join(dir, genDir), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	writePair(t, filepath.Join(dir, genDir), p.certPEM, p.keyPEM)
+	writePair(t, filepath.Join(dir, genDir), p)
 	tmp := filepath.Join(dir, "..data_tmp")
 	if err := os.Symlink(genDir, tmp); err != nil {
 		t.Fatal(err)
@@ -120,13 +122,8 @@ func project(t *testing.T, dir string, gen int, p *leafPair) {
 }
 
 func TestFileSourceExpiredIsUnhealthy(t *testing.T) {
-	ca, _ := testPair(t, []string{"unused"}, time.Hour)
-	expired, err := ca.issue([]string{"expired"}, time.Hour, time.Now().Add(-2*time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
-	writePair(t, dir, expired.certPEM, expired.keyPEM)
+	writePair(t, dir, testPair(t, "expired", time.Now().Add(-time.Hour)))
 	f, err := NewFileSource(dir, nil)
 	if err != nil {
 		t.Fatal(err)
