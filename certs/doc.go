@@ -6,10 +6,12 @@
 // Two sources exist:
 //
 //   - FileSource serves tls.crt/tls.key from a directory (the cert-manager
-//     mode: the chart mounts the Secret cert-manager writes). It watches the
-//     directory with fsnotify, which sees kubelet's and cert-manager's atomic
-//     symlink swaps, re-reads on a slow timer as a safety net, and keeps the
-//     last good pair when a write is half done or invalid.
+//     mode: the chart mounts the Secret cert-manager writes). It is a thin
+//     wrapper of controller-runtime's pkg/certwatcher, which watches both
+//     files with fsnotify (re-arming the watch after kubelet's atomic symlink
+//     swap), re-reads every ten seconds as a safety net, and keeps the last
+//     good pair when a write is half done or the key does not match. The pair
+//     must be valid at construction; an expired leaf is served but unhealthy.
 //   - SelfManaged keeps a long-lived CA and a CA-signed ECDSA P-256 serving
 //     leaf in one Secret (ca.crt, ca.key, tls.crt, tls.key), creates the
 //     Secret if absent (create-if-absent with conflict handling, so several

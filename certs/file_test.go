@@ -2,23 +2,26 @@ package certs
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/istio-guardrail/istio-guardrail/internal/testpki"
 )
 
-func TestFileSourceLoad(t *testing.T) {
-	_, good := testPair(t, []string{"svc.ns.svc"}, time.Hour)
-	_, other := testPair(t, []string{"other"}, time.Hour)
+func TestNewFileSource(t *testing.T) {
+	good := testPair(t, "svc.ns.svc", time.Time{})
+	other := testPair(t, "other", time.Time{})
 	tests := []struct {
 		desc    string
 		cert    []byte
 		key     []byte
 		wantErr bool
 	}{
-		{desc: "valid pair loads", cert: good.certPEM, key: good.keyPEM},
-		{desc: "mismatched key is rejected", cert: good.certPEM, key: other.keyPEM, wantErr: true},
+		{desc: "valid pair loads", cert: good.CertPEM, key: good.KeyPEM},
+		{desc: "mismatched key is rejected", cert: good.CertPEM, key: other.KeyPEM, wantErr: true},
 		{desc: "garbage is rejected", cert: []byte("not pem"), key: []byte("nope"), wantErr: true},
 		{desc: "missing files are rejected", wantErr: true},
 	}
@@ -26,33 +29,38 @@ func TestFileSourceLoad(t *testing.T) {
 		t.Run(tc.desc, func(t *testing.T) {
 			dir := t.TempDir()
 			if tc.cert != nil {
-				writePair(t, dir, tc.cert, tc.key)
+				writePair(t, dir, filePair{KeyPair: testpki.KeyPair{CertPEM: tc.cert, KeyPEM: tc.key}})
 			}
-			f := NewFileSource(dir, nil)
-			err := f.Load()
+			f, err := NewFileSource(dir, nil)
 			if (err != nil) != tc.wantErr {
-				t.Fatalf("Load() error = %v, wantErr %v", err, tc.wantErr)
+				t.Fatalf("NewFileSource() error = %v, wantErr %v", err, tc.wantErr)
 			}
-			if f.Healthy() == tc.wantErr {
-				t.Errorf("Healthy() = %v after Load error %v", f.Healthy(), err)
+			if err != nil {
+				return
 			}
-			if _, gerr := f.GetCertificate(nil); (gerr != nil) != tc.wantErr {
-				t.Errorf("GetCertificate error = %v", gerr)
+			if !f.Healthy() {
+				t.Error("Healthy() = false after a valid pair loaded")
+			}
+			if c, gerr := f.GetCertificate(nil); gerr != nil || c == nil {
+				t.Errorf("GetCertificate() = %v, %v", c, gerr)
 			}
 		})
 	}
 }
 
+// TestFileSourceRotationKeepsLastGood rotates a Secret volume the way
+// kubelet does when cert-manager renews the Secret. The resync is an hour, so
+// only the file events can reload it.
 func TestFileSourceRotationKeepsLastGood(t *testing.T) {
 	dir := t.TempDir()
-	_, first := testPair(t, []string{"first"}, time.Hour)
-	_, second := testPair(t, []string{"second"}, 2*time.Hour)
-	writePair(t, dir, first.certPEM, first.keyPEM)
-	f := NewFileSource(dir, nil, WithResync(200*time.Millisecond))
-	ctx := t.Context()
-	done := make(chan error, 1)
-	go func() { done <- f.Start(ctx) }()
-	eventually(t, 2*time.Second, "first certificate", func() bool { return f.Healthy() })
+	first := testPair(t, "first", time.Time{})
+	second := testPair(t, "second", time.Now().Add(2*time.Hour))
+	project(t, dir, 1, first)
+	f, err := NewFileSource(dir, nil, WithResync(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = f.Start(t.Context()) }()
 	served := func() []byte {
 		c, err := f.GetCertificate(nil)
 		if err != nil {
@@ -60,52 +68,67 @@ func TestFileSourceRotationKeepsLastGood(t *testing.T) {
 		}
 		return c.Certificate[0]
 	}
-	if !bytes.Equal(served(), first.pair.Certificate[0]) {
+	if !f.Healthy() || !bytes.Equal(served(), first.leaf.Raw) {
 		t.Fatal("first certificate not served")
 	}
+	time.Sleep(200 * time.Millisecond) // let Start add its watches
 
 	// A bad write (truncated certificate) keeps the first pair.
-	if err := os.WriteFile(filepath.Join(dir, CertFileName), first.certPEM[:20], 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, CertFileName), first.CertPEM[:20], 0o600); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(400 * time.Millisecond)
-	if !bytes.Equal(served(), first.pair.Certificate[0]) || !f.Healthy() {
+	time.Sleep(300 * time.Millisecond)
+	if !bytes.Equal(served(), first.leaf.Raw) || !f.Healthy() {
 		t.Fatal("a bad write replaced the last good certificate")
 	}
 
-	// An atomic symlink swap, as kubelet does for a mounted Secret.
-	swapDir(t, dir, second)
+	project(t, dir, 2, second)
 	eventually(t, 3*time.Second, "rotated certificate", func() bool {
-		return bytes.Equal(served(), second.pair.Certificate[0])
+		return bytes.Equal(served(), second.leaf.Raw)
 	})
-	if got, want := f.Expiry(), second.pair.Leaf.NotAfter; !got.Equal(want) {
+	if got, want := f.Expiry(), second.leaf.NotAfter; !got.Equal(want) {
 		t.Errorf("Expiry() = %v, want %v", got, want)
 	}
 }
 
-// swapDir replaces dir/tls.* by symlinks into a fresh data directory, the
-// way kubelet's AtomicWriter updates a projected Secret.
-func swapDir(t *testing.T, dir string, p *leafPair) {
+// project writes p into dir the way kubelet's AtomicWriter updates a Secret
+// volume: the files go into a fresh ..gen_N directory, the ..data symlink is
+// swapped to it atomically, tls.* point through ..data, and the previous
+// generation is removed.
+func project(t *testing.T, dir string, gen int, p filePair) {
 	t.Helper()
-	data := filepath.Join(dir, "..data_new")
-	if err := os.MkdirAll(data, 0o700); err != nil {
+	genDir := fmt.Sprintf("..gen_%d", gen)
+	if err := os.Mkdir(filepath.Join(dir, genDir), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	writePair(t, data, p.certPEM, p.keyPEM)
+	writePair(t, filepath.Join(dir, genDir), p)
+	tmp := filepath.Join(dir, "..data_tmp")
+	if err := os.Symlink(genDir, tmp); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, "..data")); err != nil {
+		t.Fatal(err)
+	}
 	for _, name := range []string{CertFileName, KeyFileName} {
-		tmp := filepath.Join(dir, name+".tmp")
-		if err := os.Symlink(filepath.Join(data, name), tmp); err != nil {
+		if err := os.Symlink(filepath.Join("..data", name), filepath.Join(dir, name)); err != nil && !os.IsExist(err) {
 			t.Fatal(err)
 		}
-		if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
+	}
+	if gen > 1 {
+		if err := os.RemoveAll(filepath.Join(dir, fmt.Sprintf("..gen_%d", gen-1))); err != nil {
 			t.Fatal(err)
 		}
 	}
 }
 
-func TestFileSourceStartMissingDir(t *testing.T) {
-	f := NewFileSource(filepath.Join(t.TempDir(), "absent"), nil)
-	if err := f.Start(t.Context()); err == nil {
-		t.Fatal("Start on a missing directory returned nil")
+func TestFileSourceExpiredIsUnhealthy(t *testing.T) {
+	dir := t.TempDir()
+	writePair(t, dir, testPair(t, "expired", time.Now().Add(-time.Hour)))
+	f, err := NewFileSource(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Healthy() {
+		t.Error("Healthy() = true for an expired leaf")
 	}
 }

@@ -105,7 +105,7 @@ func (s *SelfManaged) Start(ctx context.Context) error {
 func (s *SelfManaged) nextSync() time.Duration {
 	wait := s.o.SyncInterval
 	if c := s.current(); c != nil {
-		if until := renewalTime(c.Leaf, s.o.RenewFraction).Sub(s.clock()); until < wait {
+		if until := time.Until(renewalTime(c.Leaf, s.o.RenewFraction)); until < wait {
 			wait = max(until, 100*time.Millisecond)
 		}
 	}
@@ -160,7 +160,7 @@ func (s *SelfManaged) ensureSecret(ctx context.Context) (*authority, *leafPair, 
 // material returns the CA and leaf to use given the stored Secret (nil if
 // absent), and whether they differ from what is stored.
 func (s *SelfManaged) material(sec *corev1.Secret) (*authority, *leafPair, bool, error) {
-	now := s.clock()
+	now := time.Now()
 	var data map[string][]byte
 	if sec != nil {
 		data = sec.Data

@@ -28,10 +28,9 @@ type Source interface {
 // ErrNoCertificate is returned by GetCertificate before a certificate is loaded.
 var ErrNoCertificate = errors.New("no serving certificate loaded yet")
 
-// holder stores the current certificate atomically. Sources embed it.
+// holder stores the current certificate atomically. SelfManaged embeds it.
 type holder struct {
 	cur atomic.Pointer[tls.Certificate]
-	now func() time.Time
 }
 
 // GetCertificate implements Source.
@@ -44,29 +43,29 @@ func (h *holder) GetCertificate(*tls.ClientHelloInfo) (*tls.Certificate, error) 
 }
 
 // Healthy implements Source.
-func (h *holder) Healthy() bool {
-	c := h.cur.Load()
-	return c != nil && h.clock().Before(c.Leaf.NotAfter)
-}
+func (h *holder) Healthy() bool { return healthy(h.cur.Load()) }
 
 // Expiry implements Source.
-func (h *holder) Expiry() time.Time {
-	if c := h.cur.Load(); c != nil {
-		return c.Leaf.NotAfter
-	}
-	return time.Time{}
-}
+func (h *holder) Expiry() time.Time { return expiry(h.cur.Load()) }
 
 // current returns the served certificate or nil.
 func (h *holder) current() *tls.Certificate { return h.cur.Load() }
 
 func (h *holder) set(c *tls.Certificate) { h.cur.Store(c) }
 
-func (h *holder) clock() time.Time {
-	if h.now != nil {
-		return h.now()
+// expiry returns the NotAfter of c's leaf, zero if there is none. Leaf is
+// always set: parsePair sets it, and tls.X509KeyPair (certwatcher) does since Go 1.23.
+func expiry(c *tls.Certificate) time.Time {
+	if c == nil || c.Leaf == nil {
+		return time.Time{}
 	}
-	return time.Now()
+	return c.Leaf.NotAfter
+}
+
+// healthy reports whether c has a leaf that has not expired.
+func healthy(c *tls.Certificate) bool {
+	exp := expiry(c)
+	return !exp.IsZero() && time.Now().Before(exp)
 }
 
 // parsePair parses a PEM certificate chain and key into a tls.Certificate

@@ -1,33 +1,47 @@
 package certs
 
 import (
-	"os"
-	"path/filepath"
+	"crypto/tls"
+	"crypto/x509"
 	"testing"
 	"time"
+
+	"github.com/istio-guardrail/istio-guardrail/internal/testpki"
 )
 
-// testPair issues a leaf for sans from a fresh CA valid for life.
-func testPair(t *testing.T, sans []string, life time.Duration) (*authority, *leafPair) {
+// filePair is a PEM pair as cert-manager would write it, and its leaf.
+type filePair struct {
+	testpki.KeyPair
+	leaf *x509.Certificate
+}
+
+// testPair issues a serving leaf for dnsName from a fresh test CA, valid
+// until notAfter (zero: testpki's default week).
+func testPair(t *testing.T, dnsName string, notAfter time.Time) filePair {
 	t.Helper()
-	ca, err := newAuthority("test-ca", time.Hour, time.Now())
+	ca, err := testpki.NewCA("test-ca")
 	if err != nil {
-		t.Fatalf("newAuthority: %v", err)
+		t.Fatal(err)
 	}
-	leaf, err := ca.issue(sans, life, time.Now())
+	o := testpki.LeafOptions{CommonName: dnsName, DNSNames: []string{dnsName}, NotAfter: notAfter}
+	if !notAfter.IsZero() {
+		o.NotBefore = notAfter.Add(-time.Hour)
+	}
+	kp, err := ca.Issue(o)
 	if err != nil {
-		t.Fatalf("issue: %v", err)
+		t.Fatal(err)
 	}
-	return ca, leaf
+	pair, err := tls.X509KeyPair(kp.CertPEM, kp.KeyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filePair{KeyPair: kp, leaf: pair.Leaf}
 }
 
 // writePair writes tls.crt and tls.key into dir.
-func writePair(t *testing.T, dir string, certPEM, keyPEM []byte) {
+func writePair(t *testing.T, dir string, p filePair) {
 	t.Helper()
-	if err := os.WriteFile(filepath.Join(dir, CertFileName), certPEM, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, KeyFileName), keyPEM, 0o600); err != nil {
+	if err := p.Write(dir, CertFileName, KeyFileName); err != nil {
 		t.Fatal(err)
 	}
 }

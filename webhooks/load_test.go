@@ -84,7 +84,10 @@ func TestFileCertificateRotationUnderLoad(t *testing.T) {
 	second, caB := selfManagedSource(t, 2*time.Hour)
 	dir := t.TempDir()
 	writeServed(t, dir, first)
-	src := certs.NewFileSource(dir, nil, certs.WithResync(time.Second))
+	src, err := certs.NewFileSource(dir, nil, certs.WithResync(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
 	go func() { _ = src.Start(t.Context()) }()
 	waitFor(t, 2*time.Second, "file certificate", src.Healthy)
 	ts := startServer(t, ServerOptions{Certificates: src})

@@ -127,7 +127,7 @@ func kubeClient(kubeconfig string) (kubernetes.Interface, error) {
 // certificateSource builds the source selected by --cert-mode.
 func certificateSource(f *serveFlags, client kubernetes.Interface, log *zap.Logger) (certs.Source, error) {
 	if f.certMode == certModeFile {
-		return certs.NewFileSource(f.certDir, log), nil
+		return certs.NewFileSource(f.certDir, log)
 	}
 	svc, ns := f.serviceName, f.namespace
 	sans := append([]string{svc, svc + "." + ns, svc + "." + ns + ".svc"}, f.extraSANs...)

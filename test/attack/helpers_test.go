@@ -25,9 +25,9 @@ import (
 
 	"github.com/istio-guardrail/istio-guardrail/certs"
 	"github.com/istio-guardrail/istio-guardrail/config"
+	"github.com/istio-guardrail/istio-guardrail/internal/testpki"
 	"github.com/istio-guardrail/istio-guardrail/manifest"
 	"github.com/istio-guardrail/istio-guardrail/policy"
-	"github.com/istio-guardrail/istio-guardrail/test/e2e/framework"
 	"github.com/istio-guardrail/istio-guardrail/webhooks"
 )
 
@@ -111,11 +111,11 @@ type tlsServer struct {
 
 func startTLSServer(t *testing.T, g *guardrail, o webhooks.ServerOptions) *tlsServer {
 	t.Helper()
-	ca, err := framework.NewCA("attack CA")
+	ca, err := testpki.NewCA("attack CA")
 	if err != nil {
 		t.Fatal(err)
 	}
-	leaf, err := ca.Issue(framework.LeafOptions{CommonName: "127.0.0.1", IPs: []net.IP{net.IPv4(127, 0, 0, 1)}})
+	leaf, err := ca.Issue(testpki.LeafOptions{CommonName: "127.0.0.1", IPs: []net.IP{net.IPv4(127, 0, 0, 1)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,8 +123,8 @@ func startTLSServer(t *testing.T, g *guardrail, o webhooks.ServerOptions) *tlsSe
 	if err := leaf.Write(dir, "tls.crt", "tls.key"); err != nil {
 		t.Fatal(err)
 	}
-	src := certs.NewFileSource(dir, nil)
-	if err := src.Load(); err != nil {
+	src, err := certs.NewFileSource(dir, nil)
+	if err != nil {
 		t.Fatal(err)
 	}
 	o.BindAddress, o.HealthAddr, o.Certificates = "127.0.0.1", "127.0.0.1:0", src

@@ -16,6 +16,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/istio-guardrail/istio-guardrail/internal/testpki"
 	"github.com/istio-guardrail/istio-guardrail/test/e2e/framework"
 )
 
@@ -156,12 +157,12 @@ func selfManagedSecretData(t *testing.T) map[string][]byte {
 // and SANs that is two thirds through its lifetime: the server must renew it.
 func plantDueLeaf(t *testing.T, data map[string][]byte) {
 	t.Helper()
-	ca, err := framework.ParseCA(data["ca.crt"], data["ca.key"])
+	ca, err := testpki.ParseCA(data["ca.crt"], data["ca.key"])
 	if err != nil {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	kp, err := ca.Issue(framework.LeafOptions{CommonName: selfManagedName, IPs: []net.IP{net.IPv4(127, 0, 0, 1)},
+	kp, err := ca.Issue(testpki.LeafOptions{CommonName: selfManagedName, IPs: []net.IP{net.IPv4(127, 0, 0, 1)},
 		DNSNames:  []string{selfManagedName, selfManagedName + "." + env.Namespace, selfManagedName + "." + env.Namespace + ".svc"},
 		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(10 * time.Minute)})
 	if err != nil {

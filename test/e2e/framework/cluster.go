@@ -14,6 +14,8 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+
+	"github.com/istio-guardrail/istio-guardrail/internal/testpki"
 )
 
 // ClusterOptions configures StartCluster.
@@ -194,8 +196,8 @@ func waitTCP(ctx context.Context, p *Process, addr string, timeout time.Duration
 // clusterPKI is the API server's CA, serving and admin certificates on disk.
 type clusterPKI struct {
 	dir                                    string
-	ca                                     *CA
-	admin                                  KeyPair
+	ca                                     *testpki.CA
+	admin                                  testpki.KeyPair
 	caFile, servingCert, servingKey, saKey string
 }
 
@@ -204,10 +206,10 @@ func newClusterPKI(dir string) (clusterPKI, error) {
 		servingCert: filepath.Join(dir, "apiserver.crt"), servingKey: filepath.Join(dir, "apiserver.key"),
 		saKey: filepath.Join(dir, "sa.key")}
 	var err error
-	if p.ca, err = NewCA("e2e-kubernetes-ca"); err != nil {
+	if p.ca, err = testpki.NewCA("e2e-kubernetes-ca"); err != nil {
 		return p, err
 	}
-	serving, err := p.ca.Issue(LeafOptions{CommonName: "kube-apiserver",
+	serving, err := p.ca.Issue(testpki.LeafOptions{CommonName: "kube-apiserver",
 		DNSNames: []string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc"},
 		IPs:      []net.IP{net.IPv4(127, 0, 0, 1), net.IPv4(10, 0, 0, 1)}})
 	if err != nil {
@@ -216,10 +218,10 @@ func newClusterPKI(dir string) (clusterPKI, error) {
 	if err := serving.Write(dir, "apiserver.crt", "apiserver.key"); err != nil {
 		return p, err
 	}
-	if p.admin, err = p.ca.Issue(LeafOptions{CommonName: "e2e-admin", Organization: []string{"system:masters"}, Client: true}); err != nil {
+	if p.admin, err = p.ca.Issue(testpki.LeafOptions{CommonName: "e2e-admin", Organization: []string{"system:masters"}, Client: true}); err != nil {
 		return p, err
 	}
-	sa, err := NewSigningKeyPEM()
+	sa, err := testpki.NewSigningKeyPEM()
 	if err != nil {
 		return p, err
 	}

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"time"
+
+	"github.com/istio-guardrail/istio-guardrail/internal/testpki"
 )
 
 // Cert modes of istio-guardrail serve --cert-mode.
@@ -42,7 +44,7 @@ type GuardrailOptions struct {
 type Guardrail struct {
 	Port, HealthPort, MetricsPort int
 	// CA signed the serving certificate in file mode (nil in self-managed mode).
-	CA      *CA
+	CA      *testpki.CA
 	CertDir string
 	opts    GuardrailOptions
 	proc    *Process
@@ -167,11 +169,11 @@ func (g *Guardrail) args() []string {
 // writeServingCert issues a 127.0.0.1 serving certificate from a new test CA
 // into CertDir as tls.crt/tls.key (the layout of a cert-manager Secret mount).
 func (g *Guardrail) writeServingCert() error {
-	ca, err := NewCA("istio-guardrail-e2e-ca")
+	ca, err := testpki.NewCA("istio-guardrail-e2e-ca")
 	if err != nil {
 		return err
 	}
-	kp, err := ca.Issue(LeafOptions{CommonName: "istio-guardrail", IPs: []net.IP{net.IPv4(127, 0, 0, 1)},
+	kp, err := ca.Issue(testpki.LeafOptions{CommonName: "istio-guardrail", IPs: []net.IP{net.IPv4(127, 0, 0, 1)},
 		DNSNames: []string{"localhost"}})
 	if err != nil {
 		return err

@@ -4,18 +4,18 @@ import (
 	"crypto/x509"
 	"net"
 
-	"github.com/istio-guardrail/istio-guardrail/test/e2e/framework"
+	"github.com/istio-guardrail/istio-guardrail/internal/testpki"
 )
 
 // writeServingCerts writes a CA-signed ECDSA P-256 leaf for 127.0.0.1 and
 // localhost as dir/tls.crt and dir/tls.key (the layout of --cert-mode file)
-// and returns the pool that verifies it. The PKI is the e2e suite's.
+// and returns the pool that verifies it. The PKI is internal/testpki.
 func writeServingCerts(dir string) (*x509.CertPool, error) {
-	ca, err := framework.NewCA("loadrun CA")
+	ca, err := testpki.NewCA("loadrun CA")
 	if err != nil {
 		return nil, err
 	}
-	leaf, err := ca.Issue(framework.LeafOptions{
+	leaf, err := ca.Issue(testpki.LeafOptions{
 		CommonName: "127.0.0.1", DNSNames: []string{"localhost"}, IPs: []net.IP{net.IPv4(127, 0, 0, 1)},
 	})
 	if err != nil {

@@ -47,8 +47,8 @@ func run() error {
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
-	src := certs.NewFileSource(*certDir, nil)
-	if err := src.Load(); err != nil {
+	src, err := certs.NewFileSource(*certDir, nil)
+	if err != nil {
 		return err
 	}
 	go func() { _ = src.Start(ctx) }()

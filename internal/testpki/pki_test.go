@@ -1,4 +1,4 @@
-package framework
+package testpki
 
 import (
 	"crypto/tls"
