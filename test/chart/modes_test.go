@@ -167,7 +167,7 @@ func TestMonitoring(t *testing.T) {
 	}
 	values := merge(modes["monitoring on"], map[string]any{"monitoring": map[string]any{"prometheusRule": map[string]any{
 		"labels":    map[string]any{"release": "kube-prometheus-stack"},
-		"guardrail": map[string]any{"denyRatio": 0.33, "certExpiryDays": 9, "p99LatencySeconds": 0.75},
+		"guardrail": map[string]any{"denyRatio": 0.33, "errorRatio": 0.02, "certExpiryDays": 9, "p99LatencySeconds": 0.75},
 		"mesh":      map[string]any{"p99LatencyMilliseconds": 1234, "errorRatio": 0.07, "istiodJob": "istiod-canary"},
 	}}})
 	m := render(t, values)
@@ -186,6 +186,12 @@ func TestMonitoring(t *testing.T) {
 	want := map[string][]string{
 		"IstioGuardrailNoReadyReplicas":     {`up{namespace="` + namespace + `", job="` + fullname + `"}`},
 		"IstioGuardrailHighDenyRate":        {`istio_guardrail_requests_total`, `decision="denied"`, "> 0.33"},
+		"IstioGuardrailConfigReloadFailing": {`istio_guardrail_config_reloads_total{namespace="` + namespace + `", job="` + fullname + `", result="failure"}`},
+		"IstioGuardrailHandlerErrors":       {`decision="error"`, "> 0.02"},
+		"IstioGuardrailFewerReadyThanPDB": {`kube_poddisruptionbudget_status_current_healthy{namespace="` + namespace + `", poddisruptionbudget="` + fullname + `"}`,
+			"< kube_poddisruptionbudget_status_desired_healthy"},
+		"IstioGuardrailReplicasUnavailable": {`kube_deployment_status_replicas_available{namespace="` + namespace + `", deployment="` + fullname + `"}`,
+			"< kube_deployment_spec_replicas"},
 		"IstioGuardrailCertificateExpiring": {"istio_guardrail_certificate_expiry_timestamp_seconds", "< 777600"},
 		"IstioGuardrailHighLatency":         {"histogram_quantile(0.99", "istio_guardrail_request_duration_seconds_bucket", "> 0.75"},
 		"IstioHighRequestLatency":           {"istio_request_duration_milliseconds_bucket", "> 1234"},

@@ -3,6 +3,7 @@ package chart
 import (
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
@@ -85,28 +86,39 @@ func TestWebhookSettings(t *testing.T) {
 			v, mu := webhooks(t, m)
 			var svc corev1.Service
 			decodeInto(t, m, "Service", fullname, &svc)
-			paths := map[string]string{"validate.istio-guardrail.io": "/validate",
-				"meshconfig.validate.istio-guardrail.io": "/validate", "mutate.istio-guardrail.io": "/mutate"}
 			for _, w := range allWebhooks(v, mu) {
-				checkCommon(t, w, paths[w.name])
+				path := "/validate"
+				if strings.HasSuffix(w.name, "mutate.istio-guardrail.io") {
+					path = "/mutate"
+				}
+				checkCommon(t, w, path)
 				checkService(t, w, &svc)
 			}
-			if len(v.Webhooks) != 2 || len(mu.Webhooks) != 1 {
-				t.Errorf("want 2 validating and 1 mutating webhooks, got %d and %d", len(v.Webhooks), len(mu.Webhooks))
+			// Validating: cluster-wide, mesh config, Pods and workloads in
+			// injection- and revision-labelled namespaces and in the control
+			// plane's; mutating: Namespaces, Pods in the two kinds of mesh namespace.
+			if len(v.Webhooks) != 5 || len(mu.Webhooks) != 3 {
+				t.Errorf("want 5 validating and 3 mutating webhooks, got %d and %d", len(v.Webhooks), len(mu.Webhooks))
 			}
 			wantFail := admissionregistrationv1.Fail
 			if mode == "validation ignored" {
 				wantFail = admissionregistrationv1.Ignore
 			}
-			if fp := v.Webhooks[0].FailurePolicy; fp == nil || *fp != wantFail {
-				t.Errorf("validating failurePolicy = %v, want %s", fp, wantFail)
+			for _, w := range v.Webhooks {
+				if w.Name == "meshconfig.validate.istio-guardrail.io" {
+					continue
+				}
+				if fp := w.FailurePolicy; fp == nil || *fp != wantFail {
+					t.Errorf("%s: failurePolicy = %v, want %s", w.Name, fp, wantFail)
+				}
 			}
-			mw := mu.Webhooks[0]
-			if mw.FailurePolicy == nil || *mw.FailurePolicy != admissionregistrationv1.Ignore {
-				t.Errorf("mutating failurePolicy = %v, want Ignore", mw.FailurePolicy)
-			}
-			if mw.ReinvocationPolicy == nil || *mw.ReinvocationPolicy != admissionregistrationv1.IfNeededReinvocationPolicy {
-				t.Errorf("mutating reinvocationPolicy = %v, want IfNeeded", mw.ReinvocationPolicy)
+			for _, mw := range mu.Webhooks {
+				if mw.FailurePolicy == nil || *mw.FailurePolicy != admissionregistrationv1.Ignore {
+					t.Errorf("%s: mutating failurePolicy = %v, want Ignore", mw.Name, mw.FailurePolicy)
+				}
+				if mw.ReinvocationPolicy == nil || *mw.ReinvocationPolicy != admissionregistrationv1.IfNeededReinvocationPolicy {
+					t.Errorf("%s: mutating reinvocationPolicy = %v, want IfNeeded", mw.Name, mw.ReinvocationPolicy)
+				}
 			}
 		})
 	}
@@ -281,7 +293,11 @@ func TestMutatingRules(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			_, mu := webhooks(t, render(t, tc.values))
-			got := kindsOf(t, mu.Webhooks[0].Rules, tc.ops...)
+			var all []admissionregistrationv1.RuleWithOperations
+			for _, w := range mu.Webhooks {
+				all = append(all, w.Rules...)
+			}
+			got := kindsOf(t, all, tc.ops...)
 			want := map[policy.Kind]bool{}
 			for _, k := range tc.want {
 				want[k] = true
@@ -289,7 +305,7 @@ func TestMutatingRules(t *testing.T) {
 			if g, w := sortedKinds(got), sortedKinds(want); !slices.Equal(g, w) {
 				t.Errorf("mutating kinds\n got %v\nwant %v", g, w)
 			}
-			for _, r := range mu.Webhooks[0].Rules {
+			for _, r := range all {
 				if slices.Contains(r.Resources, "pods") && !slices.Equal(r.Operations, []admissionregistrationv1.OperationType{admissionregistrationv1.Create}) {
 					t.Errorf("pods must be mutated on CREATE only, got %v", r.Operations)
 				}

@@ -47,7 +47,7 @@ var warnedCases = map[string]kindCase{
 }
 
 func TestUnhardenedResourcesAreRejected(t *testing.T) {
-	ns := newNamespace(t, nil)
+	ns := meshNamespace(t)
 	for desc, tc := range rejectedCases {
 		t.Run(desc, func(t *testing.T) {
 			manifest := testdata(t, tc.file)
@@ -62,7 +62,7 @@ func TestUnhardenedResourcesAreRejected(t *testing.T) {
 }
 
 func TestHardenedResourcesAreCreated(t *testing.T) {
-	ns := newNamespace(t, nil)
+	ns := meshNamespace(t)
 	for desc, tc := range hardenedCases {
 		t.Run(desc, func(t *testing.T) {
 			manifest := testdata(t, tc.file)
@@ -92,7 +92,7 @@ func TestWarnRulesPrintWarnings(t *testing.T) {
 }
 
 func TestServerDryRunGivesTheSameVerdictAndPersistsNothing(t *testing.T) {
-	ns := newNamespace(t, nil)
+	ns := meshNamespace(t)
 	cases := map[string]kindCase{}
 	for d, c := range rejectedCases {
 		cases["rejected "+d] = c
@@ -221,4 +221,33 @@ func TestUpdateIsValidatedAndDeleteIsAllowed(t *testing.T) {
 	}
 	requireAllowed(t, kubectl(t, "", "delete", "-n", ns, "peerauthentication", "updated"))
 	requireNotFound(t, ns, "peerauthentication", "updated")
+}
+
+// TestPodsOutsideTheMeshAreNotSent checks the blast radius of the Pod and
+// workload webhooks: a Pod or Deployment the guardrail would deny in a mesh
+// namespace (injection or revision label) is admitted in a namespace outside
+// the mesh, where no sidecar is injected and the guardrail is never called.
+func TestPodsOutsideTheMeshAreNotSent(t *testing.T) {
+	cases := map[string]struct {
+		labels     map[string]string
+		wantDenied bool
+	}{
+		"istio-injection=enabled":  {map[string]string{"istio-injection": "enabled"}, true},
+		"istio.io/rev":             {map[string]string{"istio.io/rev": "1-24-0"}, true},
+		"istio-injection=disabled": {map[string]string{"istio-injection": "disabled"}, false},
+		"no injection label":       {nil, false},
+	}
+	for desc, tc := range cases {
+		t.Run(desc, func(t *testing.T) {
+			ns := newNamespace(t, tc.labels)
+			for _, f := range []string{"rejected/pod.yaml", "rejected/deployment.yaml"} {
+				r := kubectl(t, testdata(t, f), "apply", "--dry-run=server", "-n", ns, "-f", "-")
+				if tc.wantDenied {
+					requireDenied(t, r, "IGR703")
+				} else {
+					requireAllowed(t, r)
+				}
+			}
+		})
+	}
 }

@@ -11,7 +11,8 @@ import (
 // configurations stay registered with failurePolicy Fail: nothing in the
 // excluded namespaces may depend on it, and guarded requests fail closed.
 func TestFailClosedAndSelfExclusion(t *testing.T) {
-	guarded := newNamespace(t, nil)
+	guarded := meshNamespace(t)
+	outside := newNamespace(t, nil)
 	if err := env.Guardrail.Stop(); err != nil {
 		t.Fatalf("stop the guardrail: %v", err)
 	}
@@ -27,19 +28,23 @@ func TestFailClosedAndSelfExclusion(t *testing.T) {
 	})
 
 	cases := map[string]struct {
-		namespace  string
-		wantClosed bool
+		namespace    string
+		wantClosed   bool
+		podClosedToo bool
 	}{
-		"kube-system is excluded":                   {"kube-system", false},
-		"kube-node-lease is excluded":               {"kube-node-lease", false},
-		"the guardrail's own namespace is excluded": {env.Namespace, false},
-		"a guarded namespace fails closed":          {guarded, true},
+		"kube-system is excluded":                   {"kube-system", false, false},
+		"kube-node-lease is excluded":               {"kube-node-lease", false, false},
+		"the guardrail's own namespace is excluded": {env.Namespace, false, false},
+		"a guarded namespace fails closed":          {guarded, true, true},
+		// Blast radius: Pods outside the mesh never reach the guardrail,
+		// while Istio objects there are still guarded.
+		"a namespace outside the mesh keeps creating pods": {outside, true, false},
 	}
 	for desc, tc := range cases {
 		t.Run(desc, func(t *testing.T) {
-			for _, manifest := range []string{pod("failclosed"), testdata(t, "hardened/peerauthentication.yaml")} {
+			for i, manifest := range []string{pod("failclosed"), testdata(t, "hardened/peerauthentication.yaml")} {
 				r := kubectl(t, manifest, "apply", "-n", tc.namespace, "-f", "-")
-				if !tc.wantClosed {
+				if !tc.wantClosed || (i == 0 && !tc.podClosedToo) {
 					requireAllowed(t, r)
 					continue
 				}

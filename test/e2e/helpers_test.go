@@ -15,7 +15,15 @@ import (
 
 var nsCounter atomic.Int64
 
-// newNamespace creates a fresh guarded namespace with labels. Namespaces are
+// meshNamespace creates a fresh namespace in the mesh (istio-injection=enabled),
+// the only kind of namespace whose Pods and workloads reach the guardrail.
+func meshNamespace(t *testing.T) string {
+	t.Helper()
+	return newNamespace(t, map[string]string{"istio-injection": "enabled"})
+}
+
+// newNamespace creates a fresh namespace with labels; without injection
+// labels, only its Istio objects are guarded, not its Pods. Namespaces are
 // not deleted: without a controller-manager they would stay Terminating, and
 // the whole cluster goes away at the end of the run.
 func newNamespace(t *testing.T, labels map[string]string) string {

@@ -69,7 +69,7 @@ func deniedRules(r framework.Result) []string {
 // the engine, so for every manifest they must name the same denying and
 // warning rules.
 func TestCheckAndAdmissionAgree(t *testing.T) {
-	ns := newNamespace(t, nil)
+	ns := meshNamespace(t)
 	all := map[string]kindCase{}
 	for _, cases := range []map[string]kindCase{rejectedCases, hardenedCases, warnedCases} {
 		for d, c := range cases {

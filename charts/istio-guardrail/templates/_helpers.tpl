@@ -92,9 +92,32 @@ matchExpressions:
 {{- end }}
 
 {{/*
+The mesh's control-plane namespaces: the mesh-config namespaces
+(webhook.meshConfig.namespaces) and the root namespace of every rule that
+reads one (parameter rootNamespace of IGR101 and IGR606-IGR610, default
+istio-system), as set in config.rules.
+*/}}
+{{- define "istio-guardrail.meshNamespaces" -}}
+{{- $ns := list }}
+{{- range .Values.webhook.meshConfig.namespaces }}{{ $ns = append $ns . }}{{ end }}
+{{- $rules := .Values.config.rules | default dict }}
+{{- range $id := list "IGR101" "IGR606" "IGR607" "IGR608" "IGR609" "IGR610" }}
+{{- $root := "istio-system" }}
+{{- with index $rules $id }}{{ with .params }}{{ with .rootNamespace }}{{ $root = . }}{{ end }}{{ end }}{{ end }}
+{{- $ns = append $ns $root }}
+{{- end }}
+{{- toYaml ($ns | uniq) }}
+{{- end }}
+
+{{/*
 Fails the render on value combinations the schema cannot express.
 */}}
 {{- define "istio-guardrail.validate" -}}
+{{- range (include "istio-guardrail.meshNamespaces" . | fromYamlArray) }}
+{{- if eq . $.Release.Namespace }}
+{{- fail (printf "the release namespace %q is a mesh root or mesh-config namespace (rootNamespace of IGR101/IGR606-IGR610 or webhook.meshConfig.namespaces): both webhooks exclude the release namespace, so installing here would silently switch off validation of the mesh-wide PeerAuthentication, istiod and the mesh config; install into a namespace of its own, e.g. istio-guardrail" $.Release.Namespace) }}
+{{- end }}
+{{- end }}
 {{- $grace := include "istio-guardrail.durationSeconds" .Values.server.shutdownGrace | atoi }}
 {{- if lt (int .Values.terminationGracePeriodSeconds) (add .Values.preStopSleepSeconds $grace 1) }}
 {{- fail (printf "terminationGracePeriodSeconds (%v) must exceed preStopSleepSeconds (%v) + server.shutdownGrace (%ds), or in-flight admissions are cut off" .Values.terminationGracePeriodSeconds .Values.preStopSleepSeconds $grace) }}

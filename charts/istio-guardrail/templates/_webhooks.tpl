@@ -29,8 +29,9 @@ annotations:
 {{- end }}
 
 {{/*
-The kinds the server validates: every kind a rule of the catalogue targets
-(except ConfigMaps, which have their own narrowly scoped webhook).
+The kinds the server validates cluster-wide: every kind a rule of the
+catalogue targets except Pods and workloads (sent only from mesh namespaces)
+and ConfigMaps (only from the mesh-config namespaces).
 */}}
 {{- define "istio-guardrail.validatingRules" -}}
 - apiGroups: [security.istio.io]
@@ -58,6 +59,10 @@ The kinds the server validates: every kind a rule of the catalogue targets
   operations: [CREATE, UPDATE]
   resources: [namespaces]
   scope: "*"
+{{- end }}
+
+{{/* The Pods and workloads the server validates (only in mesh namespaces). */}}
+{{- define "istio-guardrail.validatingWorkloadRules" -}}
 - apiGroups: [""]
   apiVersions: ["*"]
   operations: [CREATE, UPDATE]
@@ -75,20 +80,13 @@ The kinds the server validates: every kind a rule of the catalogue targets
   scope: "*"
 {{- end }}
 
-{{/* The kinds the server mutates: Pods always; Namespaces and workloads as configured. */}}
-{{- define "istio-guardrail.mutatingRules" -}}
+{{/* The Pods and workloads the server mutates (only in mesh namespaces). */}}
+{{- define "istio-guardrail.mutatingWorkloadRules" -}}
 - apiGroups: [""]
   apiVersions: ["*"]
   operations: [CREATE]
   resources: [pods]
   scope: "*"
-{{- if .Values.config.mutation.namespaces }}
-- apiGroups: [""]
-  apiVersions: ["*"]
-  operations: [CREATE]
-  resources: [namespaces]
-  scope: "*"
-{{- end }}
 {{- if .Values.config.mutation.workloads }}
 - apiGroups: [apps]
   apiVersions: ["*"]
@@ -101,4 +99,46 @@ The kinds the server validates: every kind a rule of the catalogue targets
   resources: [jobs, cronjobs]
   scope: "*"
 {{- end }}
+{{- end }}
+
+{{/*
+The mesh namespaces, as Istio's injector selects them: the two selectors
+(istio-injection=enabled; istio.io/rev set and no istio-injection label),
+each with the exclusions by name. A list of {name, selector} whose names
+prefix the webhook names.
+*/}}
+{{- define "istio-guardrail.meshSelectors" -}}
+- name: injection
+  selector:
+    matchExpressions:
+      - key: istio-injection
+        operator: In
+        values: [enabled]
+      - key: kubernetes.io/metadata.name
+        operator: NotIn
+        values:
+          {{- include "istio-guardrail.excludedNamespaces" . | nindent 10 }}
+- name: revision
+  selector:
+    matchExpressions:
+      - key: istio.io/rev
+        operator: Exists
+      - key: istio-injection
+        operator: DoesNotExist
+      - key: kubernetes.io/metadata.name
+        operator: NotIn
+        values:
+          {{- include "istio-guardrail.excludedNamespaces" . | nindent 10 }}
+{{- end }}
+
+{{/*
+The control-plane namespaces whose Pods and workloads are validated although
+they are not injected (istiod's Deployment for IGR601-IGR604, gateways for
+IGR605): the mesh namespaces of the chart's configuration and
+webhook.workloadNamespaces, by name.
+*/}}
+{{- define "istio-guardrail.controlPlaneNamespaces" -}}
+{{- $ns := include "istio-guardrail.meshNamespaces" . | fromYamlArray }}
+{{- range .Values.webhook.workloadNamespaces }}{{ $ns = append $ns . }}{{ end }}
+{{- toYaml ($ns | uniq) }}
 {{- end }}

@@ -44,49 +44,82 @@ type WebhookOptions struct {
 	MutateNamespaces bool
 	// MutateWorkloads sends workload CREATE/UPDATE to the mutating webhook.
 	MutateWorkloads bool
+	// ControlPlaneNamespaces are validated for Pods and workloads by name
+	// although not injected (the chart's mesh root and mesh-config
+	// namespaces); empty means istio-system, the chart's default.
+	ControlPlaneNamespaces []string
 }
 
 // WebhookConfigurations builds the validating and mutating configurations
 // with the settings the chart ships: sideEffects None, admissionReviewVersions
 // [v1], matchPolicy Equivalent, timeoutSeconds 5, validating failurePolicy
-// Fail, mutating Ignore with reinvocationPolicy IfNeeded, and a namespace
-// selector excluding kube-system, kube-node-lease and the guardrail's own
-// namespace by kubernetes.io/metadata.name.
+// Fail, mutating Ignore with reinvocationPolicy IfNeeded, and namespace
+// selectors excluding kube-system, kube-node-lease and the guardrail's own
+// namespace by kubernetes.io/metadata.name. As in the chart, Pods and
+// workloads have their own entries that only match mesh namespaces
+// (istio-injection=enabled; istio.io/rev without istio-injection) and, for
+// validation, the control-plane namespaces by name; Namespaces and Istio
+// kinds are matched cluster-wide. (The chart's mesh-config ConfigMap entry is
+// not registered here.)
 func WebhookConfigurations(o WebhookOptions) (*admissionregistrationv1.ValidatingWebhookConfiguration, *admissionregistrationv1.MutatingWebhookConfiguration) {
-	vwc := &admissionregistrationv1.ValidatingWebhookConfiguration{
-		ObjectMeta: metav1.ObjectMeta{Name: o.Name},
-		Webhooks: []admissionregistrationv1.ValidatingWebhook{{
-			Name:                    ValidatingWebhookName,
+	validating := func(name string, sel *metav1.LabelSelector, rules []admissionregistrationv1.RuleWithOperations) admissionregistrationv1.ValidatingWebhook {
+		return admissionregistrationv1.ValidatingWebhook{
+			Name:                    name,
 			ClientConfig:            clientConfig(o, ValidatePath),
-			Rules:                   validatingRules(o.IstioOperators),
+			Rules:                   rules,
 			FailurePolicy:           ptr(admissionregistrationv1.Fail),
 			MatchPolicy:             ptr(admissionregistrationv1.Equivalent),
-			NamespaceSelector:       namespaceSelector(o.Namespace),
+			NamespaceSelector:       sel,
 			SideEffects:             ptr(admissionregistrationv1.SideEffectClassNone),
 			TimeoutSeconds:          ptr(webhookTimeoutSeconds),
 			AdmissionReviewVersions: []string{"v1"},
-		}},
+		}
 	}
-	mwc := &admissionregistrationv1.MutatingWebhookConfiguration{
-		ObjectMeta: metav1.ObjectMeta{Name: o.Name},
-		Webhooks: []admissionregistrationv1.MutatingWebhook{{
-			Name:                    MutatingWebhookName,
+	mutating := func(name string, sel *metav1.LabelSelector, rules []admissionregistrationv1.RuleWithOperations) admissionregistrationv1.MutatingWebhook {
+		return admissionregistrationv1.MutatingWebhook{
+			Name:                    name,
 			ClientConfig:            clientConfig(o, MutatePath),
-			Rules:                   mutatingRules(o),
+			Rules:                   rules,
 			FailurePolicy:           ptr(admissionregistrationv1.Ignore),
 			MatchPolicy:             ptr(admissionregistrationv1.Equivalent),
-			NamespaceSelector:       namespaceSelector(o.Namespace),
+			NamespaceSelector:       sel,
 			SideEffects:             ptr(admissionregistrationv1.SideEffectClassNone),
 			TimeoutSeconds:          ptr(webhookTimeoutSeconds),
 			AdmissionReviewVersions: []string{"v1"},
 			ReinvocationPolicy:      ptr(admissionregistrationv1.IfNeededReinvocationPolicy),
-		}},
+		}
+	}
+	cp := o.ControlPlaneNamespaces
+	if len(cp) == 0 {
+		cp = []string{"istio-system"}
+	}
+	vwc := &admissionregistrationv1.ValidatingWebhookConfiguration{
+		ObjectMeta: metav1.ObjectMeta{Name: o.Name},
+		Webhooks:   []admissionregistrationv1.ValidatingWebhook{validating(ValidatingWebhookName, namespaceSelector(o.Namespace), validatingRules(o.IstioOperators))},
+	}
+	ops := []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update}
+	podRules := append([]admissionregistrationv1.RuleWithOperations{rule(ops, "", "pods")}, workloadRules(ops)...)
+	for _, m := range meshSelectors(o.Namespace) {
+		vwc.Webhooks = append(vwc.Webhooks, validating(m.name+".workloads."+ValidatingWebhookName, m.selector, podRules))
+	}
+	vwc.Webhooks = append(vwc.Webhooks, validating("controlplane.workloads."+ValidatingWebhookName,
+		controlPlaneSelector(o.Namespace, cp), podRules))
+
+	mwc := &admissionregistrationv1.MutatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: o.Name}}
+	if o.MutateNamespaces {
+		create := []admissionregistrationv1.OperationType{admissionregistrationv1.Create}
+		mwc.Webhooks = append(mwc.Webhooks, mutating(MutatingWebhookName, namespaceSelector(o.Namespace),
+			[]admissionregistrationv1.RuleWithOperations{rule(create, "", "namespaces")}))
+	}
+	for _, m := range meshSelectors(o.Namespace) {
+		mwc.Webhooks = append(mwc.Webhooks, mutating(m.name+".workloads."+MutatingWebhookName, m.selector, mutatingRules(o)))
 	}
 	return vwc, mwc
 }
 
-// validatingRules lists every kind the rule catalogue covers, CREATE and
-// UPDATE, in the order of the chart's template.
+// validatingRules lists every kind the rule catalogue covers cluster-wide
+// (Pods and workloads have their own entries), CREATE and UPDATE, in the
+// order of the chart's template.
 func validatingRules(istioOperators bool) []admissionregistrationv1.RuleWithOperations {
 	ops := []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update}
 	rules := []admissionregistrationv1.RuleWithOperations{
@@ -98,23 +131,45 @@ func validatingRules(istioOperators bool) []admissionregistrationv1.RuleWithOper
 	}
 	return append(rules,
 		rule(ops, "cert-manager.io", "certificates"),
-		rule(ops, "", "namespaces"),
-		rule(ops, "", "pods"),
-		workloadRules(ops)[0], workloadRules(ops)[1])
+		rule(ops, "", "namespaces"))
 }
 
-// mutatingRules: Pods on CREATE always; Namespaces and workloads as opted in.
+// mutatingRules of the mesh entries: Pods on CREATE always; workloads as opted in.
 func mutatingRules(o WebhookOptions) []admissionregistrationv1.RuleWithOperations {
 	create := []admissionregistrationv1.OperationType{admissionregistrationv1.Create}
 	rules := []admissionregistrationv1.RuleWithOperations{rule(create, "", "pods")}
-	if o.MutateNamespaces {
-		rules = append(rules, rule(create, "", "namespaces"))
-	}
 	if o.MutateWorkloads {
 		rules = append(rules, workloadRules([]admissionregistrationv1.OperationType{
 			admissionregistrationv1.Create, admissionregistrationv1.Update})...)
 	}
 	return rules
+}
+
+// meshSelectors select the namespaces Istio's injector injects, each with the
+// exclusions by name: istio-injection=enabled, or istio.io/rev set and no
+// istio-injection label (which wins over the revision label).
+func meshSelectors(own string) []struct {
+	name     string
+	selector *metav1.LabelSelector
+} {
+	excluded := namespaceSelector(own).MatchExpressions[0]
+	return []struct {
+		name     string
+		selector *metav1.LabelSelector
+	}{
+		{"injection", &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
+			{Key: "istio-injection", Operator: metav1.LabelSelectorOpIn, Values: []string{"enabled"}}, excluded}}},
+		{"revision", &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
+			{Key: "istio.io/rev", Operator: metav1.LabelSelectorOpExists},
+			{Key: "istio-injection", Operator: metav1.LabelSelectorOpDoesNotExist}, excluded}}},
+	}
+}
+
+// controlPlaneSelector selects the control-plane namespaces by name.
+func controlPlaneSelector(own string, names []string) *metav1.LabelSelector {
+	return &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
+		{Key: "kubernetes.io/metadata.name", Operator: metav1.LabelSelectorOpIn, Values: names},
+		namespaceSelector(own).MatchExpressions[0]}}
 }
 
 // workloadRules covers every kind with a pod template.

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 func TestWebhookConfigurations(t *testing.T) {
@@ -17,12 +18,12 @@ func TestWebhookConfigurations(t *testing.T) {
 	}{
 		"URL client config for an out-of-cluster server": {
 			opts:    WebhookOptions{Name: "g", Namespace: "guard", URL: "https://127.0.0.1:9443", CABundle: []byte("ca")},
-			wantURL: "https://127.0.0.1:9443/validate", wantMutateRules: 1,
+			wantURL: "https://127.0.0.1:9443/validate", wantMutateRules: 2,
 		},
 		"Service client config, IstioOperators served, namespace and workload mutation": {
 			opts: WebhookOptions{Name: "g", Namespace: "guard", IstioOperators: true, MutateNamespaces: true, MutateWorkloads: true,
 				Service: &admissionregistrationv1.ServiceReference{Name: "svc", Namespace: "guard", Port: ptr(int32(443))}},
-			wantService: true, wantIstioOp: true, wantMutateRules: 4,
+			wantService: true, wantIstioOp: true, wantMutateRules: 7,
 		},
 	}
 	for desc, tc := range cases {
@@ -32,15 +33,20 @@ func TestWebhookConfigurations(t *testing.T) {
 				t.Fatalf("names = %q, %q; want both g", vwc.Name, mwc.Name)
 			}
 			v, m := vwc.Webhooks[0], mwc.Webhooks[0]
-			if *v.FailurePolicy != admissionregistrationv1.Fail || *m.FailurePolicy != admissionregistrationv1.Ignore {
-				t.Errorf("failure policies = %s/%s, want Fail/Ignore", *v.FailurePolicy, *m.FailurePolicy)
+			if len(vwc.Webhooks) != 4 {
+				t.Errorf("validating entries = %d, want 4 (cluster-wide, injection, revision, control plane)", len(vwc.Webhooks))
 			}
-			if *m.ReinvocationPolicy != admissionregistrationv1.IfNeededReinvocationPolicy {
-				t.Errorf("reinvocationPolicy = %s, want IfNeeded", *m.ReinvocationPolicy)
+			for _, w := range vwc.Webhooks {
+				if *w.FailurePolicy != admissionregistrationv1.Fail || !excludes(w.NamespaceSelector.MatchExpressions) {
+					t.Errorf("%s: failurePolicy %s, selector %v", w.Name, *w.FailurePolicy, w.NamespaceSelector)
+				}
 			}
-			for _, sel := range [][]string{v.NamespaceSelector.MatchExpressions[0].Values, m.NamespaceSelector.MatchExpressions[0].Values} {
-				if !slices.Equal(sel, []string{"kube-system", "kube-node-lease", "guard"}) {
-					t.Errorf("excluded namespaces = %v", sel)
+			mutateRules := 0
+			for _, w := range mwc.Webhooks {
+				mutateRules += len(w.Rules)
+				if *w.FailurePolicy != admissionregistrationv1.Ignore || *w.ReinvocationPolicy != admissionregistrationv1.IfNeededReinvocationPolicy ||
+					!excludes(w.NamespaceSelector.MatchExpressions) {
+					t.Errorf("%s: failurePolicy %s, reinvocation %s, selector %v", w.Name, *w.FailurePolicy, *w.ReinvocationPolicy, w.NamespaceSelector)
 				}
 			}
 			if *v.SideEffects != admissionregistrationv1.SideEffectClassNone || *v.TimeoutSeconds != 5 ||
@@ -60,9 +66,18 @@ func TestWebhookConfigurations(t *testing.T) {
 			if hasIstioOp != tc.wantIstioOp {
 				t.Errorf("istiooperators rule present = %v, want %v", hasIstioOp, tc.wantIstioOp)
 			}
-			if len(m.Rules) != tc.wantMutateRules {
-				t.Errorf("mutating rules = %d, want %d", len(m.Rules), tc.wantMutateRules)
+			if mutateRules != tc.wantMutateRules {
+				t.Errorf("mutating rules = %d, want %d", mutateRules, tc.wantMutateRules)
 			}
 		})
 	}
+}
+
+// excludes reports whether the selector excludes the namespaces that must
+// never depend on the webhook, by name.
+func excludes(reqs []metav1.LabelSelectorRequirement) bool {
+	return slices.ContainsFunc(reqs, func(r metav1.LabelSelectorRequirement) bool {
+		return r.Key == "kubernetes.io/metadata.name" && r.Operator == metav1.LabelSelectorOpNotIn &&
+			slices.Equal(r.Values, []string{"kube-system", "kube-node-lease", "guard"})
+	})
 }
