@@ -1,5 +1,7 @@
 package policy
 
+import "fmt"
+
 func ruleIGR609() *Rule {
 	return &Rule{
 		ID:    "IGR609",
@@ -7,13 +9,23 @@ func ruleIGR609() *Rule {
 		Description: "Unless `defaultConfig.holdApplicationUntilProxyStarts` is true, application containers start in " +
 			"parallel with istio-proxy; their first connections fail (or, with some interception settings, leave " +
 			"the pod unencrypted) until Envoy is ready. Set it mesh-wide; for IstioOperator and istiod values the " +
-			"legacy `global.proxy.holdApplicationUntilProxyStarts: true` counts too. " + cpMeshSourcesDoc,
+			"legacy `global.proxy.holdApplicationUntilProxyStarts: true` counts too. With native sidecars the setting " +
+			"is moot (the injection template drops it: istio-proxy is an init container with restartPolicy Always " +
+			"that starts first), so the rule is silent when istiod's `ENABLE_NATIVE_SIDECARS` is `\"true\"` " +
+			"(`pilot.env` or `env` in istiod values, `spec.values.pilot.env` or istiod's `k8s.env` in an " +
+			"IstioOperator), or when the parameter `" + paramAssumeNativeSidecars + "` says that Istio's default " +
+			"`auto` yields native sidecars on this cluster (every node's kubelet at 1.33 or later). A mesh ConfigMap " +
+			"alone cannot tell. " + cpMeshSourcesDoc,
 		Remediation:   "set meshConfig.defaultConfig.holdApplicationUntilProxyStarts: true",
-		Istio:         "ProxyConfig proto: `holdApplicationUntilProxyStarts` defaults to false; it has no effect with native sidecars, where the proxy starts first anyway.",
+		Istio:         "ProxyConfig proto: `holdApplicationUntilProxyStarts` defaults to false; the 1.31 injection template ignores it with native sidecars; ENABLE_NATIVE_SIDECARS defaults to auto (native when every kubelet is >= 1.33).",
 		Targets:       cpMeshTargets(),
 		DefaultAction: ActionDeny,
-		Params:        []ParamSpec{cpRootNamespaceParam()},
-		Check: cpMeshCheck(func(src cpMeshSource, _ Params) []Violation {
+		Params: []ParamSpec{cpRootNamespaceParam(), {Name: paramAssumeNativeSidecars, Type: ParamBool, Default: false,
+			Description: "ENABLE_NATIVE_SIDECARS=auto (Istio's default) yields native sidecars here (all kubelets >= 1.33)"}},
+		Check: cpMeshCheck(func(src cpMeshSource, p Params) []Violation {
+			if nativeSidecars(src, p.Bool(paramAssumeNativeSidecars)) {
+				return nil
+			}
 			n := src.Mesh.get("defaultConfig", "holdApplicationUntilProxyStarts")
 			if b, _ := n.boolean(); b {
 				return nil
@@ -29,4 +41,33 @@ func ruleIGR609() *Rule {
 			return []Violation{Required(n.path, "defaults to false; must be true")}
 		}),
 	}
+}
+
+// paramAssumeNativeSidecars is IGR609's parameter for ENABLE_NATIVE_SIDECARS=auto.
+const paramAssumeNativeSidecars = "assumeNativeSidecars"
+
+// nativeSidecars reports whether istiod injects native sidecars, as
+// pilot/pkg/features reads ENABLE_NATIVE_SIDECARS (Istio 1.31): "true"
+// enables, "false" disables, "auto" (the default, also when unset) depends
+// on the nodes' kubelet versions, which assumeAuto stands for, and any other
+// value disables.
+func nativeSidecars(src cpMeshSource, assumeAuto bool) bool {
+	var env cpNode
+	if src.Values != nil {
+		env = cpFirstSet(src.Values.get("pilot", "env", "ENABLE_NATIVE_SIDECARS"), src.Values.get("env", "ENABLE_NATIVE_SIDECARS"))
+	}
+	if e := src.PilotEnv.envVar("ENABLE_NATIVE_SIDECARS"); e.set {
+		env = e
+	}
+	v := "auto"
+	if env.set {
+		v = fmt.Sprint(env.val)
+	}
+	switch v {
+	case "true":
+		return true
+	case "auto":
+		return assumeAuto
+	}
+	return false
 }

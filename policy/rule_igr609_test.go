@@ -4,6 +4,31 @@ import "testing"
 
 func TestIGR609(t *testing.T) {
 	runRuleTable(t, ruleIGR609(), map[string]ruleCase{
+		// Native sidecars make the setting moot (injection template 1.31).
+		"miss: istiod values with ENABLE_NATIVE_SIDECARS true": {
+			kind: KindIstiodValues, doc: `{pilot: {env: {ENABLE_NATIVE_SIDECARS: "true"}}}`,
+		},
+		"miss: istiod values with top-level env ENABLE_NATIVE_SIDECARS true": {
+			kind: KindIstiodValues, doc: `{env: {ENABLE_NATIVE_SIDECARS: "true"}}`,
+		},
+		"miss: istiooperator with native sidecars in istiod's k8s.env": {
+			kind: KindIstioOperator, doc: `spec: {components: {pilot: {k8s: {env: [{name: ENABLE_NATIVE_SIDECARS, value: "true"}]}}}}`,
+		},
+		"hit: ENABLE_NATIVE_SIDECARS false keeps classic sidecars": {
+			kind: KindIstiodValues, doc: `{pilot: {env: {ENABLE_NATIVE_SIDECARS: "false"}}}`,
+			want: []string{"meshConfig.defaultConfig.holdApplicationUntilProxyStarts"},
+		},
+		"hit: an unknown ENABLE_NATIVE_SIDECARS value disables native sidecars": {
+			kind: KindIstiodValues, doc: `{pilot: {env: {ENABLE_NATIVE_SIDECARS: "yes"}}}`,
+			want: []string{"meshConfig.defaultConfig.holdApplicationUntilProxyStarts"},
+		},
+		"miss: auto (the default) when the cluster's kubelets yield native sidecars": {
+			kind: KindIstiodValues, doc: `{}`, params: Params{paramAssumeNativeSidecars: true},
+		},
+		"hit: auto stays a hit by default (node versions unknown)": {
+			kind: KindIstiodValues, doc: `{}`,
+			want: []string{"meshConfig.defaultConfig.holdApplicationUntilProxyStarts"},
+		},
 		"hit: istiooperator unset": {
 			kind: KindIstioOperator, doc: `spec: {}`,
 			want: []string{"spec.meshConfig.defaultConfig.holdApplicationUntilProxyStarts"},
