@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	meshapi "istio.io/api/mesh/v1alpha1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -315,12 +316,45 @@ type cpMeshSource struct {
 	// (spec.components.pilot.k8s.env, a list of name/value); unset otherwise.
 	PilotEnv cpNode
 	Err      error
+	// Discarded is why istiod would reject this mesh config as a whole
+	// (a value of the wrong type, an unknown enum name); Mesh then holds the
+	// built-in defaults istiod runs with instead.
+	Discarded error
 }
 
 // meshConfigOf returns the mesh configuration an object carries: spec.meshConfig
 // of an IstioOperator, meshConfig of istiod values, or the `mesh` key of the
 // ConfigMap istio or istio-<revision> in rootNS. ok=false for anything else.
 func meshConfigOf(obj *Object, rootNS string) (src cpMeshSource, ok bool) {
+	src, ok = meshSourceOf(obj, rootNS)
+	if ok && src.Err == nil {
+		src = discardInvalidMesh(src)
+	}
+	return src, ok
+}
+
+// discardInvalidMesh applies istiod's reading of a mesh config: it decodes
+// the whole document into MeshConfig (pkg/config/mesh ApplyMeshConfig, via
+// protomarshal.ApplyJSON: unknown fields are ignored, any other error rejects
+// the config and istiod keeps the built-in defaults, or at runtime its last
+// good state). A rejected config is judged as the defaults.
+func discardInvalidMesh(src cpMeshSource) cpMeshSource {
+	if src.Mesh.val == nil {
+		return src
+	}
+	js, err := json.Marshal(src.Mesh.val)
+	if err == nil {
+		err = (&meshapi.MeshConfig{}).UnmarshalJSON(js)
+	}
+	if err != nil {
+		src.Discarded = err
+		src.Mesh.val = map[string]any{}
+	}
+	return src
+}
+
+// meshSourceOf finds the mesh config an object carries, as written.
+func meshSourceOf(obj *Object, rootNS string) (src cpMeshSource, ok bool) {
 	if cm, isCM := obj.Body.(*corev1.ConfigMap); isCM {
 		if cm == nil || cpNamespace(obj, cm.Namespace) != rootNS {
 			return src, false

@@ -10,9 +10,12 @@ func ruleIGR606() *Rule {
 			"that is not in the service registry, so a compromised workload can reach the internet without a " +
 			"ServiceEntry, an egress gateway or an audit trail. `REGISTRY_ONLY` makes every external destination " +
 			"an explicit, reviewable ServiceEntry. " + cpMeshSourcesDoc + " A mesh ConfigMap whose `mesh` key is " +
-			"not valid YAML is reported here too, since nothing can then be checked (istiod rejects it as well).",
+			"not valid YAML is reported here too, since nothing can then be checked (istiod rejects it as well). A " +
+			"mesh config istiod cannot decode (a value of the wrong type, an unknown enum name) is rejected whole " +
+			"and istiod runs its built-in defaults instead: this rule says so, and every mesh rule judges those " +
+			"defaults (unknown fields are ignored by istiod, as here).",
 		Remediation:   "set meshConfig.outboundTrafficPolicy.mode: REGISTRY_ONLY and declare external hosts with ServiceEntries",
-		Istio:         "MeshConfig proto: `outboundTrafficPolicy.mode` defaults to ALLOW_ANY; an invalid mesh config is rejected by istiod.",
+		Istio:         "MeshConfig proto: `outboundTrafficPolicy.mode` defaults to ALLOW_ANY; pkg/config/mesh ApplyMeshConfig (1.31 line) decodes with jsonpb, ignores unknown fields and rejects the whole config on any other error, running the defaults.",
 		Targets:       cpMeshTargets(),
 		DefaultAction: ActionDeny,
 		Params:        []ParamSpec{cpRootNamespaceParam()},
@@ -23,6 +26,10 @@ func ruleIGR606() *Rule {
 			}
 			if src.Err != nil {
 				return []Violation{Invalid(src.Mesh.path, nil, "is not valid YAML ("+cpShortYAMLError(src.Err)+")")}
+			}
+			if src.Discarded != nil {
+				return []Violation{Invalid(src.Mesh.path, nil, "is rejected by istiod, which runs the defaults (ALLOW_ANY)").
+					WithFix("correct " + src.Mesh.path.String() + ": " + cpShortMeshError(src.Discarded))}
 			}
 			mode := src.Mesh.get("outboundTrafficPolicy", "mode")
 			switch s, _ := mode.str(); {
@@ -60,6 +67,15 @@ func cpMeshCheck(check func(src cpMeshSource, p Params) []Violation) func(*Conte
 		}
 		return check(src, p)
 	}
+}
+
+// cpShortMeshError keeps a decoder error short for a fix text.
+func cpShortMeshError(err error) string {
+	msg := err.Error()
+	if len(msg) > 120 {
+		msg = msg[:120] + "..."
+	}
+	return msg
 }
 
 // cpShortYAMLError keeps the "line N: ..." part of a YAML error.

@@ -51,6 +51,17 @@ func TestIGR606(t *testing.T) {
 			kind: KindConfigMap, doc: `{metadata: {namespace: istio-system, name: istio}, data: {mesh: ""}}`,
 			want: []string{"data[mesh].outboundTrafficPolicy.mode"},
 		},
+		"hit: a mesh config istiod cannot decode is replaced by the defaults": {
+			kind: KindConfigMap, doc: meshConfigMapDoc("istio-system", "istio", "outboundTrafficPolicy:\n  mode: REGISTRY_ONLY\nenableAutoMtls: \"yes\""),
+			want: []string{"data[mesh]"},
+		},
+		"hit: a misspelt enum name rejects the whole config": {
+			kind: KindIstiodValues, doc: `{meshConfig: {outboundTrafficPolicy: {mode: REGISTRYONLY}}}`,
+			want: []string{"meshConfig"},
+		},
+		"miss: unknown mesh fields are ignored by istiod, as here": {
+			kind: KindConfigMap, doc: meshConfigMapDoc("istio-system", "istio", "outboundTrafficPolicy:\n  mode: REGISTRY_ONLY\nnotAField: 1"),
+		},
 		"miss: mesh configmap REGISTRY_ONLY": {
 			kind: KindConfigMap, doc: meshConfigMapDoc("istio-system", "istio", "outboundTrafficPolicy:\n  mode: REGISTRY_ONLY"),
 		},

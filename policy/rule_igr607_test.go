@@ -9,8 +9,14 @@ func TestIGR607(t *testing.T) {
 			want: []string{"spec.meshConfig.enableAutoMtls"},
 		},
 		"miss: istiooperator unset": {kind: KindIstioOperator, doc: `spec: {}`},
-		"hit: istiod values string false": {
-			kind: KindIstiodValues, doc: `{meshConfig: {enableAutoMtls: "false"}}`, want: []string{"meshConfig.enableAutoMtls"},
+		// istiod's decoder (jsonpb) refuses a string for a BoolValue and drops
+		// the whole mesh config for the defaults, where auto mTLS is on
+		// (IGR606 reports the rejection).
+		"miss: istiod values string false is rejected by istiod, which keeps the default (true)": {
+			kind: KindIstiodValues, doc: `{meshConfig: {enableAutoMtls: "false"}}`,
+		},
+		"hit: istiod values YAML 1.1 off is a real false": {
+			kind: KindIstiodValues, doc: "meshConfig: {enableAutoMtls: off}\n", want: []string{"meshConfig.enableAutoMtls"},
 		},
 		"miss: istiod values true": {kind: KindIstiodValues, doc: `{meshConfig: {enableAutoMtls: true}}`},
 		"hit: mesh configmap false": {

@@ -47,8 +47,14 @@ func TestIGR608(t *testing.T) {
 			kind: KindConfigMap, doc: meshConfigMapDoc("istio-system", "istio", "enableTracing: false"),
 			want: []string{"data[mesh].accessLogFile"},
 		},
-		"miss: mesh configmap JSON (case-insensitive)": {
+		// Enum names are case-sensitive to istiod's decoder: "json" rejects the
+		// whole mesh config, and the defaults write no access log.
+		"hit: mesh configmap lowercase json is rejected by istiod, which runs the defaults": {
 			kind: KindConfigMap, doc: meshConfigMapDoc("istio-system", "istio", "accessLogFile: /dev/stdout\naccessLogEncoding: json"),
+			want: []string{"data[mesh].accessLogFile"},
+		},
+		"miss: mesh configmap JSON": {
+			kind: KindConfigMap, doc: meshConfigMapDoc("istio-system", "istio", "accessLogFile: /dev/stdout\naccessLogEncoding: JSON"),
 		},
 	})
 }
