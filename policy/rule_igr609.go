@@ -31,7 +31,11 @@ func ruleIGR609() *Rule {
 				return nil
 			}
 			if src.Values != nil {
-				if b, _ := src.Values.get("global", "proxy", "holdApplicationUntilProxyStarts").boolean(); b {
+				// The injection template ORs it in with text/template truth
+				// (`or .ProxyConfig.HoldApplicationUntilProxyStarts.GetValue
+				// .Values.global.proxy.holdApplicationUntilProxyStarts`): any
+				// non-empty string, "false" included, holds.
+				if helmTruthy(src.Values.get("global", "proxy", "holdApplicationUntilProxyStarts").val) {
 					return nil
 				}
 			}

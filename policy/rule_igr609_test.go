@@ -29,6 +29,9 @@ func TestIGR609(t *testing.T) {
 			kind: KindIstiodValues, doc: `{}`,
 			want: []string{"meshConfig.defaultConfig.holdApplicationUntilProxyStarts"},
 		},
+		"miss: the legacy global.proxy value is ORed in with template truth (a quoted false holds too)": {
+			kind: KindIstiodValues, doc: `{global: {proxy: {holdApplicationUntilProxyStarts: "false"}}}`,
+		},
 		"hit: istiooperator unset": {
 			kind: KindIstioOperator, doc: `spec: {}`,
 			want: []string{"spec.meshConfig.defaultConfig.holdApplicationUntilProxyStarts"},

@@ -10,7 +10,7 @@ func ruleIGR612() *Rule {
 			"Opt namespaces in with `istio-injection=enabled` or `istio.io/rev`. Sources: IstioOperator " +
 			"`spec.values.sidecarInjectorWebhook` and istiod chart values `sidecarInjectorWebhook`.",
 		Remediation:   "set sidecarInjectorWebhook.enableNamespacesByDefault: false and label the namespaces to inject",
-		Istio:         "istiod chart: `sidecarInjectorWebhook.enableNamespacesByDefault` (default false) adds the `auto.` webhook that selects every unlabelled namespace except the system ones.",
+		Istio:         "istiod chart mutatingwebhook.yaml (1.31 line): `{{ if .Values.sidecarInjectorWebhook.enableNamespacesByDefault }}` (default false, Helm truthiness: a quoted \"false\" is true) adds the `auto.` webhook that selects every unlabelled namespace except the system ones.",
 		Targets:       []Kind{KindIstioOperator, KindIstiodValues},
 		DefaultAction: ActionDeny,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {
@@ -18,11 +18,17 @@ func ruleIGR612() *Rule {
 			if !ok || cp.Values == nil {
 				return nil
 			}
+			// The chart tests it with Helm's `if` (mutatingwebhook.yaml), where
+			// any non-empty string, "false" included, is true.
 			n := cp.Values.get("sidecarInjectorWebhook", "enableNamespacesByDefault")
-			if b, _ := n.boolean(); b {
-				return []Violation{Invalid(n.path, n.val, "must be false")}
+			if !helmTruthy(n.val) {
+				return nil
 			}
-			return nil
+			if _, isString := n.val.(string); isString {
+				return []Violation{Invalid(n.path, n.val, "is a string, which Helm's if reads as true; must be false").
+					WithFix("set " + n.path.String() + ": false (unquoted)")}
+			}
+			return []Violation{Invalid(n.path, n.val, "must be false")}
 		},
 	}
 }

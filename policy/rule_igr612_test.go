@@ -13,6 +13,13 @@ func TestIGR612(t *testing.T) {
 			kind: KindIstiodValues, doc: `{sidecarInjectorWebhook: {enableNamespacesByDefault: "true"}}`,
 			want: []string{"sidecarInjectorWebhook.enableNamespacesByDefault"},
 		},
+		"hit: istiod values string false is true to Helm's if": {
+			kind: KindIstiodValues, doc: `{sidecarInjectorWebhook: {enableNamespacesByDefault: "false"}}`,
+			want: []string{"sidecarInjectorWebhook.enableNamespacesByDefault"},
+		},
+		"miss: YAML 1.1 no is false": {
+			kind: KindIstiodValues, doc: "sidecarInjectorWebhook: {enableNamespacesByDefault: no}\n",
+		},
 		"miss: istiod values false": {
 			kind: KindIstiodValues, doc: `{sidecarInjectorWebhook: {enableNamespacesByDefault: false}}`,
 		},
