@@ -13,7 +13,8 @@ func ruleIGR702() *Rule {
 			"then runs outside the mesh: no mTLS, no authorization policy, and STRICT peers refuse it. The label " +
 			"wins over the annotation (even an empty label), as in Istio. Istio 1.31's injector (`injectRequired`) " +
 			"reads only the exact strings \"true\" and \"false\": `False`, `no` or `disabled` are logged as invalid " +
-			"and the namespace's default applies, so such a pod is injected and not reported. Namespace labels come from the cluster (webhook) or the input files (check); when the " +
+			"and the namespace's default applies, so such a pod is injected and not reported. A `hostNetwork` pod in " +
+			"such a namespace is never injected (injectRequired checks it first) and is reported as a warning. Namespace labels come from the cluster (webhook) or the input files (check); when the " +
 			"namespace is unknown the rule stays silent. Pods and workload pod templates are checked.",
 		Remediation:   "remove sidecar.istio.io/inject: \"false\", or exempt the workload with a reason",
 		Istio:         "injector injectRequired (pkg/kube/inject, 1.31 line): only exact \"true\"/\"false\" decide, other values fall back to the default policy; a present label replaces the annotation; hostNetwork pods are never injected.",
@@ -25,11 +26,19 @@ func ruleIGR702() *Rule {
 				return nil
 			}
 			inj := podInjectionOf(pt.Meta)
-			if !inj.Set || inj.Inject {
-				return nil
-			}
 			labels, known := ctx.namespaceLabels(pt.Namespace(obj))
 			if !known || !namespaceInjected(labels) {
+				return nil
+			}
+			if pt.Spec.HostNetwork && (!inj.Set || inj.Inject) {
+				// injectRequired returns false for hostNetwork before reading
+				// any label: the pod runs outside the mesh. Often deliberate
+				// (node agents), so a warning.
+				return []Violation{Invalid(pt.SpecPath.Child("hostNetwork"), true,
+					"is never injected by Istio, so the pod runs outside the mesh").
+					WithFix("remove " + pt.SpecPath.Child("hostNetwork").String() + ", or exempt the workload with a reason").AsAdvisory()}
+			}
+			if !inj.Set || inj.Inject {
 				return nil
 			}
 			p := pt.MetaPath.Child(inj.Where).Key(label.SidecarInject.Name)

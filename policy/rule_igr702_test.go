@@ -91,3 +91,17 @@ func TestIGR702ThroughEngine(t *testing.T) {
 		t.Errorf("findings = %q, want [%q]", got, want)
 	}
 }
+
+func TestIGR702HostNetwork(t *testing.T) {
+	runRuleTable(t, ruleIGR702(), map[string]ruleCase{
+		"hit (advisory): a hostNetwork pod in an injected namespace is never injected": {
+			kind: KindPod, doc: "metadata: {name: p, namespace: injected}\nspec:\n  hostNetwork: true\n  containers: [{name: a, image: a}]\n",
+			ns: igr702Namespaces, want: []string{"spec.hostNetwork (advisory)"}},
+		"miss: a hostNetwork pod outside the mesh": {
+			kind: KindPod, doc: "metadata: {name: p, namespace: plain}\nspec:\n  hostNetwork: true\n  containers: [{name: a, image: a}]\n",
+			ns: igr702Namespaces},
+		"hit: a hostNetwork pod that also opts out is reported for the opt-out": {
+			kind: KindPod, doc: "metadata: {name: p, namespace: injected, labels: {sidecar.istio.io/inject: \"false\"}}\nspec:\n  hostNetwork: true\n  containers: [{name: a, image: a}]\n",
+			ns: igr702Namespaces, want: []string{"metadata.labels[sidecar.istio.io/inject]"}},
+	})
+}
