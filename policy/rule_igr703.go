@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"istio.io/api/annotation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 func ruleIGR703() *Rule {
@@ -17,7 +18,8 @@ func ruleIGR703() *Rule {
 			"`sidecar.istio.io/interceptionMode: NONE`, and `sidecar.istio.io/proxyImage`, which replaces the " +
 			"reviewed proxy with an arbitrary image. An application container that runs as istio-proxy's UID or GID " +
 			"(1337, from its own or the pod's securityContext) bypasses outbound capture too: istio-iptables lets " +
-			"that owner's traffic out unredirected so Envoy's own connections do not loop. Pods and workload pod templates are checked.",
+			"that owner's traffic out unredirected so Envoy's own connections do not loop. `interceptionMode: NONE` in " +
+			"`proxy.istio.io/config` (without the interception annotation, which wins) captures nothing as well. Pods and workload pod templates are checked.",
 		Remediation:   "remove the bypass annotation; exclude only the specific ranges or ports that must skip the proxy",
 		Istio:         "injector: traffic annotations `traffic.sidecar.istio.io/*` and `sidecar.istio.io/interceptionMode` as istio-iptables reads them; an empty include list captures nothing; istio-iptables exempts UID and GID 1337 (the proxy) from outbound capture.",
 		Targets:       append([]Kind{KindPod}, WorkloadKinds()...),
@@ -38,6 +40,7 @@ func ruleIGR703() *Rule {
 					out = append(out, Invalid(base.Key(name), v, msg))
 				}
 			}
+			out = append(out, igr703ProxyConfigCapture(pt, base)...)
 			return append(out, igr703ProxyIdentity(pt)...)
 		},
 	}
@@ -139,4 +142,28 @@ func igr703ProxyIdentity(pt PodTemplate) []Violation {
 		}
 	}
 	return out
+}
+
+// igr703ProxyConfigCapture reports a proxy.istio.io/config annotation whose
+// interceptionMode is NONE: the injector takes the mode from the
+// sidecar.istio.io/interceptionMode annotation, else from the pod's merged
+// ProxyConfig, so NONE there captures nothing either. An annotation that is
+// not valid ProxyConfig is left to Istio's validation.
+func igr703ProxyConfigCapture(pt PodTemplate, base *field.Path) []Violation {
+	if _, explicit := pt.Meta.Annotations[annotation.SidecarInterceptionMode.Name]; explicit {
+		return nil // the annotation wins and is checked above
+	}
+	text, ok := pt.Meta.Annotations[annotation.ProxyConfig.Name]
+	if !ok {
+		return nil
+	}
+	cfg, err := ParseProxyConfig(text)
+	if err != nil {
+		return nil
+	}
+	if mode, _ := cfg["interceptionMode"].(string); strings.EqualFold(mode, "NONE") {
+		return []Violation{Invalid(base.Key(annotation.ProxyConfig.Name), "interceptionMode: "+mode,
+			"disables traffic interception")}
+	}
+	return nil
 }

@@ -69,3 +69,21 @@ func TestIGR703ProxyIdentity(t *testing.T) {
 			want: []string{"spec.template.spec.containers[0].securityContext.runAsUser"}},
 	})
 }
+
+func TestIGR703ProxyConfigInterception(t *testing.T) {
+	pod := func(ann string) string {
+		return "metadata: {name: p, namespace: apps, annotations: {" + ann + "}}\nspec:\n  containers: [{name: a, image: a}]\n"
+	}
+	runRuleTable(t, ruleIGR703(), map[string]ruleCase{
+		"hit: proxy.istio.io/config interceptionMode NONE (YAML)": {kind: KindPod,
+			doc:  pod(`proxy.istio.io/config: "interceptionMode: NONE"`),
+			want: []string{"metadata.annotations[proxy.istio.io/config]"}},
+		"hit: proxy.istio.io/config interceptionMode NONE (JSON)": {kind: KindPod,
+			doc:  pod(`proxy.istio.io/config: '{"interceptionMode": "NONE", "holdApplicationUntilProxyStarts": true}'`),
+			want: []string{"metadata.annotations[proxy.istio.io/config]"}},
+		"miss: proxy.istio.io/config with TPROXY": {kind: KindPod,
+			doc: pod(`proxy.istio.io/config: "interceptionMode: TPROXY"`)},
+		"miss: the interception annotation wins over the ProxyConfig": {kind: KindPod,
+			doc: pod(`proxy.istio.io/config: "interceptionMode: NONE", sidecar.istio.io/interceptionMode: REDIRECT`)},
+	})
+}
