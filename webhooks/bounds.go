@@ -1,6 +1,7 @@
 package webhooks
 
 import (
+	"net/http"
 	"strconv"
 	"strings"
 
@@ -88,6 +89,34 @@ func decisionLabel(d string) string {
 	case decisionAllowed, decisionWarned, decisionDenied, decisionMutated, decisionError, decisionExempted,
 		decisionPreexisting, decisionTerminating:
 		return d
+	}
+	return labelOther
+}
+
+// Webhooks, as counted in istio_guardrail_request_duration_seconds{webhook}
+// and istio_guardrail_requests_rejected_total{webhook}.
+const (
+	webhookValidate = "validate"
+	webhookMutate   = "mutate"
+)
+
+// webhookLabel is the metric label of a webhook: validate, mutate or "other"
+// (a review handler built without a name, NewReviewHandler).
+func webhookLabel(w string) string {
+	if w == webhookValidate || w == webhookMutate {
+		return w
+	}
+	return labelOther
+}
+
+// codeLabel is the metric label of an HTTP rejection's status: the codes
+// the review handler answers with, else "other".
+func codeLabel(code int) string {
+	switch code {
+	case http.StatusBadRequest, http.StatusMethodNotAllowed, http.StatusRequestTimeout,
+		http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusTooManyRequests,
+		http.StatusInternalServerError, http.StatusServiceUnavailable:
+		return strconv.Itoa(code)
 	}
 	return labelOther
 }

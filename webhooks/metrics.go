@@ -21,6 +21,9 @@ import (
 //	istio_guardrail_mutations_total{mutator}                   counter; one per mutator that changed an object
 //	istio_guardrail_exemptions_total{rule}                     counter; one per rule an honoured exemption annotation
 //	                                                           suppressed findings of (validating webhook)
+//	istio_guardrail_requests_rejected_total{webhook,code}      counter; requests answered with an HTTP error instead
+//	                                                           of a review's verdict. webhook: validate|mutate|other;
+//	                                                           code: 400|405|408|413|415|429|500|503|other
 //
 // Label values never come from the request unbounded: kind is a kind the
 // engine knows, operation one of CREATE|UPDATE|DELETE|CONNECT, rule an ID of
@@ -33,6 +36,7 @@ const (
 	MetricConfigReloads     = "istio_guardrail_config_reloads_total"
 	MetricMutations         = "istio_guardrail_mutations_total"
 	MetricExemptions        = "istio_guardrail_exemptions_total"
+	MetricRequestsRejected  = "istio_guardrail_requests_rejected_total"
 )
 
 // Metrics are the server's Prometheus collectors, registered on a dedicated
@@ -44,6 +48,7 @@ type Metrics struct {
 	reloads    *prometheus.CounterVec
 	mutations  *prometheus.CounterVec
 	exemptions *prometheus.CounterVec
+	rejected   *prometheus.CounterVec
 }
 
 // NewMetrics creates the collectors and registers them, with the Go and
@@ -70,8 +75,12 @@ func NewMetrics(reg prometheus.Registerer, certExpiry func() time.Time) *Metrics
 		exemptions: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: MetricExemptions, Help: "Rules whose findings an exemption annotation suppressed, by rule ID.",
 		}, []string{"rule"}),
+		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: MetricRequestsRejected,
+			Help: "Requests answered with an HTTP error (bad input, body cap, in-flight cap, no configuration, handler failure) instead of a verdict, by webhook and status code.",
+		}, []string{"webhook", "code"}),
 	}
-	reg.MustRegister(m.requests, m.findings, m.duration, m.reloads, m.mutations, m.exemptions,
+	reg.MustRegister(m.requests, m.findings, m.duration, m.reloads, m.mutations, m.exemptions, m.rejected,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if certExpiry != nil {
 		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -119,5 +128,15 @@ func (m *Metrics) mutation(id string) {
 func (m *Metrics) configReload(result string) {
 	if m != nil {
 		m.reloads.WithLabelValues(result).Inc()
+	}
+}
+
+// rejection counts one request answered with HTTP status code instead of a
+// review's verdict. Both labels come from fixed sets (see bounds.go): a
+// webhook path we do not serve never reaches a review handler, and a code
+// outside the set is "other".
+func (m *Metrics) rejection(webhook string, code int) {
+	if m != nil {
+		m.rejected.WithLabelValues(webhookLabel(webhook), codeLabel(code)).Inc()
 	}
 }

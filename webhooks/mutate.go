@@ -44,7 +44,7 @@ func (m *Mutator) Handle(_ context.Context, req admission.Request) admission.Res
 	if out.err != nil {
 		resp = admission.Errored(errorCode(out.err), fmt.Errorf("istio-guardrail did not mutate this object: %w", out.err))
 	}
-	m.o.logDecision("mutate", req, out, start)
+	m.o.logDecision(webhookMutate, req, out, start)
 	return resp
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"mime"
+	"net"
 	"net/http"
 	"strconv"
 	"time"
@@ -30,7 +31,10 @@ type reviewHandler struct {
 	inflight *inflightLimiter // nil: no in-flight cap
 	// bodyStart bounds the wait for the first body byte (0: no bound).
 	bodyStart time.Duration
-	log       *zap.Logger
+	// webhook names the endpoint in metrics (validate, mutate; else other).
+	webhook string
+	metrics *Metrics // nil: rejections are only logged
+	log     *zap.Logger
 }
 
 // NewReviewHandler returns the HTTP handler for h with a body cap of
@@ -111,9 +115,14 @@ func handlerFailure(resp *admissionv1.AdmissionResponse) *httpError {
 	return herr
 }
 
-// reject logs and answers an HTTP-layer rejection.
+// reject logs, counts and answers an HTTP-layer rejection. Every refusal
+// that is not a verdict passes here, so the count in
+// istio_guardrail_requests_rejected_total is complete for requests that
+// reached a review handler (a header timeout or a TLS failure never does).
 func (h *reviewHandler) reject(w http.ResponseWriter, herr *httpError) {
-	h.log.Warn("admission request rejected", zap.Int("code", herr.code), zap.String("uid", string(herr.uid)), zap.Error(herr.err))
+	h.log.Warn("admission request rejected", zap.String("webhook", webhookLabel(h.webhook)), zap.Int("code", herr.code),
+		zap.String("uid", logField(string(herr.uid))), zap.Error(herr.err))
+	h.metrics.rejection(h.webhook, herr.code)
 	writeError(w, herr)
 }
 
@@ -152,6 +161,12 @@ func (h *reviewHandler) read(w http.ResponseWriter, r *http.Request, res *reserv
 	if err != nil {
 		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
 			return nil, &httpError{code: http.StatusRequestEntityTooLarge, err: fmt.Errorf("body exceeds the %d byte limit", h.maxBytes)}
+		}
+		// A body that did not start within bodyStart (or was not done
+		// within the read deadline): 408, so slow clients are told apart
+		// from malformed requests in the log and the rejection count.
+		if ne := net.Error(nil); errors.As(err, &ne) && ne.Timeout() {
+			return nil, &httpError{code: http.StatusRequestTimeout, err: fmt.Errorf("read body: %w", err)}
 		}
 		return nil, &httpError{code: http.StatusBadRequest, err: fmt.Errorf("read body: %w", err)}
 	}

@@ -83,6 +83,8 @@ type ServerOptions struct {
 	Validator, Mutator admission.Handler
 	// Gatherer is the dedicated metrics registry.
 	Gatherer prometheus.Gatherer
+	// Metrics counts requests rejected at the HTTP layer (nil: only logged).
+	Metrics *Metrics
 	// ReadyChecks must all return nil for /readyz to succeed (config, informer...).
 	ReadyChecks map[string]func() error
 	Log         *zap.Logger
@@ -178,9 +180,13 @@ func (s *Server) closeListeners() {
 func (s *Server) build() {
 	inflight := newInflightLimiter(s.o.MaxInflightBytes, s.o.MaxRequestBytes, s.o.InflightWait)
 	mux := http.NewServeMux()
-	for path, h := range map[string]admission.Handler{PathValidate: s.o.Validator, PathMutate: s.o.Mutator} {
-		rh := newReviewHandler(h, s.o.MaxRequestBytes, inflight, s.o.Log)
-		rh.bodyStart = s.o.BodyStartTimeout
+	for _, ep := range []struct {
+		path, webhook string
+		h             admission.Handler
+	}{{PathValidate, webhookValidate, s.o.Validator}, {PathMutate, webhookMutate, s.o.Mutator}} {
+		rh := newReviewHandler(ep.h, s.o.MaxRequestBytes, inflight, s.o.Log)
+		rh.bodyStart, rh.webhook, rh.metrics = s.o.BodyStartTimeout, ep.webhook, s.o.Metrics
+		path := ep.path
 		mux.Handle(path, rh)
 	}
 	protocols := new(http.Protocols)

@@ -31,7 +31,7 @@ func NewValidator(o Options) *Validator {
 func (v *Validator) Handle(_ context.Context, req admission.Request) admission.Response {
 	start := time.Now()
 	resp, out := v.decide(req)
-	v.o.logDecision("validate", req, out, start)
+	v.o.logDecision(webhookValidate, req, out, start)
 	return resp
 }
 

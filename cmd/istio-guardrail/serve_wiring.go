@@ -81,6 +81,7 @@ func serve(ctx context.Context, f *serveFlags, log *zap.Logger) error {
 	if err != nil {
 		return err
 	}
+	srvOpts.Metrics = metrics // HTTP-layer rejections (429, 413, ...) are counted, not only logged
 	srv, err := webhooks.NewServer(srvOpts)
 	if err != nil {
 		return err

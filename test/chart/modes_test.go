@@ -167,7 +167,7 @@ func TestMonitoring(t *testing.T) {
 	}
 	values := merge(modes["monitoring on"], map[string]any{"monitoring": map[string]any{"prometheusRule": map[string]any{
 		"labels":    map[string]any{"release": "kube-prometheus-stack"},
-		"guardrail": map[string]any{"denyRatio": 0.33, "errorRatio": 0.02, "certExpiryDays": 9, "p99LatencySeconds": 0.75},
+		"guardrail": map[string]any{"denyRatio": 0.33, "errorRatio": 0.02, "certExpiryDays": 9, "p99LatencySeconds": 0.75, "rejectedRate": 0.05},
 		"mesh":      map[string]any{"p99LatencyMilliseconds": 1234, "errorRatio": 0.07, "istiodJob": "istiod-canary"},
 	}}})
 	m := render(t, values)
@@ -177,11 +177,15 @@ func TestMonitoring(t *testing.T) {
 	if pr.Metadata.Labels["release"] != "kube-prometheus-stack" {
 		t.Error("prometheusRule.labels not applied")
 	}
-	exprs := map[string]string{}
+	exprs, fors := map[string]string{}, map[string]string{}
 	for _, g := range pr.Spec.Groups {
 		for _, r := range g.Rules {
-			exprs[r.Alert] = r.Expr
+			exprs[r.Alert], fors[r.Alert] = r.Expr, r.For
 		}
+	}
+	// A burst of 429s is the cap doing its job; only a sustained rate alerts.
+	if got := fors["IstioGuardrailRejectingForCapacity"]; got != "10m" {
+		t.Errorf("IstioGuardrailRejectingForCapacity for: %q, want 10m", got)
 	}
 	want := map[string][]string{
 		"IstioGuardrailNoReadyReplicas":     {`up{namespace="` + namespace + `", job="` + fullname + `"}`},
@@ -194,9 +198,11 @@ func TestMonitoring(t *testing.T) {
 			"< kube_deployment_spec_replicas"},
 		"IstioGuardrailCertificateExpiring": {"istio_guardrail_certificate_expiry_timestamp_seconds", "< 777600"},
 		"IstioGuardrailHighLatency":         {"histogram_quantile(0.99", "istio_guardrail_request_duration_seconds_bucket", "> 0.75"},
-		"IstioHighRequestLatency":           {"istio_request_duration_milliseconds_bucket", "> 1234"},
-		"IstioHighErrorRate":                {`response_code=~"5.."`, "> 0.07"},
-		"IstioControlPlaneDown":             {`up{job="istiod-canary"}`},
+		"IstioGuardrailRejectingForCapacity": {`istio_guardrail_requests_rejected_total{namespace="` + namespace + `", job="` + fullname + `", code="429"}[5m]`,
+			"> 0.05"},
+		"IstioHighRequestLatency": {"istio_request_duration_milliseconds_bucket", "> 1234"},
+		"IstioHighErrorRate":      {`response_code=~"5.."`, "> 0.07"},
+		"IstioControlPlaneDown":   {`up{job="istiod-canary"}`},
 	}
 	for alert, parts := range want {
 		expr, ok := exprs[alert]
