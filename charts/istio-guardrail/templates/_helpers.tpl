@@ -148,3 +148,13 @@ name order and the injector is not reinvoked, so the proxy settings the mutators
 sorts before "istio-r", e.g. istio-guardrail, or set fullnameOverride.
 {{- end }}
 {{- end }}
+
+{{/*
+A CEL expression that is true when field (a dotted path) is absent from both
+a and b, or present in both and equal; dict keys: a, b, field.
+*/}}
+{{- define "istio-guardrail.sameField" -}}
+{{- $a := printf "%s.%s" .a .field }}
+{{- $b := printf "%s.%s" .b .field }}
+{{- printf "(has(%s) == has(%s) && (!has(%s) || %s == %s))" $a $b $a $a $b }}
+{{- end }}
