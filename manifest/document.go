@@ -143,17 +143,11 @@ func (o Options) check(file string, size int) error {
 // by one; documents that fail to decode are skipped (Documents reports them).
 func NamespaceLabels(data []byte) policy.NamespaceLabels {
 	out := policy.NamespaceLabels{}
-	p := &parser{opts: Options{DefaultNamespace: "default"}, yield: func(d *Document, _ error) bool {
-		if d != nil && policy.KindOf(d.Object.GroupKind) == policy.KindNamespace {
+	eachDocumentContaining(data, "default", [][]byte{[]byte("Namespace")}, func(d *Document) {
+		if policy.KindOf(d.Object.GroupKind) == policy.KindNamespace {
 			out[d.Object.Meta.Name] = d.Object.Meta.Labels
 		}
-		return true
-	}}
-	for _, c := range splitDocuments(data) {
-		if bytes.Contains(c.data, []byte("Namespace")) {
-			p.chunk(c)
-		}
-	}
+	})
 	return out
 }
 
@@ -162,21 +156,33 @@ func NamespaceLabels(data []byte) policy.NamespaceLabels {
 // rendered control plane can be judged with them. Like NamespaceLabels it
 // decodes only the documents that can hold one.
 func Scaling(data []byte, defaultNamespace string, into *policy.Scaling) {
-	p := &parser{opts: Options{DefaultNamespace: defaultNamespace}, yield: func(d *Document, _ error) bool {
-		if d == nil {
-			return true
-		}
+	needles := [][]byte{[]byte("HorizontalPodAutoscaler"), []byte("PodDisruptionBudget")}
+	eachDocumentContaining(data, defaultNamespace, needles, func(d *Document) {
 		switch b := d.Object.Body.(type) {
 		case *autoscalingv2.HorizontalPodAutoscaler:
 			into.HPAs = append(into.HPAs, b)
 		case *policyv1.PodDisruptionBudget:
 			into.PDBs = append(into.PDBs, b)
 		}
+	})
+}
+
+// eachDocumentContaining decodes only the documents of data whose text
+// contains one of needles (a cheap pre-pass before the main one) and hands
+// each decoded document to fn; decoding errors are left to the main pass.
+func eachDocumentContaining(data []byte, defaultNamespace string, needles [][]byte, fn func(*Document)) {
+	p := &parser{opts: Options{DefaultNamespace: defaultNamespace}, yield: func(d *Document, _ error) bool {
+		if d != nil {
+			fn(d)
+		}
 		return true
 	}}
 	for _, c := range splitDocuments(data) {
-		if bytes.Contains(c.data, []byte("HorizontalPodAutoscaler")) || bytes.Contains(c.data, []byte("PodDisruptionBudget")) {
-			p.chunk(c)
+		for _, n := range needles {
+			if bytes.Contains(c.data, n) {
+				p.chunk(c)
+				break
+			}
 		}
 	}
 }

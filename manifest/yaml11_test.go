@@ -73,9 +73,9 @@ func TestYAML11MatchesSigsYAML(t *testing.T) {
 	}
 }
 
-// TestYAML11SeenByRules: the spellings that matter to rules read as kubectl
-// reads them, end to end through Parse.
-func TestYAML11SeenByRules(t *testing.T) {
+// TestParseResolvesYAML11Scalars: through Parse, the document JSON (what the
+// typed decoders and the mutate preview read) has the YAML 1.1 values.
+func TestParseResolvesYAML11Scalars(t *testing.T) {
 	doc := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, labels: {a: 'on'}}\nx: {a: yes, b: off, c: 0777, d: 1_000, e: \"yes\"}\n"
 	docs, errs := Parse("in.yaml", []byte(doc), Options{})
 	if len(errs) > 0 || len(docs) != 1 {

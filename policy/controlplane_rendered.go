@@ -74,8 +74,15 @@ func renderedFloor(s *Scaling, d *appsv1.Deployment) (floor int64, hpa *autoscal
 // istiodDeploymentOf returns obj as a rendered istiod Deployment with its
 // namespace as the caller defaulted it.
 func istiodDeploymentOf(obj *Object) (*appsv1.Deployment, bool) {
+	return renderedDeploymentOf(obj, cpIsIstiodDeployment)
+}
+
+// renderedDeploymentOf returns obj's Deployment when match accepts it, with
+// the namespace the caller defaulted (obj.Meta), which HPAs and PDBs are
+// matched in.
+func renderedDeploymentOf(obj *Object, match func(*appsv1.Deployment) bool) (*appsv1.Deployment, bool) {
 	d, ok := obj.Body.(*appsv1.Deployment)
-	if !ok || d == nil || !cpIsIstiodDeployment(d) {
+	if !ok || d == nil || !match(d) {
 		return nil, false
 	}
 	if ns := cpNamespace(obj, d.Namespace); ns != d.Namespace {

@@ -88,14 +88,6 @@ func runRuleTable(t *testing.T, r *Rule, cases map[string]ruleCase) {
 	}
 }
 
-// checkRule runs r on obj and returns the rendered violations, sorted.
-func checkRule(t *testing.T, r *Rule, obj *Object, ns map[string]map[string]string, over Params) []string {
-	t.Helper()
-	got := renderViolations(checkViolations(t, r, obj, ns, over))
-	sort.Strings(got)
-	return got
-}
-
 // checkViolations runs r on obj with its default parameters overridden by
 // over and returns the violations in the order reported, each held to
 // checkViolationText.
@@ -273,22 +265,9 @@ func checkViolationText(t *testing.T, v Violation) {
 		t.Errorf("message is %d characters, want <= 80: %q", len(v.Message), v.Message)
 	}
 	leaf := fieldLeaf(v.Field)
-	if other, ok := fixNamesOtherField[v.Field]; ok && strings.Contains(v.Fix, other) {
-		leaf = other
-	}
 	if v.Fix != "" && !strings.Contains(v.Fix, leaf) {
 		t.Errorf("fix %q does not name the field %q it fixes", v.Fix, leaf)
 	}
-}
-
-// fixNamesOtherField lists, by the field reported, the violations whose fix
-// sets another field, and the leaf that fix names instead. Keep it short: each
-// entry is an exception to checkViolationText, with its reason.
-var fixNamesOtherField = map[string]string{
-	// IGR603 on an IstioOperator with the default PDB disabled: enabling it
-	// again restores only minAvailable 1, which IGR603 denies too, so the fix
-	// sets the pilot component's podDisruptionBudget.minAvailable instead.
-	"spec.values.global.defaultPodDisruptionBudget.enabled": "minAvailable",
 }
 
 // fieldLeaf returns the last name of a field path without index or key:

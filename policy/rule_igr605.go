@@ -1,7 +1,5 @@
 package policy
 
-import appsv1 "k8s.io/api/apps/v1"
-
 func ruleIGR605() *Rule {
 	return &Rule{
 		ID:    "IGR605",
@@ -32,15 +30,10 @@ func ruleIGR605() *Rule {
 			}
 			var out []Violation
 			floor := int64(p.Int("minReplicas"))
-			rendered, isRendered := obj.Body.(*appsv1.Deployment)
+			d, isRendered := renderedDeploymentOf(obj, cpIsGatewayDeployment)
 			for _, gw := range cp.Gateways {
 				if isRendered && ctx != nil && ctx.Scaling != nil {
 					// A rendered gateway with the HPAs and PDBs of its input.
-					d := rendered
-					if ns := cpNamespace(obj, d.Namespace); ns != d.Namespace {
-						d = d.DeepCopy()
-						d.Namespace = ns
-					}
 					out = append(out, checkRenderedReplicas(ctx.Scaling, d, floor)...)
 					out = append(out, checkRenderedPDB(ctx.Scaling, d)...)
 				} else {

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"istio.io/api/annotation"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
@@ -115,25 +116,13 @@ func igr703ProxyIdentity(pt PodTemplate) []Violation {
 			out = append(out, v)
 		}
 	}
-	podSC := pt.Spec.SecurityContext
 	for i, c := range pt.Spec.Containers {
 		if c.Name == IstioProxyContainer {
 			continue
 		}
-		sc := c.SecurityContext
-		p := pt.SpecPath.Child("containers").Index(i).Child("securityContext")
-		uid, uidAt := (*int64)(nil), p.Child("runAsUser")
-		if sc != nil && sc.RunAsUser != nil {
-			uid = sc.RunAsUser
-		} else if podSC != nil && podSC.RunAsUser != nil {
-			uid, uidAt = podSC.RunAsUser, pt.SpecPath.Child("securityContext", "runAsUser")
-		}
-		gid, gidAt := (*int64)(nil), p.Child("runAsGroup")
-		if sc != nil && sc.RunAsGroup != nil {
-			gid = sc.RunAsGroup
-		} else if podSC != nil && podSC.RunAsGroup != nil {
-			gid, gidAt = podSC.RunAsGroup, pt.SpecPath.Child("securityContext", "runAsGroup")
-		}
+		cPath := pt.SpecPath.Child("containers").Index(i).Child("securityContext")
+		uid, uidAt := effectiveID(c.SecurityContext, pt.Spec.SecurityContext, cPath, pt.SpecPath, "runAsUser")
+		gid, gidAt := effectiveID(c.SecurityContext, pt.Spec.SecurityContext, cPath, pt.SpecPath, "runAsGroup")
 		switch {
 		case uid != nil && *uid == istioProxyID:
 			add(Invalid(uidAt, *uid, "is istio-proxy's UID, so outbound traffic skips the sidecar"))
@@ -166,4 +155,27 @@ func igr703ProxyConfigCapture(pt PodTemplate, base *field.Path) []Violation {
 			"disables traffic interception")}
 	}
 	return nil
+}
+
+// effectiveID returns a container's runAsUser or runAsGroup (name) as
+// Kubernetes applies it, the container's securityContext over the pod's, and
+// the path it is set at.
+func effectiveID(c *corev1.SecurityContext, pod *corev1.PodSecurityContext, cPath, specPath *field.Path, name string) (*int64, *field.Path) {
+	pick := func(user, group *int64) *int64 {
+		if name == "runAsUser" {
+			return user
+		}
+		return group
+	}
+	if c != nil {
+		if v := pick(c.RunAsUser, c.RunAsGroup); v != nil {
+			return v, cPath.Child(name)
+		}
+	}
+	if pod != nil {
+		if v := pick(pod.RunAsUser, pod.RunAsGroup); v != nil {
+			return v, specPath.Child("securityContext", name)
+		}
+	}
+	return nil, nil
 }
