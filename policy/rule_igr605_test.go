@@ -72,3 +72,30 @@ func TestIGR605(t *testing.T) {
 		},
 	})
 }
+
+// TestIGR605GatewayChart: gateway values are judged as the gateway chart
+// renders them (poddisruptionbudget.yaml, deployment.yaml): a PDB only when
+// podDisruptionBudget is non-empty and the floor is above 1, spec.replicas
+// only without autoscaling, maxUnavailable as well as minAvailable, percent
+// bounds scaled by the floor.
+func TestIGR605GatewayChart(t *testing.T) {
+	const spread = "  topologySpreadConstraints: [{topologyKey: kubernetes.io/hostname}]\n"
+	runRuleTable(t, ruleIGR605(), map[string]ruleCase{
+		"hit: a PDB written with a floor of 1 is not rendered": {
+			kind: KindGatewayValues, doc: "{podDisruptionBudget: {minAvailable: 2},\n" + spread + "}",
+			want: []string{"autoscaling.minReplicas", "autoscaling.minReplicas"}},
+		"hit: replicaCount is ignored while autoscaling": {
+			kind: KindGatewayValues, doc: "{replicaCount: 3, podDisruptionBudget: {minAvailable: 2},\n" + spread + "}",
+			want: []string{"autoscaling.minReplicas", "autoscaling.minReplicas"}},
+		"miss: maxUnavailable 1 with an HPA minimum of 3": {
+			kind: KindGatewayValues, doc: "{autoscaling: {minReplicas: 3}, podDisruptionBudget: {maxUnavailable: 1},\n" + spread + "}"},
+		"miss: maxUnavailable 25% of 4 rounds up to 1": {
+			kind: KindGatewayValues, doc: "{autoscaling: {minReplicas: 4}, podDisruptionBudget: {maxUnavailable: 25%},\n" + spread + "}"},
+		"hit: minAvailable 50% of 2 is 1": {
+			kind: KindGatewayValues, doc: "{autoscaling: {minReplicas: 2}, podDisruptionBudget: {minAvailable: 50%},\n" + spread + "}",
+			want: []string{"podDisruptionBudget.minAvailable"}},
+		"hit: autoscaling off without replicaCount runs 1 replica": {
+			kind: KindGatewayValues, doc: "{autoscaling: {enabled: false}, podDisruptionBudget: {minAvailable: 2},\n" + spread + "}",
+			want: []string{"replicaCount", "replicaCount"}},
+	})
+}
