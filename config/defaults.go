@@ -17,6 +17,9 @@ func DefaultYAML() []byte {
 	b.WriteString("# istio-guardrail GuardrailConfig: the built-in defaults.\n")
 	b.WriteString("# Every key is optional; omitted rules keep the action and parameters shown here.\n")
 	b.WriteString("apiVersion: " + APIVersion + "\nkind: " + Kind + "\n")
+	b.WriteString("\n# The Istio release whose behaviour is judged where it changed between releases\n")
+	b.WriteString("# (sidecar.istio.io/inject values, ENABLE_NATIVE_SIDECARS); 1." + strconv.Itoa(policy.DefaultIstioVersion.Minor) + " unless set.\n")
+	fmt.Fprintf(&b, "istioVersion: %q\n", policy.DefaultIstioVersion.String())
 	b.WriteString("\n# Per rule: action deny|warn|audit|off, and parameters.\nrules:\n")
 	for _, r := range policy.Catalogue() {
 		fmt.Fprintf(&b, "  # %s %s.\n  %s:\n    action: %s\n", r.ID, r.Title, r.ID, r.DefaultAction)
