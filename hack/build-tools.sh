@@ -29,6 +29,8 @@ VERSION_LDFLAGS="-X k8s.io/component-base/version.gitVersion=$K8S_VERSION -X k8s
 build etcd hack/tools/etcd .
 build kube-apiserver hack/tools/k8s k8s.io/kubernetes/cmd/kube-apiserver "$VERSION_LDFLAGS"
 build kubectl hack/tools/k8s k8s.io/kubernetes/cmd/kubectl "$VERSION_LDFLAGS"
+# istioctl, for the IstioOperator render-parity suite (istioctl manifest generate).
+build istioctl hack/tools/istioctl istio.io/istio/istioctl/cmd/istioctl
 if [[ ! -x "$BIN/helm" ]]; then
   step "installing helm $HELM_VERSION..."
   GOBIN="$BIN" CGO_ENABLED=0 go install "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
