@@ -44,7 +44,8 @@ func DefaultYAML() []byte {
 	fmt.Fprintf(&b, "  workloads: %t\n", def.Workloads)
 	b.WriteString("  # Add the istio.io/rev revision label (IGR904) to Namespaces on creation.\n")
 	fmt.Fprintf(&b, "  namespaces: %t\n", def.Namespaces)
-	b.WriteString("  # Never mutated (the guardrail's own namespace is always skipped too).\n")
+	b.WriteString("  # Never mutated, in addition to kube-system, kube-public, kube-node-lease and the guardrail's\n")
+	b.WriteString("  # own namespace, which always are (names or globs).\n")
 	fmt.Fprintf(&b, "  skipNamespaces: %s\n", flowList(def.SkipNamespaces))
 	b.WriteString("\n# Per mutator: enabled and parameters.\nmutators:\n")
 	for _, m := range policy.Mutators() {

@@ -62,7 +62,7 @@ func (m *Mutator) decideFailOpen(req admission.Request) (resp admission.Response
 
 // decide mutates the request's object and returns the patch response.
 func (m *Mutator) decide(req admission.Request) (admission.Response, outcome) {
-	if skipOperation(req.Operation) || (m.o.OwnNamespace != "" && req.Namespace == m.o.OwnNamespace) {
+	if skipOperation(req.Operation) {
 		return admission.Allowed(""), outcome{decision: decisionAllowed}
 	}
 	eng := m.o.Policy.Current()
