@@ -2,24 +2,19 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"maps"
 	"runtime/debug"
+	"slices"
 	"strings"
+
+	"github.com/spf13/cobra"
 
 	"github.com/istio-guardrail/istio-guardrail/config"
 	"github.com/istio-guardrail/istio-guardrail/manifest"
 	"github.com/istio-guardrail/istio-guardrail/policy"
 	"github.com/istio-guardrail/istio-guardrail/report"
-)
-
-// Exit codes of check.
-const (
-	exitOK       = 0 // nothing at or above --fail-on
-	exitFindings = 1 // a finding at or above --fail-on
-	exitError    = 2 // usage, configuration or parse error
 )
 
 // checkOptions are the flags of check.
@@ -31,42 +26,36 @@ type checkOptions struct {
 	namespace string
 	valuesFor string
 	nsLabels  stringList
-	// clusterNamespaces are the labels given with --namespace-label.
-	clusterNamespaces policy.NamespaceLabels
+	// namespaces are the labels given with --namespace-label.
+	namespaces namespaceFlags
 }
 
-// stringList is a repeatable string flag (used by check and serve).
-type stringList []string
-
-func (s *stringList) String() string     { return strings.Join(*s, ",") }
-func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
-
-// errUsage marks flag errors already reported by the flag package.
-var errUsage = errors.New("usage")
-
-func parseCheckFlags(args []string, stderr io.Writer) (*checkOptions, error) {
+func newCheckCmd() *cobra.Command {
 	o := &checkOptions{}
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Var(&o.paths, "f", "file, directory (recursive: *.yaml, *.yml, *.json) or - for stdin; repeatable")
+	cmd := &cobra.Command{
+		Use:   "check -f PATH [-f PATH...] [flags]",
+		Short: "Validate manifests offline (CI): exit 0 clean, 1 findings, 2 errors",
+		Long: "check validates manifests offline with the admission webhook's engine. Exit 0 when no finding\n" +
+			"is at or above --fail-on, 1 when one is, 2 for usage, configuration, input or parse errors\n" +
+			"(the files that parse are still checked and reported).",
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.validate(args); err != nil {
+				return usageError(err)
+			}
+			return runCheck(o, cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	fs := cmd.Flags()
+	fs.VarP(&o.paths, "filename", "f", "file, directory (recursive: *.yaml, *.yml, *.json) or - for stdin; repeatable")
 	fs.StringVar(&o.config, "config", "", "GuardrailConfig file (default: built-in defaults)")
-	fs.StringVar(&o.output, "o", "text", "output format: text, json, sarif or junit")
+	fs.StringVarP(&o.output, "output", "o", "text", "output format: "+strings.Join(report.Formats(), ", "))
 	fs.StringVar(&o.failOn, "fail-on", "deny", "exit 1 when a finding is at or above this action: deny or warn")
 	fs.StringVar(&o.namespace, "namespace", "default", "namespace of objects that do not set one")
-	fs.Var(&o.nsLabels, "namespace-label", "NAMESPACE:key=value, a label of a namespace that is not in the input, as the "+
-		"cluster has it (rules such as IGR702 read namespace labels; unknown namespaces are not judged); repeatable")
+	fs.Var(&o.nsLabels, "namespace-label", namespaceLabelUsage+" (rules such as IGR702 read namespace labels; "+
+		"without any, namespaces not in the input are not judged)")
 	fs.StringVar(&o.valuesFor, "values-for", "", "read documents without apiVersion/kind as Helm values of this chart: istiod or gateway")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: istio-guardrail check -f PATH [-f PATH...] [flags]\n\nflags:")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil, err
-		}
-		return nil, errUsage
-	}
-	return o, o.validate(fs.Args())
+	return cmd
 }
 
 func (o *checkOptions) validate(rest []string) error {
@@ -75,8 +64,8 @@ func (o *checkOptions) validate(rest []string) error {
 		return fmt.Errorf("unexpected argument %q (give inputs with -f)", rest[0])
 	case len(o.paths) == 0:
 		return errors.New("no input: give at least one -f PATH (- for stdin)")
-	case !contains(report.Formats(), o.output):
-		return fmt.Errorf("invalid -o %q (want text, json, sarif or junit)", o.output)
+	case !slices.Contains(report.Formats(), o.output):
+		return fmt.Errorf("invalid -o %q (want %s)", o.output, strings.Join(report.Formats(), ", "))
 	case o.failOn != string(policy.ActionDeny) && o.failOn != string(policy.ActionWarn):
 		return fmt.Errorf("invalid --fail-on %q (want deny or warn)", o.failOn)
 	case o.valuesFor != "" && o.valuesFor != manifest.ValuesIstiod && o.valuesFor != manifest.ValuesGateway:
@@ -85,63 +74,31 @@ func (o *checkOptions) validate(rest []string) error {
 		return errors.New("--namespace must not be empty")
 	}
 	var err error
-	o.clusterNamespaces, err = parseNamespaceLabels(o.nsLabels)
+	o.namespaces, err = parseNamespaceLabels(o.nsLabels)
 	return err
 }
 
-// parseNamespaceLabels parses --namespace-label NAMESPACE:key=value values.
-func parseNamespaceLabels(list []string) (policy.NamespaceLabels, error) {
-	out := policy.NamespaceLabels{}
-	for _, item := range list {
-		ns, kv, ok := strings.Cut(item, ":")
-		k, v, okKV := strings.Cut(kv, "=")
-		if !ok || !okKV || ns == "" || k == "" {
-			return nil, fmt.Errorf("invalid --namespace-label %q (want NAMESPACE:key=value)", item)
-		}
-		if out[ns] == nil {
-			out[ns] = map[string]string{}
-		}
-		out[ns][k] = v
-	}
-	return out, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // runCheck validates manifests offline: exit 0 clean, 1 findings at or
-// above --fail-on, 2 for usage, configuration or parse errors (the files
-// that parse are still checked and reported).
-func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// above --fail-on, 2 for configuration or parse errors (the files that parse
+// are still checked and reported).
+func runCheck(opts *checkOptions, stdin io.Reader, stdout, stderr io.Writer) error {
 	// check is a short batch job that allocates fast while its live heap
 	// stays small: collecting less often saves CPU for little memory.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
-	opts, err := parseCheckFlags(args, stderr)
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		return exitOK
-	case errors.Is(err, errUsage):
-		return exitError
-	case err != nil:
-		return checkFailed(stderr, err)
-	}
 	rep, inputErrs, err := checkInputs(opts, stdin)
 	if err != nil {
-		return checkFailed(stderr, err)
+		return usageError(err)
 	}
 	for _, e := range inputErrs {
 		fmt.Fprintln(stderr, e)
 	}
 	if err := report.Write(stdout, opts.output, rep); err != nil {
-		return checkFailed(stderr, err)
+		return usageError(err)
 	}
-	return exitCode(rep, len(inputErrs))
+	if code := exitCode(rep, len(inputErrs)); code != exitOK {
+		return exitWith(code, nil)
+	}
+	return nil
 }
 
 // checkInputs validates the inputs of opts. Errors reading or decoding an input
@@ -159,11 +116,7 @@ func checkInputs(opts *checkOptions, stdin io.Reader) (*report.Report, []error, 
 		return nil, nil, err
 	}
 	srcs, errs := readSources(files, stdin)
-	namespaces := opts.clusterNamespaces
-	if namespaces == nil {
-		namespaces = policy.NamespaceLabels{}
-	}
-	maps.Copy(namespaces, sourceNamespaces(srcs)) // the input's Namespaces win
+	namespaces := opts.namespaces.lookup(sourceNamespaces(srcs)) // the input's Namespaces win
 	mopts := manifest.Options{DefaultNamespace: opts.namespace, ValuesFor: opts.valuesFor}
 	// The input is the whole world for a rendered control plane: its HPAs
 	// and PDBs are judged together with the Deployments they scale and protect.
@@ -213,12 +166,6 @@ func sourceNamespaces(srcs []source) policy.NamespaceLabels {
 		maps.Copy(out, manifest.NamespaceLabels(src.data))
 	}
 	return out
-}
-
-// checkFailed reports an error that stops check and returns exit code 2.
-func checkFailed(stderr io.Writer, err error) int {
-	fmt.Fprintf(stderr, "istio-guardrail check: %v\n", err)
-	return exitError
 }
 
 // exitCode is 2 when an input could not be read or decoded, 1 when a finding
@@ -279,4 +226,81 @@ func checkDocument(eng *policy.Engine, ctx *policy.Context, d *manifest.Document
 		o.Findings = append(o.Findings, report.Entry{Finding: f, File: d.File, Line: d.FieldLine(f.Field)})
 	}
 	return o
+}
+
+// namespaceLabelUsage documents --namespace-label, one syntax for check and mutate.
+const namespaceLabelUsage = "NAMESPACE:key=value, a label of a namespace that is not in the input, as the cluster has it; " +
+	"or key=value, a label of every other namespace not in the input; repeatable"
+
+// namespaceFlags are the --namespace-label values.
+type namespaceFlags struct {
+	// named are the labels of the namespaces given as NAMESPACE:key=value.
+	named policy.NamespaceLabels
+	// others are the labels of every other namespace not in the input
+	// (key=value; an empty value assumes no labels); nil: such namespaces
+	// are unknown.
+	others map[string]string
+}
+
+// parseNamespaceLabels parses --namespace-label values.
+func parseNamespaceLabels(list []string) (namespaceFlags, error) {
+	out := namespaceFlags{named: policy.NamespaceLabels{}}
+	for _, item := range list {
+		if item == "" {
+			if out.others == nil {
+				out.others = map[string]string{}
+			}
+			continue
+		}
+		key, value, ok := strings.Cut(item, "=")
+		ns, k, named := strings.Cut(key, ":")
+		if !named {
+			ns, k = "", key
+		}
+		if !ok || k == "" || (named && ns == "") {
+			return namespaceFlags{}, fmt.Errorf("invalid --namespace-label %q (want key=value or NAMESPACE:key=value)", item)
+		}
+		labels := out.others
+		if named {
+			labels = out.named[ns]
+		}
+		if labels == nil {
+			labels = map[string]string{}
+		}
+		labels[k] = value
+		if named {
+			out.named[ns] = labels
+		} else {
+			out.others = labels
+		}
+	}
+	return out, nil
+}
+
+// lookup resolves namespaces: the input's own Namespace documents first,
+// then the named ones, then the labels assumed for every other namespace.
+func (n namespaceFlags) lookup(input policy.NamespaceLabels) namespaceLookup {
+	known := maps.Clone(n.named)
+	if known == nil {
+		known = policy.NamespaceLabels{}
+	}
+	maps.Copy(known, input)
+	return namespaceLookup{known: known, others: n.others}
+}
+
+// namespaceLookup is a policy.NamespaceLookup over known namespaces, with
+// labels assumed for the others when others is not nil.
+type namespaceLookup struct {
+	known  policy.NamespaceLabels
+	others map[string]string
+}
+
+var _ policy.NamespaceLookup = namespaceLookup{}
+
+// NamespaceLabels implements policy.NamespaceLookup.
+func (l namespaceLookup) NamespaceLabels(name string) (map[string]string, bool) {
+	if labels, ok := l.known[name]; ok {
+		return labels, true
+	}
+	return l.others, l.others != nil
 }

@@ -101,7 +101,7 @@ func TestCheckExitCodes(t *testing.T) {
 		{"parse error exits 2, other files still checked", "", []string{"-f", p("broken.yaml"), "-f", p("permissive.yaml")}, 2, "permissive.yaml:8: IGR101", "broken.yaml:3: invalid YAML"},
 		{"directory", "", []string{"-f", dir}, 2, "7 files", "broken.yaml"},
 		{"no input", "", nil, 2, "", "no input"},
-		{"help", "", []string{"-h"}, 0, "", "usage: istio-guardrail check"},
+		{"help goes to stdout", "", []string{"-h"}, 0, "usage: istio-guardrail check", ""},
 		{"positional argument", "", []string{p("strict.yaml")}, 2, "", "unexpected argument"},
 		{"unknown flag", "", []string{"-f", p("strict.yaml"), "--bogus"}, 2, "", "bogus"},
 		{"bad output format", "", []string{"-f", p("strict.yaml"), "-o", "xml"}, 2, "", "invalid -o"},
@@ -115,7 +115,9 @@ func TestCheckExitCodes(t *testing.T) {
 		{"--namespace-label tells the namespace's labels", optOutPod, []string{"-f", "-", "--namespace-label", "shop:istio-injection=enabled"}, 1, "IGR702 Pod shop/web", ""},
 		{"the input's Namespace wins over --namespace-label", "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\n" + optOutPod,
 			[]string{"-f", "-", "--namespace-label", "shop:istio-injection=enabled"}, 0, "0 deny", ""},
-		{"bad --namespace-label", optOutPod, []string{"-f", "-", "--namespace-label", "shop"}, 2, "", "want NAMESPACE:key=value"},
+		{"bad --namespace-label", optOutPod, []string{"-f", "-", "--namespace-label", "shop"}, 2, "", "NAMESPACE:key=value"},
+		{"key=value labels every namespace not in the input", optOutPod, []string{"-f", "-", "--namespace-label", "istio-injection=enabled"}, 1, "IGR702 Pod shop/web", ""},
+		{"a named namespace wins over key=value", optOutPod, []string{"-f", "-", "--namespace-label", "istio-injection=enabled", "--namespace-label", "shop:team=a"}, 0, "0 deny", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.desc, func(t *testing.T) {

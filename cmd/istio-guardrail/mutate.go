@@ -3,12 +3,12 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/pmezard/go-difflib/difflib"
+	"github.com/spf13/cobra"
 	gomodulesjsonpatch "gomodules.xyz/jsonpatch/v2"
 	evanphxjsonpatch "gopkg.in/evanphx/json-patch.v4"
 	"sigs.k8s.io/yaml"
@@ -21,38 +21,40 @@ import (
 
 // mutateOptions are the flags of mutate.
 type mutateOptions struct {
-	paths     stringList
-	config    string
-	output    string
-	namespace string
-	nsLabels  stringList
-	workloads bool
-	assumed   map[string]string
+	paths      stringList
+	config     string
+	output     string
+	namespace  string
+	nsLabels   stringList
+	workloads  bool
+	namespaces namespaceFlags
 }
 
-func parseMutateFlags(args []string, stderr io.Writer) (*mutateOptions, error) {
+func newMutateCmd() *cobra.Command {
 	o := &mutateOptions{}
-	fs := flag.NewFlagSet("mutate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Var(&o.paths, "f", "file, directory (recursive: *.yaml, *.yml, *.json) or - for stdin; repeatable")
+	cmd := &cobra.Command{
+		Use:   "mutate -f PATH [-f PATH...] [flags]",
+		Short: "Preview admission mutations offline",
+		Long: "mutate prints the objects as the mutating webhook would store them; stderr has one line per applied\n" +
+			"mutation, skip reason or note. Exit 0 on success, 2 on usage, configuration, parse or mutation errors.",
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.validate(args); err != nil {
+				return usageError(err)
+			}
+			return runMutate(o, cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	fs := cmd.Flags()
+	fs.VarP(&o.paths, "filename", "f", "file, directory (recursive: *.yaml, *.yml, *.json) or - for stdin; repeatable")
 	fs.StringVar(&o.config, "config", "", "GuardrailConfig file (default: built-in defaults)")
-	fs.StringVar(&o.output, "o", "yaml", "output: yaml, json (a List when there are several objects) or diff")
+	fs.StringVarP(&o.output, "output", "o", "yaml", "output: yaml, json (a List when there are several objects) or diff")
 	fs.StringVar(&o.namespace, "namespace", "default", "namespace of objects that do not set one")
-	fs.Var(&o.nsLabels, "namespace-label", "key=value label assumed for namespaces not defined in the input; "+
-		"repeatable (default istio-injection=enabled, so the preview shows what an injected namespace gets; "+
-		"--namespace-label= assumes no labels)")
+	fs.Var(&o.nsLabels, "namespace-label", namespaceLabelUsage+" (default istio-injection=enabled, so the preview "+
+		"shows what an injected namespace gets; --namespace-label= assumes no labels)")
 	fs.BoolVar(&o.workloads, "workloads", true, "mutate the pod templates of Deployments, StatefulSets, DaemonSets, "+
 		"ReplicaSets, Jobs and CronJobs (what their Pods get at admission); false keeps the config's setting")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: istio-guardrail mutate -f PATH [-f PATH...] [flags]\n\n"+
-			"Prints the objects as the mutating webhook would store them; stderr has one line per applied\n"+
-			"mutation, skip reason or note. Exit 0 on success, 2 on usage, configuration, parse or mutation errors.\n\nflags:")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return nil, errUsage
-	}
-	return o, o.validate(fs.Args())
+	return cmd
 }
 
 func (o *mutateOptions) validate(rest []string) error {
@@ -66,64 +68,38 @@ func (o *mutateOptions) validate(rest []string) error {
 	case o.namespace == "":
 		return errors.New("--namespace must not be empty")
 	}
-	labels, err := parseLabels(o.nsLabels)
-	o.assumed = labels
+	var err error
+	o.namespaces, err = parseNamespaceLabels(o.nsLabels)
+	if len(o.nsLabels) == 0 {
+		o.namespaces.others = map[string]string{policy.LabelLegacyInjection: "enabled"}
+	}
 	return err
-}
-
-// parseLabels parses --namespace-label values; none given means the default.
-func parseLabels(list []string) (map[string]string, error) {
-	if len(list) == 0 {
-		return map[string]string{policy.LabelLegacyInjection: "enabled"}, nil
-	}
-	out := map[string]string{}
-	for _, kv := range list {
-		if kv == "" {
-			continue
-		}
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok || k == "" {
-			return nil, fmt.Errorf("invalid --namespace-label %q (want key=value)", kv)
-		}
-		out[k] = v
-	}
-	return out, nil
 }
 
 // runMutate previews the mutations offline: it decodes the inputs as check
 // does, mutates Namespaces first (so pods see the labels they will have),
 // then everything else, and renders the result.
-func runMutate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	opts, err := parseMutateFlags(args, stderr)
-	if err != nil {
-		if !errors.Is(err, errUsage) {
-			fmt.Fprintf(stderr, "istio-guardrail mutate: %v\n", err)
-		}
-		return exitError
-	}
+func runMutate(opts *mutateOptions, stdin io.Reader, stdout, stderr io.Writer) error {
 	eng, err := mutateEngine(opts)
 	if err != nil {
-		fmt.Fprintf(stderr, "istio-guardrail mutate: %v\n", err)
-		return exitError
+		return usageError(err)
 	}
 	files, err := manifest.Files(opts.paths)
 	if err != nil {
-		fmt.Fprintf(stderr, "istio-guardrail mutate: %v\n", err)
-		return exitError
+		return usageError(err)
 	}
 	in := decodeInputs(files, stdin, manifest.Options{DefaultNamespace: opts.namespace})
 	for _, e := range in.errs {
 		fmt.Fprintln(stderr, e)
 	}
-	outs, failed := mutateDocuments(eng, in.docs, opts.assumed, stderr)
+	outs, failed := mutateDocuments(eng, in.docs, opts.namespaces.lookup(nil), stderr)
 	if err := render(stdout, opts.output, outs); err != nil {
-		fmt.Fprintf(stderr, "istio-guardrail mutate: %v\n", err)
-		return exitError
+		return usageError(err)
 	}
 	if len(in.errs) > 0 || failed {
-		return exitError
+		return exitWith(exitError, nil)
 	}
-	return exitOK
+	return nil
 }
 
 // mutateEngine builds the engine from the config, with --workloads applied.
@@ -154,10 +130,9 @@ type mutated struct {
 // mutateDocuments mutates the Namespaces of the input, then the other
 // documents with the Namespaces' final labels, logging one line per applied
 // mutator, skip or note. Output keeps the input order.
-func mutateDocuments(eng *policy.Engine, docs []manifest.Document, assumed map[string]string, log io.Writer) ([]mutated, bool) {
+func mutateDocuments(eng *policy.Engine, docs []manifest.Document, namespaces namespaceLookup, log io.Writer) ([]mutated, bool) {
 	outs := make([]mutated, len(docs))
-	known := policy.NamespaceLabels{}
-	ctx := &policy.Context{Namespaces: previewNamespaces{known: known, assumed: assumed}, Operation: "CREATE"}
+	ctx := &policy.Context{Namespaces: namespaces, Operation: "CREATE"}
 	failed := false
 	for _, nsPass := range []bool{true, false} {
 		for i := range docs {
@@ -172,26 +147,11 @@ func mutateDocuments(eng *policy.Engine, docs []manifest.Document, assumed map[s
 			}
 			outs[i] = mutated{doc: d, before: d.Raw, out: out}
 			if nsPass && d.Object.Meta != nil {
-				known[d.Object.Meta.Name] = d.Object.Meta.Labels
+				namespaces.known[d.Object.Meta.Name] = d.Object.Meta.Labels
 			}
 		}
 	}
 	return outs, failed
-}
-
-// previewNamespaces resolves the Namespaces of the input, and assumes the
-// --namespace-label labels for the others.
-type previewNamespaces struct {
-	known   policy.NamespaceLabels
-	assumed map[string]string
-}
-
-// NamespaceLabels implements policy.NamespaceLookup.
-func (p previewNamespaces) NamespaceLabels(name string) (map[string]string, bool) {
-	if l, ok := p.known[name]; ok {
-		return l, true
-	}
-	return p.assumed, true
 }
 
 func isNamespace(d *manifest.Document) bool {
