@@ -5,11 +5,14 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os/exec"
+	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/istio-guardrail/istio-guardrail/config"
 	"github.com/istio-guardrail/istio-guardrail/manifest"
@@ -19,7 +22,7 @@ import (
 
 // checkOptions are the flags of check.
 type checkOptions struct {
-	paths     stringList
+	inputOptions
 	config    string
 	output    string
 	failOn    string
@@ -33,7 +36,7 @@ type checkOptions struct {
 func newCheckCmd() *cobra.Command {
 	o := &checkOptions{}
 	cmd := &cobra.Command{
-		Use:   "check -f PATH [-f PATH...] [flags]",
+		Use:   "check [PATH...] [-f PATH...] [flags]",
 		Short: "Validate manifests offline (CI): exit 0 clean, 1 findings, 2 errors",
 		Long: "check validates manifests offline with the admission webhook's engine. Exit 0 when no finding\n" +
 			"is at or above --fail-on, 1 when one is, 2 for usage, configuration, input or parse errors\n" +
@@ -47,7 +50,7 @@ func newCheckCmd() *cobra.Command {
 		},
 	}
 	fs := cmd.Flags()
-	fs.VarP(&o.paths, "filename", "f", "file, directory (recursive: *.yaml, *.yml, *.json) or - for stdin; repeatable")
+	o.addFlags(fs)
 	fs.StringVar(&o.config, "config", "", "GuardrailConfig file (default: built-in defaults)")
 	fs.StringVarP(&o.output, "output", "o", "text", "output format: "+strings.Join(report.Formats(), ", "))
 	fs.StringVar(&o.failOn, "fail-on", "deny", "exit 1 when a finding is at or above this action: deny or warn")
@@ -58,12 +61,11 @@ func newCheckCmd() *cobra.Command {
 	return cmd
 }
 
-func (o *checkOptions) validate(rest []string) error {
+func (o *checkOptions) validate(args []string) error {
+	if err := o.inputOptions.validate(args); err != nil {
+		return err
+	}
 	switch {
-	case len(rest) > 0:
-		return fmt.Errorf("unexpected argument %q (give inputs with -f)", rest[0])
-	case len(o.paths) == 0:
-		return errors.New("no input: give at least one -f PATH (- for stdin)")
 	case !slices.Contains(report.Formats(), o.output):
 		return fmt.Errorf("invalid -o %q (want %s)", o.output, strings.Join(report.Formats(), ", "))
 	case o.failOn != string(policy.ActionDeny) && o.failOn != string(policy.ActionWarn):
@@ -79,13 +81,13 @@ func (o *checkOptions) validate(rest []string) error {
 }
 
 // runCheck validates manifests offline: exit 0 clean, 1 findings at or
-// above --fail-on, 2 for configuration or parse errors (the files that parse
-// are still checked and reported).
+// above --fail-on, 2 for configuration, input or parse errors (the files
+// that parse are still checked and reported).
 func runCheck(opts *checkOptions, stdin io.Reader, stdout, stderr io.Writer) error {
 	// check is a short batch job that allocates fast while its live heap
 	// stays small: collecting less often saves CPU for little memory.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
-	rep, inputErrs, err := checkInputs(opts, stdin)
+	rep, inputErrs, err := checkInputs(opts, stdin, stderr)
 	if err != nil {
 		return usageError(err)
 	}
@@ -105,17 +107,18 @@ func runCheck(opts *checkOptions, stdin io.Reader, stdout, stderr io.Writer) err
 // are returned apart: the other inputs are still checked. Documents are
 // validated as they are decoded and then dropped, so memory scales with the
 // findings, not with the input; the Namespace documents of every input are
-// read first because rules need their labels.
-func checkInputs(opts *checkOptions, stdin io.Reader) (*report.Report, []error, error) {
+// read first because rules need their labels. What was skipped is one line
+// on stderr.
+func checkInputs(opts *checkOptions, stdin io.Reader, stderr io.Writer) (*report.Report, []error, error) {
 	eng, err := newEngine(opts.config)
 	if err != nil {
 		return nil, nil, err
 	}
-	files, err := manifest.Files(opts.paths)
+	tally, err := opts.files()
 	if err != nil {
 		return nil, nil, err
 	}
-	srcs, errs := readSources(files, stdin)
+	srcs, errs := readSources(tally.set.Files, stdin)
 	namespaces := opts.namespaces.lookup(sourceNamespaces(srcs)) // the input's Namespaces win
 	mopts := manifest.Options{DefaultNamespace: opts.namespace, ValuesFor: opts.valuesFor}
 	// The input is the whole world for a rendered control plane: its HPAs
@@ -125,15 +128,24 @@ func checkInputs(opts *checkOptions, stdin io.Reader) (*report.Report, []error, 
 		manifest.Scaling(src.data, opts.namespace, scaling)
 	}
 	ctx := &policy.Context{Namespaces: namespaces, Scaling: scaling}
-	rep := &report.Report{Files: len(files), FailOn: policy.Action(opts.failOn), Version: version}
+	rep := &report.Report{Files: len(tally.set.Files), FailOn: policy.Action(opts.failOn), Version: version}
 	for _, src := range srcs {
 		for d, err := range manifest.Documents(src.name, src.data, mopts) {
 			if err != nil {
-				errs = append(errs, err)
+				if !opts.skip(tally, err) {
+					errs = append(errs, err)
+				}
 				continue
 			}
+			tally.objects++
 			rep.Objects = append(rep.Objects, checkDocument(eng, ctx, d))
 		}
+	}
+	if note := tally.note(); note != "" {
+		fmt.Fprintln(stderr, "istio-guardrail check:", note)
+	}
+	if err := opts.emptyError(tally, "Helm values files need --values-for istiod|gateway"); err != nil {
+		errs = append(errs, err)
 	}
 	return rep, errs, nil
 }
@@ -203,19 +215,177 @@ type inputs struct {
 }
 
 // decodeInputs reads and decodes every input at once (mutate needs them all).
-func decodeInputs(files []string, stdin io.Reader, opts manifest.Options) inputs {
+func decodeInputs(o *inputOptions, stdin io.Reader, mopts manifest.Options, stderr io.Writer) (inputs, error) {
 	var in inputs
-	for _, f := range files {
+	tally, err := o.files()
+	if err != nil {
+		return in, err
+	}
+	for _, f := range tally.set.Files {
 		data, err := manifest.Read(f, stdin)
 		if err != nil {
 			in.errs = append(in.errs, err)
 			continue
 		}
-		docs, errs := manifest.Parse(f, data, opts)
-		in.docs = append(in.docs, docs...)
-		in.errs = append(in.errs, errs...)
+		for d, err := range manifest.Documents(f, data, mopts) {
+			switch {
+			case err == nil:
+				tally.objects++
+				in.docs = append(in.docs, *d)
+			case !o.skip(tally, err):
+				in.errs = append(in.errs, err)
+			}
+		}
 	}
-	return in
+	if note := tally.note(); note != "" {
+		fmt.Fprintln(stderr, "istio-guardrail mutate:", note)
+	}
+	if err := o.emptyError(tally, ""); err != nil {
+		in.errs = append(in.errs, err)
+	}
+	return in, nil
+}
+
+// inputOptions are the input flags of check and mutate.
+type inputOptions struct {
+	paths      stringList
+	exclude    stringList
+	strict     bool
+	allowEmpty bool
+}
+
+func (o *inputOptions) addFlags(fs *pflag.FlagSet) {
+	fs.VarP(&o.paths, "filename", "f", "file, directory (recursive: *.yaml, *.yml, *.json) or - for stdin; repeatable, "+
+		"and paths may be given as arguments too")
+	fs.Var(&o.exclude, "exclude", "glob of paths not to read when walking a directory: NAME matches a base name at any depth, "+
+		"dir/**/x.yaml a path relative to the directory given; repeatable")
+	fs.BoolVar(&o.strict, "strict-inputs", false, "read hidden files, testdata/, vendor/, Helm chart sources and tool "+
+		"configuration too, and report documents without apiVersion/kind and empty files as errors (default: skip them, one summary line)")
+	fs.BoolVar(&o.allowEmpty, "allow-empty", false, "accept an input without any Kubernetes object (default: exit 2)")
+}
+
+// validate takes the positional arguments as paths.
+func (o *inputOptions) validate(args []string) error {
+	o.paths = append(o.paths, args...)
+	if len(o.paths) == 0 {
+		return errors.New("no input: give at least one PATH or -f PATH (- for stdin)")
+	}
+	return nil
+}
+
+// files expands the paths.
+func (o *inputOptions) files() (*inputTally, error) {
+	set, err := manifest.Files(o.paths, manifest.FileOptions{Exclude: o.exclude, Strict: o.strict, Ignore: gitIgnore()})
+	if err != nil {
+		return nil, err
+	}
+	return &inputTally{set: set}, nil
+}
+
+// gitIgnore returns a manifest.FileOptions.Ignore that leaves out what git
+// ignores (build output, local tool directories) under each directory
+// walked; with git absent or outside a work tree it ignores nothing.
+func gitIgnore() func(root, path string) bool {
+	ignored := map[string]map[string]bool{} // root -> absolute paths
+	return func(root, p string) bool {
+		set, ok := ignored[root]
+		if !ok {
+			set = gitIgnoredPaths(root)
+			ignored[root] = set
+		}
+		abs, err := filepath.Abs(p)
+		return err == nil && set[abs]
+	}
+}
+
+// gitIgnoredPaths lists, as absolute paths, the files and directories git
+// ignores under dir.
+func gitIgnoredPaths(dir string) map[string]bool {
+	out, err := exec.Command("git", "-C", dir, "ls-files", "--others", "--ignored", "--exclude-standard", "--directory", "-z").Output()
+	if err != nil {
+		return nil
+	}
+	set := map[string]bool{}
+	for _, rel := range strings.Split(string(out), "\x00") {
+		if rel == "" {
+			continue
+		}
+		if abs, err := filepath.Abs(filepath.Join(dir, strings.TrimSuffix(rel, "/"))); err == nil {
+			set[abs] = true
+		}
+	}
+	return set
+}
+
+// inputTally counts what the inputs held.
+type inputTally struct {
+	set     manifest.FileSet
+	objects int // Kubernetes objects decoded
+	untyped int // documents without apiVersion/kind, skipped
+	empty   int // files without any document, skipped
+}
+
+// skip counts and reports true for an error that is only an input without
+// a Kubernetes object, unless --strict-inputs.
+func (o *inputOptions) skip(t *inputTally, err error) bool {
+	switch {
+	case o.strict:
+		return false
+	case errors.Is(err, manifest.ErrUntyped):
+		t.untyped++
+	case errors.Is(err, manifest.ErrNoObjects):
+		t.empty++
+	default:
+		return false
+	}
+	return true
+}
+
+// note is the one line that says what was skipped, "" when nothing was.
+func (t *inputTally) note() string {
+	var parts []string
+	if len(t.set.Skipped) > 0 {
+		reasons := map[string]int{}
+		for _, s := range t.set.Skipped {
+			reasons[s.Reason]++
+		}
+		var why []string
+		for _, r := range slices.Sorted(maps.Keys(reasons)) {
+			why = append(why, fmt.Sprintf("%d %s", reasons[r], r))
+		}
+		parts = append(parts, fmt.Sprintf("%s while walking (%s)", plural(len(t.set.Skipped), "path"), strings.Join(why, ", ")))
+	}
+	if t.untyped > 0 {
+		parts = append(parts, plural(t.untyped, "document")+" without apiVersion/kind")
+	}
+	if t.empty > 0 {
+		parts = append(parts, plural(t.empty, "empty file"))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "skipped " + strings.Join(parts, ", ") + " (not Kubernetes objects; --strict-inputs reads and reports them)"
+}
+
+// emptyError is the error of an input without any object (nil with
+// --allow-empty); hint says what may have been meant.
+func (o *inputOptions) emptyError(t *inputTally, hint string) error {
+	if t.objects > 0 || o.allowEmpty {
+		return nil
+	}
+	msg := "no Kubernetes objects found in " + plural(len(t.set.Files), "file")
+	if t.untyped > 0 && hint != "" {
+		msg += " (" + hint + ")"
+	}
+	return errors.New(msg + "; --allow-empty accepts an empty input")
+}
+
+// plural renders "1 file", "2 files".
+func plural(n int, word string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, word)
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }
 
 // checkDocument validates one document and locates its findings.

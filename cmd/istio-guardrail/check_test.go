@@ -101,15 +101,18 @@ func TestCheckExitCodes(t *testing.T) {
 		{"parse error exits 2, other files still checked", "", []string{"-f", p("broken.yaml"), "-f", p("permissive.yaml")}, 2, "permissive.yaml:8: IGR101", "broken.yaml:3: invalid YAML"},
 		{"directory", "", []string{"-f", dir}, 2, "7 files", "broken.yaml"},
 		{"no input", "", nil, 2, "", "no input"},
+		{"empty input is an error", "# nothing\n", []string{"-"}, 2, "1 file, 0 objects", "no Kubernetes objects found"},
+		{"--allow-empty accepts an empty input", "# nothing\n", []string{"-", "--allow-empty"}, 0, "0 objects", "skipped 1 empty file"},
 		{"help goes to stdout", "", []string{"-h"}, 0, "usage: istio-guardrail check", ""},
-		{"positional argument", "", []string{p("strict.yaml")}, 2, "", "unexpected argument"},
+		{"positional paths are inputs", "", []string{p("strict.yaml"), p("permissive.yaml")}, 1, "2 files, 2 objects", ""},
 		{"unknown flag", "", []string{"-f", p("strict.yaml"), "--bogus"}, 2, "", "bogus"},
 		{"bad output format", "", []string{"-f", p("strict.yaml"), "-o", "xml"}, 2, "", "invalid -o"},
 		{"bad fail-on", "", []string{"-f", p("strict.yaml"), "--fail-on", "audit"}, 2, "", "invalid --fail-on"},
 		{"bad values chart", "", []string{"-f", p("strict.yaml"), "--values-for", "pilot"}, 2, "", "invalid --values-for"},
 		{"missing file", "", []string{"-f", p("nope.yaml")}, 2, "", "nope.yaml"},
 		{"namespace flag defaults objects", strings.Replace(permissivePA, "  namespace: istio-system\n", "", 1), []string{"-f", "-", "--namespace", "shop", "-o", "json"}, 1, `"namespace":"shop"`, ""},
-		{"values file needs --values-for", "replicaCount: 1\n", []string{"-f", "-"}, 2, "", "--values-for"},
+		{"values file needs --values-for", "replicaCount: 1\n", []string{"-f", "-"}, 2, "", "no Kubernetes objects found in 1 file (Helm values files need --values-for"},
+		{"values file under --strict-inputs", "replicaCount: 1\n", []string{"-f", "-", "--strict-inputs"}, 2, "", "<stdin>:1: document has no apiVersion or kind (for Helm values files use --values-for"},
 		{"values file with --values-for", "replicaCount: 1\n", []string{"-f", "-", "--values-for", "istiod"}, 1, "IGR601 IstiodValues", ""},
 		{"opt-out in an unknown namespace is not judged", optOutPod, []string{"-f", "-"}, 0, "0 deny", ""},
 		{"--namespace-label tells the namespace's labels", optOutPod, []string{"-f", "-", "--namespace-label", "shop:istio-injection=enabled"}, 1, "IGR702 Pod shop/web", ""},
@@ -255,5 +258,67 @@ func TestCheckDeterministic(t *testing.T) {
 				t.Fatalf("%s output differs between runs", format)
 			}
 		}
+	}
+}
+
+// TestCheckRepositoryInputs: a repository checks as its manifests, not as
+// a pile of parse errors; an input without objects is an error.
+func TestCheckRepositoryInputs(t *testing.T) {
+	repo := writeFiles(t, map[string]string{
+		"deploy/pa.yaml":                     permissivePA,
+		"deploy/kustomization.yaml":          "resources: [pa.yaml]\n",
+		".golangci.yml":                      "linters: {enable: [govet]}\n",
+		".pre-commit-hooks.yaml":             "- id: x\n  entry: y\n",
+		"ci/config.yaml":                     "stages: [build]\n",
+		"chart/Chart.yaml":                   "apiVersion: v2\nname: c\nversion: 0.1.0\n",
+		"chart/templates/deploy.yaml":        "{{- if .Values.x }}\napiVersion: v1\n{{- end }}\n",
+		"chart/values.yaml":                  "x: true\n",
+		"testdata/broken.yaml":               "apiVersion: v1\nkind: Pod\nmetadata: name: x\n",
+		"docs/empty.yaml":                    "# nothing yet\n",
+		"notes/a.txt":                        "text\n",
+		"only-text/readme.txt":               "text\n",
+		"excluded/pa.yaml":                   permissivePA,
+		"empty-dir/.keep":                    "",
+		"deploy/other/strict-in-subdir.yaml": strictPA,
+	})
+	if err := os.Symlink(filepath.Join(repo, "deploy"), filepath.Join(repo, "link")); err != nil {
+		t.Fatal(err)
+	}
+	p := func(name string) string { return filepath.Join(repo, name) }
+	tests := []struct {
+		desc       string
+		args       []string
+		want       int
+		wantOut    string
+		wantStderr string
+	}{
+		{"repository root: manifests checked, the rest skipped in one line", []string{p("."), "--exclude", "excluded"}, 1, "4 files, 2 objects",
+			"skipped 8 paths while walking (3 Helm chart source, 1 excluded, 2 hidden, 1 not a manifest, 1 test fixtures), 1 document without apiVersion/kind, 1 empty file"},
+		{"--strict-inputs reports every non-manifest", []string{p("."), "--strict-inputs"}, 2, "", "broken.yaml:3: invalid YAML"},
+		{"an empty directory is an error", []string{p("empty-dir")}, 2, "0 files, 0 objects", "no Kubernetes objects found in 0 files"},
+		{"a directory without manifests is an error", []string{p("only-text")}, 2, "", "no Kubernetes objects found"},
+		{"--allow-empty accepts it", []string{p("only-text"), "--allow-empty"}, 0, "0 files, 0 objects", ""},
+		{"a link to a directory is walked", []string{"-f", p("link")}, 1, "2 files, 2 objects", ""},
+		{"a file given twice is read once", []string{p("deploy/pa.yaml"), "-f", p("deploy/pa.yaml"), p("link/pa.yaml")}, 1, "1 file, 1 object (0 skipped): 1 deny", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.desc, func(t *testing.T) {
+			code, out, errOut := runCLI(t, "", append([]string{"check"}, tc.args...)...)
+			if code != tc.want || !strings.Contains(out, tc.wantOut) || !strings.Contains(errOut, tc.wantStderr) {
+				t.Fatalf("exit %d (want %d), stdout lacks %q or stderr lacks %q\nstdout:\n%s\nstderr:\n%s", code, tc.want, tc.wantOut, tc.wantStderr, out, errOut)
+			}
+		})
+	}
+}
+
+// TestCheckThisRepository: `check -f .` at this repository's root judges
+// its manifests (exit 0 or 1), never fails on its non-manifest files.
+func TestCheckThisRepository(t *testing.T) {
+	code, out, errOut := runCLI(t, "", "check", "-f", "../..")
+	if code != 0 && code != 1 {
+		t.Fatalf("exit %d, want 0 or 1\nstderr:\n%s", code, errOut)
+	}
+	if !strings.Contains(out, "IGR101") || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, "skipped") {
+		t.Errorf("want findings and one summary line on stderr, got stderr:\n%s\nstdout tail:\n%s", errOut, out[max(0, len(out)-300):])
 	}
 }

@@ -21,7 +21,7 @@ import (
 
 // mutateOptions are the flags of mutate.
 type mutateOptions struct {
-	paths      stringList
+	inputOptions
 	config     string
 	output     string
 	namespace  string
@@ -33,7 +33,7 @@ type mutateOptions struct {
 func newMutateCmd() *cobra.Command {
 	o := &mutateOptions{}
 	cmd := &cobra.Command{
-		Use:   "mutate -f PATH [-f PATH...] [flags]",
+		Use:   "mutate [PATH...] [-f PATH...] [flags]",
 		Short: "Preview admission mutations offline",
 		Long: "mutate prints the objects as the mutating webhook would store them; stderr has one line per applied\n" +
 			"mutation, skip reason or note. Exit 0 on success, 2 on usage, configuration, parse or mutation errors.",
@@ -46,7 +46,7 @@ func newMutateCmd() *cobra.Command {
 		},
 	}
 	fs := cmd.Flags()
-	fs.VarP(&o.paths, "filename", "f", "file, directory (recursive: *.yaml, *.yml, *.json) or - for stdin; repeatable")
+	o.addFlags(fs)
 	fs.StringVar(&o.config, "config", "", "GuardrailConfig file (default: built-in defaults)")
 	fs.StringVarP(&o.output, "output", "o", "yaml", "output: yaml, json (a List when there are several objects) or diff")
 	fs.StringVar(&o.namespace, "namespace", "default", "namespace of objects that do not set one")
@@ -57,12 +57,11 @@ func newMutateCmd() *cobra.Command {
 	return cmd
 }
 
-func (o *mutateOptions) validate(rest []string) error {
+func (o *mutateOptions) validate(args []string) error {
+	if err := o.inputOptions.validate(args); err != nil {
+		return err
+	}
 	switch {
-	case len(rest) > 0:
-		return fmt.Errorf("unexpected argument %q (give inputs with -f)", rest[0])
-	case len(o.paths) == 0:
-		return errors.New("no input: give at least one -f PATH (- for stdin)")
 	case o.output != "yaml" && o.output != "json" && o.output != "diff":
 		return fmt.Errorf("invalid -o %q (want yaml, json or diff)", o.output)
 	case o.namespace == "":
@@ -84,11 +83,10 @@ func runMutate(opts *mutateOptions, stdin io.Reader, stdout, stderr io.Writer) e
 	if err != nil {
 		return usageError(err)
 	}
-	files, err := manifest.Files(opts.paths)
+	in, err := decodeInputs(&opts.inputOptions, stdin, manifest.Options{DefaultNamespace: opts.namespace}, stderr)
 	if err != nil {
 		return usageError(err)
 	}
-	in := decodeInputs(files, stdin, manifest.Options{DefaultNamespace: opts.namespace})
 	for _, e := range in.errs {
 		fmt.Fprintln(stderr, e)
 	}
