@@ -1,15 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"maps"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -23,14 +26,24 @@ import (
 // checkOptions are the flags of check.
 type checkOptions struct {
 	inputOptions
-	config    string
-	output    string
-	failOn    string
-	namespace string
-	valuesFor string
-	nsLabels  stringList
+	config        string
+	outputs       stringList
+	failOn        string
+	repoRoot      string
+	stdinFilename string
+	quiet         bool
+	namespace     string
+	valuesFor     string
+	nsLabels      stringList
 	// namespaces are the labels given with --namespace-label.
 	namespaces namespaceFlags
+	// sinks are the parsed --output values.
+	sinks []outputSink
+}
+
+// outputSink is one --output: a format written to stdout or to a file.
+type outputSink struct {
+	format, path string // path "" is stdout
 }
 
 func newCheckCmd() *cobra.Command {
@@ -52,8 +65,13 @@ func newCheckCmd() *cobra.Command {
 	fs := cmd.Flags()
 	o.addFlags(fs)
 	fs.StringVar(&o.config, "config", "", "GuardrailConfig file (default: built-in defaults)")
-	fs.StringVarP(&o.output, "output", "o", "text", "output format: "+strings.Join(report.Formats(), ", "))
+	fs.VarP(&o.outputs, "output", "o", "output format: "+strings.Join(report.Formats(), ", ")+
+		"; FORMAT=FILE writes that format to FILE; repeatable, at most one without FILE (default text)")
 	fs.StringVar(&o.failOn, "fail-on", "deny", "exit 1 when a finding is at or above this action: deny or warn")
+	fs.StringVar(&o.repoRoot, "repo-root", "", "directory that SARIF, GitHub and GitLab locations are relative to "+
+		"(default: the git top level of the working directory, if any)")
+	fs.StringVar(&o.stdinFilename, "stdin-filename", "", "name the documents read from - (stdin) by this path in reports")
+	fs.BoolVarP(&o.quiet, "quiet", "q", false, "text output: the findings only, no summary or skipped-inputs line")
 	fs.StringVar(&o.namespace, "namespace", "default", "namespace of objects that do not set one")
 	fs.Var(&o.nsLabels, "namespace-label", namespaceLabelUsage+" (rules such as IGR702 read namespace labels; "+
 		"without any, namespaces not in the input are not judged)")
@@ -65,9 +83,12 @@ func (o *checkOptions) validate(args []string) error {
 	if err := o.inputOptions.validate(args); err != nil {
 		return err
 	}
+	sinks, err := parseOutputs(o.outputs)
+	if err != nil {
+		return err
+	}
+	o.sinks = sinks
 	switch {
-	case !slices.Contains(report.Formats(), o.output):
-		return fmt.Errorf("invalid -o %q (want %s)", o.output, strings.Join(report.Formats(), ", "))
 	case o.failOn != string(policy.ActionDeny) && o.failOn != string(policy.ActionWarn):
 		return fmt.Errorf("invalid --fail-on %q (want deny or warn)", o.failOn)
 	case o.valuesFor != "" && o.valuesFor != manifest.ValuesIstiod && o.valuesFor != manifest.ValuesGateway:
@@ -75,33 +96,149 @@ func (o *checkOptions) validate(args []string) error {
 	case o.namespace == "":
 		return errors.New("--namespace must not be empty")
 	}
-	var err error
 	o.namespaces, err = parseNamespaceLabels(o.nsLabels)
 	return err
 }
 
+// parseOutputs parses the --output values: FORMAT or FORMAT=FILE.
+func parseOutputs(list []string) ([]outputSink, error) {
+	if len(list) == 0 {
+		list = []string{"text"}
+	}
+	var out []outputSink
+	toStdout := 0
+	for _, v := range list {
+		format, path, toFile := strings.Cut(v, "=")
+		if !slices.Contains(report.Formats(), format) {
+			return nil, fmt.Errorf("invalid -o %q (want %s, optionally =FILE)", v, strings.Join(report.Formats(), ", "))
+		}
+		if toFile && path == "" {
+			return nil, fmt.Errorf("invalid -o %q: no file after =", v)
+		}
+		if !toFile {
+			toStdout++
+		}
+		out = append(out, outputSink{format: format, path: path})
+	}
+	if toStdout > 1 {
+		return nil, errors.New("at most one -o without =FILE: the others must name a file (-o sarif=results.sarif)")
+	}
+	return out, nil
+}
+
 // runCheck validates manifests offline: exit 0 clean, 1 findings at or
 // above --fail-on, 2 for configuration, input or parse errors (the files
-// that parse are still checked and reported).
+// that parse are still checked and reported, and every report says the
+// run was not clean).
 func runCheck(opts *checkOptions, stdin io.Reader, stdout, stderr io.Writer) error {
 	// check is a short batch job that allocates fast while its live heap
 	// stays small: collecting less often saves CPU for little memory.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	start := time.Now()
 	rep, inputErrs, err := checkInputs(opts, stdin, stderr)
 	if err != nil {
 		return usageError(err)
 	}
 	for _, e := range inputErrs {
 		fmt.Fprintln(stderr, e)
+		rep.Errors = append(rep.Errors, problemOf(e))
 	}
-	if err := report.Write(stdout, opts.output, rep); err != nil {
-		return usageError(err)
+	rep.Elapsed = time.Since(start)
+	rep.Text = report.TextOptions{Quiet: opts.quiet}
+	if opts.needsRepoRoot() {
+		if rep.RepoRoot, err = repoRoot(opts.repoRoot); err != nil {
+			return usageError(err)
+		}
 	}
-	if code := exitCode(rep, len(inputErrs)); code != exitOK {
+	for _, sink := range opts.sinks {
+		if err := writeSink(sink, rep, stdout); err != nil {
+			return usageError(err)
+		}
+	}
+	if code := rep.ExitCode(); code != exitOK {
 		return exitWith(code, nil)
 	}
 	return nil
 }
+
+// needsRepoRoot reports whether an output locates files relative to the
+// repository root.
+func (o *checkOptions) needsRepoRoot() bool {
+	return o.repoRoot != "" || slices.ContainsFunc(o.sinks, func(s outputSink) bool {
+		return s.format == "sarif" || s.format == "github" || s.format == "gitlab"
+	})
+}
+
+// repoRoot is --repo-root as an absolute path, or the git top level of the
+// working directory, or "" outside a git work tree.
+func repoRoot(flag string) (string, error) {
+	if flag != "" {
+		st, err := os.Stat(flag)
+		if err != nil {
+			return "", fmt.Errorf("--repo-root: %w", err)
+		}
+		if !st.IsDir() {
+			return "", fmt.Errorf("--repo-root %s: not a directory", flag)
+		}
+		return filepath.Abs(flag)
+	}
+	out, err := exec.Command("git", "rev-parse", "--show-toplevel").Output()
+	if err != nil {
+		return "", nil // not in a work tree, or no git: paths stay as given
+	}
+	return filepath.Clean(strings.TrimSpace(string(out))), nil
+}
+
+// writeSink renders the report to stdout or to the sink's file.
+func writeSink(sink outputSink, rep *report.Report, stdout io.Writer) error {
+	r := *rep
+	if sink.path == "" {
+		r.Text.Color = sink.format == "text" && colorable(stdout)
+		return report.Write(stdout, sink.format, &r)
+	}
+	f, err := os.Create(sink.path)
+	if err != nil {
+		return fmt.Errorf("-o %s=%s: %w", sink.format, sink.path, err)
+	}
+	if err := report.Write(f, sink.format, &r); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// colorable reports whether w is a terminal and NO_COLOR is unset
+// (https://no-color.org).
+func colorable(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok || os.Getenv("NO_COLOR") != "" {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// problemOf turns an input error into a report problem.
+func problemOf(err error) report.Problem {
+	var me *manifest.Error
+	if errors.As(err, &me) {
+		return report.Problem{File: me.File, Line: me.Line, Message: me.Err.Error()}
+	}
+	var fe *fileError
+	if errors.As(err, &fe) {
+		return report.Problem{File: fe.file, Message: fe.err.Error()}
+	}
+	return report.Problem{Message: err.Error()}
+}
+
+// fileError is an error reading one input.
+type fileError struct {
+	file string
+	err  error
+}
+
+func (e *fileError) Error() string { return e.err.Error() }
+func (e *fileError) Unwrap() error { return e.err }
 
 // checkInputs validates the inputs of opts. Errors reading or decoding an input
 // are returned apart: the other inputs are still checked. Documents are
@@ -118,7 +255,7 @@ func checkInputs(opts *checkOptions, stdin io.Reader, stderr io.Writer) (*report
 	if err != nil {
 		return nil, nil, err
 	}
-	srcs, errs := readSources(tally.set.Files, stdin)
+	srcs, errs := readSources(tally.set.Files, stdin, opts.stdinFilename)
 	namespaces := opts.namespaces.lookup(sourceNamespaces(srcs)) // the input's Namespaces win
 	mopts := manifest.Options{DefaultNamespace: opts.namespace, ValuesFor: opts.valuesFor}
 	// The input is the whole world for a rendered control plane: its HPAs
@@ -130,6 +267,7 @@ func checkInputs(opts *checkOptions, stdin io.Reader, stderr io.Writer) (*report
 	ctx := &policy.Context{Namespaces: namespaces, Scaling: scaling}
 	rep := &report.Report{Files: len(tally.set.Files), FailOn: policy.Action(opts.failOn), Version: version}
 	for _, src := range srcs {
+		helm := helmSources(src.data)
 		for d, err := range manifest.Documents(src.name, src.data, mopts) {
 			if err != nil {
 				if !opts.skip(tally, err) {
@@ -138,10 +276,10 @@ func checkInputs(opts *checkOptions, stdin io.Reader, stderr io.Writer) (*report
 				continue
 			}
 			tally.objects++
-			rep.Objects = append(rep.Objects, checkDocument(eng, ctx, d))
+			rep.Objects = append(rep.Objects, checkDocument(eng, ctx, d, helm))
 		}
 	}
-	if note := tally.note(); note != "" {
+	if note := tally.note(); note != "" && !opts.quiet {
 		fmt.Fprintln(stderr, "istio-guardrail check:", note)
 	}
 	if err := opts.emptyError(tally, "Helm values files need --values-for istiod|gateway"); err != nil {
@@ -157,16 +295,21 @@ type source struct {
 }
 
 // readSources reads every input; unreadable ones are returned as errors.
-func readSources(files []string, stdin io.Reader) ([]source, []error) {
+// Documents read from stdin are named stdinName when it is set.
+func readSources(files []string, stdin io.Reader, stdinName string) ([]source, []error) {
 	var srcs []source
 	var errs []error
 	for _, f := range files {
 		data, err := manifest.Read(f, stdin)
+		name := f
+		if f == manifest.Stdin && stdinName != "" {
+			name = stdinName
+		}
 		if err != nil {
-			errs = append(errs, err)
+			errs = append(errs, &fileError{file: manifest.DisplayName(name), err: err})
 			continue
 		}
-		srcs = append(srcs, source{name: f, data: data})
+		srcs = append(srcs, source{name: name, data: data})
 	}
 	return srcs, errs
 }
@@ -178,18 +321,6 @@ func sourceNamespaces(srcs []source) policy.NamespaceLabels {
 		maps.Copy(out, manifest.NamespaceLabels(src.data))
 	}
 	return out
-}
-
-// exitCode is 2 when an input could not be read or decoded, 1 when a finding
-// is at or above --fail-on, else 0.
-func exitCode(rep *report.Report, errs int) int {
-	switch {
-	case errs > 0:
-		return exitError
-	case rep.Failed():
-		return exitFindings
-	}
-	return exitOK
 }
 
 // newEngine builds the engine from a GuardrailConfig file or the defaults.
@@ -388,14 +519,64 @@ func plural(n int, word string) string {
 	return fmt.Sprintf("%d %ss", n, word)
 }
 
-// checkDocument validates one document and locates its findings.
-func checkDocument(eng *policy.Engine, ctx *policy.Context, d *manifest.Document) report.ObjectResult {
+// checkDocument validates one document and locates its findings (in the
+// Helm template the document was rendered from, when helm names one).
+func checkDocument(eng *policy.Engine, ctx *policy.Context, d *manifest.Document, helm helmSourceMap) report.ObjectResult {
 	res := eng.Validate(ctx, d.Object)
-	o := report.ObjectResult{File: d.File, Line: d.Line, Ref: d.Object.Ref(), Skipped: res.Skipped || res.ExemptNamespace}
+	file, line := helm.locate(d.File, d.Line, d.Line)
+	o := report.ObjectResult{File: file, Line: line, Ref: d.Object.Ref(), Skipped: res.Skipped || res.ExemptNamespace, Exempted: res.Exempted}
+	if len(res.Exempted) > 0 {
+		_, o.ExemptLine = helm.locate(d.File, d.Line, d.FieldLine("metadata.annotations"))
+	}
 	for _, f := range res.Findings {
-		o.Findings = append(o.Findings, report.Entry{Finding: f, File: d.File, Line: d.FieldLine(f.Field)})
+		file, line := helm.locate(d.File, d.Line, d.FieldLine(f.Field))
+		o.Findings = append(o.Findings, report.Entry{Finding: f, File: file, Line: line})
 	}
 	return o
+}
+
+// helmSourceMap holds the "# Source: chart/templates/x.yaml" comments that
+// helm template writes before each rendered document: for each line of the
+// input, the template and the line of its comment (nil without any).
+type helmSourceMap []helmSource
+
+type helmSource struct {
+	template string
+	line     int // of the "# Source:" comment
+}
+
+// helmSources maps the lines of data to the Helm templates they were
+// rendered from.
+func helmSources(data []byte) helmSourceMap {
+	const marker = "# Source: "
+	if !bytes.Contains(data, []byte(marker)) {
+		return nil
+	}
+	lines := bytes.Split(data, []byte("\n"))
+	m := make(helmSourceMap, len(lines)+1)
+	var cur helmSource
+	for i, l := range lines {
+		l = bytes.TrimRight(l, "\r")
+		switch {
+		case bytes.HasPrefix(l, []byte("---")) && (len(l) == 3 || l[3] == ' ' || l[3] == '\t'):
+			cur = helmSource{}
+		case bytes.HasPrefix(l, []byte(marker)):
+			cur = helmSource{template: strings.TrimSpace(string(l[len(marker):])), line: i + 1}
+		}
+		m[i+1] = cur
+	}
+	return m
+}
+
+// locate returns where to report line of the document starting at
+// docLine: in the template it was rendered from, at its line within the
+// rendered document, or in file itself.
+func (m helmSourceMap) locate(file string, docLine, line int) (string, int) {
+	if docLine <= 0 || docLine >= len(m) || m[docLine].template == "" {
+		return file, line
+	}
+	src := m[docLine]
+	return src.template, max(line-src.line, 1)
 }
 
 // namespaceLabelUsage documents --namespace-label, one syntax for check and mutate.

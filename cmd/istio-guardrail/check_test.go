@@ -6,11 +6,13 @@ import (
 	"encoding/xml"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/istio-guardrail/istio-guardrail/policy"
+	"github.com/istio-guardrail/istio-guardrail/report"
 )
 
 const (
@@ -97,8 +99,8 @@ func TestCheckExitCodes(t *testing.T) {
 		{"invalid config is a usage error", "", []string{"-f", p("permissive.yaml"), "--config", p("badconfig.yaml")}, 2, "", "rulez"},
 		{"missing config file", "", []string{"-f", p("strict.yaml"), "--config", p("nope.yaml")}, 2, "", "nope.yaml"},
 		{"uncovered kinds are skipped", "", []string{"-f", p("skipped.yaml")}, 0, "1 object (1 skipped)", ""},
-		{"stdin", permissivePA, []string{"-f", "-"}, 1, "<stdin>:8: IGR101", ""},
-		{"parse error exits 2, other files still checked", "", []string{"-f", p("broken.yaml"), "-f", p("permissive.yaml")}, 2, "permissive.yaml:8: IGR101", "broken.yaml:3: invalid YAML"},
+		{"stdin", permissivePA, []string{"-f", "-"}, 1, "<stdin>:8: deny IGR101", ""},
+		{"parse error exits 2, other files still checked", "", []string{"-f", p("broken.yaml"), "-f", p("permissive.yaml")}, 2, "permissive.yaml:8: deny IGR101", "broken.yaml:3: invalid YAML"},
 		{"directory", "", []string{"-f", dir}, 2, "7 files", "broken.yaml"},
 		{"no input", "", nil, 2, "", "no input"},
 		{"empty input is an error", "# nothing\n", []string{"-"}, 2, "1 file, 0 objects", "no Kubernetes objects found"},
@@ -155,7 +157,7 @@ func TestCheckJSONShape(t *testing.T) {
 		desc, got, want string
 	}{
 		{"finding keys", keys(got.Findings[0]), wantKeys},
-		{"summary keys", keys(got.Summary), "audit,deny,files,objects,skipped,warn"},
+		{"summary keys", keys(got.Summary), "audit,deny,errors,files,objects,skipped,warn"},
 		{"rule", got.Findings[0]["rule"].(string), "IGR101"},
 		{"apiVersion", got.Findings[0]["apiVersion"].(string), "security.istio.io/v1"},
 		{"file", got.Findings[0]["file"].(string), "<stdin>"},
@@ -170,14 +172,14 @@ func TestCheckJSONShape(t *testing.T) {
 			t.Errorf("%s = %q, want %q", tc.desc, tc.got, tc.want)
 		}
 	}
-	if !strings.HasPrefix(out, `{"findings":[{"rule":"IGR101","action":"deny","kind":"PeerAuthentication","apiVersion":`) {
+	if !strings.HasPrefix(out, `{"version":"v1","findings":[{"rule":"IGR101","action":"deny","kind":"PeerAuthentication","apiVersion":`) {
 		t.Errorf("key order differs from the documented shape:\n%s", out)
 	}
 }
 
 func TestCheckEmptyJSONFindingsIsList(t *testing.T) {
 	_, out, _ := runCLI(t, strictPA, "check", "-f", "-", "-o", "json")
-	if !strings.HasPrefix(out, `{"findings":[],"summary":{"files":1,"objects":1,"skipped":0,"deny":0,"warn":0,"audit":0}}`) {
+	if !strings.HasPrefix(out, `{"version":"v1","findings":[],"errors":[],"summary":{"files":1,"objects":1,"skipped":0,"deny":0,"warn":0,"audit":0,"errors":0}}`) {
 		t.Fatalf("unexpected output: %s", out)
 	}
 }
@@ -214,47 +216,58 @@ func TestCheckSARIF(t *testing.T) {
 }
 
 func TestCheckJUnit(t *testing.T) {
-	code, out, _ := runCLI(t, permissivePA+"---\n"+envoyFilter+"---\n"+service, "check", "-f", "-", "-o", "junit")
+	code, out, _ := runCLI(t, permissivePA+"---\n"+envoyFilter+"---\n"+service+"---\n"+strictPA, "check", "-f", "-", "-o", "junit", "--stdin-filename", "mesh/all.yaml")
 	if code != 1 {
 		t.Fatalf("exit %d", code)
 	}
 	var doc struct {
+		XMLName  xml.Name
 		Tests    int `xml:"tests,attr"`
 		Failures int `xml:"failures,attr"`
+		Errors   int `xml:"errors,attr"`
 		Skipped  int `xml:"skipped,attr"`
-		Suites   []struct {
-			Cases []struct {
-				Name     string     `xml:"name,attr"`
-				Failures []struct{} `xml:"failure"`
-			} `xml:"testcase"`
-		} `xml:"testsuite"`
+		Cases    []struct {
+			Name      string     `xml:"name,attr"`
+			Classname string     `xml:"classname,attr"`
+			Failures  []struct{} `xml:"failure"`
+		} `xml:"testcase"`
 	}
 	if err := xml.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatalf("malformed XML: %v\n%s", err, out)
 	}
+	var names []string
+	for _, c := range doc.Cases {
+		names = append(names, c.Classname+"|"+c.Name)
+	}
 	tests := []struct {
 		desc      string
-		got, want int
+		got, want any
 	}{
-		{"one test case per object", doc.Tests, 3},
+		{"one Surefire suite at the root", doc.XMLName.Local, "testsuite"},
+		{"one test case per finding and per clean or skipped object", doc.Tests, 4},
 		{"failures only at or above --fail-on", doc.Failures, 1},
+		{"no errors", doc.Errors, 0},
 		{"skipped objects", doc.Skipped, 1},
-		{"suites", len(doc.Suites), 1},
-		{"cases in the suite", len(doc.Suites[0].Cases), 3},
+		{"names are rule+object+field, classes the file without suffix", strings.Join(names, " "),
+			"mesh.all|Service default/s mesh.all|PeerAuthentication istio-system/default " +
+				"mesh.all|IGR101 PeerAuthentication istio-system/default spec.mtls.mode mesh.all|IGR704 EnvoyFilter default/ef spec.configPatches"},
 	}
 	for _, tc := range tests {
 		if tc.got != tc.want {
-			t.Errorf("%s: got %d, want %d", tc.desc, tc.got, tc.want)
+			t.Errorf("%s: got %v, want %v", tc.desc, tc.got, tc.want)
 		}
 	}
 }
 
 func TestCheckDeterministic(t *testing.T) {
 	in := permissivePA + "---\n" + envoyFilter + "---\n" + strings.Replace(permissivePA, "default", "other", 1)
-	for _, format := range []string{"text", "json", "sarif", "junit"} {
+	// JUnit's suite time is the run's duration: the one part that varies.
+	elapsed := regexp.MustCompile(`<testsuite name="istio-guardrail" time="[0-9.]+"`)
+	for _, format := range report.Formats() {
 		_, first, _ := runCLI(t, in, "check", "-f", "-", "-o", format)
+		first = elapsed.ReplaceAllString(first, "")
 		for i := 0; i < 5; i++ {
-			if _, again, _ := runCLI(t, in, "check", "-f", "-", "-o", format); again != first {
+			if _, again, _ := runCLI(t, in, "check", "-f", "-", "-o", format); elapsed.ReplaceAllString(again, "") != first {
 				t.Fatalf("%s output differs between runs", format)
 			}
 		}
@@ -320,5 +333,65 @@ func TestCheckThisRepository(t *testing.T) {
 	}
 	if !strings.Contains(out, "IGR101") || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, "skipped") {
 		t.Errorf("want findings and one summary line on stderr, got stderr:\n%s\nstdout tail:\n%s", errOut, out[max(0, len(out)-300):])
+	}
+}
+
+// TestCheckOutputs: several -o at once, each format to its own file, at
+// most one to stdout; --quiet; --stdin-filename.
+func TestCheckOutputs(t *testing.T) {
+	dir := t.TempDir()
+	sarif, junit := filepath.Join(dir, "results.sarif"), filepath.Join(dir, "junit.xml")
+	code, out, errOut := runCLI(t, permissivePA, "check", "-", "--stdin-filename", "mesh/pa.yaml",
+		"-o", "sarif="+sarif, "-o", "text", "--output", "junit="+junit, "--repo-root", dir)
+	if code != 1 || !strings.Contains(out, "mesh/pa.yaml:8: deny IGR101") {
+		t.Fatalf("exit %d, text on stdout:\n%s\n%s", code, out, errOut)
+	}
+	for path, want := range map[string]string{sarif: `"ruleId": "IGR101"`, junit: `classname="mesh.pa"`} {
+		data, err := os.ReadFile(path)
+		if err != nil || !strings.Contains(string(data), want) {
+			t.Errorf("%s lacks %q (%v):\n%s", path, want, err, data)
+		}
+	}
+	tests := []struct {
+		desc       string
+		args       []string
+		want       int
+		wantOut    string
+		wantStderr string
+	}{
+		{"two formats to stdout", []string{"-o", "json", "-o", "text"}, 2, "", "at most one -o without =FILE"},
+		{"unknown format with a file", []string{"-o", "xml=x.xml"}, 2, "", `invalid -o "xml=x.xml"`},
+		{"no file after =", []string{"-o", "sarif="}, 2, "", "no file after ="},
+		{"unwritable file", []string{"-o", "sarif=" + filepath.Join(dir, "nope", "x.sarif")}, 2, "", "nope/x.sarif"},
+		{"quiet prints the findings only", []string{"-q"}, 1, "<stdin>:8: deny IGR101", ""},
+		{"github annotations", []string{"-o", "github", "--stdin-filename", "mesh/pa.yaml", "--repo-root", dir}, 1,
+			"::error file=mesh/pa.yaml,line=8,title=IGR101 PeerAuthentication istio-system/default::spec.mtls.mode", ""},
+		{"gitlab code quality", []string{"-o", "gitlab", "--stdin-filename", "mesh/pa.yaml", "--repo-root", dir}, 1, `"path": "mesh/pa.yaml"`, ""},
+		{"missing --repo-root", []string{"-o", "sarif", "--repo-root", filepath.Join(dir, "nope")}, 2, "", "--repo-root"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.desc, func(t *testing.T) {
+			code, out, errOut := runCLI(t, permissivePA, append([]string{"check", "-"}, tc.args...)...)
+			if code != tc.want || !strings.Contains(out, tc.wantOut) || !strings.Contains(errOut, tc.wantStderr) {
+				t.Fatalf("exit %d (want %d), stdout lacks %q or stderr lacks %q\nstdout:\n%s\nstderr:\n%s", code, tc.want, tc.wantOut, tc.wantStderr, out, errOut)
+			}
+		})
+	}
+	if _, out, _ := runCLI(t, permissivePA, "check", "-", "-q"); strings.Contains(out, "objects") {
+		t.Errorf("--quiet printed the summary:\n%s", out)
+	}
+}
+
+// TestCheckHelmSource: documents rendered by helm template are reported in
+// the template named by their "# Source:" comment.
+func TestCheckHelmSource(t *testing.T) {
+	rendered := "---\n# Source: mesh/templates/pa.yaml\n" + permissivePA + "---\n" + strictPA
+	_, out, _ := runCLI(t, rendered, "check", "-")
+	if !strings.Contains(out, "mesh/templates/pa.yaml:8: deny IGR101") {
+		t.Errorf("finding not located in the template:\n%s", out)
+	}
+	_, out, _ = runCLI(t, "---\n"+permissivePA, "check", "-")
+	if !strings.Contains(out, "<stdin>:9: deny IGR101") {
+		t.Errorf("without # Source the input is the location:\n%s", out)
 	}
 }
