@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 
@@ -26,7 +27,16 @@ const (
 	exitError    = 2 // usage, configuration, input or parse error
 )
 
+// invokedAs is the name the binary was run as: installed as
+// kubectl-istio_guardrail it is the kubectl plugin `kubectl istio-guardrail`,
+// and its help says so.
+var invokedAs = "istio-guardrail"
+
+// kubectlPlugin is the file name that makes the binary a kubectl plugin.
+const kubectlPlugin = "kubectl-istio_guardrail"
+
 func main() {
+	invokedAs = strings.TrimSuffix(filepath.Base(os.Args[0]), ".exe")
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
@@ -57,6 +67,9 @@ func newRootCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return &codeError{code: exitError, showUsage: true}
 		},
+	}
+	if invokedAs == kubectlPlugin {
+		root.Annotations = map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl istio-guardrail"}
 	}
 	root.SetVersionTemplate("istio-guardrail {{.Version}}\n")
 	root.SetUsageTemplate(strings.Replace(root.UsageTemplate(),

@@ -152,3 +152,14 @@ func TestNamespaceLabelOneSyntax(t *testing.T) {
 		t.Errorf("empty namespace: exit %d, %s", code, errOut)
 	}
 }
+
+// TestKubectlPlugin: installed as kubectl-istio_guardrail, the help names
+// the command as kubectl users type it.
+func TestKubectlPlugin(t *testing.T) {
+	t.Cleanup(func() { invokedAs = "istio-guardrail" })
+	invokedAs = kubectlPlugin
+	code, out, _ := runCLI(t, "", "check", "-h")
+	if code != 0 || !strings.Contains(out, "usage: kubectl istio-guardrail check") {
+		t.Fatalf("exit %d, help does not name the plugin:\n%s", code, out)
+	}
+}
