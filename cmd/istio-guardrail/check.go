@@ -343,11 +343,13 @@ func newEngine(path string) (*policy.Engine, error) {
 type inputs struct {
 	docs []manifest.Document
 	errs []error
+	// sources are the bytes of each input, by the name its documents carry.
+	sources map[string][]byte
 }
 
 // decodeInputs reads and decodes every input at once (mutate needs them all).
 func decodeInputs(o *inputOptions, stdin io.Reader, mopts manifest.Options, stderr io.Writer) (inputs, error) {
-	var in inputs
+	in := inputs{sources: map[string][]byte{}}
 	tally, err := o.files()
 	if err != nil {
 		return in, err
@@ -358,6 +360,7 @@ func decodeInputs(o *inputOptions, stdin io.Reader, mopts manifest.Options, stde
 			in.errs = append(in.errs, err)
 			continue
 		}
+		in.sources[manifest.DisplayName(f)] = data
 		for d, err := range manifest.Documents(f, data, mopts) {
 			switch {
 			case err == nil:

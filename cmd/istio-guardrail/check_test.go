@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"sort"
 	"strings"
@@ -393,5 +395,47 @@ func TestCheckHelmSource(t *testing.T) {
 	_, out, _ = runCLI(t, "---\n"+permissivePA, "check", "-")
 	if !strings.Contains(out, "<stdin>:9: deny IGR101") {
 		t.Errorf("without # Source the input is the location:\n%s", out)
+	}
+}
+
+// TestMutateDiffApplies: `mutate -o diff` is a patch of the input files:
+// `patch -p0` turns them into what admission stores, after which mutate
+// has nothing left to change; unchanged documents and comments survive.
+func TestMutateDiffApplies(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"deploy/app.yaml": "# the shop\napiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: shop}\n---\n# the pod\n" + optOutPod +
+			"---\napiVersion: v1\nkind: Pod\nmetadata: {name: api, namespace: shop}\nspec: {containers: [{name: app, image: nginx}]}\n",
+	})
+	t.Chdir(dir)
+	_, before, _ := runCLI(t, "", "mutate", "deploy/app.yaml", "-o", "json")
+	code, diff, errOut := runCLI(t, "", "mutate", "deploy/app.yaml", "-o", "diff")
+	if code != 0 || !strings.HasPrefix(diff, "--- deploy/app.yaml\n+++ deploy/app.yaml\n") {
+		t.Fatalf("exit %d, diff:\n%s\n%s", code, diff, errOut)
+	}
+	patch := exec.CommandContext(t.Context(), "patch", "-p0")
+	patch.Stdin = strings.NewReader(diff)
+	if out, err := patch.CombinedOutput(); err != nil {
+		t.Fatalf("patch -p0: %v\n%s\n%s", err, out, diff)
+	}
+	patched, err := os.ReadFile("deploy/app.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(patched), "# the shop\napiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: shop}\n---\n# the pod\n") {
+		t.Errorf("the unchanged document or a comment was rewritten:\n%s", patched)
+	}
+	if _, again, _ := runCLI(t, "", "mutate", "deploy/app.yaml", "-o", "diff"); again != "" {
+		t.Errorf("mutate still changes the patched file:\n%s", again)
+	}
+	_, after, _ := runCLI(t, "", "mutate", "deploy/app.yaml", "-o", "json")
+	var a, b any
+	if err := json.Unmarshal([]byte(before), &a); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(after), &b); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(a, b) {
+		t.Errorf("the patched file does not mutate to the same objects:\n%s\n%s", before, after)
 	}
 }

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/pmezard/go-difflib/difflib"
@@ -91,7 +93,7 @@ func runMutate(opts *mutateOptions, stdin io.Reader, stdout, stderr io.Writer) e
 		fmt.Fprintln(stderr, e)
 	}
 	outs, failed := mutateDocuments(eng, in.docs, opts.namespaces.lookup(nil), stderr)
-	if err := render(stdout, opts.output, outs); err != nil {
+	if err := render(stdout, opts.output, outs, in.sources); err != nil {
 		return usageError(err)
 	}
 	if len(in.errs) > 0 || failed {
@@ -228,13 +230,14 @@ func shortRef(o *policy.Object) string {
 	return kind + "/" + name
 }
 
-// render writes the mutated documents as YAML, JSON or a unified diff.
-func render(w io.Writer, format string, outs []mutated) error {
+// render writes the mutated documents as YAML, JSON or a unified diff of
+// the input files (sources).
+func render(w io.Writer, format string, outs []mutated, sources map[string][]byte) error {
 	switch format {
 	case "json":
 		return renderJSON(w, outs)
 	case "diff":
-		return renderDiff(w, outs)
+		return renderDiff(w, outs, sources)
 	}
 	for i, m := range outs {
 		y, err := yaml.JSONToYAML(m.out)
@@ -270,22 +273,37 @@ func renderJSON(w io.Writer, outs []mutated) error {
 	return err
 }
 
-// renderDiff writes a unified diff of each changed document, between the
-// input and the output rendered the same way (so only mutations show).
-func renderDiff(w io.Writer, outs []mutated) error {
+// renderDiff writes, for each input file with a mutated document, a
+// unified diff from the file's own bytes to the file with each mutated
+// document replaced by its YAML (the other documents, separators and
+// comments before a document are kept byte for byte), so that `patch -p0`
+// applied where the paths were given turns the input into what admission
+// stores. A "---" part holding several documents (a List) is rewritten as
+// a whole. Diffs of stdin name <stdin>.
+func renderDiff(w io.Writer, outs []mutated, sources map[string][]byte) error {
+	byFile := map[string][]mutated{}
+	var files []string
 	for _, m := range outs {
-		a, err := yaml.JSONToYAML(m.before)
-		if err != nil {
-			return err
+		if bytes.Equal(m.before, m.out) {
+			continue
 		}
-		b, err := yaml.JSONToYAML(m.out)
-		if err != nil {
-			return err
+		if _, ok := byFile[m.doc.File]; !ok {
+			files = append(files, m.doc.File)
 		}
-		name := fmt.Sprintf("%s:%d %s", m.doc.File, m.doc.Line, shortRef(m.doc.Object))
+		byFile[m.doc.File] = append(byFile[m.doc.File], m)
+	}
+	for _, f := range files {
+		src, ok := sources[f]
+		if !ok {
+			return fmt.Errorf("diff %s: input not kept", f)
+		}
+		after, err := replaceDocuments(src, byFile[f], outs)
+		if err != nil {
+			return fmt.Errorf("diff %s: %w", f, err)
+		}
 		text, err := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
-			A: difflib.SplitLines(string(a)), B: difflib.SplitLines(string(b)),
-			FromFile: name + " (input)", ToFile: name + " (mutated)", Context: 3,
+			A: splitLines(string(src)), B: splitLines(string(after)),
+			FromFile: f, ToFile: f, Context: 3,
 		})
 		if err != nil {
 			return err
@@ -295,4 +313,83 @@ func renderDiff(w io.Writer, outs []mutated) error {
 		}
 	}
 	return nil
+}
+
+// replaceDocuments returns src with the "---" parts of the changed
+// documents rewritten: from the line of the part's first document to the
+// part's end, the YAML of every document of that part (all of outs that
+// start in it, mutated or not, in input order).
+func replaceDocuments(src []byte, changed, outs []mutated) ([]byte, error) {
+	lines := splitLines(string(src))
+	// partEnd[i] is the 1-based line after the part holding line i+1.
+	partEnd := make([]int, len(lines)+2)
+	end := len(lines) + 1
+	for i := len(lines); i >= 1; i-- {
+		partEnd[i] = end
+		if isYAMLSeparator(lines[i-1]) {
+			end = i
+		}
+	}
+	type part struct{ from, to int }
+	parts := map[part][]*mutated{}
+	for _, c := range changed {
+		if c.doc.Line < 1 || c.doc.Line > len(lines) {
+			return nil, fmt.Errorf("document line %d out of range", c.doc.Line)
+		}
+		to := partEnd[c.doc.Line]
+		key := part{to: to}
+		for i := range outs {
+			o := &outs[i]
+			if o.doc.File != c.doc.File || o.doc.Line < 1 || o.doc.Line > len(lines) || partEnd[o.doc.Line] != to {
+				continue
+			}
+			if key.from == 0 || o.doc.Line < key.from {
+				key.from = o.doc.Line
+			}
+		}
+		if _, done := parts[key]; done {
+			continue
+		}
+		for i := range outs {
+			if o := &outs[i]; o.doc.File == c.doc.File && o.doc.Line >= 1 && o.doc.Line <= len(lines) && partEnd[o.doc.Line] == to {
+				parts[key] = append(parts[key], o)
+			}
+		}
+	}
+	keys := make([]part, 0, len(parts))
+	for k := range parts {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i].from > keys[j].from }) // bottom up: earlier lines stay put
+	for _, k := range keys {
+		var repl []string
+		for i, o := range parts[k] {
+			y, err := yaml.JSONToYAML(o.out)
+			if err != nil {
+				return nil, err
+			}
+			if i > 0 {
+				repl = append(repl, "---\n")
+			}
+			repl = append(repl, splitLines(string(y))...)
+		}
+		lines = append(lines[:k.from-1], append(repl, lines[k.to-1:]...)...)
+	}
+	return []byte(strings.Join(lines, "")), nil
+}
+
+// splitLines splits s after each newline (the last line may lack one).
+func splitLines(s string) []string {
+	lines := strings.SplitAfter(s, "\n")
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	return lines
+}
+
+// isYAMLSeparator reports whether a line starts a YAML document ("---"
+// alone or followed by a space), as manifest splits files.
+func isYAMLSeparator(l string) bool {
+	rest, ok := strings.CutPrefix(l, "---")
+	return ok && (rest == "" || rest[0] == ' ' || rest[0] == '\t' || rest[0] == '\n' || rest[0] == '\r')
 }

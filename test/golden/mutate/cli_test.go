@@ -57,7 +57,7 @@ func TestMutateCLI(t *testing.T) {
 		},
 		"diff shows only the mutations": {
 			stdin: plainPod, args: []string{"-f", "-", "-o", "diff"},
-			wantOut:    []string{"(input)", "(mutated)", "+    sidecar.istio.io/proxyCPU: 100m", "+  terminationGracePeriodSeconds: 35"},
+			wantOut:    []string{"--- <stdin>\n+++ <stdin>\n", "+    sidecar.istio.io/proxyCPU: 100m", "+  terminationGracePeriodSeconds: 35"},
 			notWantOut: []string{"-kind: Pod"},
 		},
 		"namespace assumed without labels": {
