@@ -191,7 +191,7 @@ func TestDocumentedCommands(t *testing.T) {
 func TestPreCommitHooks(t *testing.T) {
 	hooks := readYAML[[]struct {
 		ID, Entry, Files, Exclude, Language string
-		RequireSerial                      bool `json:"require_serial"`
+		RequireSerial                       bool `json:"require_serial"`
 	}](t, filepath.Join(repo, ".pre-commit-hooks.yaml"))
 	files, err := exec.CommandContext(t.Context(), "git", "-C", repo, "ls-files").Output()
 	if err != nil {
