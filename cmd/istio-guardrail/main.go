@@ -52,6 +52,10 @@ func main() {
 // unknown commands are exit 2 with the command's usage, `-h`/`--help` and
 // `help <cmd>` print the help on stdout and exit 0: cobra and run() do
 // that for every command.
+//
+// A command still written in the old style, func(args, stdin, stdout,
+// stderr) int with its own flag.FlagSet, joins the tree unchanged as
+// legacyCommand("vap [flags]", "summary", runVAP) until it is ported.
 func newRootCmd() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "istio-guardrail",
@@ -198,6 +202,22 @@ func newVersionCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
 	return cmd
+}
+
+// legacyCommand adapts an old-style command (its own flag parsing, an exit
+// code) to the tree: cobra hands it every argument, -h included.
+func legacyCommand(use, short string, run func(args []string, stdin io.Reader, stdout, stderr io.Writer) int) *cobra.Command {
+	return &cobra.Command{
+		Use:                use,
+		Short:              short,
+		DisableFlagParsing: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if code := run(args, cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr()); code != exitOK {
+				return exitWith(code, nil)
+			}
+			return nil
+		},
+	}
 }
 
 // noArgs refuses positional arguments with exit 2.

@@ -1,7 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -161,5 +165,26 @@ func TestKubectlPlugin(t *testing.T) {
 	code, out, _ := runCLI(t, "", "check", "-h")
 	if code != 0 || !strings.Contains(out, "usage: kubectl istio-guardrail check") {
 		t.Fatalf("exit %d, help does not name the plugin:\n%s", code, out)
+	}
+}
+
+// TestLegacyCommand: an old-style command keeps its arguments, output and
+// exit code inside the tree.
+func TestLegacyCommand(t *testing.T) {
+	var got []string
+	cmd := legacyCommand("old [flags]", "an old-style command", func(args []string, _ io.Reader, stdout, _ io.Writer) int {
+		got = args
+		fmt.Fprintln(stdout, "ran")
+		return 3
+	})
+	root := newRootCmd()
+	root.AddCommand(cmd)
+	var out bytes.Buffer
+	root.SetArgs([]string{"old", "-x", "--flag=v", "-h"})
+	root.SetOut(&out)
+	_, err := root.ExecuteC()
+	var ce *codeError
+	if !errors.As(err, &ce) || ce.code != 3 || out.String() != "ran\n" || strings.Join(got, " ") != "-x --flag=v -h" {
+		t.Fatalf("err %v, output %q, args %q", err, out.String(), got)
 	}
 }
