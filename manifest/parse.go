@@ -54,7 +54,7 @@ func (p *parser) chunk(c chunk) {
 		return // empty document: only comments or whitespace
 	}
 	if top.Kind != yaml.MappingNode {
-		p.fail(errAt(p.file, top.Line+offset, "document must be an object, got %s", describe(top)))
+		p.fail(&Error{File: p.file, Line: top.Line + offset, Err: untypedErr("document must be an object, got %s", describe(top))})
 		return
 	}
 	p.object(top, offset)
@@ -83,7 +83,7 @@ func (p *parser) object(n *yaml.Node, offset int) {
 		return
 	}
 	if apiVersion == "" || kind == "" {
-		p.fail(errAt(p.file, line, "document has no apiVersion or kind (for Helm values files use --values-for istiod|gateway)"))
+		p.fail(&Error{File: p.file, Line: line, Err: untypedErr("document has no apiVersion or kind (for Helm values files use --values-for istiod|gateway)")})
 		return
 	}
 	if strings.HasSuffix(kind, "List") {

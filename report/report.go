@@ -1,9 +1,14 @@
 package report
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/istio-guardrail/istio-guardrail/policy"
 )
@@ -24,6 +29,20 @@ type ObjectResult struct {
 	Findings []Entry
 	// Skipped is true when no rule covers the kind (or the namespace is exempt).
 	Skipped bool
+	// Exempted are the rules whose findings an exemption annotation
+	// suppressed, located at ExemptLine (the annotation's line).
+	Exempted   []policy.Exemption
+	ExemptLine int
+}
+
+// Problem is an input that could not be read or decoded: the run is not
+// clean, whatever the findings say.
+type Problem struct {
+	// File is the input ("" when the problem is not about one file).
+	File string
+	// Line is 1-based, 0 when unknown.
+	Line    int
+	Message string
 }
 
 // Summary counts what a run saw.
@@ -34,6 +53,7 @@ type Summary struct {
 	Deny    int `json:"deny"`
 	Warn    int `json:"warn"`
 	Audit   int `json:"audit"`
+	Errors  int `json:"errors"`
 }
 
 // Report is everything a renderer needs.
@@ -46,12 +66,22 @@ type Report struct {
 	FailOn policy.Action
 	// Version is the tool version, for SARIF.
 	Version string
+	// Errors are the inputs that could not be read or decoded.
+	Errors []Problem
+	// RepoRoot, when set, is the absolute directory that SARIF and GitLab
+	// locations are relative to (the repository's root); files outside it
+	// keep absolute URIs.
+	RepoRoot string
+	// Elapsed is how long the run took (JUnit's time).
+	Elapsed time.Duration
+	// Text tunes the text format.
+	Text TextOptions
 }
 
 // Formats lists the output formats of check.
-func Formats() []string { return []string{"text", "json", "sarif", "junit"} }
+func Formats() []string { return []string{"text", "json", "sarif", "junit", "github", "gitlab"} }
 
-// Write renders r in format ("text", "json", "sarif" or "junit").
+// Write renders r in format (one of Formats).
 func Write(w io.Writer, format string, r *Report) error {
 	switch format {
 	case "text":
@@ -62,8 +92,59 @@ func Write(w io.Writer, format string, r *Report) error {
 		return SARIF(w, r)
 	case "junit":
 		return JUnit(w, r)
+	case "github":
+		return GitHub(w, r)
+	case "gitlab":
+		return GitLab(w, r)
 	}
-	return fmt.Errorf("unknown output format %q (want text, json, sarif or junit)", format)
+	return fmt.Errorf("unknown output format %q (want %s)", format, strings.Join(Formats(), ", "))
+}
+
+// Exit codes of a run.
+const (
+	ExitOK       = 0 // nothing at or above FailOn
+	ExitFindings = 1 // a finding at or above FailOn
+	ExitError    = 2 // an input could not be read or decoded
+)
+
+// ExitCode is ExitError when an input could not be read or decoded,
+// ExitFindings when a finding is at or above FailOn, else ExitOK.
+func (r *Report) ExitCode() int {
+	switch {
+	case len(r.Errors) > 0:
+		return ExitError
+	case r.Failed():
+		return ExitFindings
+	}
+	return ExitOK
+}
+
+// Fingerprint identifies a finding across runs whatever its line: the
+// rule, the object (group, kind, namespace, name), the field and the path
+// it is reported at. Code-scanning services match alerts between uploads by it.
+func Fingerprint(e Entry, path string) string {
+	gv := e.Object.APIVersion
+	if i := strings.LastIndex(gv, "/"); i >= 0 {
+		gv = gv[:i] // the group: a version bump is the same object
+	} else {
+		gv = ""
+	}
+	sum := sha256.Sum256([]byte(strings.Join([]string{e.Rule, gv, e.Object.Kind, e.Object.Namespace, e.Object.Name, e.Field, path}, "\x00")))
+	return hex.EncodeToString(sum[:16])
+}
+
+// occurrences tells apart findings that share a fingerprint (a rule may
+// report two problems at one field, e.g. a replica floor too low and, for
+// the same reason, no PodDisruptionBudget): the first keeps it, the n-th
+// gets "/n" appended, in the report's order.
+type occurrences map[string]int
+
+func (o occurrences) next(fp string) string {
+	o[fp]++
+	if n := o[fp]; n > 1 {
+		return fp + "/" + strconv.Itoa(n)
+	}
+	return fp
 }
 
 // Findings returns every finding, sorted by file, line, object, rule, field
@@ -99,7 +180,7 @@ func SortEntries(e []Entry) {
 
 // Summary counts objects and findings by action.
 func (r *Report) Summary() Summary {
-	s := Summary{Files: r.Files, Objects: len(r.Objects)}
+	s := Summary{Files: r.Files, Objects: len(r.Objects), Errors: len(r.Errors)}
 	for _, o := range r.Objects {
 		if o.Skipped {
 			s.Skipped++

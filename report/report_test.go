@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -73,10 +74,18 @@ func TestWriteFormats(t *testing.T) {
 	tests := []struct {
 		format, want string
 	}{
-		{"text", "a.yaml:3: IGR102 PeerAuthentication ns/y spec.c: m (fix: r)\n"},
-		{"json", `"summary":{"files":2,"objects":3,"skipped":1,"deny":1,"warn":2,"audit":1}`},
+		{"text", "a.yaml:3: warn IGR102 PeerAuthentication ns/y spec.c: m (fix: r)\n"},
+		{"text", "b.yaml:9: deny IGR101 PeerAuthentication ns/x spec.mtls.mode: m (fix: r)\n"},
+		{"json", `{"version":"v1","findings":[{"rule":"IGR102"`},
+		{"json", `"errors":[],"summary":{"files":2,"objects":3,"skipped":1,"deny":1,"warn":2,"audit":1,"errors":0}}`},
 		{"sarif", `"version": "2.1.0"`},
-		{"junit", `<testsuites name="istio-guardrail" tests="3" failures="1" skipped="1">`},
+		{"sarif", `"executionSuccessful": true`},
+		{"junit", `<testsuite name="istio-guardrail" time="0.000" tests="5" errors="0" skipped="1" failures="1">`},
+		{"junit", `<testcase name="IGR101 PeerAuthentication ns/x spec.mtls.mode" classname="b" time="0">`},
+		{"github", "::error file=b.yaml,line=9,title=IGR101 PeerAuthentication ns/x::spec.mtls.mode: m (fix: r)\n"},
+		{"github", "::warning file=a.yaml,line=3,title=IGR102 PeerAuthentication ns/y::spec.c: m (fix: r)\n"},
+		{"github", "::notice file=a.yaml,line=7,"},
+		{"gitlab", `"severity": "critical",`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.format, func(t *testing.T) {
@@ -101,6 +110,101 @@ func TestTextSummaryLine(t *testing.T) {
 	}
 	if got, want := b.String(), "1 file, 1 object (1 skipped): 0 deny, 0 warn, 0 audit\n"; got != want {
 		t.Errorf("got %q, want %q", got, want)
+	}
+	b.Reset()
+	r := sample()
+	r.Errors = []Problem{{File: "c.yaml", Line: 2, Message: "invalid YAML"}}
+	r.Text = TextOptions{Color: true}
+	if err := Text(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "b.yaml:9: \x1b[1;31mdeny\x1b[0m IGR101") || !strings.HasSuffix(b.String(), "1 audit, 1 error\n") {
+		t.Errorf("colour or error count missing:\n%q", b.String())
+	}
+	b.Reset()
+	r.Text = TextOptions{Quiet: true}
+	if err := Text(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "files") || strings.Count(b.String(), "\n") != 4 || strings.Contains(b.String(), "\x1b") {
+		t.Errorf("quiet prints the 4 findings only, without colour:\n%s", b.String())
+	}
+}
+
+// TestErrorsNeverLookClean: a run with an unreadable input says so in
+// every format.
+func TestErrorsNeverLookClean(t *testing.T) {
+	r := &Report{Files: 1, FailOn: policy.ActionDeny, Errors: []Problem{{File: "bad.yaml", Line: 3, Message: "invalid YAML: x"}}}
+	tests := []struct {
+		format string
+		want   []string
+	}{
+		{"text", []string{"0 deny, 0 warn, 0 audit, 1 error"}},
+		{"json", []string{`"errors":[{"file":"bad.yaml","line":3,"message":"invalid YAML: x"}]`, `"errors":1}`}},
+		{"sarif", []string{`"executionSuccessful": false`, `"exitCode": 2`, `"toolExecutionNotifications": [`, `"text": "invalid YAML: x"`, `"uri": "bad.yaml"`}},
+		{"junit", []string{`tests="1" errors="1" skipped="0" failures="0"`, `<error message="invalid YAML: x" type="InputError">`}},
+		{"github", []string{"::error file=bad.yaml,line=3,title=istio-guardrail input error::invalid YAML: x"}},
+		{"gitlab", []string{`"check_name": "input-error"`, `"severity": "blocker"`}},
+	}
+	for _, tc := range tests {
+		var b bytes.Buffer
+		if err := Write(&b, tc.format, r); err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(b.String(), w) {
+				t.Errorf("%s output lacks %q:\n%s", tc.format, w, b.String())
+			}
+		}
+	}
+	if r.ExitCode() != ExitError {
+		t.Errorf("ExitCode() = %d, want %d", r.ExitCode(), ExitError)
+	}
+}
+
+// TestFingerprintIgnoresLines: moving a finding keeps its fingerprint;
+// another field, object, rule or file changes it; a version bump does not.
+func TestFingerprintIgnoresLines(t *testing.T) {
+	base := entry("a.yaml", 7, "IGR101", policy.ActionDeny, "x", "spec.mtls.mode")
+	fp := Fingerprint(base, "a.yaml")
+	moved := base
+	moved.Line = 70
+	moved.Message = "other wording"
+	bumped := base
+	bumped.Object.APIVersion = "security.istio.io/v1beta1"
+	if Fingerprint(moved, "a.yaml") != fp || Fingerprint(bumped, "a.yaml") != fp {
+		t.Error("a moved, reworded or re-versioned finding changed its fingerprint")
+	}
+	for desc, e := range map[string]Entry{
+		"field":  entry("a.yaml", 7, "IGR101", policy.ActionDeny, "x", "spec.mtls"),
+		"object": entry("a.yaml", 7, "IGR101", policy.ActionDeny, "y", "spec.mtls.mode"),
+		"rule":   entry("a.yaml", 7, "IGR102", policy.ActionDeny, "x", "spec.mtls.mode"),
+	} {
+		if Fingerprint(e, "a.yaml") == fp {
+			t.Errorf("another %s has the same fingerprint", desc)
+		}
+	}
+	if Fingerprint(base, "b.yaml") == fp {
+		t.Error("another file has the same fingerprint")
+	}
+}
+
+// TestSARIFRepoRoot: paths inside the root are relative with a uriBaseId,
+// outside it absolute file URIs.
+func TestSARIFRepoRoot(t *testing.T) {
+	root := t.TempDir()
+	r := &Report{FailOn: policy.ActionDeny, RepoRoot: root, Objects: []ObjectResult{{File: filepath.Join(root, "deploy", "pa.yaml"), Line: 1,
+		Findings: []Entry{entry(filepath.Join(root, "deploy", "pa.yaml"), 8, "IGR101", policy.ActionDeny, "x", "spec.mtls.mode"),
+			entry("/elsewhere/pa.yaml", 8, "IGR101", policy.ActionDeny, "x", "spec.mtls.mode")}}}}
+	var b bytes.Buffer
+	if err := SARIF(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{`"uri": "deploy/pa.yaml",` + "\n" + `                  "uriBaseId": "%SRCROOT%"`,
+		`"uri": "file:///elsewhere/pa.yaml"`, `"originalUriBaseIds": {` + "\n" + `        "%SRCROOT%": {` + "\n" + `          "uri": "file://` + filepath.ToSlash(root) + `/"`} {
+		if !strings.Contains(b.String(), w) {
+			t.Errorf("SARIF lacks %q:\n%s", w, b.String())
+		}
 	}
 }
 
@@ -147,5 +251,15 @@ func TestCatalogue(t *testing.T) {
 	_ = WriteCatalogue(&b, "json", rules, muts)
 	if !json.Valid(b.Bytes()) {
 		t.Error("catalogue JSON is invalid")
+	}
+}
+
+// TestOccurrencesTellApartSharedFingerprints: two findings of one rule at
+// one field get distinct fingerprints, the first keeping the plain one.
+func TestOccurrencesTellApartSharedFingerprints(t *testing.T) {
+	seen := occurrences{}
+	a, b, c := seen.next("fp"), seen.next("fp"), seen.next("other")
+	if a != "fp" || b != "fp/2" || c != "other" {
+		t.Errorf("next = %q, %q, %q; want fp, fp/2, other", a, b, c)
 	}
 }

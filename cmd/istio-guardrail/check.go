@@ -1,13 +1,21 @@
 package main
 
 import (
+	"bytes"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/istio-guardrail/istio-guardrail/config"
 	"github.com/istio-guardrail/istio-guardrail/manifest"
@@ -15,68 +23,72 @@ import (
 	"github.com/istio-guardrail/istio-guardrail/report"
 )
 
-// Exit codes of check.
-const (
-	exitOK       = 0 // nothing at or above --fail-on
-	exitFindings = 1 // a finding at or above --fail-on
-	exitError    = 2 // usage, configuration or parse error
-)
-
 // checkOptions are the flags of check.
 type checkOptions struct {
-	paths     stringList
-	config    string
-	output    string
-	failOn    string
-	namespace string
-	valuesFor string
-	nsLabels  stringList
-	// clusterNamespaces are the labels given with --namespace-label.
-	clusterNamespaces policy.NamespaceLabels
+	inputOptions
+	config        string
+	outputs       stringList
+	failOn        string
+	repoRoot      string
+	stdinFilename string
+	quiet         bool
+	namespace     string
+	valuesFor     string
+	nsLabels      stringList
+	// namespaces are the labels given with --namespace-label.
+	namespaces namespaceFlags
+	// sinks are the parsed --output values.
+	sinks []outputSink
 }
 
-// stringList is a repeatable string flag (used by check and serve).
-type stringList []string
+// outputSink is one --output: a format written to stdout or to a file.
+type outputSink struct {
+	format, path string // path "" is stdout
+}
 
-func (s *stringList) String() string     { return strings.Join(*s, ",") }
-func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
-
-// errUsage marks flag errors already reported by the flag package.
-var errUsage = errors.New("usage")
-
-func parseCheckFlags(args []string, stderr io.Writer) (*checkOptions, error) {
+func newCheckCmd() *cobra.Command {
 	o := &checkOptions{}
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Var(&o.paths, "f", "file, directory (recursive: *.yaml, *.yml, *.json) or - for stdin; repeatable")
+	cmd := &cobra.Command{
+		Use:   "check [PATH...] [-f PATH...] [flags]",
+		Short: "Validate manifests offline (CI): exit 0 clean, 1 findings, 2 errors",
+		Long: "check validates manifests offline with the admission webhook's engine. Exit 0 when no finding\n" +
+			"is at or above --fail-on, 1 when one is, 2 for usage, configuration, input or parse errors\n" +
+			"(the files that parse are still checked and reported).",
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.validate(args); err != nil {
+				return usageError(err)
+			}
+			return runCheck(o, cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	fs := cmd.Flags()
+	o.addFlags(fs)
 	fs.StringVar(&o.config, "config", "", "GuardrailConfig file (default: built-in defaults)")
-	fs.StringVar(&o.output, "o", "text", "output format: text, json, sarif or junit")
+	fs.VarP(&o.outputs, "output", "o", "output format: "+strings.Join(report.Formats(), ", ")+
+		"; FORMAT=FILE writes that format to FILE; repeatable, at most one without FILE (default text)")
 	fs.StringVar(&o.failOn, "fail-on", "deny", "exit 1 when a finding is at or above this action: deny or warn")
+	fs.StringVar(&o.repoRoot, "repo-root", "", "directory that SARIF, GitHub and GitLab locations are relative to "+
+		"(default: the git top level of the working directory, if any)")
+	fs.StringVar(&o.stdinFilename, "stdin-filename", "", "name the documents read from - (stdin) by this path in reports")
+	fs.BoolVarP(&o.quiet, "quiet", "q", false, "text output: the findings only, no summary or skipped-inputs line")
 	fs.StringVar(&o.namespace, "namespace", "default", "namespace of objects that do not set one")
-	fs.Var(&o.nsLabels, "namespace-label", "NAMESPACE:key=value, a label of a namespace that is not in the input, as the "+
-		"cluster has it (rules such as IGR702 read namespace labels; unknown namespaces are not judged); repeatable")
+	fs.Var(&o.nsLabels, "namespace-label", namespaceLabelUsage+" (rules such as IGR702 read namespace labels; "+
+		"without any, namespaces not in the input are not judged)")
 	fs.StringVar(&o.valuesFor, "values-for", "", "read documents without apiVersion/kind as Helm values of this chart: istiod or gateway")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: istio-guardrail check -f PATH [-f PATH...] [flags]\n\nflags:")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil, err
-		}
-		return nil, errUsage
-	}
-	return o, o.validate(fs.Args())
+	return cmd
 }
 
-func (o *checkOptions) validate(rest []string) error {
+func (o *checkOptions) validate(args []string) error {
+	if err := o.inputOptions.validate(args); err != nil {
+		return err
+	}
+	sinks, err := parseOutputs(o.outputs)
+	if err != nil {
+		return err
+	}
+	o.sinks = sinks
 	switch {
-	case len(rest) > 0:
-		return fmt.Errorf("unexpected argument %q (give inputs with -f)", rest[0])
-	case len(o.paths) == 0:
-		return errors.New("no input: give at least one -f PATH (- for stdin)")
-	case !contains(report.Formats(), o.output):
-		return fmt.Errorf("invalid -o %q (want text, json, sarif or junit)", o.output)
 	case o.failOn != string(policy.ActionDeny) && o.failOn != string(policy.ActionWarn):
 		return fmt.Errorf("invalid --fail-on %q (want deny or warn)", o.failOn)
 	case o.valuesFor != "" && o.valuesFor != manifest.ValuesIstiod && o.valuesFor != manifest.ValuesGateway:
@@ -84,86 +96,167 @@ func (o *checkOptions) validate(rest []string) error {
 	case o.namespace == "":
 		return errors.New("--namespace must not be empty")
 	}
-	var err error
-	o.clusterNamespaces, err = parseNamespaceLabels(o.nsLabels)
+	o.namespaces, err = parseNamespaceLabels(o.nsLabels)
 	return err
 }
 
-// parseNamespaceLabels parses --namespace-label NAMESPACE:key=value values.
-func parseNamespaceLabels(list []string) (policy.NamespaceLabels, error) {
-	out := policy.NamespaceLabels{}
-	for _, item := range list {
-		ns, kv, ok := strings.Cut(item, ":")
-		k, v, okKV := strings.Cut(kv, "=")
-		if !ok || !okKV || ns == "" || k == "" {
-			return nil, fmt.Errorf("invalid --namespace-label %q (want NAMESPACE:key=value)", item)
+// parseOutputs parses the --output values: FORMAT or FORMAT=FILE.
+func parseOutputs(list []string) ([]outputSink, error) {
+	if len(list) == 0 {
+		list = []string{"text"}
+	}
+	var out []outputSink
+	toStdout := 0
+	for _, v := range list {
+		format, path, toFile := strings.Cut(v, "=")
+		if !slices.Contains(report.Formats(), format) {
+			return nil, fmt.Errorf("invalid -o %q (want %s, optionally =FILE)", v, strings.Join(report.Formats(), ", "))
 		}
-		if out[ns] == nil {
-			out[ns] = map[string]string{}
+		if toFile && path == "" {
+			return nil, fmt.Errorf("invalid -o %q: no file after =", v)
 		}
-		out[ns][k] = v
+		if !toFile {
+			toStdout++
+		}
+		out = append(out, outputSink{format: format, path: path})
+	}
+	if toStdout > 1 {
+		return nil, errors.New("at most one -o without =FILE: the others must name a file (-o sarif=results.sarif)")
 	}
 	return out, nil
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // runCheck validates manifests offline: exit 0 clean, 1 findings at or
-// above --fail-on, 2 for usage, configuration or parse errors (the files
-// that parse are still checked and reported).
-func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// above --fail-on, 2 for configuration, input or parse errors (the files
+// that parse are still checked and reported, and every report says the
+// run was not clean).
+func runCheck(opts *checkOptions, stdin io.Reader, stdout, stderr io.Writer) error {
 	// check is a short batch job that allocates fast while its live heap
 	// stays small: collecting less often saves CPU for little memory.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
-	opts, err := parseCheckFlags(args, stderr)
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		return exitOK
-	case errors.Is(err, errUsage):
-		return exitError
-	case err != nil:
-		return checkFailed(stderr, err)
-	}
-	rep, inputErrs, err := checkInputs(opts, stdin)
+	start := time.Now()
+	rep, inputErrs, err := checkInputs(opts, stdin, stderr)
 	if err != nil {
-		return checkFailed(stderr, err)
+		return usageError(err)
 	}
 	for _, e := range inputErrs {
 		fmt.Fprintln(stderr, e)
+		rep.Errors = append(rep.Errors, problemOf(e))
 	}
-	if err := report.Write(stdout, opts.output, rep); err != nil {
-		return checkFailed(stderr, err)
+	rep.Elapsed = time.Since(start)
+	rep.Text = report.TextOptions{Quiet: opts.quiet}
+	if opts.needsRepoRoot() {
+		if rep.RepoRoot, err = repoRoot(opts.repoRoot); err != nil {
+			return usageError(err)
+		}
 	}
-	return exitCode(rep, len(inputErrs))
+	for _, sink := range opts.sinks {
+		if err := writeSink(sink, rep, stdout); err != nil {
+			return usageError(err)
+		}
+	}
+	if code := rep.ExitCode(); code != exitOK {
+		return exitWith(code, nil)
+	}
+	return nil
 }
+
+// needsRepoRoot reports whether an output locates files relative to the
+// repository root.
+func (o *checkOptions) needsRepoRoot() bool {
+	return o.repoRoot != "" || slices.ContainsFunc(o.sinks, func(s outputSink) bool {
+		return s.format == "sarif" || s.format == "github" || s.format == "gitlab"
+	})
+}
+
+// repoRoot is --repo-root as an absolute path, or the git top level of the
+// working directory, or "" outside a git work tree.
+func repoRoot(flag string) (string, error) {
+	if flag != "" {
+		st, err := os.Stat(flag)
+		if err != nil {
+			return "", fmt.Errorf("--repo-root: %w", err)
+		}
+		if !st.IsDir() {
+			return "", fmt.Errorf("--repo-root %s: not a directory", flag)
+		}
+		return filepath.Abs(flag)
+	}
+	out, err := exec.Command("git", "rev-parse", "--show-toplevel").Output()
+	if err != nil {
+		return "", nil // not in a work tree, or no git: paths stay as given
+	}
+	return filepath.Clean(strings.TrimSpace(string(out))), nil
+}
+
+// writeSink renders the report to stdout or to the sink's file.
+func writeSink(sink outputSink, rep *report.Report, stdout io.Writer) error {
+	r := *rep
+	if sink.path == "" {
+		r.Text.Color = sink.format == "text" && colorable(stdout)
+		return report.Write(stdout, sink.format, &r)
+	}
+	f, err := os.Create(sink.path)
+	if err != nil {
+		return fmt.Errorf("-o %s=%s: %w", sink.format, sink.path, err)
+	}
+	if err := report.Write(f, sink.format, &r); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// colorable reports whether w is a terminal and NO_COLOR is unset
+// (https://no-color.org).
+func colorable(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok || os.Getenv("NO_COLOR") != "" {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// problemOf turns an input error into a report problem.
+func problemOf(err error) report.Problem {
+	var me *manifest.Error
+	if errors.As(err, &me) {
+		return report.Problem{File: me.File, Line: me.Line, Message: me.Err.Error()}
+	}
+	var fe *fileError
+	if errors.As(err, &fe) {
+		return report.Problem{File: fe.file, Message: fe.err.Error()}
+	}
+	return report.Problem{Message: err.Error()}
+}
+
+// fileError is an error reading one input.
+type fileError struct {
+	file string
+	err  error
+}
+
+func (e *fileError) Error() string { return e.err.Error() }
+func (e *fileError) Unwrap() error { return e.err }
 
 // checkInputs validates the inputs of opts. Errors reading or decoding an input
 // are returned apart: the other inputs are still checked. Documents are
 // validated as they are decoded and then dropped, so memory scales with the
 // findings, not with the input; the Namespace documents of every input are
-// read first because rules need their labels.
-func checkInputs(opts *checkOptions, stdin io.Reader) (*report.Report, []error, error) {
+// read first because rules need their labels. What was skipped is one line
+// on stderr.
+func checkInputs(opts *checkOptions, stdin io.Reader, stderr io.Writer) (*report.Report, []error, error) {
 	eng, err := newEngine(opts.config)
 	if err != nil {
 		return nil, nil, err
 	}
-	files, err := manifest.Files(opts.paths)
+	tally, err := opts.files()
 	if err != nil {
 		return nil, nil, err
 	}
-	srcs, errs := readSources(files, stdin)
-	namespaces := opts.clusterNamespaces
-	if namespaces == nil {
-		namespaces = policy.NamespaceLabels{}
-	}
-	maps.Copy(namespaces, sourceNamespaces(srcs)) // the input's Namespaces win
+	srcs, errs := readSources(tally.set.Files, stdin, opts.stdinFilename)
+	namespaces := opts.namespaces.lookup(sourceNamespaces(srcs)) // the input's Namespaces win
 	mopts := manifest.Options{DefaultNamespace: opts.namespace, ValuesFor: opts.valuesFor}
 	// The input is the whole world for a rendered control plane: its HPAs
 	// and PDBs are judged together with the Deployments they scale and protect.
@@ -172,15 +265,25 @@ func checkInputs(opts *checkOptions, stdin io.Reader) (*report.Report, []error, 
 		manifest.Scaling(src.data, opts.namespace, scaling)
 	}
 	ctx := &policy.Context{Namespaces: namespaces, Scaling: scaling}
-	rep := &report.Report{Files: len(files), FailOn: policy.Action(opts.failOn), Version: version}
+	rep := &report.Report{Files: len(tally.set.Files), FailOn: policy.Action(opts.failOn), Version: version}
 	for _, src := range srcs {
+		helm := helmSources(src.data)
 		for d, err := range manifest.Documents(src.name, src.data, mopts) {
 			if err != nil {
-				errs = append(errs, err)
+				if !opts.skip(tally, err) {
+					errs = append(errs, err)
+				}
 				continue
 			}
-			rep.Objects = append(rep.Objects, checkDocument(eng, ctx, d))
+			tally.objects++
+			rep.Objects = append(rep.Objects, checkDocument(eng, ctx, d, helm))
 		}
+	}
+	if note := tally.note(); note != "" && !opts.quiet {
+		fmt.Fprintln(stderr, "istio-guardrail check:", note)
+	}
+	if err := opts.emptyError(tally, "Helm values files need --values-for istiod|gateway"); err != nil {
+		errs = append(errs, err)
 	}
 	return rep, errs, nil
 }
@@ -192,16 +295,21 @@ type source struct {
 }
 
 // readSources reads every input; unreadable ones are returned as errors.
-func readSources(files []string, stdin io.Reader) ([]source, []error) {
+// Documents read from stdin are named stdinName when it is set.
+func readSources(files []string, stdin io.Reader, stdinName string) ([]source, []error) {
 	var srcs []source
 	var errs []error
 	for _, f := range files {
 		data, err := manifest.Read(f, stdin)
+		name := f
+		if f == manifest.Stdin && stdinName != "" {
+			name = stdinName
+		}
 		if err != nil {
-			errs = append(errs, err)
+			errs = append(errs, &fileError{file: manifest.DisplayName(name), err: err})
 			continue
 		}
-		srcs = append(srcs, source{name: f, data: data})
+		srcs = append(srcs, source{name: name, data: data})
 	}
 	return srcs, errs
 }
@@ -213,24 +321,6 @@ func sourceNamespaces(srcs []source) policy.NamespaceLabels {
 		maps.Copy(out, manifest.NamespaceLabels(src.data))
 	}
 	return out
-}
-
-// checkFailed reports an error that stops check and returns exit code 2.
-func checkFailed(stderr io.Writer, err error) int {
-	fmt.Fprintf(stderr, "istio-guardrail check: %v\n", err)
-	return exitError
-}
-
-// exitCode is 2 when an input could not be read or decoded, 1 when a finding
-// is at or above --fail-on, else 0.
-func exitCode(rep *report.Report, errs int) int {
-	switch {
-	case errs > 0:
-		return exitError
-	case rep.Failed():
-		return exitFindings
-	}
-	return exitOK
 }
 
 // newEngine builds the engine from a GuardrailConfig file or the defaults.
@@ -253,30 +343,318 @@ func newEngine(path string) (*policy.Engine, error) {
 type inputs struct {
 	docs []manifest.Document
 	errs []error
+	// sources are the bytes of each input, by the name its documents carry.
+	sources map[string][]byte
 }
 
 // decodeInputs reads and decodes every input at once (mutate needs them all).
-func decodeInputs(files []string, stdin io.Reader, opts manifest.Options) inputs {
-	var in inputs
-	for _, f := range files {
+func decodeInputs(o *inputOptions, stdin io.Reader, mopts manifest.Options, stderr io.Writer) (inputs, error) {
+	in := inputs{sources: map[string][]byte{}}
+	tally, err := o.files()
+	if err != nil {
+		return in, err
+	}
+	for _, f := range tally.set.Files {
 		data, err := manifest.Read(f, stdin)
 		if err != nil {
 			in.errs = append(in.errs, err)
 			continue
 		}
-		docs, errs := manifest.Parse(f, data, opts)
-		in.docs = append(in.docs, docs...)
-		in.errs = append(in.errs, errs...)
+		in.sources[manifest.DisplayName(f)] = data
+		for d, err := range manifest.Documents(f, data, mopts) {
+			switch {
+			case err == nil:
+				tally.objects++
+				in.docs = append(in.docs, *d)
+			case !o.skip(tally, err):
+				in.errs = append(in.errs, err)
+			}
+		}
 	}
-	return in
+	if note := tally.note(); note != "" {
+		fmt.Fprintln(stderr, "istio-guardrail mutate:", note)
+	}
+	if err := o.emptyError(tally, ""); err != nil {
+		in.errs = append(in.errs, err)
+	}
+	return in, nil
 }
 
-// checkDocument validates one document and locates its findings.
-func checkDocument(eng *policy.Engine, ctx *policy.Context, d *manifest.Document) report.ObjectResult {
+// inputOptions are the input flags of check and mutate.
+type inputOptions struct {
+	paths      stringList
+	exclude    stringList
+	strict     bool
+	allowEmpty bool
+}
+
+func (o *inputOptions) addFlags(fs *pflag.FlagSet) {
+	fs.VarP(&o.paths, "filename", "f", "file, directory (recursive: *.yaml, *.yml, *.json) or - for stdin; repeatable, "+
+		"and paths may be given as arguments too")
+	fs.Var(&o.exclude, "exclude", "glob of paths not to read when walking a directory: NAME matches a base name at any depth, "+
+		"dir/**/x.yaml a path relative to the directory given; repeatable")
+	fs.BoolVar(&o.strict, "strict-inputs", false, "read hidden files, testdata/, vendor/, Helm chart sources and tool "+
+		"configuration too, and report documents without apiVersion/kind and empty files as errors (default: skip them, one summary line)")
+	fs.BoolVar(&o.allowEmpty, "allow-empty", false, "accept an input without any Kubernetes object (default: exit 2)")
+}
+
+// validate takes the positional arguments as paths.
+func (o *inputOptions) validate(args []string) error {
+	o.paths = append(o.paths, args...)
+	if len(o.paths) == 0 {
+		return errors.New("no input: give at least one PATH or -f PATH (- for stdin)")
+	}
+	return nil
+}
+
+// files expands the paths.
+func (o *inputOptions) files() (*inputTally, error) {
+	set, err := manifest.Files(o.paths, manifest.FileOptions{Exclude: o.exclude, Strict: o.strict, Ignore: gitIgnore()})
+	if err != nil {
+		return nil, err
+	}
+	return &inputTally{set: set}, nil
+}
+
+// gitIgnore returns a manifest.FileOptions.Ignore that leaves out what git
+// ignores (build output, local tool directories) under each directory
+// walked; with git absent or outside a work tree it ignores nothing.
+func gitIgnore() func(root, path string) bool {
+	ignored := map[string]map[string]bool{} // root -> absolute paths
+	return func(root, p string) bool {
+		set, ok := ignored[root]
+		if !ok {
+			set = gitIgnoredPaths(root)
+			ignored[root] = set
+		}
+		abs, err := filepath.Abs(p)
+		return err == nil && set[abs]
+	}
+}
+
+// gitIgnoredPaths lists, as absolute paths, the files and directories git
+// ignores under dir.
+func gitIgnoredPaths(dir string) map[string]bool {
+	out, err := exec.Command("git", "-C", dir, "ls-files", "--others", "--ignored", "--exclude-standard", "--directory", "-z").Output()
+	if err != nil {
+		return nil
+	}
+	set := map[string]bool{}
+	for _, rel := range strings.Split(string(out), "\x00") {
+		if rel == "" {
+			continue
+		}
+		if abs, err := filepath.Abs(filepath.Join(dir, strings.TrimSuffix(rel, "/"))); err == nil {
+			set[abs] = true
+		}
+	}
+	return set
+}
+
+// inputTally counts what the inputs held.
+type inputTally struct {
+	set     manifest.FileSet
+	objects int // Kubernetes objects decoded
+	untyped int // documents without apiVersion/kind, skipped
+	empty   int // files without any document, skipped
+}
+
+// skip counts and reports true for an error that is only an input without
+// a Kubernetes object, unless --strict-inputs.
+func (o *inputOptions) skip(t *inputTally, err error) bool {
+	switch {
+	case o.strict:
+		return false
+	case errors.Is(err, manifest.ErrUntyped):
+		t.untyped++
+	case errors.Is(err, manifest.ErrNoObjects):
+		t.empty++
+	default:
+		return false
+	}
+	return true
+}
+
+// note is the one line that says what was skipped, "" when nothing was.
+func (t *inputTally) note() string {
+	var parts []string
+	if len(t.set.Skipped) > 0 {
+		reasons := map[string]int{}
+		for _, s := range t.set.Skipped {
+			reasons[s.Reason]++
+		}
+		var why []string
+		for _, r := range slices.Sorted(maps.Keys(reasons)) {
+			why = append(why, fmt.Sprintf("%d %s", reasons[r], r))
+		}
+		parts = append(parts, fmt.Sprintf("%s while walking (%s)", plural(len(t.set.Skipped), "path"), strings.Join(why, ", ")))
+	}
+	if t.untyped > 0 {
+		parts = append(parts, plural(t.untyped, "document")+" without apiVersion/kind")
+	}
+	if t.empty > 0 {
+		parts = append(parts, plural(t.empty, "empty file"))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "skipped " + strings.Join(parts, ", ") + " (not Kubernetes objects; --strict-inputs reads and reports them)"
+}
+
+// emptyError is the error of an input without any object (nil with
+// --allow-empty); hint says what may have been meant.
+func (o *inputOptions) emptyError(t *inputTally, hint string) error {
+	if t.objects > 0 || o.allowEmpty {
+		return nil
+	}
+	msg := "no Kubernetes objects found in " + plural(len(t.set.Files), "file")
+	if t.untyped > 0 && hint != "" {
+		msg += " (" + hint + ")"
+	}
+	return errors.New(msg + "; --allow-empty accepts an empty input")
+}
+
+// plural renders "1 file", "2 files".
+func plural(n int, word string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, word)
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// checkDocument validates one document and locates its findings (in the
+// Helm template the document was rendered from, when helm names one).
+func checkDocument(eng *policy.Engine, ctx *policy.Context, d *manifest.Document, helm helmSourceMap) report.ObjectResult {
 	res := eng.Validate(ctx, d.Object)
-	o := report.ObjectResult{File: d.File, Line: d.Line, Ref: d.Object.Ref(), Skipped: res.Skipped || res.ExemptNamespace}
+	file, line := helm.locate(d.File, d.Line, d.Line)
+	o := report.ObjectResult{File: file, Line: line, Ref: d.Object.Ref(), Skipped: res.Skipped || res.ExemptNamespace, Exempted: res.Exempted}
+	if len(res.Exempted) > 0 {
+		_, o.ExemptLine = helm.locate(d.File, d.Line, d.FieldLine("metadata.annotations"))
+	}
 	for _, f := range res.Findings {
-		o.Findings = append(o.Findings, report.Entry{Finding: f, File: d.File, Line: d.FieldLine(f.Field)})
+		file, line := helm.locate(d.File, d.Line, d.FieldLine(f.Field))
+		o.Findings = append(o.Findings, report.Entry{Finding: f, File: file, Line: line})
 	}
 	return o
+}
+
+// helmSourceMap holds the "# Source: chart/templates/x.yaml" comments that
+// helm template writes before each rendered document: for each line of the
+// input, the template and the line of its comment (nil without any).
+type helmSourceMap []helmSource
+
+type helmSource struct {
+	template string
+	line     int // of the "# Source:" comment
+}
+
+// helmSources maps the lines of data to the Helm templates they were
+// rendered from.
+func helmSources(data []byte) helmSourceMap {
+	const marker = "# Source: "
+	if !bytes.Contains(data, []byte(marker)) {
+		return nil
+	}
+	lines := bytes.Split(data, []byte("\n"))
+	m := make(helmSourceMap, len(lines)+1)
+	var cur helmSource
+	for i, l := range lines {
+		l = bytes.TrimRight(l, "\r")
+		switch {
+		case bytes.HasPrefix(l, []byte("---")) && (len(l) == 3 || l[3] == ' ' || l[3] == '\t'):
+			cur = helmSource{}
+		case bytes.HasPrefix(l, []byte(marker)):
+			cur = helmSource{template: strings.TrimSpace(string(l[len(marker):])), line: i + 1}
+		}
+		m[i+1] = cur
+	}
+	return m
+}
+
+// locate returns where to report line of the document starting at
+// docLine: in the template it was rendered from, at its line within the
+// rendered document, or in file itself.
+func (m helmSourceMap) locate(file string, docLine, line int) (string, int) {
+	if docLine <= 0 || docLine >= len(m) || m[docLine].template == "" {
+		return file, line
+	}
+	src := m[docLine]
+	return src.template, max(line-src.line, 1)
+}
+
+// namespaceLabelUsage documents --namespace-label, one syntax for check and mutate.
+const namespaceLabelUsage = "NAMESPACE:key=value, a label of a namespace that is not in the input, as the cluster has it; " +
+	"or key=value, a label of every other namespace not in the input; repeatable"
+
+// namespaceFlags are the --namespace-label values.
+type namespaceFlags struct {
+	// named are the labels of the namespaces given as NAMESPACE:key=value.
+	named policy.NamespaceLabels
+	// others are the labels of every other namespace not in the input
+	// (key=value; an empty value assumes no labels); nil: such namespaces
+	// are unknown.
+	others map[string]string
+}
+
+// parseNamespaceLabels parses --namespace-label values.
+func parseNamespaceLabels(list []string) (namespaceFlags, error) {
+	out := namespaceFlags{named: policy.NamespaceLabels{}}
+	for _, item := range list {
+		if item == "" {
+			if out.others == nil {
+				out.others = map[string]string{}
+			}
+			continue
+		}
+		key, value, ok := strings.Cut(item, "=")
+		ns, k, named := strings.Cut(key, ":")
+		if !named {
+			ns, k = "", key
+		}
+		if !ok || k == "" || (named && ns == "") {
+			return namespaceFlags{}, fmt.Errorf("invalid --namespace-label %q (want key=value or NAMESPACE:key=value)", item)
+		}
+		labels := out.others
+		if named {
+			labels = out.named[ns]
+		}
+		if labels == nil {
+			labels = map[string]string{}
+		}
+		labels[k] = value
+		if named {
+			out.named[ns] = labels
+		} else {
+			out.others = labels
+		}
+	}
+	return out, nil
+}
+
+// lookup resolves namespaces: the input's own Namespace documents first,
+// then the named ones, then the labels assumed for every other namespace.
+func (n namespaceFlags) lookup(input policy.NamespaceLabels) namespaceLookup {
+	known := maps.Clone(n.named)
+	if known == nil {
+		known = policy.NamespaceLabels{}
+	}
+	maps.Copy(known, input)
+	return namespaceLookup{known: known, others: n.others}
+}
+
+// namespaceLookup is a policy.NamespaceLookup over known namespaces, with
+// labels assumed for the others when others is not nil.
+type namespaceLookup struct {
+	known  policy.NamespaceLabels
+	others map[string]string
+}
+
+var _ policy.NamespaceLookup = namespaceLookup{}
+
+// NamespaceLabels implements policy.NamespaceLookup.
+func (l namespaceLookup) NamespaceLabels(name string) (map[string]string, bool) {
+	if labels, ok := l.known[name]; ok {
+		return labels, true
+	}
+	return l.others, l.others != nil
 }

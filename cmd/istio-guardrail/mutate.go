@@ -1,14 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/pmezard/go-difflib/difflib"
+	"github.com/spf13/cobra"
 	gomodulesjsonpatch "gomodules.xyz/jsonpatch/v2"
 	evanphxjsonpatch "gopkg.in/evanphx/json-patch.v4"
 	"sigs.k8s.io/yaml"
@@ -21,109 +23,83 @@ import (
 
 // mutateOptions are the flags of mutate.
 type mutateOptions struct {
-	paths     stringList
-	config    string
-	output    string
-	namespace string
-	nsLabels  stringList
-	workloads bool
-	assumed   map[string]string
+	inputOptions
+	config     string
+	output     string
+	namespace  string
+	nsLabels   stringList
+	workloads  bool
+	namespaces namespaceFlags
 }
 
-func parseMutateFlags(args []string, stderr io.Writer) (*mutateOptions, error) {
+func newMutateCmd() *cobra.Command {
 	o := &mutateOptions{}
-	fs := flag.NewFlagSet("mutate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Var(&o.paths, "f", "file, directory (recursive: *.yaml, *.yml, *.json) or - for stdin; repeatable")
+	cmd := &cobra.Command{
+		Use:   "mutate [PATH...] [-f PATH...] [flags]",
+		Short: "Preview admission mutations offline",
+		Long: "mutate prints the objects as the mutating webhook would store them; stderr has one line per applied\n" +
+			"mutation, skip reason or note. Exit 0 on success, 2 on usage, configuration, parse or mutation errors.",
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.validate(args); err != nil {
+				return usageError(err)
+			}
+			return runMutate(o, cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	fs := cmd.Flags()
+	o.addFlags(fs)
 	fs.StringVar(&o.config, "config", "", "GuardrailConfig file (default: built-in defaults)")
-	fs.StringVar(&o.output, "o", "yaml", "output: yaml, json (a List when there are several objects) or diff")
+	fs.StringVarP(&o.output, "output", "o", "yaml", "output: yaml, json (a List when there are several objects) or diff")
 	fs.StringVar(&o.namespace, "namespace", "default", "namespace of objects that do not set one")
-	fs.Var(&o.nsLabels, "namespace-label", "key=value label assumed for namespaces not defined in the input; "+
-		"repeatable (default istio-injection=enabled, so the preview shows what an injected namespace gets; "+
-		"--namespace-label= assumes no labels)")
+	fs.Var(&o.nsLabels, "namespace-label", namespaceLabelUsage+" (default istio-injection=enabled, so the preview "+
+		"shows what an injected namespace gets; --namespace-label= assumes no labels)")
 	fs.BoolVar(&o.workloads, "workloads", true, "mutate the pod templates of Deployments, StatefulSets, DaemonSets, "+
 		"ReplicaSets, Jobs and CronJobs (what their Pods get at admission); false keeps the config's setting")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: istio-guardrail mutate -f PATH [-f PATH...] [flags]\n\n"+
-			"Prints the objects as the mutating webhook would store them; stderr has one line per applied\n"+
-			"mutation, skip reason or note. Exit 0 on success, 2 on usage, configuration, parse or mutation errors.\n\nflags:")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return nil, errUsage
-	}
-	return o, o.validate(fs.Args())
+	return cmd
 }
 
-func (o *mutateOptions) validate(rest []string) error {
+func (o *mutateOptions) validate(args []string) error {
+	if err := o.inputOptions.validate(args); err != nil {
+		return err
+	}
 	switch {
-	case len(rest) > 0:
-		return fmt.Errorf("unexpected argument %q (give inputs with -f)", rest[0])
-	case len(o.paths) == 0:
-		return errors.New("no input: give at least one -f PATH (- for stdin)")
 	case o.output != "yaml" && o.output != "json" && o.output != "diff":
 		return fmt.Errorf("invalid -o %q (want yaml, json or diff)", o.output)
 	case o.namespace == "":
 		return errors.New("--namespace must not be empty")
 	}
-	labels, err := parseLabels(o.nsLabels)
-	o.assumed = labels
+	var err error
+	o.namespaces, err = parseNamespaceLabels(o.nsLabels)
+	if len(o.nsLabels) == 0 {
+		o.namespaces.others = map[string]string{policy.LabelLegacyInjection: "enabled"}
+	}
 	return err
-}
-
-// parseLabels parses --namespace-label values; none given means the default.
-func parseLabels(list []string) (map[string]string, error) {
-	if len(list) == 0 {
-		return map[string]string{policy.LabelLegacyInjection: "enabled"}, nil
-	}
-	out := map[string]string{}
-	for _, kv := range list {
-		if kv == "" {
-			continue
-		}
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok || k == "" {
-			return nil, fmt.Errorf("invalid --namespace-label %q (want key=value)", kv)
-		}
-		out[k] = v
-	}
-	return out, nil
 }
 
 // runMutate previews the mutations offline: it decodes the inputs as check
 // does, mutates Namespaces first (so pods see the labels they will have),
 // then everything else, and renders the result.
-func runMutate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	opts, err := parseMutateFlags(args, stderr)
-	if err != nil {
-		if !errors.Is(err, errUsage) {
-			fmt.Fprintf(stderr, "istio-guardrail mutate: %v\n", err)
-		}
-		return exitError
-	}
+func runMutate(opts *mutateOptions, stdin io.Reader, stdout, stderr io.Writer) error {
 	eng, err := mutateEngine(opts)
 	if err != nil {
-		fmt.Fprintf(stderr, "istio-guardrail mutate: %v\n", err)
-		return exitError
+		return usageError(err)
 	}
-	files, err := manifest.Files(opts.paths)
+	in, err := decodeInputs(&opts.inputOptions, stdin, manifest.Options{DefaultNamespace: opts.namespace}, stderr)
 	if err != nil {
-		fmt.Fprintf(stderr, "istio-guardrail mutate: %v\n", err)
-		return exitError
+		return usageError(err)
 	}
-	in := decodeInputs(files, stdin, manifest.Options{DefaultNamespace: opts.namespace})
 	for _, e := range in.errs {
 		fmt.Fprintln(stderr, e)
 	}
-	outs, failed := mutateDocuments(eng, in.docs, opts.assumed, stderr)
-	if err := render(stdout, opts.output, outs); err != nil {
-		fmt.Fprintf(stderr, "istio-guardrail mutate: %v\n", err)
-		return exitError
+	outs, failed := mutateDocuments(eng, in.docs, opts.namespaces.lookup(nil), stderr)
+	if err := render(stdout, opts.output, outs, in.sources); err != nil {
+		return usageError(err)
 	}
 	if len(in.errs) > 0 || failed {
-		return exitError
+		return exitWith(exitError, nil)
 	}
-	return exitOK
+	return nil
 }
 
 // mutateEngine builds the engine from the config, with --workloads applied.
@@ -154,10 +130,9 @@ type mutated struct {
 // mutateDocuments mutates the Namespaces of the input, then the other
 // documents with the Namespaces' final labels, logging one line per applied
 // mutator, skip or note. Output keeps the input order.
-func mutateDocuments(eng *policy.Engine, docs []manifest.Document, assumed map[string]string, log io.Writer) ([]mutated, bool) {
+func mutateDocuments(eng *policy.Engine, docs []manifest.Document, namespaces namespaceLookup, log io.Writer) ([]mutated, bool) {
 	outs := make([]mutated, len(docs))
-	known := policy.NamespaceLabels{}
-	ctx := &policy.Context{Namespaces: previewNamespaces{known: known, assumed: assumed}, Operation: "CREATE"}
+	ctx := &policy.Context{Namespaces: namespaces, Operation: "CREATE"}
 	failed := false
 	for _, nsPass := range []bool{true, false} {
 		for i := range docs {
@@ -172,26 +147,11 @@ func mutateDocuments(eng *policy.Engine, docs []manifest.Document, assumed map[s
 			}
 			outs[i] = mutated{doc: d, before: d.Raw, out: out}
 			if nsPass && d.Object.Meta != nil {
-				known[d.Object.Meta.Name] = d.Object.Meta.Labels
+				namespaces.known[d.Object.Meta.Name] = d.Object.Meta.Labels
 			}
 		}
 	}
 	return outs, failed
-}
-
-// previewNamespaces resolves the Namespaces of the input, and assumes the
-// --namespace-label labels for the others.
-type previewNamespaces struct {
-	known   policy.NamespaceLabels
-	assumed map[string]string
-}
-
-// NamespaceLabels implements policy.NamespaceLookup.
-func (p previewNamespaces) NamespaceLabels(name string) (map[string]string, bool) {
-	if l, ok := p.known[name]; ok {
-		return l, true
-	}
-	return p.assumed, true
 }
 
 func isNamespace(d *manifest.Document) bool {
@@ -270,13 +230,14 @@ func shortRef(o *policy.Object) string {
 	return kind + "/" + name
 }
 
-// render writes the mutated documents as YAML, JSON or a unified diff.
-func render(w io.Writer, format string, outs []mutated) error {
+// render writes the mutated documents as YAML, JSON or a unified diff of
+// the input files (sources).
+func render(w io.Writer, format string, outs []mutated, sources map[string][]byte) error {
 	switch format {
 	case "json":
 		return renderJSON(w, outs)
 	case "diff":
-		return renderDiff(w, outs)
+		return renderDiff(w, outs, sources)
 	}
 	for i, m := range outs {
 		y, err := yaml.JSONToYAML(m.out)
@@ -312,22 +273,37 @@ func renderJSON(w io.Writer, outs []mutated) error {
 	return err
 }
 
-// renderDiff writes a unified diff of each changed document, between the
-// input and the output rendered the same way (so only mutations show).
-func renderDiff(w io.Writer, outs []mutated) error {
+// renderDiff writes, for each input file with a mutated document, a
+// unified diff from the file's own bytes to the file with each mutated
+// document replaced by its YAML (the other documents, separators and
+// comments before a document are kept byte for byte), so that `patch -p0`
+// applied where the paths were given turns the input into what admission
+// stores. A "---" part holding several documents (a List) is rewritten as
+// a whole. Diffs of stdin name <stdin>.
+func renderDiff(w io.Writer, outs []mutated, sources map[string][]byte) error {
+	byFile := map[string][]mutated{}
+	var files []string
 	for _, m := range outs {
-		a, err := yaml.JSONToYAML(m.before)
-		if err != nil {
-			return err
+		if bytes.Equal(m.before, m.out) {
+			continue
 		}
-		b, err := yaml.JSONToYAML(m.out)
-		if err != nil {
-			return err
+		if _, ok := byFile[m.doc.File]; !ok {
+			files = append(files, m.doc.File)
 		}
-		name := fmt.Sprintf("%s:%d %s", m.doc.File, m.doc.Line, shortRef(m.doc.Object))
+		byFile[m.doc.File] = append(byFile[m.doc.File], m)
+	}
+	for _, f := range files {
+		src, ok := sources[f]
+		if !ok {
+			return fmt.Errorf("diff %s: input not kept", f)
+		}
+		after, err := replaceDocuments(src, byFile[f], outs)
+		if err != nil {
+			return fmt.Errorf("diff %s: %w", f, err)
+		}
 		text, err := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
-			A: difflib.SplitLines(string(a)), B: difflib.SplitLines(string(b)),
-			FromFile: name + " (input)", ToFile: name + " (mutated)", Context: 3,
+			A: splitLines(string(src)), B: splitLines(string(after)),
+			FromFile: f, ToFile: f, Context: 3,
 		})
 		if err != nil {
 			return err
@@ -337,4 +313,83 @@ func renderDiff(w io.Writer, outs []mutated) error {
 		}
 	}
 	return nil
+}
+
+// replaceDocuments returns src with the "---" parts of the changed
+// documents rewritten: from the line of the part's first document to the
+// part's end, the YAML of every document of that part (all of outs that
+// start in it, mutated or not, in input order).
+func replaceDocuments(src []byte, changed, outs []mutated) ([]byte, error) {
+	lines := splitLines(string(src))
+	// partEnd[i] is the 1-based line after the part holding line i+1.
+	partEnd := make([]int, len(lines)+2)
+	end := len(lines) + 1
+	for i := len(lines); i >= 1; i-- {
+		partEnd[i] = end
+		if isYAMLSeparator(lines[i-1]) {
+			end = i
+		}
+	}
+	type part struct{ from, to int }
+	parts := map[part][]*mutated{}
+	for _, c := range changed {
+		if c.doc.Line < 1 || c.doc.Line > len(lines) {
+			return nil, fmt.Errorf("document line %d out of range", c.doc.Line)
+		}
+		to := partEnd[c.doc.Line]
+		key := part{to: to}
+		for i := range outs {
+			o := &outs[i]
+			if o.doc.File != c.doc.File || o.doc.Line < 1 || o.doc.Line > len(lines) || partEnd[o.doc.Line] != to {
+				continue
+			}
+			if key.from == 0 || o.doc.Line < key.from {
+				key.from = o.doc.Line
+			}
+		}
+		if _, done := parts[key]; done {
+			continue
+		}
+		for i := range outs {
+			if o := &outs[i]; o.doc.File == c.doc.File && o.doc.Line >= 1 && o.doc.Line <= len(lines) && partEnd[o.doc.Line] == to {
+				parts[key] = append(parts[key], o)
+			}
+		}
+	}
+	keys := make([]part, 0, len(parts))
+	for k := range parts {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i].from > keys[j].from }) // bottom up: earlier lines stay put
+	for _, k := range keys {
+		var repl []string
+		for i, o := range parts[k] {
+			y, err := yaml.JSONToYAML(o.out)
+			if err != nil {
+				return nil, err
+			}
+			if i > 0 {
+				repl = append(repl, "---\n")
+			}
+			repl = append(repl, splitLines(string(y))...)
+		}
+		lines = append(lines[:k.from-1], append(repl, lines[k.to-1:]...)...)
+	}
+	return []byte(strings.Join(lines, "")), nil
+}
+
+// splitLines splits s after each newline (the last line may lack one).
+func splitLines(s string) []string {
+	lines := strings.SplitAfter(s, "\n")
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	return lines
+}
+
+// isYAMLSeparator reports whether a line starts a YAML document ("---"
+// alone or followed by a space), as manifest splits files.
+func isYAMLSeparator(l string) bool {
+	rest, ok := strings.CutPrefix(l, "---")
+	return ok && (rest == "" || rest[0] == ' ' || rest[0] == '\t' || rest[0] == '\n' || rest[0] == '\r')
 }

@@ -1,34 +1,27 @@
 package main
 
 import (
-	"errors"
-	"flag"
-	"fmt"
-	"io"
+	"github.com/spf13/cobra"
 
 	"github.com/istio-guardrail/istio-guardrail/policy"
 	"github.com/istio-guardrail/istio-guardrail/report"
 )
 
-// runRules lists the rule catalogue and the mutators (-o text|markdown|json);
+// newRulesCmd lists the rule catalogue and the mutators (-o text|markdown|json);
 // docs/rules.md is its Markdown output.
-func runRules(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("rules", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	output := fs.String("o", "text", "output format: text, markdown or json")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitError
+func newRulesCmd() *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "rules [flags]",
+		Short: "List the rule catalogue and the mutators",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := report.WriteCatalogue(cmd.OutOrStdout(), output, policy.Catalogue(), policy.Mutators()); err != nil {
+				return usageError(err)
+			}
+			return nil
+		},
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "istio-guardrail rules: unexpected argument %q\n", fs.Arg(0))
-		return exitError
-	}
-	if err := report.WriteCatalogue(stdout, *output, policy.Catalogue(), policy.Mutators()); err != nil {
-		fmt.Fprintf(stderr, "istio-guardrail rules: %v\n", err)
-		return exitError
-	}
-	return exitOK
+	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text, markdown or json")
+	return cmd
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +11,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"go.uber.org/zap"
 
 	"github.com/istio-guardrail/istio-guardrail/webhooks"
@@ -50,10 +51,47 @@ const (
 	certModeSelfManaged = "self-managed"
 )
 
+func newServeCmd() *cobra.Command {
+	f := &serveFlags{}
+	cmd := &cobra.Command{
+		Use:   "serve [flags]",
+		Short: "Run the admission webhook server",
+		Long: "serve runs the validating and mutating admission webhook server until SIGTERM or SIGINT.\n" +
+			"Exit 0 after a clean shutdown, 1 when the server fails, 2 for usage errors.",
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageError(fmt.Errorf("unexpected arguments: %s", strings.Join(args, " ")))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := f.validate(); err != nil {
+				return usageError(err)
+			}
+			return serveUntilSignal(f, cmd.ErrOrStderr())
+		},
+	}
+	serveFlagSet(cmd.Flags(), f)
+	return cmd
+}
+
+// parseServeFlags parses serve's flags as the serve command does.
 func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	f := &serveFlags{}
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs := pflag.NewFlagSet("serve", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
+	serveFlagSet(fs, f)
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	return f, f.validate()
+}
+
+// serveFlagSet declares serve's flags on fs, bound to f.
+func serveFlagSet(fs *pflag.FlagSet, f *serveFlags) {
 	fs.StringVar(&f.configPath, "config", "", "GuardrailConfig file, watched and hot-reloaded (default: built-in defaults)")
 	fs.IntVar(&f.port, "port", 9443, "HTTPS webhook port")
 	fs.StringVar(&f.bindAddress, "bind-address", "", "webhook bind address (default all interfaces)")
@@ -78,13 +116,6 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	fs.StringVar(&f.logFormat, "log-format", "json", "log format: json or console")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: info or debug (debug logs object bodies)")
 	fs.DurationVar(&f.shutdownGrace, "shutdown-grace", 15*time.Second, "on SIGTERM: time for readiness to drain and in-flight requests to finish")
-	if err := fs.Parse(args); err != nil {
-		return nil, err
-	}
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
-	}
-	return f, f.validate()
 }
 
 // validate checks flag values that the flag package cannot.
@@ -119,27 +150,23 @@ func defaultNamespace() string {
 	return "istio-guardrail"
 }
 
-// runServe runs the webhook server until SIGTERM or SIGINT.
-func runServe(args []string, _ io.Reader, _, stderr io.Writer) int {
-	f, err := parseServeFlags(args, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
-	}
-	if err != nil {
-		fmt.Fprintln(stderr, "istio-guardrail serve:", err)
-		return 2
-	}
+// runServe runs `istio-guardrail serve args...` and returns its exit code.
+func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return run(append([]string{"serve"}, args...), stdin, stdout, stderr)
+}
+
+// serveUntilSignal runs the webhook server until SIGTERM or SIGINT.
+func serveUntilSignal(f *serveFlags, stderr io.Writer) error {
 	log, err := newLogger(f.logFormat, f.logLevel)
 	if err != nil {
-		fmt.Fprintln(stderr, "istio-guardrail serve:", err)
-		return 2
+		return usageError(err)
 	}
 	defer func() { _ = log.Sync() }()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	if err := serve(ctx, f, log); err != nil {
 		log.Error("serve failed", zap.Error(err))
-		return 1
+		return exitWith(1, nil)
 	}
-	return 0
+	return nil
 }

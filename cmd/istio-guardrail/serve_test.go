@@ -36,7 +36,7 @@ func TestParseServeFlags(t *testing.T) {
 		{desc: "negative in-flight cap", args: []string{"--max-inflight-bytes=-1"}, wantErr: "--max-inflight-bytes"},
 		{desc: "zero connection cap", args: []string{"--max-connections=0"}, wantErr: "--max-connections"},
 		{desc: "stray argument", args: []string{"extra"}, wantErr: "unexpected arguments"},
-		{desc: "unknown flag", args: []string{"--nope"}, wantErr: "flag provided but not defined"},
+		{desc: "unknown flag", args: []string{"--nope"}, wantErr: "unknown flag: --nope"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.desc, func(t *testing.T) {

@@ -57,7 +57,7 @@ func TestMutateCLI(t *testing.T) {
 		},
 		"diff shows only the mutations": {
 			stdin: plainPod, args: []string{"-f", "-", "-o", "diff"},
-			wantOut:    []string{"(input)", "(mutated)", "+    sidecar.istio.io/proxyCPU: 100m", "+  terminationGracePeriodSeconds: 35"},
+			wantOut:    []string{"--- <stdin>\n+++ <stdin>\n", "+    sidecar.istio.io/proxyCPU: 100m", "+  terminationGracePeriodSeconds: 35"},
 			notWantOut: []string{"-kind: Pod"},
 		},
 		"namespace assumed without labels": {
@@ -81,13 +81,13 @@ func TestMutateCLI(t *testing.T) {
 			stdin: plainPod + "---\nkind: [\n", args: []string{"-f", "-"}, code: 2,
 			wantOut: []string{"kind: Pod"}, wantErr: []string{"<stdin>:"},
 		},
-		"no input":              {args: []string{}, code: 2, wantErr: []string{"no input"}},
-		"bad output format":     {args: []string{"-f", "-", "-o", "xml"}, code: 2, wantErr: []string{`invalid -o "xml"`}},
-		"bad namespace label":   {args: []string{"-f", "-", "--namespace-label", "novalue"}, code: 2, wantErr: []string{"want key=value"}},
-		"missing file":          {args: []string{"-f", "does-not-exist.yaml"}, code: 2, wantErr: []string{"does-not-exist.yaml"}},
-		"missing config":        {args: []string{"-f", "-", "--config", "nope.yaml"}, code: 2, wantErr: []string{"nope.yaml"}},
-		"stray argument":        {args: []string{"-f", "-", "extra"}, code: 2, wantErr: []string{`unexpected argument "extra"`}},
-		"unknown flag is usage": {args: []string{"--bogus"}, code: 2, wantErr: []string{"usage: istio-guardrail mutate"}},
+		"no input":                      {args: []string{}, code: 2, wantErr: []string{"no input"}},
+		"bad output format":             {args: []string{"-f", "-", "-o", "xml"}, code: 2, wantErr: []string{`invalid -o "xml"`}},
+		"bad namespace label":           {args: []string{"-f", "-", "--namespace-label", "novalue"}, code: 2, wantErr: []string{"want key=value"}},
+		"missing file":                  {args: []string{"-f", "does-not-exist.yaml"}, code: 2, wantErr: []string{"does-not-exist.yaml"}},
+		"missing config":                {args: []string{"-f", "-", "--config", "nope.yaml"}, code: 2, wantErr: []string{"nope.yaml"}},
+		"a positional path is an input": {args: []string{"-f", "-", "extra"}, code: 2, wantErr: []string{"read extra: "}},
+		"unknown flag is usage":         {args: []string{"--bogus"}, code: 2, wantErr: []string{"usage: istio-guardrail mutate"}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
