@@ -14,8 +14,11 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/protoadapt"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	extensionsapi "istio.io/api/extensions/v1alpha1"
 	networkingapi "istio.io/api/networking/v1alpha3"
+	networkingv1beta1api "istio.io/api/networking/v1beta1"
 	securityapi "istio.io/api/security/v1beta1"
+	telemetryapi "istio.io/api/telemetry/v1alpha1"
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	batchv1 "k8s.io/api/batch/v1"
@@ -23,6 +26,7 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 	"sigs.k8s.io/yaml"
 )
 
@@ -294,6 +298,9 @@ var istioSpecs = map[Kind]func() proto.Message{
 	KindVirtualService:        func() proto.Message { return &networkingapi.VirtualService{} },
 	KindEnvoyFilter:           func() proto.Message { return &networkingapi.EnvoyFilter{} },
 	KindServiceEntry:          func() proto.Message { return &networkingapi.ServiceEntry{} },
+	KindTelemetry:             func() proto.Message { return &telemetryapi.Telemetry{} },
+	KindWasmPlugin:            func() proto.Message { return &extensionsapi.WasmPlugin{} },
+	KindProxyConfig:           func() proto.Message { return &networkingv1beta1api.ProxyConfig{} },
 }
 
 // testObject decodes doc strictly into the Body the decoder produces for kind.
@@ -339,6 +346,14 @@ func testObject(t *testing.T, kind Kind, doc string) *Object {
 		typed = &autoscalingv2.HorizontalPodAutoscaler{}
 	case KindCertificate:
 		typed = &cmapi.Certificate{}
+	case KindGatewayAPIGateway:
+		typed = &gatewayv1.Gateway{}
+	case KindListenerSet:
+		typed = &gatewayv1.ListenerSet{}
+	case KindHTTPRoute:
+		typed = &gatewayv1.HTTPRoute{}
+	case KindReferenceGrant:
+		typed = &gatewayv1.ReferenceGrant{}
 	default:
 		t.Fatalf("testObject: unsupported kind %s", kind)
 	}

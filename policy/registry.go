@@ -12,6 +12,7 @@ func Catalogue() []*Rule {
 		gatewayRules(),
 		authorizationRules(),
 		sidecarRules(),
+		serviceEntryRules(),
 		controlPlaneRules(),
 		workloadRules(),
 		mutationRules(),

@@ -42,7 +42,7 @@ and ConfigMaps (only from the mesh-config namespaces).
 - apiGroups: [networking.istio.io]
   apiVersions: ["*"]
   operations: [CREATE, UPDATE]
-  resources: [destinationrules, gateways, sidecars, virtualservices, envoyfilters]
+  resources: [destinationrules, gateways, sidecars, virtualservices, envoyfilters, serviceentries]
   scope: "*"
 - apiGroups: [install.istio.io]
   apiVersions: ["*"]
