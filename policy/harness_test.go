@@ -50,6 +50,9 @@ type ruleCase struct {
 	ns map[string]map[string]string
 	// params override the rule's defaults.
 	params Params
+	// routes, when set, are the HTTPRoutes of the input (Context.Routes), as
+	// YAML documents separated by "---"; "---" alone is an input without any.
+	routes string
 	// want are the violations, as "field" or "field (advisory)", any order
 	// unless ordered.
 	want []string
@@ -79,7 +82,14 @@ func runRuleTable(t *testing.T, r *Rule, cases map[string]ruleCase) {
 			if tc.namespace != "" {
 				obj.Meta.Namespace = tc.namespace
 			}
-			got := renderViolations(checkViolations(t, r, obj, tc.ns, tc.params))
+			ctx := &Context{}
+			if tc.ns != nil {
+				ctx.Namespaces = NamespaceLabels(tc.ns)
+			}
+			if tc.routes != "" {
+				ctx.Routes = testRoutes(t, tc.routes)
+			}
+			got := renderViolations(checkViolationsIn(t, ctx, r, obj, tc.params))
 			want := slices.Clone(tc.want)
 			if !tc.ordered {
 				sort.Strings(got)
@@ -97,19 +107,40 @@ func runRuleTable(t *testing.T, r *Rule, cases map[string]ruleCase) {
 // checkViolationText.
 func checkViolations(t *testing.T, r *Rule, obj *Object, ns map[string]map[string]string, over Params) []Violation {
 	t.Helper()
-	p, err := merge("rule "+r.ID, r.Params, over)
-	if err != nil {
-		t.Fatalf("params: %v", err)
-	}
 	ctx := &Context{}
 	if ns != nil {
 		ctx.Namespaces = NamespaceLabels(ns)
+	}
+	return checkViolationsIn(t, ctx, r, obj, over)
+}
+
+// checkViolationsIn is checkViolations under a given Context.
+func checkViolationsIn(t *testing.T, ctx *Context, r *Rule, obj *Object, over Params) []Violation {
+	t.Helper()
+	p, err := merge("rule "+r.ID, r.Params, over)
+	if err != nil {
+		t.Fatalf("params: %v", err)
 	}
 	vs := r.Check(ctx, obj, p)
 	for _, v := range vs {
 		checkViolationText(t, v)
 	}
 	return vs
+}
+
+// testRoutes decodes HTTPRoute documents strictly into a GatewayRoutes.
+func testRoutes(t *testing.T, docs string) *GatewayRoutes {
+	t.Helper()
+	out := &GatewayRoutes{}
+	for _, doc := range strings.Split(docs, "\n---\n") {
+		if strings.TrimSpace(strings.Trim(doc, "-")) == "" {
+			continue
+		}
+		rt := &gatewayv1.HTTPRoute{}
+		strictYAML(t, doc, rt)
+		out.HTTPRoutes = append(out.HTTPRoutes, rt)
+	}
+	return out
 }
 
 // renderViolations renders each violation as "field" or "field (advisory)".

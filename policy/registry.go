@@ -10,6 +10,7 @@ func Catalogue() []*Rule {
 		securityRules(),
 		destinationRuleRules(),
 		gatewayRules(),
+		gatewayAPIRules(),
 		authorizationRules(),
 		sidecarRules(),
 		serviceEntryRules(),

@@ -6,7 +6,7 @@ func TestIGR503(t *testing.T) {
 	const ports = `ports: [{number: 443, name: tls, protocol: TLS}]`
 	runRuleTable(t, ruleIGR503(), map[string]ruleCase{
 		"hit: the issue's TLD wildcards, default location and resolution": {
-			doc: `{hosts: ["*.com", "*.net", "*.org", "*.io"], ` + ports + `}`,
+			doc:  `{hosts: ["*.com", "*.net", "*.org", "*.io"], ` + ports + `}`,
 			want: []string{"spec.hosts[0]", "spec.hosts[1]", "spec.hosts[2]", "spec.hosts[3]"},
 		},
 		"hit: bare wildcard, explicit MESH_EXTERNAL, DYNAMIC_DNS": {

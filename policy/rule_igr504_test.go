@@ -14,8 +14,8 @@ ports: [{number: 443, name: tls, protocol: TLS}]
 		"hit: star among other entries": {
 			doc: se + `exportTo: [".", "*"]`, want: []string{"spec.exportTo[1]"},
 		},
-		"miss: own namespace only": {doc: se + `exportTo: ["."]`},
-		"miss: named namespaces":   {doc: se + `exportTo: [team-b, istio-system]`},
+		"miss: own namespace only":                        {doc: se + `exportTo: ["."]`},
+		"miss: named namespaces":                          {doc: se + `exportTo: [team-b, istio-system]`},
 		"miss: exportTo omitted follows the mesh default": {doc: se},
 		"miss: shared namespace may export everywhere": {
 			doc: se + `exportTo: ["*"]`, namespace: "istio-system",

@@ -3,8 +3,8 @@ package policy
 import (
 	"strings"
 
-	networkingapi "istio.io/api/networking/v1alpha3"
 	"golang.org/x/net/publicsuffix"
+	networkingapi "istio.io/api/networking/v1alpha3"
 )
 
 // serviceEntryRules returns the ServiceEntry rules (IGR503-IGR504), next to

@@ -167,11 +167,13 @@ func checkInputs(opts *checkOptions, stdin io.Reader) (*report.Report, []error, 
 	mopts := manifest.Options{DefaultNamespace: opts.namespace, ValuesFor: opts.valuesFor}
 	// The input is the whole world for a rendered control plane: its HPAs
 	// and PDBs are judged together with the Deployments they scale and protect.
-	scaling := &policy.Scaling{}
+	// Likewise its HTTPRoutes are judged with the Gateway listeners they attach to.
+	scaling, routes := &policy.Scaling{}, &policy.GatewayRoutes{}
 	for _, src := range srcs {
 		manifest.Scaling(src.data, opts.namespace, scaling)
+		manifest.GatewayRoutes(src.data, opts.namespace, routes)
 	}
-	ctx := &policy.Context{Namespaces: namespaces, Scaling: scaling}
+	ctx := &policy.Context{Namespaces: namespaces, Scaling: scaling, Routes: routes}
 	rep := &report.Report{Files: len(files), FailOn: policy.Action(opts.failOn), Version: version}
 	for _, src := range srcs {
 		for d, err := range manifest.Documents(src.name, src.data, mopts) {

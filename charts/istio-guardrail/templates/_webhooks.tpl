@@ -44,6 +44,14 @@ and ConfigMaps (only from the mesh-config namespaces).
   operations: [CREATE, UPDATE]
   resources: [destinationrules, gateways, sidecars, virtualservices, envoyfilters, serviceentries]
   scope: "*"
+{{- /* Kinds whose CRDs a cluster may not have (Gateway API, Telemetry,
+WasmPlugin): a rule for an unserved resource is accepted by the API server
+and matches nothing until the CRD is installed. */}}
+- apiGroups: [gateway.networking.k8s.io]
+  apiVersions: ["*"]
+  operations: [CREATE, UPDATE]
+  resources: [gateways, listenersets, referencegrants]
+  scope: "*"
 - apiGroups: [install.istio.io]
   apiVersions: ["*"]
   operations: [CREATE, UPDATE]

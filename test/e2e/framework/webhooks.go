@@ -126,6 +126,7 @@ func validatingRules(istioOperators bool) []admissionregistrationv1.RuleWithOper
 		rule(ops, "security.istio.io", "peerauthentications", "requestauthentications", "authorizationpolicies"),
 		rule(ops, "networking.istio.io", "destinationrules", "gateways", "sidecars", "virtualservices", "envoyfilters", "serviceentries"),
 	}
+	rules = append(rules, meshAPIRules(ops)...)
 	if istioOperators {
 		rules = append(rules, rule(ops, "install.istio.io", "istiooperators"))
 	}
