@@ -15,6 +15,7 @@ func Catalogue() []*Rule {
 		sidecarRules(),
 		serviceEntryRules(),
 		controlPlaneRules(),
+		telemetryRules(),
 		workloadRules(),
 		mutationRules(),
 	} {

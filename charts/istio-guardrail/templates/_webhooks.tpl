@@ -52,6 +52,11 @@ and matches nothing until the CRD is installed. */}}
   operations: [CREATE, UPDATE]
   resources: [gateways, listenersets, referencegrants]
   scope: "*"
+- apiGroups: [telemetry.istio.io]
+  apiVersions: ["*"]
+  operations: [CREATE, UPDATE]
+  resources: [telemetries]
+  scope: "*"
 - apiGroups: [install.istio.io]
   apiVersions: ["*"]
   operations: [CREATE, UPDATE]

@@ -67,5 +67,6 @@ func (c *Cluster) InstallGatewayAPICRDs(ctx context.Context) error {
 func meshAPIRules(ops []admissionregistrationv1.OperationType) []admissionregistrationv1.RuleWithOperations {
 	return []admissionregistrationv1.RuleWithOperations{
 		rule(ops, "gateway.networking.k8s.io", "gateways", "listenersets", "referencegrants"),
+		rule(ops, "telemetry.istio.io", "telemetries"),
 	}
 }
