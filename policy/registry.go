@@ -17,6 +17,7 @@ func Catalogue() []*Rule {
 		controlPlaneRules(),
 		telemetryRules(),
 		workloadRules(),
+		extensionRules(),
 		mutationRules(),
 	} {
 		all = append(all, group...)

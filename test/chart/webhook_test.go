@@ -25,6 +25,7 @@ var resourceKinds = map[string]policy.Kind{
 	"networking.istio.io/envoyfilters":          policy.KindEnvoyFilter,
 	"networking.istio.io/serviceentries":        policy.KindServiceEntry,
 	"install.istio.io/istiooperators":           policy.KindIstioOperator,
+	"extensions.istio.io/wasmplugins":           policy.KindWasmPlugin,
 	"telemetry.istio.io/telemetries":            policy.KindTelemetry,
 	"gateway.networking.k8s.io/gateways":        policy.KindGatewayAPIGateway,
 	"gateway.networking.k8s.io/listenersets":    policy.KindListenerSet,

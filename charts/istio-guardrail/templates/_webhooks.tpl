@@ -57,6 +57,11 @@ and matches nothing until the CRD is installed. */}}
   operations: [CREATE, UPDATE]
   resources: [telemetries]
   scope: "*"
+- apiGroups: [extensions.istio.io]
+  apiVersions: ["*"]
+  operations: [CREATE, UPDATE]
+  resources: [wasmplugins]
+  scope: "*"
 - apiGroups: [install.istio.io]
   apiVersions: ["*"]
   operations: [CREATE, UPDATE]

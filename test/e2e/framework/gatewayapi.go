@@ -68,5 +68,6 @@ func meshAPIRules(ops []admissionregistrationv1.OperationType) []admissionregist
 	return []admissionregistrationv1.RuleWithOperations{
 		rule(ops, "gateway.networking.k8s.io", "gateways", "listenersets", "referencegrants"),
 		rule(ops, "telemetry.istio.io", "telemetries"),
+		rule(ops, "extensions.istio.io", "wasmplugins"),
 	}
 }
