@@ -12,6 +12,7 @@ func Catalogue() []*Rule {
 		gatewayRules(),
 		gatewayAPIRules(),
 		authorizationRules(),
+		ambientAuthorizationRules(),
 		sidecarRules(),
 		serviceEntryRules(),
 		controlPlaneRules(),
@@ -19,6 +20,7 @@ func Catalogue() []*Rule {
 		workloadRules(),
 		extensionRules(),
 		mutationRules(),
+		meshPodRules(),
 	} {
 		all = append(all, group...)
 	}

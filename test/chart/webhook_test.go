@@ -33,6 +33,7 @@ var resourceKinds = map[string]policy.Kind{
 	"cert-manager.io/certificates":              policy.KindCertificate,
 	"/namespaces":                               policy.KindNamespace,
 	"/pods":                                     policy.KindPod,
+	"/pods/ephemeralcontainers":                 policy.KindPod, // its requests carry the whole Pod
 	"/configmaps":                               policy.KindConfigMap,
 	"apps/deployments":                          policy.KindDeployment,
 	"apps/statefulsets":                         policy.KindStatefulSet,
@@ -100,10 +101,11 @@ func TestWebhookSettings(t *testing.T) {
 				checkService(t, w, &svc)
 			}
 			// Validating: cluster-wide, mesh config, Pods and workloads in
-			// injection- and revision-labelled namespaces and in the control
-			// plane's; mutating: Namespaces, Pods in the two kinds of mesh namespace.
-			if len(v.Webhooks) != 5 || len(mu.Webhooks) != 3 {
-				t.Errorf("want 5 validating and 3 mutating webhooks, got %d and %d", len(v.Webhooks), len(mu.Webhooks))
+			// injection-, revision- and ambient-labelled namespaces and in the
+			// control plane's; mutating: Namespaces, Pods in the two kinds of
+			// sidecar mesh namespace.
+			if len(v.Webhooks) != 6 || len(mu.Webhooks) != 3 {
+				t.Errorf("want 6 validating and 3 mutating webhooks, got %d and %d", len(v.Webhooks), len(mu.Webhooks))
 			}
 			wantFail := admissionregistrationv1.Fail
 			if mode == "validation ignored" {
@@ -207,7 +209,7 @@ func kindsOf(t *testing.T, rules []admissionregistrationv1.RuleWithOperations, o
 			for _, res := range r.Resources {
 				k, ok := resourceKinds[g+"/"+res]
 				if !ok {
-					t.Errorf("webhook rule for %s/%s: no engine kind (wildcards and subresources are not allowed)", g, res)
+					t.Errorf("webhook rule for %s/%s: no engine kind (wildcards and subresources other than pods/ephemeralcontainers are not allowed)", g, res)
 				}
 				out[k] = true
 			}

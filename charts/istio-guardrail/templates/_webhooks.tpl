@@ -79,12 +79,16 @@ and matches nothing until the CRD is installed. */}}
   scope: "*"
 {{- end }}
 
-{{/* The Pods and workloads the server validates (only in mesh namespaces). */}}
+{{/*
+The Pods and workloads the server validates (only in mesh namespaces).
+Ephemeral containers (kubectl debug) are added to running Pods through the
+pods/ephemeralcontainers subresource, whose requests carry the whole Pod.
+*/}}
 {{- define "istio-guardrail.validatingWorkloadRules" -}}
 - apiGroups: [""]
   apiVersions: ["*"]
   operations: [CREATE, UPDATE]
-  resources: [pods]
+  resources: [pods, pods/ephemeralcontainers]
   scope: "*"
 - apiGroups: [apps]
   apiVersions: ["*"]
@@ -159,4 +163,20 @@ webhook.workloadNamespaces, by name.
 {{- $ns := include "istio-guardrail.meshNamespaces" . | fromYamlArray }}
 {{- range .Values.webhook.workloadNamespaces }}{{ $ns = append $ns . }}{{ end }}
 {{- toYaml ($ns | uniq) }}
+{{- end }}
+
+{{/*
+Ambient namespaces, as the istio-cni chart's default enablementSelectors
+select them, with the exclusions by name. Validation only: ambient pods
+have no sidecar for the mutators to configure.
+*/}}
+{{- define "istio-guardrail.ambientSelector" -}}
+matchExpressions:
+  - key: istio.io/dataplane-mode
+    operator: In
+    values: [ambient]
+  - key: kubernetes.io/metadata.name
+    operator: NotIn
+    values:
+      {{- include "istio-guardrail.excludedNamespaces" . | nindent 6 }}
 {{- end }}

@@ -98,10 +98,11 @@ func WebhookConfigurations(o WebhookOptions) (*admissionregistrationv1.Validatin
 		Webhooks:   []admissionregistrationv1.ValidatingWebhook{validating(ValidatingWebhookName, namespaceSelector(o.Namespace), validatingRules(o.IstioOperators))},
 	}
 	ops := []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update}
-	podRules := append([]admissionregistrationv1.RuleWithOperations{rule(ops, "", "pods")}, workloadRules(ops)...)
+	podRules := append([]admissionregistrationv1.RuleWithOperations{rule(ops, "", "pods", "pods/ephemeralcontainers")}, workloadRules(ops)...)
 	for _, m := range meshSelectors(o.Namespace) {
 		vwc.Webhooks = append(vwc.Webhooks, validating(m.name+".workloads."+ValidatingWebhookName, m.selector, podRules))
 	}
+	vwc.Webhooks = append(vwc.Webhooks, validating("ambient.workloads."+ValidatingWebhookName, ambientSelector(o.Namespace), podRules))
 	vwc.Webhooks = append(vwc.Webhooks, validating("controlplane.workloads."+ValidatingWebhookName,
 		controlPlaneSelector(o.Namespace, cp), podRules))
 

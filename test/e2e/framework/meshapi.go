@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // GatewayAPICRDFiles returns the standard-channel CRDs of the
@@ -70,4 +71,12 @@ func meshAPIRules(ops []admissionregistrationv1.OperationType) []admissionregist
 		rule(ops, "telemetry.istio.io", "telemetries"),
 		rule(ops, "extensions.istio.io", "wasmplugins"),
 	}
+}
+
+// ambientSelector selects ambient namespaces (istio.io/dataplane-mode=ambient)
+// with the exclusions by name, as the chart's ambient entry.
+func ambientSelector(own string) *metav1.LabelSelector {
+	return &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
+		{Key: "istio.io/dataplane-mode", Operator: metav1.LabelSelectorOpIn, Values: []string{"ambient"}},
+		namespaceSelector(own).MatchExpressions[0]}}
 }
