@@ -17,6 +17,7 @@ func Catalogue() []*Rule {
 		serviceEntryRules(),
 		controlPlaneRules(),
 		telemetryRules(),
+		proxyConfigRules(),
 		workloadRules(),
 		extensionRules(),
 		mutationRules(),

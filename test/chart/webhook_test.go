@@ -23,6 +23,7 @@ var resourceKinds = map[string]policy.Kind{
 	"networking.istio.io/sidecars":              policy.KindSidecar,
 	"networking.istio.io/virtualservices":       policy.KindVirtualService,
 	"networking.istio.io/envoyfilters":          policy.KindEnvoyFilter,
+	"networking.istio.io/proxyconfigs":          policy.KindProxyConfig,
 	"networking.istio.io/serviceentries":        policy.KindServiceEntry,
 	"install.istio.io/istiooperators":           policy.KindIstioOperator,
 	"extensions.istio.io/wasmplugins":           policy.KindWasmPlugin,

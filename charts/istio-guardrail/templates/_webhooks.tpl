@@ -42,7 +42,7 @@ and ConfigMaps (only from the mesh-config namespaces).
 - apiGroups: [networking.istio.io]
   apiVersions: ["*"]
   operations: [CREATE, UPDATE]
-  resources: [destinationrules, gateways, sidecars, virtualservices, envoyfilters, serviceentries]
+  resources: [destinationrules, gateways, sidecars, virtualservices, envoyfilters, serviceentries, proxyconfigs]
   scope: "*"
 {{- /* Kinds whose CRDs a cluster may not have (Gateway API, Telemetry,
 WasmPlugin): a rule for an unserved resource is accepted by the API server

@@ -125,7 +125,7 @@ func validatingRules(istioOperators bool) []admissionregistrationv1.RuleWithOper
 	ops := []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update}
 	rules := []admissionregistrationv1.RuleWithOperations{
 		rule(ops, "security.istio.io", "peerauthentications", "requestauthentications", "authorizationpolicies"),
-		rule(ops, "networking.istio.io", "destinationrules", "gateways", "sidecars", "virtualservices", "envoyfilters", "serviceentries"),
+		rule(ops, "networking.istio.io", "destinationrules", "gateways", "sidecars", "virtualservices", "envoyfilters", "serviceentries", "proxyconfigs"),
 	}
 	rules = append(rules, meshAPIRules(ops)...)
 	if istioOperators {
