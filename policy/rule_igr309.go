@@ -11,10 +11,13 @@ func ruleIGR309() *Rule {
 			"route in any namespace attach to the listener and claim its hostnames: a team can take over traffic " +
 			"meant for another. Without a listener `hostname` this is IGR305's `*/*`: any hostname from any namespace. " +
 			"Keep the default (`Same`), or select the namespaces allowed by a label only their owners can set. " +
-			"Selector matches are resolved by istiod against the namespaces' labels.",
+			"Selector matches are resolved by istiod against the namespaces' labels. A waypoint's `HBONE` listener is " +
+			"not judged: there `allowedRoutes` says which namespaces may use the waypoint (cross-namespace waypoints " +
+			"need it), not who may claim hostnames.",
 		Remediation: "set allowedRoutes.namespaces.from: Same, or Selector with a label that names the allowed namespaces",
 		Istio: "istiod namespacesFromSelector (pilot/pkg/config/kube/gateway, 1.31 line): no allowedRoutes means Same; " +
-			"All becomes `*/<hostname>`; a Selector without selector is treated as `*`; an empty selector matches every namespace.",
+			"All becomes `*/<hostname>`; a Selector without selector is treated as `*`; an empty selector matches every namespace; " +
+			"for waypoints (ambient/waypoints.go makeAllowedRoutes) the HBONE listener's allowedRoutes selects the namespaces that may use it.",
 		Targets:       gatewayAPIListenerTargets,
 		DefaultAction: ActionWarn,
 		Params:        []ParamSpec{gatewayClassesParam()},
@@ -24,9 +27,13 @@ func ruleIGR309() *Rule {
 	}
 }
 
+// protocolHBONE is the listener protocol of Istio's waypoints and east-west gateways.
+const protocolHBONE gatewayv1.ProtocolType = "HBONE"
+
 // checkGatewayAPIAllowedRoutes applies IGR309 to one listener.
 func checkGatewayAPIAllowedRoutes(l gwListener) []Violation {
-	if l.AllowedRoutes == nil || l.AllowedRoutes.Namespaces == nil || l.AllowedRoutes.Namespaces.From == nil {
+	if l.AllowedRoutes == nil || l.AllowedRoutes.Namespaces == nil || l.AllowedRoutes.Namespaces.From == nil ||
+		l.Protocol == protocolHBONE {
 		return nil
 	}
 	ns := l.AllowedRoutes.Namespaces

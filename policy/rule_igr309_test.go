@@ -18,6 +18,14 @@ func TestIGR309(t *testing.T) {
 			doc:  lsDoc(`  - {name: tcp, port: 9000, protocol: TCP, allowedRoutes: {namespaces: {from: All}}}`),
 			want: []string{"spec.listeners[0].allowedRoutes.namespaces.from"},
 		},
+		"miss: a waypoint's HBONE listener open to every namespace": {kind: KindGatewayAPIGateway,
+			doc: `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: waypoint, namespace: shared}
+spec:
+  gatewayClassName: istio-waypoint
+  listeners: [{name: mesh, port: 15008, protocol: HBONE, allowedRoutes: {namespaces: {from: All}}}]`,
+		},
 		"miss: default, Same, and a real selector": {kind: KindGatewayAPIGateway,
 			doc: gwDoc(`  - {name: a, port: 80, protocol: HTTP}
   - {name: b, port: 81, protocol: HTTP, allowedRoutes: {namespaces: {from: Same}}}
