@@ -1,6 +1,11 @@
 package policy
 
-import gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+import (
+	"fmt"
+	"slices"
+
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+)
 
 // ruleIGR308 flags plaintext HTTP listeners whose routes do not redirect to HTTPS.
 func ruleIGR308() *Rule {
@@ -12,7 +17,8 @@ func ruleIGR308() *Rule {
 			"filter with `scheme: https` in every rule of every attached route. The Gateway alone cannot show its " +
 			"routes, so at admission (and in `check` when no attached route is in the input) the listener is a " +
 			"warning. When the input holds the routes (`check` over a whole directory), the routes attached to the " +
-			"listener are judged: one with a rule that does not redirect to https is a denial, and a listener whose " +
+			"listener are judged: one with a rule that does not redirect to https is a denial (one finding per listener, " +
+			"naming the first such route and how many more), and a listener whose " +
 			"attached routes all redirect passes. Attachment follows the Gateway API: `parentRefs` with `sectionName` " +
 			"and `port`, the listener's `allowedRoutes` (namespaces and kinds) and intersecting hostnames.",
 		Remediation: "give every rule of the routes on this listener a RequestRedirect filter with scheme: https, and serve them from an HTTPS listener",
@@ -31,18 +37,25 @@ func ruleIGR308() *Rule {
 					return nil
 				}
 				attached := routes.attachedHTTPRoutes(ctx, obj, l)
-				var out []Violation
+				if len(attached) == 0 {
+					return []Violation{Invalid(l.Path.Child("protocol"), string(l.Protocol),
+						"serves plaintext; attached HTTPRoutes must redirect to https").AsAdvisory()}
+				}
+				var plain []string
 				for _, rt := range attached {
 					if !routeRedirectsToHTTPS(rt) {
-						out = append(out, Invalid(l.Path, rt.Namespace+"/"+rt.Name,
-							"is an attached HTTPRoute that serves plaintext, without an https redirect"))
+						plain = append(plain, rt.Namespace+"/"+rt.Name)
 					}
 				}
-				if len(attached) == 0 {
-					out = append(out, Invalid(l.Path.Child("protocol"), string(l.Protocol),
-						"serves plaintext; attached HTTPRoutes must redirect to https").AsAdvisory())
+				// One finding per listener, however many routes attach.
+				switch slices.Sort(plain); len(plain) {
+				case 0:
+					return nil
+				case 1:
+					return []Violation{Invalid(l.Path, plain[0], "is an attached HTTPRoute that serves plaintext, without an https redirect")}
 				}
-				return out
+				return []Violation{Invalid(l.Path, plain[0],
+					fmt.Sprintf("and %d more attached HTTPRoutes serve plaintext, without an https redirect", len(plain)-1))}
 			})
 		},
 	}

@@ -31,6 +31,13 @@ func TestIGR308(t *testing.T) {
 				httpRoute("apps", "app", "  parentRefs: [{name: web, sectionName: http}]\n"+plainRules),
 			want: []string{"spec.listeners[0]"},
 		},
+		"hit: one finding for many plaintext routes": {kind: KindGatewayAPIGateway,
+			doc: gwDoc(http),
+			routes: httpRoute("apps", "b", "  parentRefs: [{name: web}]\n"+plainRules) + "\n---\n" +
+				httpRoute("apps", "a", "  parentRefs: [{name: web}]\n"+plainRules) + "\n---\n" +
+				httpRoute("apps", "c", "  parentRefs: [{name: web}]\n"+redirectRules),
+			want: []string{"spec.listeners[0]"},
+		},
 		"hit: one rule of the route is not redirected": {kind: KindGatewayAPIGateway,
 			doc: gwDoc(http),
 			routes: httpRoute("apps", "mixed", `  parentRefs: [{name: web, port: 80}]
@@ -81,4 +88,18 @@ func TestIGR308(t *testing.T) {
 `),
 		},
 	})
+}
+
+func TestIGR308NamesTheFirstPlaintextRoute(t *testing.T) {
+	obj := testObject(t, KindGatewayAPIGateway, gwDoc("  - {name: http, port: 80, protocol: HTTP}\n"))
+	ctx := &Context{Routes: testRoutes(t, httpRoute("apps", "b", "  parentRefs: [{name: web}]\n"+plainRules)+"\n---\n"+
+		httpRoute("apps", "a", "  parentRefs: [{name: web}]\n"+plainRules))}
+	vs := checkViolationsIn(t, ctx, ruleIGR308(), obj, nil)
+	want := `spec.listeners[0]: "apps/a" and 1 more attached HTTPRoutes serve plaintext, without an https redirect`
+	if len(vs) != 1 || vs[0].Text() != want {
+		t.Errorf("violations %q, want one %q", renderViolations(vs), want)
+	}
+	if len(vs) == 1 && vs[0].Advisory {
+		t.Error("a plaintext route the input holds must not be advisory")
+	}
 }
