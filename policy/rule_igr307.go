@@ -14,8 +14,9 @@ func ruleIGR307() *Rule {
 		Description: "Every `HTTPS` listener, and every `TLS` listener in `Terminate` mode, of a Gateway of an Istio " +
 			"class (and of every ListenerSet) must terminate TLS with a certificate: `tls.certificateRefs`, or " +
 			"Istio's `gateway.istio.io/tls-terminate-mode` option `ISTIO_SIMPLE` (the gateway's workload " +
-			"certificate) or `ISTIO_MUTUAL` (mesh mTLS). An HTTPS listener without `tls`, or one that terminates with " +
-			"neither, has no certificate to serve and Istio fails the listener. Istio lets Gateway API users set " +
+			"certificate) or `ISTIO_MUTUAL` (mesh mTLS). For an HTTPS listener without `tls` istiod builds an HTTPS " +
+			"server without TLS settings (IGR301's finding for Istio Gateways), and one that terminates with neither " +
+			"becomes a SIMPLE server without a credential: no certificate to serve. Istio lets Gateway API users set " +
 			"cipher suites only through the `gateway.istio.io/tls-cipher-suites` option (comma-separated): each must " +
 			"be in the IGR302 allowlist (`allowedCipherSuites`, same default). The minimum TLS version cannot be set " +
 			"on a Gateway API listener: Istio applies `meshConfig.tlsDefaults.minProtocolVersion`, TLS 1.2 by default.",
