@@ -24,6 +24,7 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 	kjson "sigs.k8s.io/json"
 )
 
@@ -151,7 +152,7 @@ var (
 func kinds() map[schema.GroupVersionKind]kindInfo {
 	kindsOnce.Do(func() {
 		kindTable = map[schema.GroupVersionKind]kindInfo{}
-		for _, add := range []func(map[schema.GroupVersionKind]kindInfo){addSecurity, addNetworking, addOtherIstio, addKubernetes} {
+		for _, add := range []func(map[schema.GroupVersionKind]kindInfo){addSecurity, addNetworking, addOtherIstio, addKubernetes, addGatewayAPI} {
 			add(kindTable)
 		}
 	})
@@ -215,6 +216,21 @@ func addKubernetes(m map[schema.GroupVersionKind]kindInfo) {
 	m[gvk("policy", "v1", "PodDisruptionBudget")] = whole[policyv1.PodDisruptionBudget]()
 	m[gvk("autoscaling", "v2", "HorizontalPodAutoscaler")] = whole[autoscalingv2.HorizontalPodAutoscaler]()
 	m[gvk("cert-manager.io", "v1", "Certificate")] = whole[cmapi.Certificate]()
+}
+
+// addGatewayAPI adds the Gateway API kinds the rules judge, at every version
+// the standard channel of sigs.k8s.io/gateway-api v1.6 serves. The older
+// versions' Go types are conversions of v1 with the same JSON schema, so
+// every version decodes into the v1 type (the Body the rules expect), as the
+// API server stores it: JSON field names only, unknown fields dropped.
+func addGatewayAPI(m map[schema.GroupVersionKind]kindInfo) {
+	const g = "gateway.networking.k8s.io"
+	for _, v := range []string{"v1", "v1beta1"} {
+		m[gvk(g, v, "Gateway")] = whole[gatewayv1.Gateway]()
+		m[gvk(g, v, "HTTPRoute")] = whole[gatewayv1.HTTPRoute]()
+		m[gvk(g, v, "ReferenceGrant")] = whole[gatewayv1.ReferenceGrant]()
+	}
+	m[gvk(g, "v1", "ListenerSet")] = whole[gatewayv1.ListenerSet]()
 }
 
 // clusterScoped lists the common cluster-scoped kinds, which get no default

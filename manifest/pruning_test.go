@@ -28,6 +28,17 @@ func istioSchemas(t *testing.T) map[schema.GroupVersionKind]*structuralschema.St
 		t.Fatal(err)
 	}
 	out := map[schema.GroupVersionKind]*structuralschema.Structural{}
+	addCRDSchemas(t, raw, out)
+	if len(out) < 20 {
+		t.Fatalf("only %d CRD versions found", len(out))
+	}
+	return out
+}
+
+// addCRDSchemas adds the structural schema of every version of the CRDs in
+// raw (YAML documents) to out, as the API server builds them.
+func addCRDSchemas(t *testing.T, raw []byte, out map[schema.GroupVersionKind]*structuralschema.Structural) {
+	t.Helper()
 	for _, doc := range bytes.Split(raw, []byte("\n---\n")) {
 		var crd apiextensionsv1.CustomResourceDefinition
 		if err := sigsyaml.Unmarshal(doc, &crd); err != nil {
@@ -51,10 +62,6 @@ func istioSchemas(t *testing.T) map[schema.GroupVersionKind]*structuralschema.St
 			out[schema.GroupVersionKind{Group: crd.Spec.Group, Version: v.Name, Kind: crd.Spec.Names.Kind}] = s
 		}
 	}
-	if len(out) < 20 {
-		t.Fatalf("only %d CRD versions found", len(out))
-	}
-	return out
 }
 
 // apiServerStores prunes raw with the API server's algorithm and returns the

@@ -13,19 +13,20 @@ func TestValidateUntargetedKinds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	se := KindServiceEntry.GroupKind()
+	// No rule targets WorkloadEntries (IGR503 and IGR504 now judge ServiceEntries).
+	we := Kind("WorkloadEntry.networking.istio.io").GroupKind()
 	tests := []struct {
 		desc        string
 		unknown     []UnknownField
 		wantSkipped bool
 		wantRules   []string
 	}{
-		{desc: "clean ServiceEntry is skipped", wantSkipped: true},
-		{desc: "ServiceEntry with a typo is reported", unknown: []UnknownField{{Path: "spec.resolutoin"}}, wantRules: []string{"IGR002"}},
+		{desc: "clean WorkloadEntry is skipped", wantSkipped: true},
+		{desc: "WorkloadEntry with a typo is reported", unknown: []UnknownField{{Path: "spec.adress"}}, wantRules: []string{"IGR002"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.desc, func(t *testing.T) {
-			obj := &Object{GroupKind: se, Version: "v1", Meta: &metav1.ObjectMeta{Name: "ext", Namespace: "default"}, UnknownFields: tc.unknown}
+			obj := &Object{GroupKind: we, Version: "v1", Meta: &metav1.ObjectMeta{Name: "ext", Namespace: "default"}, UnknownFields: tc.unknown}
 			res := eng.Validate(nil, obj)
 			if res.Skipped != tc.wantSkipped {
 				t.Errorf("Skipped = %t, want %t", res.Skipped, tc.wantSkipped)

@@ -14,8 +14,11 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/protoadapt"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	extensionsapi "istio.io/api/extensions/v1alpha1"
 	networkingapi "istio.io/api/networking/v1alpha3"
+	networkingv1beta1api "istio.io/api/networking/v1beta1"
 	securityapi "istio.io/api/security/v1beta1"
+	telemetryapi "istio.io/api/telemetry/v1alpha1"
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	batchv1 "k8s.io/api/batch/v1"
@@ -23,6 +26,7 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 	"sigs.k8s.io/yaml"
 )
 
@@ -46,6 +50,9 @@ type ruleCase struct {
 	ns map[string]map[string]string
 	// params override the rule's defaults.
 	params Params
+	// routes, when set, are the HTTPRoutes of the input (Context.Routes), as
+	// YAML documents separated by "---"; "---" alone is an input without any.
+	routes string
 	// want are the violations, as "field" or "field (advisory)", any order
 	// unless ordered.
 	want []string
@@ -85,7 +92,10 @@ func runRuleTable(t *testing.T, r *Rule, cases map[string]ruleCase) {
 			if tc.ns != nil {
 				ctx.Namespaces = NamespaceLabels(tc.ns)
 			}
-			got := renderViolations(checkViolationsIn(t, r, obj, ctx, tc.params))
+			if tc.routes != "" {
+				ctx.Routes = testRoutes(t, tc.routes)
+			}
+			got := renderViolations(checkViolationsIn(t, ctx, r, obj, tc.params))
 			want := slices.Clone(tc.want)
 			if !tc.ordered {
 				sort.Strings(got)
@@ -107,11 +117,11 @@ func checkViolations(t *testing.T, r *Rule, obj *Object, ns map[string]map[strin
 	if ns != nil {
 		ctx.Namespaces = NamespaceLabels(ns)
 	}
-	return checkViolationsIn(t, r, obj, ctx, over)
+	return checkViolationsIn(t, ctx, r, obj, over)
 }
 
-// checkViolationsIn is checkViolations in the context ctx.
-func checkViolationsIn(t *testing.T, r *Rule, obj *Object, ctx *Context, over Params) []Violation {
+// checkViolationsIn is checkViolations under a given Context.
+func checkViolationsIn(t *testing.T, ctx *Context, r *Rule, obj *Object, over Params) []Violation {
 	t.Helper()
 	p, err := merge("rule "+r.ID, r.Params, over)
 	if err != nil {
@@ -122,6 +132,21 @@ func checkViolationsIn(t *testing.T, r *Rule, obj *Object, ctx *Context, over Pa
 		checkViolationText(t, v)
 	}
 	return vs
+}
+
+// testRoutes decodes HTTPRoute documents strictly into a GatewayRoutes.
+func testRoutes(t *testing.T, docs string) *GatewayRoutes {
+	t.Helper()
+	out := &GatewayRoutes{}
+	for _, doc := range strings.Split(docs, "\n---\n") {
+		if strings.TrimSpace(strings.Trim(doc, "-")) == "" {
+			continue
+		}
+		rt := &gatewayv1.HTTPRoute{}
+		strictYAML(t, doc, rt)
+		out.HTTPRoutes = append(out.HTTPRoutes, rt)
+	}
+	return out
 }
 
 // renderViolations renders each violation as "field" or "field (advisory)".
@@ -310,6 +335,9 @@ var istioSpecs = map[Kind]func() proto.Message{
 	KindVirtualService:        func() proto.Message { return &networkingapi.VirtualService{} },
 	KindEnvoyFilter:           func() proto.Message { return &networkingapi.EnvoyFilter{} },
 	KindServiceEntry:          func() proto.Message { return &networkingapi.ServiceEntry{} },
+	KindTelemetry:             func() proto.Message { return &telemetryapi.Telemetry{} },
+	KindWasmPlugin:            func() proto.Message { return &extensionsapi.WasmPlugin{} },
+	KindProxyConfig:           func() proto.Message { return &networkingv1beta1api.ProxyConfig{} },
 }
 
 // testObject decodes doc strictly into the Body the decoder produces for kind.
@@ -355,6 +383,14 @@ func testObject(t *testing.T, kind Kind, doc string) *Object {
 		typed = &autoscalingv2.HorizontalPodAutoscaler{}
 	case KindCertificate:
 		typed = &cmapi.Certificate{}
+	case KindGatewayAPIGateway:
+		typed = &gatewayv1.Gateway{}
+	case KindListenerSet:
+		typed = &gatewayv1.ListenerSet{}
+	case KindHTTPRoute:
+		typed = &gatewayv1.HTTPRoute{}
+	case KindReferenceGrant:
+		typed = &gatewayv1.ReferenceGrant{}
 	default:
 		t.Fatalf("testObject: unsupported kind %s", kind)
 	}

@@ -10,11 +10,18 @@ func Catalogue() []*Rule {
 		securityRules(),
 		destinationRuleRules(),
 		gatewayRules(),
+		gatewayAPIRules(),
 		authorizationRules(),
+		ambientAuthorizationRules(),
 		sidecarRules(),
+		serviceEntryRules(),
 		controlPlaneRules(),
+		telemetryRules(),
+		proxyConfigRules(),
 		workloadRules(),
+		extensionRules(),
 		mutationRules(),
+		meshPodRules(),
 	} {
 		all = append(all, group...)
 	}

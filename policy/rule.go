@@ -40,6 +40,10 @@ type Context struct {
 	// the input, so a rendered control plane is judged as a whole; nil when
 	// the caller cannot know them all (admission).
 	Scaling *Scaling
+	// Routes holds every Gateway API HTTPRoute of the input, so a Gateway's
+	// plaintext listeners are judged with the routes attached to them
+	// (IGR308); nil when the caller cannot know them all (admission).
+	Routes *GatewayRoutes
 	// istio is the Istio release judged, set by the engine from
 	// Settings.IstioVersion (zero: DefaultIstioVersion).
 	istio IstioVersion

@@ -203,3 +203,16 @@ func (f Finding) Short() string {
 	}
 	return s
 }
+
+// Kinds of the rest of the mesh API: Istio's telemetry, extension and proxy
+// configuration kinds, and the Kubernetes Gateway API kinds Istio implements
+// (decoded into the sigs.k8s.io/gateway-api v1 types, whatever the version).
+const (
+	KindTelemetry         Kind = "Telemetry.telemetry.istio.io"
+	KindWasmPlugin        Kind = "WasmPlugin.extensions.istio.io"
+	KindProxyConfig       Kind = "ProxyConfig.networking.istio.io"
+	KindGatewayAPIGateway Kind = "Gateway.gateway.networking.k8s.io"
+	KindListenerSet       Kind = "ListenerSet.gateway.networking.k8s.io"
+	KindHTTPRoute         Kind = "HTTPRoute.gateway.networking.k8s.io"
+	KindReferenceGrant    Kind = "ReferenceGrant.gateway.networking.k8s.io"
+)

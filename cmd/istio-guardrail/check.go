@@ -260,11 +260,13 @@ func checkInputs(opts *checkOptions, stdin io.Reader, stderr io.Writer) (*report
 	mopts := manifest.Options{DefaultNamespace: opts.namespace, ValuesFor: opts.valuesFor}
 	// The input is the whole world for a rendered control plane: its HPAs
 	// and PDBs are judged together with the Deployments they scale and protect.
-	scaling := &policy.Scaling{}
+	// Likewise its HTTPRoutes are judged with the Gateway listeners they attach to.
+	scaling, routes := &policy.Scaling{}, &policy.GatewayRoutes{}
 	for _, src := range srcs {
 		manifest.Scaling(src.data, opts.namespace, scaling)
+		manifest.GatewayRoutes(src.data, opts.namespace, routes)
 	}
-	ctx := &policy.Context{Namespaces: namespaces, Scaling: scaling}
+	ctx := &policy.Context{Namespaces: namespaces, Scaling: scaling, Routes: routes}
 	rep := &report.Report{Files: len(tally.set.Files), FailOn: policy.Action(opts.failOn), Version: version}
 	for _, src := range srcs {
 		helm := helmSources(src.data)

@@ -49,10 +49,12 @@ func TestPodWebhooksOnlyInMesh(t *testing.T) {
 	injection := map[string]string{"istio-injection": "enabled"}
 	revision := map[string]string{"istio.io/rev": "1-24-0"}
 	optedOut := map[string]string{"istio-injection": "disabled", "istio.io/rev": "1-24-0"}
+	ambient := map[string]string{"istio.io/dataplane-mode": "ambient"}
 	const (
 		vInj = "injection.workloads.validate.istio-guardrail.io"
 		vRev = "revision.workloads.validate.istio-guardrail.io"
 		vCP  = "controlplane.workloads.validate.istio-guardrail.io"
+		vAmb = "ambient.workloads.validate.istio-guardrail.io"
 		mInj = "injection.workloads.mutate.istio-guardrail.io"
 		mRev = "revision.workloads.mutate.istio-guardrail.io"
 		vAll = "validate.istio-guardrail.io"
@@ -65,13 +67,17 @@ func TestPodWebhooksOnlyInMesh(t *testing.T) {
 		values map[string]any
 		want   []string
 	}{
-		"pod in an injection namespace":           {policy.KindPod, "app", injection, nil, []string{mInj, vInj}},
-		"pod in a revision namespace":             {policy.KindPod, "canary", revision, nil, []string{mRev, vRev}},
-		"pod in a namespace outside the mesh":     {policy.KindPod, "batch", nil, nil, nil},
-		"pod where istio-injection=disabled wins": {policy.KindPod, "out", optedOut, nil, nil},
-		"deployment outside the mesh":             {policy.KindDeployment, "batch", nil, nil, nil},
-		"cronjob in a revision namespace":         {policy.KindCronJob, "canary", revision, nil, []string{vRev}},
-		"istiod deployment in istio-system":       {policy.KindDeployment, "istio-system", nil, nil, []string{vCP}},
+		"pod in an injection namespace":                {policy.KindPod, "app", injection, nil, []string{mInj, vInj}},
+		"pod in a revision namespace":                  {policy.KindPod, "canary", revision, nil, []string{mRev, vRev}},
+		"pod in a namespace outside the mesh":          {policy.KindPod, "batch", nil, nil, nil},
+		"pod in an ambient namespace, validated only":  {policy.KindPod, "ambient-app", ambient, nil, []string{vAmb}},
+		"deployment in an ambient namespace":           {policy.KindDeployment, "ambient-app", ambient, nil, []string{vAmb}},
+		"pod where the namespace opted out of ambient": {policy.KindPod, "plain", map[string]string{"istio.io/dataplane-mode": "none"}, nil, nil},
+		"ambient pod in kube-system":                   {policy.KindPod, "kube-system", ambient, nil, nil},
+		"pod where istio-injection=disabled wins":      {policy.KindPod, "out", optedOut, nil, nil},
+		"deployment outside the mesh":                  {policy.KindDeployment, "batch", nil, nil, nil},
+		"cronjob in a revision namespace":              {policy.KindCronJob, "canary", revision, nil, []string{vRev}},
+		"istiod deployment in istio-system":            {policy.KindDeployment, "istio-system", nil, nil, []string{vCP}},
 		"gateway deployment in a named namespace": {policy.KindDeployment, "istio-ingress", nil,
 			map[string]any{"webhook": map[string]any{"workloadNamespaces": []string{"istio-ingress"}}}, []string{vCP}},
 		"istiod under a custom rootNamespace": {policy.KindDeployment, "mesh-root", nil,

@@ -15,28 +15,35 @@ import (
 
 // resourceKinds maps the webhook rules' group/resource to the engine's kinds.
 var resourceKinds = map[string]policy.Kind{
-	"security.istio.io/peerauthentications":    policy.KindPeerAuthentication,
-	"security.istio.io/requestauthentications": policy.KindRequestAuthentication,
-	"security.istio.io/authorizationpolicies":  policy.KindAuthorizationPolicy,
-	"networking.istio.io/destinationrules":     policy.KindDestinationRule,
-	"networking.istio.io/gateways":             policy.KindGateway,
-	"networking.istio.io/sidecars":             policy.KindSidecar,
-	"networking.istio.io/virtualservices":      policy.KindVirtualService,
-	"networking.istio.io/envoyfilters":         policy.KindEnvoyFilter,
-	"networking.istio.io/serviceentries":       policy.KindServiceEntry,
-	"install.istio.io/istiooperators":          policy.KindIstioOperator,
-	"cert-manager.io/certificates":             policy.KindCertificate,
-	"/namespaces":                              policy.KindNamespace,
-	"/pods":                                    policy.KindPod,
-	"/configmaps":                              policy.KindConfigMap,
-	"apps/deployments":                         policy.KindDeployment,
-	"apps/statefulsets":                        policy.KindStatefulSet,
-	"apps/daemonsets":                          policy.KindDaemonSet,
-	"apps/replicasets":                         policy.KindReplicaSet,
-	"batch/jobs":                               policy.KindJob,
-	"batch/cronjobs":                           policy.KindCronJob,
-	"policy/poddisruptionbudgets":              policy.KindPDB,
-	"autoscaling/horizontalpodautoscalers":     policy.KindHPA,
+	"security.istio.io/peerauthentications":     policy.KindPeerAuthentication,
+	"security.istio.io/requestauthentications":  policy.KindRequestAuthentication,
+	"security.istio.io/authorizationpolicies":   policy.KindAuthorizationPolicy,
+	"networking.istio.io/destinationrules":      policy.KindDestinationRule,
+	"networking.istio.io/gateways":              policy.KindGateway,
+	"networking.istio.io/sidecars":              policy.KindSidecar,
+	"networking.istio.io/virtualservices":       policy.KindVirtualService,
+	"networking.istio.io/envoyfilters":          policy.KindEnvoyFilter,
+	"networking.istio.io/proxyconfigs":          policy.KindProxyConfig,
+	"networking.istio.io/serviceentries":        policy.KindServiceEntry,
+	"install.istio.io/istiooperators":           policy.KindIstioOperator,
+	"extensions.istio.io/wasmplugins":           policy.KindWasmPlugin,
+	"telemetry.istio.io/telemetries":            policy.KindTelemetry,
+	"gateway.networking.k8s.io/gateways":        policy.KindGatewayAPIGateway,
+	"gateway.networking.k8s.io/listenersets":    policy.KindListenerSet,
+	"gateway.networking.k8s.io/referencegrants": policy.KindReferenceGrant,
+	"cert-manager.io/certificates":              policy.KindCertificate,
+	"/namespaces":                               policy.KindNamespace,
+	"/pods":                                     policy.KindPod,
+	"/pods/ephemeralcontainers":                 policy.KindPod, // its requests carry the whole Pod
+	"/configmaps":                               policy.KindConfigMap,
+	"apps/deployments":                          policy.KindDeployment,
+	"apps/statefulsets":                         policy.KindStatefulSet,
+	"apps/daemonsets":                           policy.KindDaemonSet,
+	"apps/replicasets":                          policy.KindReplicaSet,
+	"batch/jobs":                                policy.KindJob,
+	"batch/cronjobs":                            policy.KindCronJob,
+	"policy/poddisruptionbudgets":               policy.KindPDB,
+	"autoscaling/horizontalpodautoscalers":      policy.KindHPA,
 }
 
 // offlineKinds have no API resource: Helm values documents seen only by `check`.
@@ -95,10 +102,11 @@ func TestWebhookSettings(t *testing.T) {
 				checkService(t, w, &svc)
 			}
 			// Validating: cluster-wide, mesh config, Pods and workloads in
-			// injection- and revision-labelled namespaces and in the control
-			// plane's; mutating: Namespaces, Pods in the two kinds of mesh namespace.
-			if len(v.Webhooks) != 5 || len(mu.Webhooks) != 3 {
-				t.Errorf("want 5 validating and 3 mutating webhooks, got %d and %d", len(v.Webhooks), len(mu.Webhooks))
+			// injection-, revision- and ambient-labelled namespaces and in the
+			// control plane's; mutating: Namespaces, Pods in the two kinds of
+			// sidecar mesh namespace.
+			if len(v.Webhooks) != 6 || len(mu.Webhooks) != 3 {
+				t.Errorf("want 6 validating and 3 mutating webhooks, got %d and %d", len(v.Webhooks), len(mu.Webhooks))
 			}
 			wantFail := admissionregistrationv1.Fail
 			if mode == "validation ignored" {
@@ -202,7 +210,7 @@ func kindsOf(t *testing.T, rules []admissionregistrationv1.RuleWithOperations, o
 			for _, res := range r.Resources {
 				k, ok := resourceKinds[g+"/"+res]
 				if !ok {
-					t.Errorf("webhook rule for %s/%s: no engine kind (wildcards and subresources are not allowed)", g, res)
+					t.Errorf("webhook rule for %s/%s: no engine kind (wildcards and subresources other than pods/ephemeralcontainers are not allowed)", g, res)
 				}
 				out[k] = true
 			}

@@ -14,11 +14,13 @@ import (
 )
 
 // checkFindings runs `istio-guardrail check -o json` with the server's config
-// file on a testdata file and returns the rule IDs it reports by action.
-func checkFindings(t *testing.T, file, ns string) map[string][]string {
+// file on a testdata file (and extra flags, e.g. --namespace-label) and
+// returns the rule IDs it reports by action.
+func checkFindings(t *testing.T, file, ns string, extra ...string) map[string][]string {
 	t.Helper()
-	cmd := exec.CommandContext(t.Context(), env.Cluster.Binaries.Guardrail, "check", "-o", "json", "--namespace", ns,
-		"--config", env.ConfigPath, "-f", filepath.Join("testdata", file))
+	args := append([]string{"check", "-o", "json", "--namespace", ns,
+		"--config", env.ConfigPath, "-f", filepath.Join("testdata", file)}, extra...)
+	cmd := exec.CommandContext(t.Context(), env.Cluster.Binaries.Guardrail, args...)
 	out, err := cmd.Output()
 	var ee *exec.ExitError
 	if err != nil && (!errors.As(err, &ee) || ee.ExitCode() > 1) {

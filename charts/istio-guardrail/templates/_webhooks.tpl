@@ -42,7 +42,25 @@ and ConfigMaps (only from the mesh-config namespaces).
 - apiGroups: [networking.istio.io]
   apiVersions: ["*"]
   operations: [CREATE, UPDATE]
-  resources: [destinationrules, gateways, sidecars, virtualservices, envoyfilters]
+  resources: [destinationrules, gateways, sidecars, virtualservices, envoyfilters, serviceentries, proxyconfigs]
+  scope: "*"
+{{- /* Kinds whose CRDs a cluster may not have (Gateway API, Telemetry,
+WasmPlugin): a rule for an unserved resource is accepted by the API server
+and matches nothing until the CRD is installed. */}}
+- apiGroups: [gateway.networking.k8s.io]
+  apiVersions: ["*"]
+  operations: [CREATE, UPDATE]
+  resources: [gateways, listenersets, referencegrants]
+  scope: "*"
+- apiGroups: [telemetry.istio.io]
+  apiVersions: ["*"]
+  operations: [CREATE, UPDATE]
+  resources: [telemetries]
+  scope: "*"
+- apiGroups: [extensions.istio.io]
+  apiVersions: ["*"]
+  operations: [CREATE, UPDATE]
+  resources: [wasmplugins]
   scope: "*"
 - apiGroups: [install.istio.io]
   apiVersions: ["*"]
@@ -61,12 +79,16 @@ and ConfigMaps (only from the mesh-config namespaces).
   scope: "*"
 {{- end }}
 
-{{/* The Pods and workloads the server validates (only in mesh namespaces). */}}
+{{/*
+The Pods and workloads the server validates (only in mesh namespaces).
+Ephemeral containers (kubectl debug) are added to running Pods through the
+pods/ephemeralcontainers subresource, whose requests carry the whole Pod.
+*/}}
 {{- define "istio-guardrail.validatingWorkloadRules" -}}
 - apiGroups: [""]
   apiVersions: ["*"]
   operations: [CREATE, UPDATE]
-  resources: [pods]
+  resources: [pods, pods/ephemeralcontainers]
   scope: "*"
 - apiGroups: [apps]
   apiVersions: ["*"]
@@ -141,4 +163,20 @@ webhook.workloadNamespaces, by name.
 {{- $ns := include "istio-guardrail.meshNamespaces" . | fromYamlArray }}
 {{- range .Values.webhook.workloadNamespaces }}{{ $ns = append $ns . }}{{ end }}
 {{- toYaml ($ns | uniq) }}
+{{- end }}
+
+{{/*
+Ambient namespaces, as the istio-cni chart's default enablementSelectors
+select them, with the exclusions by name. Validation only: ambient pods
+have no sidecar for the mutators to configure.
+*/}}
+{{- define "istio-guardrail.ambientSelector" -}}
+matchExpressions:
+  - key: istio.io/dataplane-mode
+    operator: In
+    values: [ambient]
+  - key: kubernetes.io/metadata.name
+    operator: NotIn
+    values:
+      {{- include "istio-guardrail.excludedNamespaces" . | nindent 6 }}
 {{- end }}

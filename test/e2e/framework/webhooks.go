@@ -98,10 +98,11 @@ func WebhookConfigurations(o WebhookOptions) (*admissionregistrationv1.Validatin
 		Webhooks:   []admissionregistrationv1.ValidatingWebhook{validating(ValidatingWebhookName, namespaceSelector(o.Namespace), validatingRules(o.IstioOperators))},
 	}
 	ops := []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update}
-	podRules := append([]admissionregistrationv1.RuleWithOperations{rule(ops, "", "pods")}, workloadRules(ops)...)
+	podRules := append([]admissionregistrationv1.RuleWithOperations{rule(ops, "", "pods", "pods/ephemeralcontainers")}, workloadRules(ops)...)
 	for _, m := range meshSelectors(o.Namespace) {
 		vwc.Webhooks = append(vwc.Webhooks, validating(m.name+".workloads."+ValidatingWebhookName, m.selector, podRules))
 	}
+	vwc.Webhooks = append(vwc.Webhooks, validating("ambient.workloads."+ValidatingWebhookName, ambientSelector(o.Namespace), podRules))
 	vwc.Webhooks = append(vwc.Webhooks, validating("controlplane.workloads."+ValidatingWebhookName,
 		controlPlaneSelector(o.Namespace, cp), podRules))
 
@@ -124,8 +125,9 @@ func validatingRules(istioOperators bool) []admissionregistrationv1.RuleWithOper
 	ops := []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update}
 	rules := []admissionregistrationv1.RuleWithOperations{
 		rule(ops, "security.istio.io", "peerauthentications", "requestauthentications", "authorizationpolicies"),
-		rule(ops, "networking.istio.io", "destinationrules", "gateways", "sidecars", "virtualservices", "envoyfilters"),
+		rule(ops, "networking.istio.io", "destinationrules", "gateways", "sidecars", "virtualservices", "envoyfilters", "serviceentries", "proxyconfigs"),
 	}
+	rules = append(rules, meshAPIRules(ops)...)
 	if istioOperators {
 		rules = append(rules, rule(ops, "install.istio.io", "istiooperators"))
 	}

@@ -33,8 +33,8 @@ func TestWebhookConfigurations(t *testing.T) {
 				t.Fatalf("names = %q, %q; want both g", vwc.Name, mwc.Name)
 			}
 			v, m := vwc.Webhooks[0], mwc.Webhooks[0]
-			if len(vwc.Webhooks) != 4 {
-				t.Errorf("validating entries = %d, want 4 (cluster-wide, injection, revision, control plane)", len(vwc.Webhooks))
+			if len(vwc.Webhooks) != 5 {
+				t.Errorf("validating entries = %d, want 5 (cluster-wide, injection, revision, ambient, control plane)", len(vwc.Webhooks))
 			}
 			for _, w := range vwc.Webhooks {
 				if *w.FailurePolicy != admissionregistrationv1.Fail || !excludes(w.NamespaceSelector.MatchExpressions) {

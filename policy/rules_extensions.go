@@ -1,0 +1,46 @@
+package policy
+
+import (
+	"strings"
+
+	extensionsapi "istio.io/api/extensions/v1alpha1"
+	networkingapi "istio.io/api/networking/v1alpha3"
+)
+
+// extensionRules returns the proxy extension rules (IGR707-IGR709), next to
+// the EnvoyFilter review rule IGR704.
+func extensionRules() []*Rule {
+	return []*Rule{ruleIGR707(), ruleIGR708(), ruleIGR709()}
+}
+
+// wasmPluginSpecOf returns the WasmPlugin spec carried by obj, or nil.
+func wasmPluginSpecOf(obj *Object) *extensionsapi.WasmPlugin {
+	if obj == nil {
+		return nil
+	}
+	w, _ := obj.Body.(*extensionsapi.WasmPlugin)
+	return w
+}
+
+// wasmModuleRemote reports whether a WasmPlugin url is fetched at run time:
+// oci:// (also the default without a scheme), http:// or https://, not a
+// file:// inside the proxy container.
+func wasmModuleRemote(url string) bool {
+	u := strings.ToLower(strings.TrimSpace(url))
+	return !strings.HasPrefix(u, "file://")
+}
+
+// wasmModulePinned reports whether the module's content is fixed: a sha256
+// field, or an OCI reference by digest (`@sha256:`).
+func wasmModulePinned(w *extensionsapi.WasmPlugin) bool {
+	return w.GetSha256() != "" || strings.Contains(w.GetUrl(), "@sha256:")
+}
+
+// envoyFilterSpecOf returns the EnvoyFilter spec carried by obj, or nil.
+func envoyFilterSpecOf(obj *Object) *networkingapi.EnvoyFilter {
+	if obj == nil {
+		return nil
+	}
+	ef, _ := obj.Body.(*networkingapi.EnvoyFilter)
+	return ef
+}

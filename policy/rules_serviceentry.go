@@ -1,0 +1,58 @@
+package policy
+
+import (
+	"strings"
+
+	"golang.org/x/net/publicsuffix"
+	networkingapi "istio.io/api/networking/v1alpha3"
+)
+
+// serviceEntryRules returns the ServiceEntry rules (IGR503-IGR504), next to
+// the Sidecar egress rules: a ServiceEntry is what REGISTRY_ONLY lets out.
+func serviceEntryRules() []*Rule {
+	return []*Rule{ruleIGR503(), ruleIGR504()}
+}
+
+// serviceEntrySpecOf returns the ServiceEntry spec carried by obj, or nil.
+func serviceEntrySpecOf(obj *Object) *networkingapi.ServiceEntry {
+	if obj == nil {
+		return nil
+	}
+	se, _ := obj.Body.(*networkingapi.ServiceEntry)
+	return se
+}
+
+// hostBreadth says how much of the DNS name space a host pattern covers.
+type hostBreadth int
+
+const (
+	hostNarrow        hostBreadth = iota // a name, or a wildcard under a registrable domain
+	hostPrivateSuffix                    // "*.github.io": every tenant of a shared hosting domain
+	hostPublicSuffix                     // "*", "*.com", "*.co.uk": every domain of a TLD
+)
+
+// wildcardBreadth judges a host pattern ("*", "*.suffix" or a name). A
+// wildcard over an ICANN public suffix covers every domain registered under
+// it; one over a listed private suffix (github.io, s3.amazonaws.com) every
+// tenant of that provider. Single-label names the list does not know
+// ("*.internal") fall under the list's default rule and are not judged broad.
+func wildcardBreadth(host string) hostBreadth {
+	h := strings.ToLower(strings.TrimSuffix(strings.TrimSpace(host), "."))
+	if h == "*" {
+		return hostPublicSuffix
+	}
+	rest, ok := strings.CutPrefix(h, "*.")
+	if !ok || rest == "" {
+		return hostNarrow
+	}
+	suffix, icann := publicsuffix.PublicSuffix(rest)
+	switch {
+	case suffix != rest:
+		return hostNarrow
+	case icann:
+		return hostPublicSuffix
+	case strings.Contains(rest, "."):
+		return hostPrivateSuffix
+	}
+	return hostNarrow
+}

@@ -1,0 +1,31 @@
+package policy
+
+import telemetryapi "istio.io/api/telemetry/v1alpha1"
+
+// telemetryRules returns the Telemetry rules (IGR614-IGR615): the mesh
+// config's access log and tracing rules (IGR608, IGR610) wherever a
+// Telemetry resource overrides them.
+func telemetryRules() []*Rule {
+	return []*Rule{ruleIGR614(), ruleIGR615()}
+}
+
+// telemetrySpecOf returns the Telemetry spec carried by obj, or nil.
+func telemetrySpecOf(obj *Object) *telemetryapi.Telemetry {
+	if obj == nil {
+		return nil
+	}
+	t, _ := obj.Body.(*telemetryapi.Telemetry)
+	return t
+}
+
+// telemetryScope names where a Telemetry applies: mesh-wide (root namespace,
+// no selector or targetRefs), its namespace, or the workloads it selects.
+func telemetryScope(obj *Object, t *telemetryapi.Telemetry, root string) string {
+	switch {
+	case t.GetSelector() != nil || len(t.GetTargetRefs()) > 0 || t.GetTargetRef() != nil:
+		return "for the selected workloads"
+	case obj.Meta != nil && obj.Meta.Namespace == root:
+		return "mesh-wide"
+	}
+	return "for the whole namespace"
+}
