@@ -80,7 +80,7 @@ func (v *Validator) ratchet(eng Evaluator, pctx *policy.Context, req admission.R
 func preexistingWarnings(pre []policy.Finding) []string {
 	out := make([]string, 0, len(pre))
 	for _, f := range pre {
-		out = append(out, truncate(preexistingPrefix+f.Rule+" "+f.Short(), MaxWarningLength))
+		out = append(out, findingWarning(preexistingPrefix, f))
 	}
 	return out
 }
