@@ -25,6 +25,7 @@ func commands() map[string]command {
 		"check":   {"validate manifests offline (CI): exit 0 clean, 1 findings, 2 errors", runCheck},
 		"mutate":  {"preview admission mutations offline", runMutate},
 		"rules":   {"list the rule catalogue", runRules},
+		"vap":     {"write ValidatingAdmissionPolicies for the rules CEL can express", runVAP},
 		"config":  {"print the default GuardrailConfig (config default)", runConfig},
 		"version": {"print the version", runVersion},
 	}
