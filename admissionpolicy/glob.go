@@ -74,5 +74,12 @@ func globRegex(p string) (string, error) {
 	return b.String(), nil
 }
 
-// lit renders r as an RE2 literal that is safe inside and outside classes.
-func lit(r rune) string { return fmt.Sprintf(`\x{%x}`, r) }
+// lit renders r as an RE2 literal that is safe inside and outside classes:
+// itself for [a-z0-9] (the chart's template writes these the same way),
+// \x{hex} for everything else.
+func lit(r rune) string {
+	if ('a' <= r && r <= 'z') || ('0' <= r && r <= '9') {
+		return string(r)
+	}
+	return fmt.Sprintf(`\x{%x}`, r)
+}

@@ -91,7 +91,7 @@ func Policies(r *policy.Rule, f policy.CELForm) []Policy {
 
 // Variable names the generator adds (rule variables never start with "guardrail").
 const (
-	varRatchet   = "guardrailRatchet"
+	varRatchet = "guardrailRatchet"
 )
 
 func spec(r *policy.Rule, f policy.CELForm, checks []policy.CELCheck) admissionregistrationv1.ValidatingAdmissionPolicySpec {
@@ -202,4 +202,10 @@ func resourceRules(kinds []policy.Kind) []admissionregistrationv1.NamedRuleWithO
 		}})
 	}
 	return out
+}
+
+// Resource returns the API resource of kind k, for the kinds with policies.
+func Resource(k policy.Kind) (string, bool) {
+	r, ok := resources[k]
+	return r, ok
 }

@@ -67,21 +67,19 @@ func CELForms() map[string]CELForm {
 // none. Every rule of the catalogue is in exactly one of CELForms and CELGaps.
 func CELGaps() map[string]string {
 	const (
-		notAtAdmission = "judges files only: the API server has pruned unknown fields before admission"
-		notYet         = "not yet written in CEL (expressible; the engine is the only enforcement until it is)"
-		crossObject    = "reads other objects (namespace labels from the webhook's cache) that a policy sees only through a paramRef or namespaceObject"
-		exemptions     = "is about the exemption annotations themselves, which policies implement rather than judge"
-		quantities     = "compares Kubernetes resource quantities and merges chart defaults the way Helm does"
-		proxyConfig    = "parses the proxy.istio.io/config annotation as YAML, which CEL cannot"
-		cidrOrGlob     = "decides IP-range coverage and principal wildcards that need set arithmetic CEL has no exact form for"
-		durations      = "reads Go-style durations (1h30m) as istiod does; CEL's duration() accepts them but not every jsonpb spelling"
-		charts         = "judges Istio's Helm values and rendered objects as Istio's charts merge them"
-		urls           = "parses URLs as Go's net/url does"
+		notYet      = "not written in CEL yet: the webhook alone enforces it"
+		files       = "judges files only: at admission the API server has already pruned unknown fields"
+		exemptions  = "judges the exemption annotations themselves (the policies honour them as the engine does)"
+		ipsAndGlobs = "decides whether IP blocks and principal wildcards together cover everyone (set arithmetic over CIDRs and globs with no exact CEL form)"
+		charts      = "judges IstioOperators, Istio Helm values and rendered control-plane objects as Istio's charts merge them (Helm truthiness and defaults)"
+		meshConfig  = "parses the mesh config YAML inside the istio ConfigMap (and IstioOperator values merged with it); CEL cannot parse YAML"
+		proxyConfig = "parses the proxy.istio.io/config annotation as YAML or JSON; CEL can parse neither"
+		durations   = "not written in CEL yet: compares durations as istiod's decoder reads them (Go-style 1h30m) and merges pools per port and subset"
 	)
 	return map[string]string{
 		"IGR001": exemptions,
-		"IGR002": notAtAdmission,
-		"IGR103": urls,
+		"IGR002": files,
+		"IGR103": notYet,
 		"IGR202": notYet,
 		"IGR203": durations,
 		"IGR204": durations,
@@ -90,30 +88,30 @@ func CELGaps() map[string]string {
 		"IGR304": notYet,
 		"IGR305": notYet,
 		"IGR306": notYet,
-		"IGR402": cidrOrGlob,
+		"IGR402": ipsAndGlobs,
 		"IGR403": notYet,
-		"IGR404": cidrOrGlob,
+		"IGR404": notYet,
 		"IGR405": notYet,
 		"IGR601": charts,
 		"IGR602": charts,
 		"IGR603": charts,
 		"IGR604": charts,
 		"IGR605": charts,
-		"IGR606": charts,
-		"IGR607": charts,
-		"IGR608": charts,
-		"IGR609": charts,
-		"IGR610": charts,
+		"IGR606": meshConfig,
+		"IGR607": meshConfig,
+		"IGR608": meshConfig,
+		"IGR609": meshConfig,
+		"IGR610": meshConfig,
 		"IGR611": charts,
 		"IGR612": charts,
 		"IGR613": charts,
-		"IGR702": crossObject,
+		"IGR702": notYet,
 		"IGR703": proxyConfig,
 		"IGR704": notYet,
 		"IGR705": durations,
-		"IGR706": durations,
-		"IGR710": quantities,
-		"IGR711": quantities,
+		"IGR706": notYet,
+		"IGR710": notYet,
+		"IGR711": notYet,
 	}
 }
 
