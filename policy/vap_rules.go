@@ -56,15 +56,17 @@ func celIGR101() CELForm {
 
 func celIGR102() CELForm {
 	ref := celRef("PeerAuthentication", true)
-	weak := `has(object.spec.portLevelMtls[k].mode) && object.spec.portLevelMtls[k].mode in ['PERMISSIVE', 'DISABLE']`
+	weak := `has(variables.ports[k].mode) && variables.ports[k].mode in ['PERMISSIVE', 'DISABLE']`
 	return CELForm{
 		Variables: []CELVariable{
-			{Name: "weakPorts", Expression: `has(object.spec) && has(object.spec.portLevelMtls) ? object.spec.portLevelMtls.filter(k, ` + weak + `) : []`},
+			// The map, resolved once rather than once per key.
+			{Name: "ports", Expression: `has(object.spec) && has(object.spec.portLevelMtls) ? object.spec.portLevelMtls : {}`},
+			{Name: "weakPorts", Expression: `variables.ports.filter(k, ` + weak + `)`},
 		},
 		Checks: []CELCheck{{
 			Expression: `size(variables.weakPorts) == 0`,
 			Message: celMsg("IGR102", ref,
-				`'spec.portLevelMtls[' + variables.weakPorts[0] + '].mode: "' + object.spec.portLevelMtls[variables.weakPorts[0]].mode + '" must be STRICT'`,
+				`'spec.portLevelMtls[' + variables.weakPorts[0] + '].mode: "' + variables.ports[variables.weakPorts[0]].mode + '" must be STRICT'`,
 				`(size(variables.weakPorts) > 1 ? ' (and ' + string(size(variables.weakPorts) - 1) + ' more ports)' : '')`,
 				`' (fix: set spec.portLevelMtls[' + variables.weakPorts[0] + '].mode: STRICT)'`),
 		}},
@@ -125,11 +127,12 @@ func celIGR301() CELForm {
 	terminates := `has(s.tls.mode) && s.tls.mode in ['SIMPLE', 'MUTUAL', 'OPTIONAL_MUTUAL']`
 	servers := "object.spec.servers"
 	idx := func(list string) string { return `string(` + servers + `.indexOf(` + list + `[0]))` }
-	term := `has(object.spec) && has(` + servers + `) ? ` + servers + `.filter(s, ` + isTLS("s") + ` && has(s.tls) && ` + terminates + `) : []`
 	return CELForm{
 		Variables: []CELVariable{
-			{Name: "noTLS", Expression: `has(object.spec) && has(` + servers + `) ? ` + servers + `.filter(s, !has(s.tls) && ` + isTLS("s") + `) : []`},
-			{Name: "terminating", Expression: term},
+			// The servers with protocol HTTPS or TLS, normalised once each.
+			{Name: "tlsServers", Expression: `has(object.spec) && has(` + servers + `) ? ` + servers + `.filter(s, ` + isTLS("s") + `) : []`},
+			{Name: "noTLS", Expression: `variables.tlsServers.filter(s, !has(s.tls))`},
+			{Name: "terminating", Expression: `variables.tlsServers.filter(s, has(s.tls) && ` + terminates + `)`},
 			{Name: "lowMin", Expression: `variables.terminating.filter(s, has(s.tls.minProtocolVersion) && s.tls.minProtocolVersion in ['TLSV1_0', 'TLSV1_1'])`},
 			{Name: "autoMin", Expression: `params.data['` + CELParamKey("IGR301", paramRequireExplicitMinTLS) + `'] == 'true' ? ` +
 				`variables.terminating.filter(s, !has(s.tls.minProtocolVersion) || s.tls.minProtocolVersion == 'TLS_AUTO') : []`},
@@ -172,17 +175,26 @@ func celIGR401() CELForm {
 func celIGR501() CELForm {
 	ref := celRef("Sidecar", true)
 	egress := "object.spec.egress"
+	// The first listener's offending host: the exact "*/*" if it is there
+	// (found natively), else the first that trims to it.
+	first := `variables.everyNamespace[0]`
+	host := `('*/*' in ` + first + `.hosts ? '*/*' : ` + first + `.hosts.filter(h, h.trim() == '*/*')[0])`
 	return CELForm{
 		Variables: []CELVariable{
 			{Name: "noEgress", Expression: `!has(object.spec) || !has(` + egress + `) || size(` + egress + `) == 0`},
-			{Name: "everyNamespace", Expression: `variables.noEgress ? [] : ` + egress + `.filter(l, has(l.hosts) && l.hosts.exists(h, h.trim() == '*/*'))`},
+			// join, contains, in and indexOf run natively, a comprehension
+			// per host does not: a listener none of whose hosts contains */*
+			// (nor two neighbours spelling it together) is passed without the
+			// walk, and an exact */* is found without it; only hosts that
+			// contain */* padded or inside a longer string are walked.
+			{Name: "everyNamespace", Expression: `variables.noEgress ? [] : ` + egress + `.filter(l, has(l.hosts) && l.hosts.join('').contains('*/*') && ` +
+				`('*/*' in l.hosts || l.hosts.exists(h, h.trim() == '*/*')))`},
 		},
 		Checks: []CELCheck{
 			{
 				Expression: `size(variables.everyNamespace) == 0`,
-				Message: celMsg("IGR501", ref, `'spec.egress[' + string(`+egress+`.indexOf(variables.everyNamespace[0])) + '].hosts[' + `+
-					`string(variables.everyNamespace[0].hosts.indexOf(variables.everyNamespace[0].hosts.filter(h, h.trim() == '*/*')[0])) + `+
-					`']: "' + variables.everyNamespace[0].hosts.filter(h, h.trim() == '*/*')[0] + '" imports every service of every namespace'`,
+				Message: celMsg("IGR501", ref, `'spec.egress[' + string(`+egress+`.indexOf(`+first+`)) + '].hosts[' + `+
+					`string(`+first+`.hosts.indexOf(`+host+`)) + ']: "' + `+host+` + '" imports every service of every namespace'`,
 					`' (fix: replace */* with the namespaces the workload calls, e.g. ./* and istio-system/*)'`),
 			},
 			{
