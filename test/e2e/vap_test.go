@@ -417,6 +417,9 @@ func TestValidatingAdmissionPolicies(t *testing.T) {
 		t.Logf("findings by rule, both agreeing: %v", found)
 	})
 
+	t.Run("metadata-only updates ratchet as the webhook does", func(t *testing.T) { testVAPUpdates(t, v) })
+	t.Run("exemptions honoured where the engine honours them", func(t *testing.T) { testVAPExemptions(t, v) })
+
 	t.Run("CEL cost of the largest objects within the API server's budget", func(t *testing.T) {
 		s := formSettings("")
 		v.install(t, s)
