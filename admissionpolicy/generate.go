@@ -95,8 +95,8 @@ func Generate(s policy.Settings, o Options) (*Output, error) {
 		form, ok := forms[r.ID]
 		if !ok {
 			reason := gaps[r.ID]
-			if reason == "" {
-				return nil, fmt.Errorf("rule %s has neither a CEL form nor a reason in policy.CELGaps", r.ID)
+			if reason == "" { // TestEveryRuleHasAFormOrAReason keeps this from shipping
+				reason = "not written in CEL"
 			}
 			out.Skipped = append(out.Skipped, Skip{Rule: r.ID, Reason: "no exact CEL form: " + reason})
 			continue
