@@ -53,8 +53,9 @@ fuzz: ## Longer fuzzing runs (60s per target).
 	./hack/fuzz.sh 60s
 
 .PHONY: docs
-docs: build ## Regenerate docs/rules.md from the rule registry.
+docs: build ## Regenerate docs/rules.md from the rule registry, and the README's and the chart's policy forms.
 	$(BIN)/istio-guardrail rules -o markdown > docs/rules.md
+	UPDATE_GOLDEN=1 go test -count=1 -run 'TestREADMETable|TestChartFile' ./admissionpolicy/
 
 .PHONY: lint
 lint: ## go vet and golangci-lint.
@@ -72,7 +73,7 @@ vulncheck: build ## govulncheck on ./... and bin/istio-guardrail against the pin
 
 .PHONY: verify
 verify: docs vulncheck ## Regenerate generated files and fail if anything changed.
-	git diff --exit-code -- docs/
+	git diff --exit-code -- docs/ README.md charts/istio-guardrail/files/
 	gofmt -l . | (! grep .)
 
 .PHONY: demo
