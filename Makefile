@@ -53,9 +53,10 @@ fuzz: ## Longer fuzzing runs (60s per target).
 	./hack/fuzz.sh 60s
 
 .PHONY: docs
-docs: build ## Regenerate docs/rules.md from the rule registry, and the README's and the chart's policy forms.
+docs: build ## Regenerate docs/rules.md from the rule registry, the README's and the chart's policy forms, and the chart README's values table.
 	$(BIN)/istio-guardrail rules -o markdown > docs/rules.md
 	UPDATE_GOLDEN=1 go test -count=1 -run 'TestREADMETable|TestChartFile' ./admissionpolicy/
+	UPDATE_GOLDEN=1 go test -count=1 -run 'TestREADMEValuesTableIsGenerated' ./test/chartextras/
 
 .PHONY: lint
 lint: ## go vet and golangci-lint.
