@@ -28,7 +28,14 @@ build() { # name, dir, package, ldflags
 VERSION_LDFLAGS="-X k8s.io/component-base/version.gitVersion=$K8S_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=37"
 build etcd hack/tools/etcd .
 build kube-apiserver hack/tools/k8s k8s.io/kubernetes/cmd/kube-apiserver "$VERSION_LDFLAGS"
+# Shares most packages (and so the build cache) with kube-apiserver.
+build kube-controller-manager hack/tools/k8s k8s.io/kubernetes/cmd/kube-controller-manager "$VERSION_LDFLAGS"
 build kubectl hack/tools/k8s k8s.io/kubernetes/cmd/kubectl "$VERSION_LDFLAGS"
+# istiod, from the istio.io/istio revision pinned in hack/tools/istio/go.mod
+# (the module whose charts the tests render). The version stamped in is the
+# module's own VERSION file (the release branch it was cut from).
+ISTIO_LDFLAGS="-X istio.io/istio/pkg/version.buildVersion=1.31-dev"
+build pilot-discovery hack/tools/istio istio.io/istio/pilot/cmd/pilot-discovery "$ISTIO_LDFLAGS"
 if [[ ! -x "$BIN/helm" ]]; then
   step "installing helm $HELM_VERSION..."
   GOBIN="$BIN" CGO_ENABLED=0 go install "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"

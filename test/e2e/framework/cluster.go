@@ -38,7 +38,9 @@ type Cluster struct {
 	Client     kubernetes.Interface
 	Binaries   Binaries
 
-	etcd, apiServer *Process
+	etcd, apiServer, controllerManager *Process
+	pki                                clusterPKI
+	detach                             bool
 }
 
 // StartCluster starts etcd and kube-apiserver and waits until the API server
@@ -47,7 +49,7 @@ func StartCluster(ctx context.Context, o ClusterOptions) (c *Cluster, err error)
 	if o.StartTimeout == 0 {
 		o.StartTimeout = 90 * time.Second
 	}
-	c = &Cluster{Dir: o.Dir, Binaries: o.Binaries, Kubeconfig: filepath.Join(o.Dir, "kubeconfig")}
+	c = &Cluster{Dir: o.Dir, Binaries: o.Binaries, Kubeconfig: filepath.Join(o.Dir, "kubeconfig"), detach: o.Detach}
 	defer func() {
 		if err != nil {
 			_ = c.Stop()
@@ -58,6 +60,7 @@ func StartCluster(ctx context.Context, o ClusterOptions) (c *Cluster, err error)
 	if err != nil {
 		return c, err
 	}
+	c.pki = pki
 	etcdURL, err := c.startEtcd(ctx, o)
 	if err != nil {
 		return c, err
@@ -75,10 +78,10 @@ func StartCluster(ctx context.Context, o ClusterOptions) (c *Cluster, err error)
 	return c, c.waitReady(ctx, o.StartTimeout)
 }
 
-// Stop stops the API server, then etcd.
+// Stop stops the controller-manager (if started), the API server, then etcd.
 func (c *Cluster) Stop() error {
 	var errs []error
-	for _, p := range []*Process{c.apiServer, c.etcd} {
+	for _, p := range []*Process{c.controllerManager, c.apiServer, c.etcd} {
 		if p != nil {
 			errs = append(errs, p.Stop(10*time.Second))
 		}

@@ -46,6 +46,8 @@ type Env struct {
 	Namespace   string
 	WebhookName string
 	ConfigPath  string
+	// Istiods are the istiod revisions started by StartIstiod, in order.
+	Istiods []*Istiod
 }
 
 // StartEnv starts the cluster, installs the CRDs, creates the guardrail's
@@ -112,9 +114,26 @@ func (e *Env) WriteConfig(content string) error {
 	return WriteConfigMapFile(filepath.Dir(e.ConfigPath), configFileName, content)
 }
 
-// Stop stops the guardrail and the control plane.
+// StartIstiod starts kube-controller-manager (once) and one istiod revision
+// (see Cluster.StartIstiod), stopped by Stop.
+func (e *Env) StartIstiod(ctx context.Context, o IstiodOptions) (*Istiod, error) {
+	if err := e.Cluster.StartControllerManager(ctx); err != nil {
+		return nil, err
+	}
+	d, err := e.Cluster.StartIstiod(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	e.Istiods = append(e.Istiods, d)
+	return d, nil
+}
+
+// Stop stops istiod, the guardrail and the control plane.
 func (e *Env) Stop() error {
 	var errs []error
+	for _, d := range e.Istiods {
+		errs = append(errs, d.Stop())
+	}
 	if e.Guardrail != nil {
 		errs = append(errs, e.Guardrail.Stop())
 	}
