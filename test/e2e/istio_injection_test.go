@@ -1,0 +1,218 @@
+package e2e
+
+import (
+	"encoding/json"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	"sigs.k8s.io/yaml"
+)
+
+// wantProxyResources are what the pod template's proxyCPU annotation and
+// IGR901's defaults for the three missing ones ask for.
+var wantProxyResources = map[string]map[corev1.ResourceName]string{
+	"requests": {corev1.ResourceCPU: "250m", corev1.ResourceMemory: "128Mi"},
+	"limits":   {corev1.ResourceCPU: "2000m", corev1.ResourceMemory: "1Gi"},
+}
+
+// TestDeploymentPodsInjectedByIstioAndMutatedByGuardrail: a Deployment in a
+// namespace of revision revA; the Pod its ReplicaSet creates (through the
+// real kube-controller-manager) passes both Istio's real injector and the
+// guardrail's mutating webhook, with the guardrail's configuration ordered
+// before Istio's and, in the second case, after it (the guardrail with
+// reinvocationPolicy IfNeeded, as its chart ships; Istio's injector with its
+// chart's Never).
+func TestDeploymentPodsInjectedByIstioAndMutatedByGuardrail(t *testing.T) {
+	requireIstio(t)
+	for desc, guardrailAfter := range map[string]bool{
+		"guardrail before Istio's injector": false,
+		"guardrail after Istio's injector":  true,
+	} {
+		t.Run(desc, func(t *testing.T) {
+			if guardrailAfter {
+				guardrailMutatingWebhookAfterIstio(t)
+			}
+			ns := revNamespace(t, revA)
+			requireAllowed(t, kubectl(t, deployment("web"), "apply", "-n", ns, "-f", "-"))
+			p := onePod(t, ns, "web")
+			if got := injectedBy(p); got != revA {
+				t.Fatalf("pod injected by revision %q, want %q:\n%s", got, revA, podJSON(p))
+			}
+			proxy, native := istioProxy(t, p)
+
+			// Proxy resources exactly as the four annotations ask, whichever
+			// webhook set them (Istio from the annotations, or IGR901 on the
+			// injected container).
+			requireResources(t, proxy.Resources)
+			if !guardrailAfter {
+				for key, want := range map[string]string{"sidecar.istio.io/proxyCPU": "250m", "sidecar.istio.io/proxyMemory": "128Mi",
+					"sidecar.istio.io/proxyCPULimit": "2000m", "sidecar.istio.io/proxyMemoryLimit": "1Gi"} {
+					if got := p.Annotations[key]; got != want {
+						t.Errorf("annotation %s = %q, want %q", key, got, want)
+					}
+				}
+			}
+
+			// Hold until the proxy starts: merged before injection, so
+			// Istio's injector honours it (classic: istio-proxy first with a
+			// postStart `pilot-agent wait`; native sidecars start first by
+			// construction). After injection it can no longer take effect
+			// and IGR903 does not add it.
+			pc := proxyConfigAnnotation(t, p)
+			if guardrailAfter {
+				if _, ok := pc["holdApplicationUntilProxyStarts"]; ok {
+					t.Errorf("after injection IGR903 must not add holdApplicationUntilProxyStarts: %v", pc)
+				}
+				if !native && p.Spec.Containers[0].Name != "web" {
+					t.Errorf("without hold, Istio appends istio-proxy after the application; containers: %v", containerNames(p.Spec.Containers))
+				}
+			} else {
+				if pc["holdApplicationUntilProxyStarts"] != true {
+					t.Errorf("proxy.istio.io/config lacks holdApplicationUntilProxyStarts: true: %v", pc)
+				}
+				if !native {
+					if p.Spec.Containers[0].Name != "istio-proxy" {
+						t.Errorf("hold honoured means istio-proxy first; containers: %v", containerNames(p.Spec.Containers))
+					}
+					if lc := proxy.Lifecycle; lc == nil || lc.PostStart == nil || lc.PostStart.Exec == nil ||
+						!slices.Equal(lc.PostStart.Exec.Command, []string{"pilot-agent", "wait"}) {
+						t.Errorf("istio-proxy lacks Istio's postStart pilot-agent wait: %+v", proxy.Lifecycle)
+					}
+				}
+				if !strings.Contains(proxyEnv(proxy, "PROXY_CONFIG"), `"holdApplicationUntilProxyStarts":true`) {
+					t.Errorf("Istio's injected PROXY_CONFIG lacks the hold: %s", proxyEnv(proxy, "PROXY_CONFIG"))
+				}
+			}
+
+			// Drain: one preStop on the application container, none added to
+			// istio-proxy, terminationDrainDuration in the annotation (read by
+			// pilot-agent from the pod's annotations) and, when merged before
+			// injection, in Istio's PROXY_CONFIG; a grace period covering both.
+			web := container(t, p, "web")
+			if web.Lifecycle == nil || web.Lifecycle.PreStop == nil {
+				t.Errorf("container web has no preStop: %+v", web.Lifecycle)
+			}
+			if proxy.Lifecycle != nil && proxy.Lifecycle.PreStop != nil && !native {
+				t.Errorf("a preStop was added to the classic istio-proxy: %+v", proxy.Lifecycle.PreStop)
+			}
+			if pc["terminationDrainDuration"] != "20s" {
+				t.Errorf("proxy.istio.io/config terminationDrainDuration = %v, want 20s", pc["terminationDrainDuration"])
+			}
+			if !guardrailAfter && !strings.Contains(proxyEnv(proxy, "PROXY_CONFIG"), `"terminationDrainDuration":"20s"`) {
+				t.Errorf("Istio's injected PROXY_CONFIG lacks the drain duration: %s", proxyEnv(proxy, "PROXY_CONFIG"))
+			}
+			if g := p.Spec.TerminationGracePeriodSeconds; g == nil || *g < 35 {
+				t.Errorf("terminationGracePeriodSeconds = %v, want >= 35 (preStop 15s + drain 20s)", g)
+			}
+
+			// Nothing applied twice.
+			ids := strings.Split(p.Annotations["istio-guardrail.io/mutated"], ",")
+			sorted := slices.Clone(ids)
+			sort.Strings(sorted)
+			if len(slices.Compact(sorted)) != len(ids) {
+				t.Errorf("istio-guardrail.io/mutated lists a mutator twice: %v", ids)
+			}
+			for _, id := range []string{"IGR901", "IGR902"} {
+				if !slices.Contains(ids, id) {
+					t.Errorf("istio-guardrail.io/mutated = %v, want %s", ids, id)
+				}
+			}
+			if slices.Contains(ids, "IGR903") == guardrailAfter {
+				t.Errorf("istio-guardrail.io/mutated = %v: IGR903 applies before injection only", ids)
+			}
+			if n := len(p.Spec.Containers) + len(p.Spec.InitContainers); n != 3 {
+				t.Errorf("want web, istio-proxy and istio-init (3 containers in all), got %d:\n%s", n, podJSON(p))
+			}
+		})
+	}
+}
+
+// requireResources compares the proxy's resources with wantProxyResources.
+func requireResources(t *testing.T, r corev1.ResourceRequirements) {
+	t.Helper()
+	for kind, list := range map[string]corev1.ResourceList{"requests": r.Requests, "limits": r.Limits} {
+		for name, want := range wantProxyResources[kind] {
+			got, ok := list[name]
+			if !ok || got.Cmp(resource.MustParse(want)) != 0 {
+				t.Errorf("istio-proxy %s.%s = %v, want %s", kind, name, list[name], want)
+			}
+		}
+	}
+}
+
+// proxyConfigAnnotation decodes proxy.istio.io/config (YAML or JSON).
+func proxyConfigAnnotation(t *testing.T, p *corev1.Pod) map[string]any {
+	t.Helper()
+	m := map[string]any{}
+	if err := yaml.Unmarshal([]byte(p.Annotations["proxy.istio.io/config"]), &m); err != nil {
+		t.Fatalf("proxy.istio.io/config: %v", err)
+	}
+	return m
+}
+
+func container(t *testing.T, p *corev1.Pod, name string) *corev1.Container {
+	t.Helper()
+	for i := range p.Spec.Containers {
+		if p.Spec.Containers[i].Name == name {
+			return &p.Spec.Containers[i]
+		}
+	}
+	t.Fatalf("pod %s has no container %s", p.Name, name)
+	return nil
+}
+
+func containerNames(cs []corev1.Container) []string {
+	var out []string
+	for _, c := range cs {
+		out = append(out, c.Name)
+	}
+	return out
+}
+
+// TestGuardrailVerdictOnInjectedPodEqualsCheck: the guardrail's validating
+// webhook judges the final object, the Pod Istio injected; `check` on that
+// stored Pod must report exactly the rules the webhook logged for it.
+func TestGuardrailVerdictOnInjectedPodEqualsCheck(t *testing.T) {
+	requireIstio(t)
+	ns := revNamespace(t, revA)
+	requireAllowed(t, kubectl(t, deployment("web"), "apply", "-n", ns, "-f", "-"))
+	p := onePod(t, ns, "web")
+	if injectedBy(p) != revA {
+		t.Fatalf("pod not injected by %s:\n%s", revA, podJSON(p))
+	}
+	decisions := guardrailDecisions(t, "validate", "Pod", ns)
+	if len(decisions) != 1 {
+		t.Fatalf("want one validating decision for the pod in %s, got %+v", ns, decisions)
+	}
+	stored := storedManifest(t, p)
+	want := checkFindingsOf(t, stored, ns)
+	var all []string
+	for _, ids := range want {
+		all = append(all, ids...)
+	}
+	sort.Strings(all)
+	got := slices.Clone(decisions[0].Rules)
+	sort.Strings(got)
+	if !slices.Equal(slices.Compact(all), got) {
+		t.Errorf("check on the stored pod reports %v, the webhook judged %v (decision %s)", want, got, decisions[0].Decision)
+	}
+}
+
+// storedManifest is p as a manifest file: the stored object without status
+// and server bookkeeping.
+func storedManifest(t *testing.T, p *corev1.Pod) []byte {
+	t.Helper()
+	c := p.DeepCopy()
+	c.Status = corev1.PodStatus{}
+	c.ManagedFields = nil
+	c.APIVersion, c.Kind = "v1", "Pod"
+	b, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
