@@ -85,7 +85,10 @@ func revNamespace(t *testing.T, rev string) string {
 
 // deployment is a Deployment named name whose pod template asks for 250m of
 // proxy CPU (one of the four annotations: Istio then drops all its default
-// proxy resources, and IGR901 must fill in the other three).
+// proxy resources, and IGR901 must fill in the other three). It names its
+// ServiceAccount: the suite's API server runs without the ServiceAccount
+// admission plugin, which in a real cluster sets it before any webhook, and
+// the istio-token volume Istio injects is only valid with one.
 func deployment(name string) string {
 	return strings.ReplaceAll(`apiVersion: apps/v1
 kind: Deployment
@@ -101,6 +104,7 @@ spec:
       annotations:
         sidecar.istio.io/proxyCPU: 250m
     spec:
+      serviceAccountName: default
       containers:
       - name: web
         image: registry.example.com/web:1.0

@@ -1,15 +1,20 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"sigs.k8s.io/yaml"
+
+	"github.com/istio-guardrail/istio-guardrail/test/e2e/framework"
 )
 
 // wantProxyResources are what the pod template's proxyCPU annotation and
@@ -175,30 +180,73 @@ func containerNames(cs []corev1.Container) []string {
 
 // TestGuardrailVerdictOnInjectedPodEqualsCheck: the guardrail's validating
 // webhook judges the final object, the Pod Istio injected; `check` on that
-// stored Pod must report exactly the rules the webhook logged for it.
+// stored Pod must report exactly the rules the webhook logged for it. With
+// IGR901 off, the proxy Istio injects has no limits (the template's one
+// resource annotation drops Istio's defaults): IGR711, a finding that exists
+// only on the injected Pod, must be in both.
 func TestGuardrailVerdictOnInjectedPodEqualsCheck(t *testing.T) {
 	requireIstio(t)
-	ns := revNamespace(t, revA)
-	requireAllowed(t, kubectl(t, deployment("web"), "apply", "-n", ns, "-f", "-"))
-	p := onePod(t, ns, "web")
-	if injectedBy(p) != revA {
-		t.Fatalf("pod not injected by %s:\n%s", revA, podJSON(p))
+	for desc, tc := range map[string]struct {
+		config string
+		want   []string // RULE:ACTION found on the injected pod
+	}{
+		"default mutators":            {baseConfig, nil},
+		"IGR901 off: unbounded proxy": {baseConfig + "mutators:\n  IGR901: {enabled: false}\n", []string{"IGR711:audit"}},
+	} {
+		t.Run(desc, func(t *testing.T) {
+			ns := revNamespace(t, revA)
+			if tc.config != baseConfig {
+				probe := meshNamespace(t) // mutated, not injected
+				writeConfig(t, tc.config)
+				t.Cleanup(func() {
+					writeConfig(t, baseConfig)
+					waitPodMutators(context.Background(), t, probe, true)
+				})
+				waitPodMutators(t.Context(), t, probe, false)
+			}
+			requireAllowed(t, kubectl(t, deployment("web"), "apply", "-n", ns, "-f", "-"))
+			p := onePod(t, ns, "web")
+			if injectedBy(p) != revA {
+				t.Fatalf("pod not injected by %s:\n%s", revA, podJSON(p))
+			}
+			decisions := guardrailDecisions(t, "validate", "Pod", ns)
+			if len(decisions) != 1 {
+				t.Fatalf("want one validating decision for the pod in %s, got %+v", ns, decisions)
+			}
+			// The log names each finding RULE:ACTION.
+			var found []string
+			for action, ids := range checkFindingsOf(t, storedManifest(t, p), ns) {
+				for _, id := range ids {
+					found = append(found, id+":"+action)
+				}
+			}
+			sort.Strings(found)
+			found = slices.Compact(found)
+			judged := slices.Clone(decisions[0].Rules)
+			sort.Strings(judged)
+			if !slices.Equal(found, judged) {
+				t.Errorf("check on the stored pod reports %v, the webhook judged %v (decision %s)", found, judged, decisions[0].Decision)
+			}
+			if !slices.Equal(judged, tc.want) {
+				t.Errorf("the webhook judged %v on the injected pod, want %v", judged, tc.want)
+			}
+		})
 	}
-	decisions := guardrailDecisions(t, "validate", "Pod", ns)
-	if len(decisions) != 1 {
-		t.Fatalf("want one validating decision for the pod in %s, got %+v", ns, decisions)
-	}
-	stored := storedManifest(t, p)
-	want := checkFindingsOf(t, stored, ns)
-	var all []string
-	for _, ids := range want {
-		all = append(all, ids...)
-	}
-	sort.Strings(all)
-	got := slices.Clone(decisions[0].Rules)
-	sort.Strings(got)
-	if !slices.Equal(slices.Compact(all), got) {
-		t.Errorf("check on the stored pod reports %v, the webhook judged %v (decision %s)", want, got, decisions[0].Decision)
+}
+
+// waitPodMutators polls a server-side dry run of a pod in ns until IGR901
+// applies (want) or not: the config in force.
+func waitPodMutators(ctx context.Context, t *testing.T, ns string, want bool) {
+	t.Helper()
+	err := framework.Poll(ctx, reloadTimeout, 250*time.Millisecond, func(ctx context.Context) error {
+		r := env.Cluster.Kubectl(ctx, pod("probe"), "create", "--dry-run=server", "-n", ns, "-o", "jsonpath={.metadata.annotations.istio-guardrail\\.io/mutated}", "-f", "-")
+		if r.Err != nil || strings.Contains(r.Stdout, "IGR901") != want {
+			return fmt.Errorf("IGR901 applied = %v wanted, not yet: %s", want, r)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -146,6 +146,7 @@ func (c *Cluster) StartIstiod(ctx context.Context, o IstiodOptions) (*Istiod, er
 	if err != nil {
 		return nil, err
 	}
+	args = append(args, "--kubeconfig="+c.Kubeconfig)
 	d.proc, err = StartProcess(ProcessSpec{
 		Name: "istiod-" + o.Revision, Path: c.Binaries.Istiod, Args: args, Env: d.env(container, c.Kubeconfig),
 		// The working directory has no ./etc/istio/config/mesh and no
@@ -288,7 +289,9 @@ func (d *Istiod) waitReady(ctx context.Context, c *Cluster) error {
 
 // probeValidation: a server-side dry run of a DestinationRule of this
 // revision carrying Istio's always-reject annotation (what istiod's own
-// readiness check uses) must be denied by Istio's webhook.
+// readiness check uses) must be denied by Istio's webhook. The rule is
+// otherwise hardened, so that no other validating webhook (the guardrail's)
+// denies it first.
 func (d *Istiod) probeValidation(ctx context.Context, c *Cluster) error {
 	probe := fmt.Sprintf(`apiVersion: networking.istio.io/v1
 kind: DestinationRule
@@ -299,6 +302,12 @@ metadata:
   annotations: {internal.istio.io/webhook-always-reject: "true"}
 spec:
   host: probe.%s.svc.cluster.local
+  trafficPolicy:
+    tls: {mode: ISTIO_MUTUAL}
+    connectionPool:
+      tcp: {maxConnections: 100, connectTimeout: 3s}
+      http: {http2MaxRequests: 1000, maxRequestsPerConnection: 100}
+    outlierDetection: {consecutive5xxErrors: 5, interval: 10s, baseEjectionTime: 30s, maxEjectionPercent: 50}
 `, IstioNamespace, d.Revision, IstioNamespace)
 	r := c.Kubectl(ctx, probe, "create", "--dry-run=server", "-f", "-")
 	if r.Err != nil && strings.Contains(r.Stderr, `"rev.validation.istio.io" denied the request`) {
