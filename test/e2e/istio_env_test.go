@@ -31,6 +31,13 @@ const (
 	tagProd = "prod"
 )
 
+// nativeSidecars says how each revision injects: revA with the chart's
+// defaults (ENABLE_NATIVE_SIDECARS=auto, which with no node older than 1.33
+// means native sidecars, as on any current cluster), revB with
+// ENABLE_NATIVE_SIDECARS=false (classic sidecars, where
+// holdApplicationUntilProxyStarts reorders the containers).
+var nativeSidecars = map[string]bool{revA: true, revB: false}
+
 // istio is the real Istio control plane of the suite's cluster: the real
 // kube-controller-manager and istiod (pilot-discovery, built from the pinned
 // istio.io/istio module) for revA (with tag prod) and revB, started on the
@@ -64,7 +71,7 @@ func startIstio() (map[string]*framework.Istiod, error) {
 	revs := map[string]*framework.Istiod{}
 	for _, o := range []framework.IstiodOptions{
 		{Revision: revA, RevisionTags: []string{tagProd}, Chart: chart},
-		{Revision: revB, Chart: chart},
+		{Revision: revB, Chart: chart, Values: []string{"env.ENABLE_NATIVE_SIDECARS=false"}},
 	} {
 		start := time.Now()
 		d, err := env.StartIstiod(ctx, o)

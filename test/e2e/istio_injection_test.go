@@ -25,114 +25,137 @@ var wantProxyResources = map[string]map[corev1.ResourceName]string{
 }
 
 // TestDeploymentPodsInjectedByIstioAndMutatedByGuardrail: a Deployment in a
-// namespace of revision revA; the Pod its ReplicaSet creates (through the
-// real kube-controller-manager) passes both Istio's real injector and the
+// namespace of a revision; the Pod its ReplicaSet creates (through the real
+// kube-controller-manager) passes both Istio's real injector and the
 // guardrail's mutating webhook, with the guardrail's configuration ordered
-// before Istio's and, in the second case, after it (the guardrail with
-// reinvocationPolicy IfNeeded, as its chart ships; Istio's injector with its
-// chart's Never).
+// before Istio's and after it (the guardrail with reinvocationPolicy
+// IfNeeded, as its chart ships; Istio's injector with its chart's Never), for
+// native sidecars (revA) and classic ones (revB).
 func TestDeploymentPodsInjectedByIstioAndMutatedByGuardrail(t *testing.T) {
 	requireIstio(t)
-	for desc, guardrailAfter := range map[string]bool{
-		"guardrail before Istio's injector": false,
-		"guardrail after Istio's injector":  true,
-	} {
-		t.Run(desc, func(t *testing.T) {
-			if guardrailAfter {
-				guardrailMutatingWebhookAfterIstio(t)
-			}
-			ns := revNamespace(t, revA)
-			requireAllowed(t, kubectl(t, deployment("web"), "apply", "-n", ns, "-f", "-"))
-			p := onePod(t, ns, "web")
-			if got := injectedBy(p); got != revA {
-				t.Fatalf("pod injected by revision %q, want %q:\n%s", got, revA, podJSON(p))
-			}
-			proxy, native := istioProxy(t, p)
+	for _, rev := range []string{revA, revB} {
+		for order, guardrailAfter := range map[string]bool{"guardrail before Istio's injector": false, "guardrail after Istio's injector": true} {
+			mode := map[bool]string{true: "native sidecar", false: "classic sidecar"}[nativeSidecars[rev]]
+			t.Run(mode+", "+order, func(t *testing.T) {
+				if guardrailAfter {
+					guardrailMutatingWebhookAfterIstio(t)
+				}
+				requireInjectedAndMutated(t, rev, guardrailAfter)
+			})
+		}
+	}
+}
 
-			// Proxy resources exactly as the four annotations ask, whichever
-			// webhook set them (Istio from the annotations, or IGR901 on the
-			// injected container).
-			requireResources(t, proxy.Resources)
-			if !guardrailAfter {
-				for key, want := range map[string]string{"sidecar.istio.io/proxyCPU": "250m", "sidecar.istio.io/proxyMemory": "128Mi",
-					"sidecar.istio.io/proxyCPULimit": "2000m", "sidecar.istio.io/proxyMemoryLimit": "1Gi"} {
-					if got := p.Annotations[key]; got != want {
-						t.Errorf("annotation %s = %q, want %q", key, got, want)
-					}
-				}
-			}
+func requireInjectedAndMutated(t *testing.T, rev string, guardrailAfter bool) {
+	ns := revNamespace(t, rev)
+	requireAllowed(t, kubectl(t, deployment("web"), "apply", "-n", ns, "-f", "-"))
+	p := onePod(t, ns, "web")
+	if got := injectedBy(p); got != rev {
+		t.Fatalf("pod injected by revision %q, want %q:\n%s", got, rev, podJSON(p))
+	}
+	proxy, native := istioProxy(t, p)
+	if native != nativeSidecars[rev] {
+		t.Fatalf("revision %s injected a native sidecar: %v, want %v", rev, native, nativeSidecars[rev])
+	}
+	proxyConfig := proxyEnv(proxy, "PROXY_CONFIG")
 
-			// Hold until the proxy starts: merged before injection, so
-			// Istio's injector honours it (classic: istio-proxy first with a
-			// postStart `pilot-agent wait`; native sidecars start first by
-			// construction). After injection it can no longer take effect
-			// and IGR903 does not add it.
-			pc := proxyConfigAnnotation(t, p)
-			if guardrailAfter {
-				if _, ok := pc["holdApplicationUntilProxyStarts"]; ok {
-					t.Errorf("after injection IGR903 must not add holdApplicationUntilProxyStarts: %v", pc)
-				}
-				if !native && p.Spec.Containers[0].Name != "web" {
-					t.Errorf("without hold, Istio appends istio-proxy after the application; containers: %v", containerNames(p.Spec.Containers))
-				}
-			} else {
-				if pc["holdApplicationUntilProxyStarts"] != true {
-					t.Errorf("proxy.istio.io/config lacks holdApplicationUntilProxyStarts: true: %v", pc)
-				}
-				if !native {
-					if p.Spec.Containers[0].Name != "istio-proxy" {
-						t.Errorf("hold honoured means istio-proxy first; containers: %v", containerNames(p.Spec.Containers))
-					}
-					if lc := proxy.Lifecycle; lc == nil || lc.PostStart == nil || lc.PostStart.Exec == nil ||
-						!slices.Equal(lc.PostStart.Exec.Command, []string{"pilot-agent", "wait"}) {
-						t.Errorf("istio-proxy lacks Istio's postStart pilot-agent wait: %+v", proxy.Lifecycle)
-					}
-				}
-				if !strings.Contains(proxyEnv(proxy, "PROXY_CONFIG"), `"holdApplicationUntilProxyStarts":true`) {
-					t.Errorf("Istio's injected PROXY_CONFIG lacks the hold: %s", proxyEnv(proxy, "PROXY_CONFIG"))
-				}
+	// Proxy resources exactly as the four annotations ask, whichever webhook
+	// set them (Istio from the annotations, or IGR901 on the injected
+	// container).
+	requireResources(t, proxy.Resources)
+	if !guardrailAfter {
+		for key, want := range map[string]string{"sidecar.istio.io/proxyCPU": "250m", "sidecar.istio.io/proxyMemory": "128Mi",
+			"sidecar.istio.io/proxyCPULimit": "2000m", "sidecar.istio.io/proxyMemoryLimit": "1Gi"} {
+			if got := p.Annotations[key]; got != want {
+				t.Errorf("annotation %s = %q, want %q", key, got, want)
 			}
+		}
+	}
 
-			// Drain: one preStop on the application container, none added to
-			// istio-proxy, terminationDrainDuration in the annotation (read by
-			// pilot-agent from the pod's annotations) and, when merged before
-			// injection, in Istio's PROXY_CONFIG; a grace period covering both.
-			web := container(t, p, "web")
-			if web.Lifecycle == nil || web.Lifecycle.PreStop == nil {
-				t.Errorf("container web has no preStop: %+v", web.Lifecycle)
-			}
-			if proxy.Lifecycle != nil && proxy.Lifecycle.PreStop != nil && !native {
-				t.Errorf("a preStop was added to the classic istio-proxy: %+v", proxy.Lifecycle.PreStop)
-			}
-			if pc["terminationDrainDuration"] != "20s" {
-				t.Errorf("proxy.istio.io/config terminationDrainDuration = %v, want 20s", pc["terminationDrainDuration"])
-			}
-			if !guardrailAfter && !strings.Contains(proxyEnv(proxy, "PROXY_CONFIG"), `"terminationDrainDuration":"20s"`) {
-				t.Errorf("Istio's injected PROXY_CONFIG lacks the drain duration: %s", proxyEnv(proxy, "PROXY_CONFIG"))
-			}
-			if g := p.Spec.TerminationGracePeriodSeconds; g == nil || *g < 35 {
-				t.Errorf("terminationGracePeriodSeconds = %v, want >= 35 (preStop 15s + drain 20s)", g)
-			}
+	// Hold until the proxy starts: merged before injection, Istio's injector
+	// honours it (classic: istio-proxy first with a postStart `pilot-agent
+	// wait`; a native sidecar starts before the application by
+	// construction). After injection it can no longer take effect and IGR903
+	// does not add it.
+	pc := proxyConfigAnnotation(t, p)
+	switch {
+	case guardrailAfter:
+		if _, ok := pc["holdApplicationUntilProxyStarts"]; ok {
+			t.Errorf("after injection IGR903 must not add holdApplicationUntilProxyStarts: %v", pc)
+		}
+		if !native && p.Spec.Containers[0].Name != "web" {
+			t.Errorf("without the hold, Istio appends istio-proxy after the application; containers: %v", containerNames(p.Spec.Containers))
+		}
+	case native:
+		if pc["holdApplicationUntilProxyStarts"] != true {
+			t.Errorf("proxy.istio.io/config lacks holdApplicationUntilProxyStarts: true: %v", pc)
+		}
+		if i := slices.IndexFunc(p.Spec.InitContainers, func(c corev1.Container) bool { return c.Name == "istio-proxy" }); i < 0 {
+			t.Errorf("the native sidecar is not an init container: %v", p.Spec.InitContainers)
+		}
+	default:
+		if pc["holdApplicationUntilProxyStarts"] != true {
+			t.Errorf("proxy.istio.io/config lacks holdApplicationUntilProxyStarts: true: %v", pc)
+		}
+		if p.Spec.Containers[0].Name != "istio-proxy" {
+			t.Errorf("the hold honoured puts istio-proxy first; containers: %v", containerNames(p.Spec.Containers))
+		}
+		if lc := proxy.Lifecycle; lc == nil || lc.PostStart == nil || lc.PostStart.Exec == nil ||
+			!slices.Equal(lc.PostStart.Exec.Command, []string{"pilot-agent", "wait"}) {
+			t.Errorf("istio-proxy lacks Istio's postStart pilot-agent wait: %+v", proxy.Lifecycle)
+		}
+		if !strings.Contains(proxyConfig, `"holdApplicationUntilProxyStarts":true`) {
+			t.Errorf("Istio's injected PROXY_CONFIG lacks the hold: %s", proxyConfig)
+		}
+	}
 
-			// Nothing applied twice.
-			ids := strings.Split(p.Annotations["istio-guardrail.io/mutated"], ",")
-			sorted := slices.Clone(ids)
-			sort.Strings(sorted)
-			if len(slices.Compact(sorted)) != len(ids) {
-				t.Errorf("istio-guardrail.io/mutated lists a mutator twice: %v", ids)
-			}
-			for _, id := range []string{"IGR901", "IGR902"} {
-				if !slices.Contains(ids, id) {
-					t.Errorf("istio-guardrail.io/mutated = %v, want %s", ids, id)
-				}
-			}
-			if slices.Contains(ids, "IGR903") == guardrailAfter {
-				t.Errorf("istio-guardrail.io/mutated = %v: IGR903 applies before injection only", ids)
-			}
-			if n := len(p.Spec.Containers) + len(p.Spec.InitContainers); n != 3 {
-				t.Errorf("want web, istio-proxy and istio-init (3 containers in all), got %d:\n%s", n, podJSON(p))
-			}
-		})
+	// Drain: one preStop on the application container; on istio-proxy none
+	// from the guardrail (classic: none at all; native: Istio's own drain);
+	// terminationDrainDuration in the annotation (pilot-agent reads the
+	// pod's annotations) and, merged before injection, in Istio's
+	// PROXY_CONFIG; a grace period covering both.
+	web := container(t, p, "web")
+	if web.Lifecycle == nil || web.Lifecycle.PreStop == nil {
+		t.Errorf("container web has no preStop: %+v", web.Lifecycle)
+	}
+	var proxyPreStop *corev1.LifecycleHandler
+	if proxy.Lifecycle != nil {
+		proxyPreStop = proxy.Lifecycle.PreStop
+	}
+	if native {
+		if proxyPreStop == nil || proxyPreStop.Exec == nil || !slices.Contains(proxyPreStop.Exec.Command, "drain") {
+			t.Errorf("the native istio-proxy's preStop is not Istio's drain: %+v", proxyPreStop)
+		}
+	} else if proxyPreStop != nil {
+		t.Errorf("a preStop was added to the classic istio-proxy: %+v", proxyPreStop)
+	}
+	if pc["terminationDrainDuration"] != "20s" {
+		t.Errorf("proxy.istio.io/config terminationDrainDuration = %v, want 20s", pc["terminationDrainDuration"])
+	}
+	if !guardrailAfter && !strings.Contains(proxyConfig, `"terminationDrainDuration":"20s"`) {
+		t.Errorf("Istio's injected PROXY_CONFIG lacks the drain duration: %s", proxyConfig)
+	}
+	if g := p.Spec.TerminationGracePeriodSeconds; g == nil || *g < 35 {
+		t.Errorf("terminationGracePeriodSeconds = %v, want >= 35 (preStop 15s + drain 20s)", g)
+	}
+
+	// Nothing applied twice.
+	ids := strings.Split(p.Annotations["istio-guardrail.io/mutated"], ",")
+	sorted := slices.Clone(ids)
+	sort.Strings(sorted)
+	if len(slices.Compact(sorted)) != len(ids) {
+		t.Errorf("istio-guardrail.io/mutated lists a mutator twice: %v", ids)
+	}
+	for _, id := range []string{"IGR901", "IGR902"} {
+		if !slices.Contains(ids, id) {
+			t.Errorf("istio-guardrail.io/mutated = %v, want %s", ids, id)
+		}
+	}
+	if slices.Contains(ids, "IGR903") == guardrailAfter {
+		t.Errorf("istio-guardrail.io/mutated = %v: IGR903 applies before injection only", ids)
+	}
+	if n := len(p.Spec.Containers) + len(p.Spec.InitContainers); n != 3 {
+		t.Errorf("want web, istio-proxy and istio-init (3 containers in all), got %d:\n%s", n, podJSON(p))
 	}
 }
 

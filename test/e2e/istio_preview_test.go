@@ -21,31 +21,32 @@ import (
 // stored Pod.
 func TestMutatePreviewMatchesWhatBothWebhooksStored(t *testing.T) {
 	requireIstio(t)
-	for desc, guardrailAfter := range map[string]bool{
-		"guardrail before Istio's injector": false,
-		"guardrail after Istio's injector":  true,
-	} {
-		t.Run(desc, func(t *testing.T) {
-			if guardrailAfter {
-				guardrailMutatingWebhookAfterIstio(t)
-			}
-			ns := revNamespace(t, revA)
-			requireAllowed(t, kubectl(t, deployment("web"), "apply", "-n", ns, "-f", "-"))
-			stored := onePod(t, ns, "web")
-			input := replicaSetPod(t, stored)
+	for _, rev := range []string{revA, revB} {
+		for order, guardrailAfter := range map[string]bool{"guardrail before Istio's injector": false, "guardrail after Istio's injector": true} {
+			t.Run(rev+", "+order, func(t *testing.T) { requirePreviewMatches(t, rev, guardrailAfter) })
+		}
+	}
+}
 
-			// From here on Istio's injector alone mutates Pods.
-			withoutGuardrailMutation(t, "zz-"+env.WebhookName)
-			var got *corev1.Pod
-			if guardrailAfter {
-				got = preview(t, ns, istioOnly(t, ns, input))
-			} else {
-				got = istioOnly(t, ns, preview(t, ns, input))
-			}
-			if w, g := comparable(t, stored), comparable(t, got); !reflect.DeepEqual(w, g) {
-				t.Errorf("the preview differs from the stored pod\nstored:\n%s\npreview:\n%s", toYAML(t, w), toYAML(t, g))
-			}
-		})
+func requirePreviewMatches(t *testing.T, rev string, guardrailAfter bool) {
+	if guardrailAfter {
+		guardrailMutatingWebhookAfterIstio(t)
+	}
+	ns := revNamespace(t, rev)
+	requireAllowed(t, kubectl(t, deployment("web"), "apply", "-n", ns, "-f", "-"))
+	stored := onePod(t, ns, "web")
+	input := replicaSetPod(t, stored)
+
+	// From here on Istio's injector alone mutates Pods.
+	withoutGuardrailMutation(t, "zz-"+env.WebhookName)
+	var got *corev1.Pod
+	if guardrailAfter {
+		got = preview(t, ns, rev, istioOnly(t, ns, rev, input))
+	} else {
+		got = istioOnly(t, ns, rev, preview(t, ns, rev, input))
+	}
+	if w, g := comparable(t, stored), comparable(t, got); !reflect.DeepEqual(w, g) {
+		t.Errorf("the preview differs from the stored pod\nstored:\n%s\npreview:\n%s", toYAML(t, w), toYAML(t, g))
 	}
 }
 
@@ -77,7 +78,7 @@ func podFromTemplate(rs *appsv1.ReplicaSet) *corev1.Pod {
 
 // istioOnly returns p as the API server would store it with only Istio's
 // injector mutating (a server-side dry run).
-func istioOnly(t *testing.T, ns string, p *corev1.Pod) *corev1.Pod {
+func istioOnly(t *testing.T, ns, rev string, p *corev1.Pod) *corev1.Pod {
 	t.Helper()
 	r := kubectl(t, string(podManifestJSON(t, p)), "create", "--dry-run=server", "-n", ns, "-o", "json", "-f", "-")
 	requireAllowed(t, r)
@@ -85,18 +86,18 @@ func istioOnly(t *testing.T, ns string, p *corev1.Pod) *corev1.Pod {
 	if err := json.Unmarshal([]byte(r.Stdout), &out); err != nil {
 		t.Fatalf("decode the dry-run pod: %v", err)
 	}
-	if injectedBy(&out) != revA {
-		t.Fatalf("the dry run was not injected by %s:\n%s", revA, r.Stdout)
+	if injectedBy(&out) != rev {
+		t.Fatalf("the dry run was not injected by %s:\n%s", rev, r.Stdout)
 	}
 	return &out
 }
 
 // preview runs `istio-guardrail mutate -o json` on p with the server's config
-// and ns's labels.
-func preview(t *testing.T, ns string, p *corev1.Pod) *corev1.Pod {
+// and ns's labels (istio.io/rev=rev).
+func preview(t *testing.T, ns, rev string, p *corev1.Pod) *corev1.Pod {
 	t.Helper()
 	cmd := exec.CommandContext(t.Context(), env.Cluster.Binaries.Guardrail, "mutate", "-o", "json", "--config", env.ConfigPath,
-		"--namespace", ns, "--namespace-label", "istio.io/rev="+revA, "-f", "-")
+		"--namespace", ns, "--namespace-label", "istio.io/rev="+rev, "-f", "-")
 	cmd.Stdin = strings.NewReader(string(podManifestJSON(t, p)))
 	var stderr strings.Builder
 	cmd.Stderr = &stderr

@@ -27,6 +27,12 @@ type ClusterOptions struct {
 	Detach bool
 	// StartTimeout bounds the start of etcd and the API server (default 90s).
 	StartTimeout time.Duration
+	// ServiceAccountAdmission keeps the API server's ServiceAccount admission
+	// plugin on, as in a real cluster (every Pod gets a serviceAccountName,
+	// which Istio's injected istio-token volume requires). It rejects Pods in
+	// a namespace whose "default" ServiceAccount does not exist yet, so only
+	// set it when kube-controller-manager runs from the start (the demo).
+	ServiceAccountAdmission bool
 }
 
 // Cluster is a running etcd + kube-apiserver pair on loopback.
@@ -122,6 +128,13 @@ func (c *Cluster) startAPIServer(ctx context.Context, o ClusterOptions, pki clus
 	if err != nil {
 		return err
 	}
+	// Without a controller-manager from the start, nothing creates default
+	// service accounts, so the ServiceAccount admission plugin would reject
+	// every Pod.
+	admission := "--disable-admission-plugins=ServiceAccount"
+	if o.ServiceAccountAdmission {
+		admission = "--disable-admission-plugins="
+	}
 	c.Server = "https://127.0.0.1:" + strconv.Itoa(port)
 	c.apiServer, err = StartProcess(ProcessSpec{
 		Name: "kube-apiserver", Path: o.Binaries.APIServer, Detach: o.Detach,
@@ -136,9 +149,7 @@ func (c *Cluster) startAPIServer(ctx context.Context, o ClusterOptions, pki clus
 			"--service-account-key-file=" + pki.saKey, "--service-account-signing-key-file=" + pki.saKey,
 			"--service-cluster-ip-range=10.0.0.0/24",
 			"--authorization-mode=RBAC",
-			// No controller-manager creates default service accounts, so the
-			// ServiceAccount admission plugin would reject every Pod.
-			"--disable-admission-plugins=ServiceAccount",
+			admission,
 			"--allow-privileged=true", "--profiling=false",
 			// A loopback advertise address is refused by the endpoint reconciler.
 			"--endpoint-reconciler-type=none",

@@ -35,6 +35,9 @@ type EnvOptions struct {
 	Config string
 	// Detach lets every process outlive the caller (the demo).
 	Detach bool
+	// ControllerManager starts kube-controller-manager with the cluster and
+	// keeps the ServiceAccount admission plugin on (ClusterOptions).
+	ControllerManager bool
 	// Logf reports progress (optional).
 	Logf func(format string, args ...any)
 }
@@ -64,8 +67,15 @@ func StartEnv(ctx context.Context, o EnvOptions) (e *Env, err error) {
 		}
 	}()
 	o.Logf("starting etcd and kube-apiserver under %s", o.Dir)
-	if e.Cluster, err = StartCluster(ctx, ClusterOptions{Dir: o.Dir, Binaries: o.Binaries, Detach: o.Detach}); err != nil {
+	if e.Cluster, err = StartCluster(ctx, ClusterOptions{Dir: o.Dir, Binaries: o.Binaries, Detach: o.Detach,
+		ServiceAccountAdmission: o.ControllerManager}); err != nil {
 		return e, err
+	}
+	if o.ControllerManager {
+		o.Logf("starting kube-controller-manager")
+		if err = e.Cluster.StartControllerManager(ctx); err != nil {
+			return e, err
+		}
 	}
 	o.Logf("installing the Istio and cert-manager CRDs")
 	if err = e.Cluster.InstallCRDs(ctx); err != nil {

@@ -85,17 +85,12 @@ func up(dir string, out io.Writer) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	defer cancel()
-	env, err := framework.StartEnv(ctx, framework.EnvOptions{Dir: dir, Binaries: bins, Detach: true,
+	env, err := framework.StartEnv(ctx, framework.EnvOptions{Dir: dir, Binaries: bins, Detach: true, ControllerManager: true,
 		Config: framework.MinimalConfig + "mutation:\n  namespaces: true\n",
 		Logf:   func(f string, a ...any) { fmt.Fprintf(out, "==> "+f+"\n", a...) }})
 	if err != nil {
 		_ = down(dir, io.Discard)
 		return fmt.Errorf("start the demo (logs were in %s): %w", dir, err)
-	}
-	fmt.Fprintln(out, "==> starting kube-controller-manager")
-	if err := env.Cluster.StartControllerManager(ctx); err != nil {
-		_ = down(dir, io.Discard)
-		return err
 	}
 	withIstiod := bins.RequireIstiod() == nil
 	if withIstiod {
