@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Builds the real components the test suites and the demo run against, from the
-# Go module proxy, into bin/ (git-ignored). Each binary is built once; later runs
-# reuse it. Versions are pinned in hack/tools/*/go.mod and below.
+# Builds the real components the test suites and the demo run against (etcd,
+# kube-apiserver, kube-controller-manager, kubectl, istiod's pilot-discovery,
+# helm), from the Go module proxy, into bin/ (git-ignored). Each binary is
+# built once; later runs reuse it. Versions are pinned in hack/tools/*/go.mod
+# and below.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN="$(pwd)/bin"
@@ -14,7 +16,7 @@ step() { printf '[build-tools] %s\n' "$*" >&2; }
 build() { # name, dir, package, ldflags
   local name=$1 dir=$2 pkg=$3 ldflags=${4:-}
   if [[ -x "$BIN/$name" ]]; then return; fi
-  step "building $name from the Go module proxy (first run only; kube-apiserver takes ~5 min on 2 cores)..."
+  step "building $name from the Go module proxy (first run only; kube-apiserver and pilot-discovery take 15-20 min each on 2 busy cores)..."
   local start=$SECONDS
   # A background ticker so a long cold build still shows progress.
   ( while sleep 30; do step "  ...still building $name ($((SECONDS - start))s)"; done ) &
@@ -32,10 +34,13 @@ build kube-apiserver hack/tools/k8s k8s.io/kubernetes/cmd/kube-apiserver "$VERSI
 build kube-controller-manager hack/tools/k8s k8s.io/kubernetes/cmd/kube-controller-manager "$VERSION_LDFLAGS"
 build kubectl hack/tools/k8s k8s.io/kubernetes/cmd/kubectl "$VERSION_LDFLAGS"
 # istiod, from the istio.io/istio revision pinned in hack/tools/istio/go.mod
-# (the module whose charts the tests render). The version stamped in is the
-# module's own VERSION file (the release branch it was cut from).
-ISTIO_LDFLAGS="-X istio.io/istio/pkg/version.buildVersion=1.31-dev"
-build pilot-discovery hack/tools/istio istio.io/istio/pilot/cmd/pilot-discovery "$ISTIO_LDFLAGS"
+# (the module whose charts the tests render), stamped with the module's own
+# VERSION file (the release line it was cut from) plus "-dev".
+if [[ ! -x "$BIN/pilot-discovery" ]]; then
+  ISTIO_SRC="$(./hack/istio-src.sh)"
+  ISTIO_LDFLAGS="-X istio.io/istio/pkg/version.buildVersion=$(tr -d '[:space:]' <"$ISTIO_SRC/VERSION")-dev"
+  build pilot-discovery hack/tools/istio istio.io/istio/pilot/cmd/pilot-discovery "$ISTIO_LDFLAGS"
+fi
 if [[ ! -x "$BIN/helm" ]]; then
   step "installing helm $HELM_VERSION..."
   GOBIN="$BIN" CGO_ENABLED=0 go install "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
