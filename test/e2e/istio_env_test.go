@@ -33,10 +33,15 @@ const (
 
 // nativeSidecars says how each revision injects: revA with the chart's
 // defaults (ENABLE_NATIVE_SIDECARS=auto, which with no node older than 1.33
-// means native sidecars, as on any current cluster), revB with
-// ENABLE_NATIVE_SIDECARS=false (classic sidecars, where
-// holdApplicationUntilProxyStarts reorders the containers).
+// means native sidecars, as on any current cluster; reinvocationPolicy
+// Never), revB with ENABLE_NATIVE_SIDECARS=false (classic sidecars, where
+// holdApplicationUntilProxyStarts reorders the containers) and the chart's
+// sidecarInjectorWebhook.reinvocationPolicy=IfNeeded (Istio's injector is
+// called again after the guardrail's mutation).
 var nativeSidecars = map[string]bool{revA: true, revB: false}
+
+// istioReinvoked says which revision's injector has reinvocationPolicy IfNeeded.
+var istioReinvoked = map[string]bool{revA: false, revB: true}
 
 // istio is the real Istio control plane of the suite's cluster: the real
 // kube-controller-manager and istiod (pilot-discovery, built from the pinned
@@ -71,7 +76,8 @@ func startIstio() (map[string]*framework.Istiod, error) {
 	revs := map[string]*framework.Istiod{}
 	for _, o := range []framework.IstiodOptions{
 		{Revision: revA, RevisionTags: []string{tagProd}, Chart: chart},
-		{Revision: revB, Chart: chart, Values: []string{"env.ENABLE_NATIVE_SIDECARS=false"}},
+		{Revision: revB, Chart: chart, Values: []string{"env.ENABLE_NATIVE_SIDECARS=false",
+			"sidecarInjectorWebhook.reinvocationPolicy=IfNeeded"}},
 	} {
 		start := time.Now()
 		d, err := env.StartIstiod(ctx, o)
