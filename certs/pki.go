@@ -22,6 +22,12 @@ const (
 	SecretCAKeyKey  = "ca.key"
 	SecretCertKey   = "tls.crt"
 	SecretKeyKey    = "tls.key"
+	// SecretPreviousCAKey holds the certificates of retired CAs that the
+	// webhook configurations still trust during a rollover (PEM, possibly
+	// several), until the Secret's AnnotationPreviousCAUntil.
+	SecretPreviousCAKey = "ca-previous.crt"
+	// AnnotationPreviousCAUntil is when the retired CAs stop being trusted (RFC 3339).
+	AnnotationPreviousCAUntil = "istio-guardrail.io/previous-ca-until"
 )
 
 // authority is a parsed CA: certificate, key and PEM.

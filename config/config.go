@@ -18,11 +18,6 @@ const (
 	Kind       = "GuardrailConfig"
 )
 
-// DefaultSkipNamespaces are never mutated unless the configuration says otherwise.
-func DefaultSkipNamespaces() []string {
-	return []string{"kube-system", "kube-public", "kube-node-lease"}
-}
-
 // Config is a decoded, validated GuardrailConfig.
 type Config struct {
 	// Settings configure policy.NewEngine.
@@ -38,7 +33,7 @@ type Config struct {
 func Default() *Config {
 	return &Config{Settings: policy.Settings{
 		ExemptableRules: []string{},
-		Mutation:        policy.MutationSettings{Namespaces: true, SkipNamespaces: DefaultSkipNamespaces()},
+		Mutation:        policy.MutationSettings{Namespaces: true, SkipNamespaces: []string{}},
 	}}
 }
 

@@ -145,6 +145,9 @@ func TestDefaultYAMLRoundTrip(t *testing.T) {
 		t.Fatalf("DefaultYAML does not parse: %v\n%s", err, DefaultYAML())
 	}
 	want := Default().Settings
+	if got, _ := policy.ParseIstioVersion(cfg.Settings.IstioVersion); got != policy.DefaultIstioVersion {
+		t.Errorf("istioVersion = %q, want the default %v", cfg.Settings.IstioVersion, policy.DefaultIstioVersion)
+	}
 	if !reflect.DeepEqual(cfg.Settings.Mutation, want.Mutation) {
 		t.Errorf("mutation = %+v, want %+v", cfg.Settings.Mutation, want.Mutation)
 	}
@@ -277,5 +280,27 @@ func TestParseAnnotationNamespaces(t *testing.T) {
 				t.Errorf("ExemptAnnotationNamespaces = %#v, want %#v", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestIstioVersion(t *testing.T) {
+	head := "apiVersion: istio-guardrail.io/v1alpha1\nkind: GuardrailConfig\n"
+	cfg, err := Parse([]byte(head + "istioVersion: \"1.26\"\n"))
+	if err != nil || cfg.Settings.IstioVersion != "1.26" {
+		t.Fatalf("Parse = %+v, %v; want istioVersion 1.26", cfg, err)
+	}
+	// Unquoted, 1.30 is read as written (the scalar's text), not as the
+	// float 1.3.
+	if cfg, err := Parse([]byte(head + "istioVersion: 1.30\n")); err != nil || cfg.Settings.IstioVersion != "1.30" {
+		t.Errorf("Parse(istioVersion: 1.30) = %+v, %v; want istioVersion 1.30", cfg, err)
+	}
+	for doc, want := range map[string]string{
+		"istioVersion: \"1.20\"\n": "line 3: istioVersion \"1.20\": releases before 1.24 are not supported",
+		"istioVersion: [1.30]\n":   "line 3: istioVersion must be a string",
+		"istioVersion: latest\n":   "want a release such as",
+	} {
+		if _, err := Parse([]byte(head + doc)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Parse(%q) error = %v, want one containing %q", doc, err, want)
+		}
 	}
 }

@@ -76,7 +76,7 @@ func contains(list []string, s string) bool {
 }
 
 func (d *decoder) document(n *yaml.Node, s *policy.Settings) {
-	entries := d.mapping(n, "GuardrailConfig", "apiVersion", "kind", "rules", "exemptions", "mutation", "mutators")
+	entries := d.mapping(n, "GuardrailConfig", "apiVersion", "kind", "istioVersion", "rules", "exemptions", "mutation", "mutators")
 	var apiVersion, kind string
 	for _, e := range entries {
 		switch e.key {
@@ -84,6 +84,11 @@ func (d *decoder) document(n *yaml.Node, s *policy.Settings) {
 			apiVersion = d.str(e.value, "apiVersion")
 		case "kind":
 			kind = d.str(e.value, "kind")
+		case "istioVersion":
+			s.IstioVersion = d.str(e.value, "istioVersion")
+			if _, err := policy.ParseIstioVersion(s.IstioVersion); err != nil {
+				d.errorf(e.value, "%v", err)
+			}
 		case "rules":
 			d.rules(e.value, s)
 		case "exemptions":

@@ -17,6 +17,9 @@ func DefaultYAML() []byte {
 	b.WriteString("# istio-guardrail GuardrailConfig: the built-in defaults.\n")
 	b.WriteString("# Every key is optional; omitted rules keep the action and parameters shown here.\n")
 	b.WriteString("apiVersion: " + APIVersion + "\nkind: " + Kind + "\n")
+	b.WriteString("\n# The Istio release whose behaviour is judged where it changed between releases\n")
+	b.WriteString("# (sidecar.istio.io/inject values, ENABLE_NATIVE_SIDECARS); 1." + strconv.Itoa(policy.DefaultIstioVersion.Minor) + " unless set.\n")
+	fmt.Fprintf(&b, "istioVersion: %q\n", policy.DefaultIstioVersion.String())
 	b.WriteString("\n# Per rule: action deny|warn|audit|off, and parameters.\nrules:\n")
 	for _, r := range policy.Catalogue() {
 		fmt.Fprintf(&b, "  # %s %s.\n  %s:\n    action: %s\n", r.ID, r.Title, r.ID, r.DefaultAction)
@@ -41,7 +44,8 @@ func DefaultYAML() []byte {
 	fmt.Fprintf(&b, "  workloads: %t\n", def.Workloads)
 	b.WriteString("  # Add the istio.io/rev revision label (IGR904) to Namespaces on creation.\n")
 	fmt.Fprintf(&b, "  namespaces: %t\n", def.Namespaces)
-	b.WriteString("  # Never mutated (the guardrail's own namespace is always skipped too).\n")
+	b.WriteString("  # Never mutated, in addition to kube-system, kube-public, kube-node-lease and the guardrail's\n")
+	b.WriteString("  # own namespace, which always are (names or globs).\n")
 	fmt.Fprintf(&b, "  skipNamespaces: %s\n", flowList(def.SkipNamespaces))
 	b.WriteString("\n# Per mutator: enabled and parameters.\nmutators:\n")
 	for _, m := range policy.Mutators() {

@@ -172,6 +172,7 @@ func iopGateways(spec, values cpNode, profile string) []*cpComponent {
 			Affinity:   k8s.get("affinity"),
 			Spread:     k8s.get("topologySpreadConstraints"),
 			Defaults:   cpIOPGatewayDefaults(),
+			Chart:      iopGatewayRender(values, k8s),
 		})
 	}
 	return out

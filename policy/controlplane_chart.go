@@ -197,6 +197,94 @@ func iopIstiodRender(values, k8s cpNode) *chartRender {
 	return r
 }
 
+// iopGatewayRender computes what istioctl renders for an ingress gateway of
+// an IstioOperator (operator/pkg/render, Istio 1.31 line): the legacy
+// gateways/istio-ingress chart, whose values live under
+// spec.values.gateways.istio-ingressgateway (shared by every entry of
+// components.ingressGateways), with the entry's k8s.hpaSpec.minReplicas, a
+// positive k8s.hpaSpec.maxReplicas and a positive k8s.replicaCount
+// translated into those values first (manifest.go). The chart renders
+// spec.replicas (replicaCount as written) only without autoscaling, an HPA
+// when autoscaleEnabled, autoscaleMin and autoscaleMax are all truthy, and a
+// PodDisruptionBudget with a fixed minAvailable: 1 only when
+// global.defaultPodDisruptionBudget.enabled and the floor is above 1;
+// k8s.podDisruptionBudget is then patched onto that PDB, if any, dropping
+// minAvailable when both bounds result (postprocess.go).
+func iopGatewayRender(values, k8s cpNode) *chartRender {
+	gw := values.get("gateways", "istio-ingressgateway")
+	// pick is the translated k8s setting, else the chart value, else def
+	// at the k8s path (where a fix belongs).
+	pick := func(over cpNode, key string, def any) cpNode {
+		if over.set {
+			return over
+		}
+		if n := gw.get(key); n.set {
+			return n
+		}
+		over.val = def
+		return over
+	}
+	positive := func(n cpNode) cpNode {
+		if n.set && helmInt(n.val) <= 0 {
+			n.set, n.val = false, nil // istioctl translates only a positive value
+		}
+		return n
+	}
+	autoscale := gw.get("autoscaleEnabled")
+	if !autoscale.set {
+		autoscale.val = true
+	}
+	minR := pick(k8s.get("hpaSpec", "minReplicas"), "autoscaleMin", int64(1))
+	maxR := pick(positive(k8s.get("hpaSpec", "maxReplicas")), "autoscaleMax", int64(5))
+	count := pick(positive(k8s.get("replicaCount")), "replicaCount", nil)
+	r := &chartRender{}
+	on := helmTruthy(autoscale.val)
+	switch {
+	case on && helmTruthy(minR.val) && helmTruthy(maxR.val):
+		r.Floor, r.FloorAt = helmInt(minR.val), minR
+	case on: // autoscaling on but no HPA rendered: replicas omitted, defaulted to 1
+		r.Floor, r.FloorAt = 1, minR
+		if helmTruthy(minR.val) {
+			r.FloorAt = maxR
+		}
+	case count.val != nil:
+		r.Floor, r.FloorAt = helmInt(count.val), count
+	default: // `replicas:` renders null: the API server's 1
+		r.Floor, r.FloorAt = 1, count
+	}
+	pdbOn := values.get("global", "defaultPodDisruptionBudget", "enabled")
+	if !pdbOn.set {
+		pdbOn.val = true
+	}
+	switch {
+	case !helmTruthy(pdbOn.val):
+		r.NoPDBAt = pdbOn
+	case on && helmInt(minR.val) > 1, !on && helmInt(count.val) > 1:
+		r.PDB = true
+	case on:
+		r.NoPDBAt = minR
+	default:
+		r.NoPDBAt = count
+	}
+	patch := k8s.get("podDisruptionBudget")
+	r.MinAt = patch.get("minAvailable")
+	if !r.PDB {
+		return r
+	}
+	r.MinAvailable = r.MinAt
+	r.MinAvailable.val = int64(1) // the chart's fixed bound
+	if minA := patch.get("minAvailable"); minA.set {
+		r.MinAvailable = minA
+	}
+	if maxU := patch.get("maxUnavailable"); maxU.set {
+		r.MaxUnavailable = maxU
+		if !patch.get("minAvailable").set || r.MinAvailable.val != nil {
+			r.MinAvailable = cpNode{}
+		}
+	}
+	return r
+}
+
 // render computes what the istiod chart renders from these values.
 func (v helmValues) render() *chartRender {
 	autoscale := v.get("autoscaleEnabled")

@@ -42,6 +42,9 @@ type Settings struct {
 	Mutators map[string]MutatorSettings
 	// Mutation holds the settings shared by all mutators.
 	Mutation MutationSettings
+	// IstioVersion is the Istio release whose behaviour is judged where it
+	// changed between releases ("1.26"; "" is DefaultIstioVersion).
+	IstioVersion string
 }
 
 // RuleSettings overrides one rule. An empty Action keeps the default.
@@ -69,6 +72,7 @@ type Engine struct {
 	ruleByID    map[string]*compiledRule
 	mutation    *mutationPlan
 	catalogIDs  map[string]bool
+	istio       IstioVersion
 }
 
 // NewEngine compiles the catalogue with s. It fails on unknown rule IDs,
@@ -79,6 +83,11 @@ func NewEngine(s Settings) (*Engine, error) {
 		ruleByID:   map[string]*compiledRule{},
 		catalogIDs: map[string]bool{},
 	}
+	v, err := ParseIstioVersion(s.IstioVersion)
+	if err != nil {
+		return nil, err
+	}
+	e.istio = v
 	for _, r := range Catalogue() {
 		e.catalogIDs[r.ID] = true
 		rs := s.Rules[r.ID]
@@ -140,6 +149,20 @@ func NewEngine(s Settings) (*Engine, error) {
 	e.mutation = plan
 	return e, nil
 }
+
+// withIstio is a copy of ctx (nil: an empty one) that carries the engine's
+// Istio release, so that rules and mutators read it from their context.
+func (e *Engine) withIstio(ctx *Context) *Context {
+	c := Context{}
+	if ctx != nil {
+		c = *ctx
+	}
+	c.istio = e.istio
+	return &c
+}
+
+// IstioVersion is the Istio release the engine judges.
+func (e *Engine) IstioVersion() IstioVersion { return e.istio }
 
 // Action returns the effective action of a rule, or "" for an unknown ID.
 func (e *Engine) Action(id string) Action {
@@ -209,9 +232,7 @@ func (r Result) Count(a Action) int {
 
 // Validate runs every enabled rule that targets obj's kind.
 func (e *Engine) Validate(ctx *Context, obj *Object) Result {
-	if ctx == nil {
-		ctx = &Context{}
-	}
+	ctx = e.withIstio(ctx)
 	kind := KindOf(obj.GroupKind)
 	rules := e.byKind[kind]
 	// Kinds no rule targets are skipped, unless the decoder found unknown

@@ -51,6 +51,8 @@ type ruleCase struct {
 	want []string
 	// ordered: want is also the order the rule must report them in.
 	ordered bool
+	// istio is the Istio release judged ("1.26"); empty is the default.
+	istio string
 }
 
 // runRuleTable runs r.Check over every case, in description order.
@@ -75,7 +77,15 @@ func runRuleTable(t *testing.T, r *Rule, cases map[string]ruleCase) {
 			if tc.namespace != "" {
 				obj.Meta.Namespace = tc.namespace
 			}
-			got := renderViolations(checkViolations(t, r, obj, tc.ns, tc.params))
+			v, err := ParseIstioVersion(tc.istio)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := &Context{istio: v}
+			if tc.ns != nil {
+				ctx.Namespaces = NamespaceLabels(tc.ns)
+			}
+			got := renderViolations(checkViolationsIn(t, r, obj, ctx, tc.params))
 			want := slices.Clone(tc.want)
 			if !tc.ordered {
 				sort.Strings(got)
@@ -93,13 +103,19 @@ func runRuleTable(t *testing.T, r *Rule, cases map[string]ruleCase) {
 // checkViolationText.
 func checkViolations(t *testing.T, r *Rule, obj *Object, ns map[string]map[string]string, over Params) []Violation {
 	t.Helper()
-	p, err := merge("rule "+r.ID, r.Params, over)
-	if err != nil {
-		t.Fatalf("params: %v", err)
-	}
 	ctx := &Context{}
 	if ns != nil {
 		ctx.Namespaces = NamespaceLabels(ns)
+	}
+	return checkViolationsIn(t, r, obj, ctx, over)
+}
+
+// checkViolationsIn is checkViolations in the context ctx.
+func checkViolationsIn(t *testing.T, r *Rule, obj *Object, ctx *Context, over Params) []Violation {
+	t.Helper()
+	p, err := merge("rule "+r.ID, r.Params, over)
+	if err != nil {
+		t.Fatalf("params: %v", err)
 	}
 	vs := r.Check(ctx, obj, p)
 	for _, v := range vs {

@@ -49,18 +49,29 @@ func (p podInjection) Source() string {
 }
 
 // podInjectionOf reads the pod's injection setting exactly as Istio's
-// injector does (injectRequired in pkg/kube/inject/inject.go of the Istio
-// 1.31 line this catalogue follows): the label sidecar.istio.io/inject, when
-// present (even empty), replaces the annotation; only the exact strings
-// "true" and "false" decide. Any other value ("False", "yes", "disabled",
-// "true ") is logged by istiod as invalid and falls back to the default
-// policy, so it decides nothing: Set stays false, and Value keeps what was
-// written.
-func podInjectionOf(m *metav1.ObjectMeta) podInjection {
+// injector does (injectRequired in pkg/kube/inject/inject.go) in release v:
+// the label sidecar.istio.io/inject, when present (even empty), replaces the
+// annotation. From 1.27 only the exact strings "true" and "false" decide;
+// any other value ("False", "yes", "disabled", "true ") is logged by istiod
+// as invalid and falls back to the default policy, so it decides nothing:
+// Set stays false, and Value keeps what was written. Up to 1.26 "y", "yes",
+// "true" and "on" in any case inject and every other non-empty value
+// ("False", "disabled", "true ") disables injection.
+func podInjectionOf(m *metav1.ObjectMeta, v IstioVersion) podInjection {
 	p := podInjection{Where: "annotations"}
 	p.Value = m.Annotations[annotation.SidecarInject.Name]
 	if v, ok := m.Labels[label.SidecarInject.Name]; ok {
 		p.Where, p.Value = "labels", v
+	}
+	if !v.strictInjectValues() {
+		switch strings.ToLower(p.Value) {
+		case "":
+		case "y", "yes", "true", "on":
+			p.Set, p.Inject = true, true
+		default:
+			p.Set = true
+		}
+		return p
 	}
 	switch p.Value {
 	case "true":

@@ -103,7 +103,7 @@ func (p *mutationPlan) podSkip(ctx *Context, obj *Object, pt PodTemplate) string
 	if pt.Spec.HostNetwork {
 		return "hostNetwork pod (Istio does not inject it)"
 	}
-	if inj := podInjectionOf(pt.Meta); inj.Set && !inj.Inject {
+	if inj := podInjectionOf(pt.Meta, ctx.istioVersion()); inj.Set && !inj.Inject {
 		return "injection disabled by " + inj.Source()
 	}
 	ns := pt.Namespace(obj)

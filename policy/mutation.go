@@ -168,9 +168,7 @@ func (p *mutationPlan) forKind(k Kind) []*compiledMutator {
 // istio-proxy, an istio.io/rev or sidecar.istio.io/inject=true label) or an
 // IGR904 mapping by name or glob put the pod in the mesh.
 func (e *Engine) Mutate(ctx *Context, obj *Object) (MutationResult, error) {
-	if ctx == nil {
-		ctx = &Context{}
-	}
+	ctx = e.withIstio(ctx)
 	if reason := e.mutation.skipReason(ctx, obj); reason != "" {
 		return MutationResult{Skipped: reason}, nil
 	}

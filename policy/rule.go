@@ -40,6 +40,17 @@ type Context struct {
 	// the input, so a rendered control plane is judged as a whole; nil when
 	// the caller cannot know them all (admission).
 	Scaling *Scaling
+	// istio is the Istio release judged, set by the engine from
+	// Settings.IstioVersion (zero: DefaultIstioVersion).
+	istio IstioVersion
+}
+
+// istioVersion is the Istio release judged; nil-safe.
+func (c *Context) istioVersion() IstioVersion {
+	if c == nil {
+		return DefaultIstioVersion
+	}
+	return c.istio.orDefault()
 }
 
 // NamespaceLookup returns the labels of a namespace, ok=false if it is unknown.

@@ -8,15 +8,17 @@ func ruleIGR605() *Rule {
 			"`replicaCount` without autoscaling; parameter `minReplicas`), cpu and memory requests and limits, a " +
 			"PodDisruptionBudget keeping `minAvailable >= 2` (or `maxUnavailable <= 1`), and anti-affinity or a " +
 			"topology spread constraint so replicas do not share a node. Settings merge over the defaults of the " +
-			"source (HPA 1-5, requests 100m/128Mi and limits 2000m/1024Mi, no anti-affinity; IstioOperator's default " +
-			"PDB keeps only minAvailable 1, the gateway chart creates none). " +
+			"source (HPA 1-5, requests 100m/128Mi and limits 2000m/1024Mi, no anti-affinity; for an IstioOperator, " +
+			"istioctl's legacy gateway chart renders a PDB of minAvailable 1 only above a floor of 1, and " +
+			"`k8s.podDisruptionBudget` patches that PDB, so it does nothing without one; the gateway chart creates none " +
+			"unless `podDisruptionBudget` is set). " +
 			"Sources: each enabled IstioOperator `spec.components.ingressGateways[]` (the profile's " +
 			"istio-ingressgateway when the list is absent), gateway chart values, and rendered Deployments labelled " +
 			"`istio: ingressgateway`, `istio: ingress`, `app: istio-ingressgateway` or `app: istio-ingress`, where the " +
 			"HPA and PDB (separate objects) are not checked and `spec.replicas` is reported only as a warning " +
 			"(an HPA may own it; 1 is what the API server sets when it is omitted).",
 		Remediation:   "run at least 2 gateway replicas with requests, limits, a PDB of minAvailable: 2 and pod anti-affinity",
-		Istio:         "gateway chart (1.31 line, checked by test/render): autoscaling on by default (1-5), spec.replicas only without autoscaling, a PDB only when `podDisruptionBudget` is non-empty and the floor is above 1 (copied as written); rendered gateways judged with their HPA and PDBs in `check`; IstioOperator gateways use the profile's defaults.",
+		Istio:         "gateway chart (1.31 line, checked by test/render): autoscaling on by default (1-5), spec.replicas only without autoscaling, a PDB only when `podDisruptionBudget` is non-empty and the floor is above 1 (copied as written); rendered gateways judged with their HPA and PDBs in `check`; IstioOperator gateways as istioctl renders them (legacy gateways/istio-ingress chart: values under gateways.istio-ingressgateway, k8s.hpaSpec/replicaCount translated into them, PDB minAvailable 1 only above a floor of 1, then the k8s.podDisruptionBudget patch; checked against istioctl manifest generate by test/render).",
 		Targets:       []Kind{KindIstioOperator, KindGatewayValues, KindDeployment},
 		DefaultAction: ActionDeny,
 		Params: []ParamSpec{

@@ -13,7 +13,9 @@ func TestIGR605(t *testing.T) {
 	runRuleTable(t, ruleIGR605(), map[string]ruleCase{
 		"hit: istiooperator default profile gateway": {
 			kind: KindIstioOperator, doc: `spec: {}`,
-			want: []string{gw0 + "hpaSpec.minReplicas", gw0 + "podDisruptionBudget", gw0 + "affinity.podAntiAffinity"},
+			// The floor of 1 is too low, and it is also why istioctl renders
+			// no PDB for the gateway (the legacy chart needs a floor above 1).
+			want: []string{gw0 + "hpaSpec.minReplicas", gw0 + "hpaSpec.minReplicas", gw0 + "affinity.podAntiAffinity"},
 		},
 		"miss: istiooperator hardened gateway": {
 			kind: KindIstioOperator, doc: `spec: {components: {ingressGateways: [` + igr605HardGateway + `]}}`,
@@ -33,7 +35,9 @@ func TestIGR605(t *testing.T) {
 			doc: `spec: {values: {gateways: {istio-ingressgateway: {autoscaleEnabled: false}}},
   components: {ingressGateways: [{name: gw, enabled: true, k8s: {replicaCount: 1, podDisruptionBudget: {minAvailable: 2},
   affinity: {podAntiAffinity: {requiredDuringSchedulingIgnoredDuringExecution: [{topologyKey: kubernetes.io/hostname}]}}}}]}}`,
-			want: []string{gw0 + "replicaCount"},
+			// One replica: too few, and no PDB rendered to patch the
+			// podDisruptionBudget onto (istioctl drops the patch).
+			want: []string{gw0 + "replicaCount", gw0 + "replicaCount"},
 		},
 		"hit: gateway values defaults": {
 			kind: KindGatewayValues, doc: `{}`,

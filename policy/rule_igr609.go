@@ -1,6 +1,9 @@
 package policy
 
-import "fmt"
+import (
+	"fmt"
+	"strconv"
+)
 
 func ruleIGR609() *Rule {
 	return &Rule{
@@ -14,16 +17,21 @@ func ruleIGR609() *Rule {
 			"that starts first), so the rule is silent when istiod's `ENABLE_NATIVE_SIDECARS` is `\"true\"` " +
 			"(`pilot.env` or `env` in istiod values, `spec.values.pilot.env` or istiod's `k8s.env` in an " +
 			"IstioOperator), or when the parameter `" + paramAssumeNativeSidecars + "` says that Istio's default " +
-			"`auto` yields native sidecars on this cluster (every node's kubelet at 1.33 or later). A mesh ConfigMap " +
+			"`auto` yields native sidecars on this cluster (every node's kubelet at 1.33 or later; `auto` exists from " +
+			"Istio 1.27, the configuration's `istioVersion`: up to 1.26 the variable is a boolean that defaults to false). A mesh ConfigMap " +
 			"alone cannot tell. " + cpMeshSourcesDoc,
 		Remediation:   "set meshConfig.defaultConfig.holdApplicationUntilProxyStarts: true",
-		Istio:         "ProxyConfig proto: `holdApplicationUntilProxyStarts` defaults to false; the 1.31 injection template ignores it with native sidecars; ENABLE_NATIVE_SIDECARS defaults to auto (native when every kubelet is >= 1.33).",
+		Istio:         "ProxyConfig proto: `holdApplicationUntilProxyStarts` defaults to false; the 1.31 injection template ignores it with native sidecars; ENABLE_NATIVE_SIDECARS defaults to auto (native when every kubelet is >= 1.33) from 1.27, and is a boolean defaulting to false up to 1.26 (istioVersion).",
 		Targets:       cpMeshTargets(),
 		DefaultAction: ActionDeny,
 		Params: []ParamSpec{cpRootNamespaceParam(), {Name: paramAssumeNativeSidecars, Type: ParamBool, Default: false,
 			Description: "ENABLE_NATIVE_SIDECARS=auto (Istio's default) yields native sidecars here (all kubelets >= 1.33)"}},
-		Check: cpMeshCheck(func(src cpMeshSource, p Params) []Violation {
-			if nativeSidecars(src, p.Bool(paramAssumeNativeSidecars)) {
+		Check: func(ctx *Context, obj *Object, p Params) []Violation {
+			src, ok := meshConfigOf(obj, p.String(paramRootNamespace))
+			if !ok || src.Err != nil {
+				return nil
+			}
+			if nativeSidecars(src, p.Bool(paramAssumeNativeSidecars), ctx.istioVersion()) {
 				return nil
 			}
 			n := src.Mesh.get("defaultConfig", "holdApplicationUntilProxyStarts")
@@ -43,7 +51,7 @@ func ruleIGR609() *Rule {
 				return []Violation{Invalid(n.path, n.val, "must be true")}
 			}
 			return []Violation{Required(n.path, "defaults to false; must be true")}
-		}),
+		},
 	}
 }
 
@@ -51,11 +59,12 @@ func ruleIGR609() *Rule {
 const paramAssumeNativeSidecars = "assumeNativeSidecars"
 
 // nativeSidecars reports whether istiod injects native sidecars, as
-// pilot/pkg/features reads ENABLE_NATIVE_SIDECARS (Istio 1.31): "true"
+// pilot/pkg/features reads ENABLE_NATIVE_SIDECARS: from Istio 1.27 "true"
 // enables, "false" disables, "auto" (the default, also when unset) depends
 // on the nodes' kubelet versions, which assumeAuto stands for, and any other
-// value disables.
-func nativeSidecars(src cpMeshSource, assumeAuto bool) bool {
+// value disables; up to 1.26 it is a boolean (strconv.ParseBool, as
+// pkg/env reads it) that defaults to false, an unparsable value included.
+func nativeSidecars(src cpMeshSource, assumeAuto bool, v IstioVersion) bool {
 	var env cpNode
 	if src.Values != nil {
 		env = cpFirstSet(src.Values.get("pilot", "env", "ENABLE_NATIVE_SIDECARS"), src.Values.get("env", "ENABLE_NATIVE_SIDECARS"))
@@ -63,11 +72,18 @@ func nativeSidecars(src cpMeshSource, assumeAuto bool) bool {
 	if e := src.PilotEnv.envVar("ENABLE_NATIVE_SIDECARS"); e.set {
 		env = e
 	}
-	v := "auto"
-	if env.set {
-		v = fmt.Sprint(env.val)
+	if !v.nativeSidecarsAuto() {
+		if !env.set {
+			return false
+		}
+		b, err := strconv.ParseBool(fmt.Sprint(env.val))
+		return err == nil && b
 	}
-	switch v {
+	s := "auto"
+	if env.set {
+		s = fmt.Sprint(env.val)
+	}
+	switch s {
 	case "true":
 		return true
 	case "auto":

@@ -22,6 +22,22 @@ func TestIGR609(t *testing.T) {
 			kind: KindIstiodValues, doc: `{pilot: {env: {ENABLE_NATIVE_SIDECARS: "yes"}}}`,
 			want: []string{"meshConfig.defaultConfig.holdApplicationUntilProxyStarts"},
 		},
+		// Up to Istio 1.26 ENABLE_NATIVE_SIDECARS is a boolean defaulting to false.
+		"hit: 1.26 has no auto, unset is classic sidecars whatever the kubelets": {
+			istio: "1.26", kind: KindIstiodValues, doc: `{}`, params: Params{paramAssumeNativeSidecars: true},
+			want: []string{"meshConfig.defaultConfig.holdApplicationUntilProxyStarts"},
+		},
+		"miss: 1.26 reads ENABLE_NATIVE_SIDECARS as a Go boolean (1 is true)": {
+			istio: "1.26", kind: KindIstiodValues, doc: `{pilot: {env: {ENABLE_NATIVE_SIDECARS: "1"}}}`,
+		},
+		"hit: 1.26 reads auto as an invalid boolean, so false": {
+			istio: "1.26", kind: KindIstiodValues, doc: `{pilot: {env: {ENABLE_NATIVE_SIDECARS: auto}}}`, params: Params{paramAssumeNativeSidecars: true},
+			want: []string{"meshConfig.defaultConfig.holdApplicationUntilProxyStarts"},
+		},
+		"hit: 1.27 reads 1 as an unknown mode, so classic sidecars": {
+			istio: "1.27", kind: KindIstiodValues, doc: `{pilot: {env: {ENABLE_NATIVE_SIDECARS: "1"}}}`,
+			want: []string{"meshConfig.defaultConfig.holdApplicationUntilProxyStarts"},
+		},
 		"miss: auto (the default) when the cluster's kubelets yield native sidecars": {
 			kind: KindIstiodValues, doc: `{}`, params: Params{paramAssumeNativeSidecars: true},
 		},

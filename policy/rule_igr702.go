@@ -11,13 +11,15 @@ func ruleIGR702() *Rule {
 		Description: "A pod in a namespace labelled for injection (`istio-injection=enabled`, or `istio.io/rev` " +
 			"without `istio-injection`, and not ambient) opts out with `sidecar.istio.io/inject: \"false\"`. The pod " +
 			"then runs outside the mesh: no mTLS, no authorization policy, and STRICT peers refuse it. The label " +
-			"wins over the annotation (even an empty label), as in Istio. Istio 1.31's injector (`injectRequired`) " +
+			"wins over the annotation (even an empty label), as in Istio. From Istio 1.27 the injector (`injectRequired`) " +
 			"reads only the exact strings \"true\" and \"false\": `False`, `no` or `disabled` are logged as invalid " +
-			"and the namespace's default applies, so such a pod is injected and not reported. A `hostNetwork` pod in " +
+			"and the namespace's default applies, so such a pod is injected and not reported; up to 1.26 (the " +
+			"configuration's `istioVersion`) it lowercased the value, `y`, `yes`, `true` and `on` injected and any other " +
+			"non-empty value, `no` and `False` included, disabled injection, and is reported. A `hostNetwork` pod in " +
 			"such a namespace is never injected (injectRequired checks it first) and is reported as a warning. Namespace labels come from the cluster (webhook) or the input files (check); when the " +
 			"namespace is unknown the rule stays silent. Pods and workload pod templates are checked.",
 		Remediation:   "remove sidecar.istio.io/inject: \"false\", or exempt the workload with a reason",
-		Istio:         "injector injectRequired (pkg/kube/inject, 1.31 line): only exact \"true\"/\"false\" decide, other values fall back to the default policy; a present label replaces the annotation; hostNetwork pods are never injected.",
+		Istio:         "injector injectRequired (pkg/kube/inject): from 1.27 only exact \"true\"/\"false\" decide, other values fall back to the default policy; up to 1.26 y/yes/true/on (any case) inject and any other non-empty value disables (istioVersion); a present label replaces the annotation; hostNetwork pods are never injected.",
 		Targets:       append([]Kind{KindPod}, WorkloadKinds()...),
 		DefaultAction: ActionDeny,
 		Check: func(ctx *Context, obj *Object, _ Params) []Violation {
@@ -25,7 +27,7 @@ func ruleIGR702() *Rule {
 			if !ok {
 				return nil
 			}
-			inj := podInjectionOf(pt.Meta)
+			inj := podInjectionOf(pt.Meta, ctx.istioVersion())
 			labels, known := ctx.namespaceLabels(pt.Namespace(obj))
 			if !known || !namespaceInjected(labels) {
 				return nil

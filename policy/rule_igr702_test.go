@@ -59,6 +59,22 @@ func TestIGR702(t *testing.T) {
 		"miss: annotation yes": {
 			kind: KindPod, doc: podDoc("injected", `annotations: {sidecar.istio.io/inject: "yes"}`), ns: igr702Namespaces,
 		},
+		// Up to Istio 1.26 any non-empty value other than y/yes/true/on (any
+		// case) disabled injection, so these opt out there.
+		"hit: 1.26 reads annotation no as an opt-out": {
+			istio: "1.26", kind: KindPod, doc: podDoc("injected", `annotations: {sidecar.istio.io/inject: "no"}`), ns: igr702Namespaces,
+			want: []string{"metadata.annotations[sidecar.istio.io/inject]"},
+		},
+		"hit: 1.26 reads label False as an opt-out": {
+			istio: "1.26.4", kind: KindPod, doc: podDoc("injected", `labels: {sidecar.istio.io/inject: "False"}`), ns: igr702Namespaces,
+			want: []string{"metadata.labels[sidecar.istio.io/inject]"},
+		},
+		"miss: 1.26 reads label On as injection": {
+			istio: "1.26", kind: KindPod, doc: podDoc("injected", `labels: {sidecar.istio.io/inject: "On"}`), ns: igr702Namespaces,
+		},
+		"miss: 1.27 reads annotation no as invalid, the namespace injects": {
+			istio: "1.27", kind: KindPod, doc: podDoc("injected", `annotations: {sidecar.istio.io/inject: "no"}`), ns: igr702Namespaces,
+		},
 		"miss: istio-injection=disabled beats the revision label": {
 			kind: KindPod, doc: podDoc("legacy-wins", ann), ns: igr702Namespaces,
 		},

@@ -32,8 +32,48 @@ func TestIGR705(t *testing.T) {
 		"miss: direct response": {
 			kind: KindVirtualService, doc: `{hosts: [reviews], http: [{directResponse: {status: 503}}]}`,
 		},
-		"miss: delegate": {
+		"hit: zero timeout disables it": {
+			kind: KindVirtualService, doc: `{hosts: [reviews], http: [{` + dest + `, timeout: 0s}]}`,
+			want: []string{"spec.http[0].timeout"},
+		},
+		"hit: zero timeout in Go spelling": {
+			kind: KindVirtualService, doc: `{hosts: [reviews], http: [{` + dest + `, timeout: 0ms}]}`,
+			want: []string{"spec.http[0].timeout"},
+		},
+		"hit: zero perTryTimeout": {
+			kind: KindVirtualService, doc: `{hosts: [reviews], http: [{` + dest + `, timeout: 5s, retries: {attempts: 3, perTryTimeout: 0s}}]}`,
+			want: []string{"spec.http[0].retries.perTryTimeout"},
+		},
+		"miss: Go-style durations": {
+			kind: KindVirtualService, doc: `{hosts: [reviews], http: [{` + dest + `, timeout: 1m, retries: {attempts: 3, perTryTimeout: 500ms}}]}`,
+		},
+		"miss: retries unset is Istio's default policy": {
+			kind: KindVirtualService, doc: `{hosts: [reviews], http: [{` + dest + `, timeout: 5s}]}`,
+		},
+		"miss: retries attempts unset disables retries": {
+			kind: KindVirtualService, doc: `{hosts: [reviews], http: [{` + dest + `, timeout: 5s, retries: {}}]}`,
+		},
+		"miss: delegating route with timeout and per-try timeout": {
+			kind: KindVirtualService, doc: `{hosts: [reviews], http: [{delegate: {name: reviews-routes, namespace: apps}, timeout: 5s, retries: {attempts: 2, perTryTimeout: 1s}}]}`,
+		},
+		"hit: delegating route without timeout": {
 			kind: KindVirtualService, doc: `{hosts: [reviews], http: [{delegate: {name: reviews-routes, namespace: apps}}]}`,
+			want: []string{"spec.http[0].timeout"},
+		},
+		"hit: delegating route with retries but no per-try timeout": {
+			kind: KindVirtualService, doc: `{hosts: [reviews], http: [{delegate: {name: reviews-routes}, timeout: 5s, retries: {attempts: 2}}]}`,
+			want: []string{"spec.http[0].retries.perTryTimeout"},
+		},
+		"miss: delegate VirtualService inherits the root's timeout": {
+			kind: KindVirtualService, doc: `{http: [{` + dest + `}]}`,
+		},
+		"hit: delegate VirtualService with its own retries but no per-try timeout": {
+			kind: KindVirtualService, doc: `{http: [{` + dest + `, retries: {attempts: 3}}]}`,
+			want: []string{"spec.http[0].retries.perTryTimeout"},
+		},
+		"hit: delegate VirtualService with a zero timeout of its own": {
+			kind: KindVirtualService, doc: `{http: [{` + dest + `, timeout: 0s}]}`,
+			want: []string{"spec.http[0].timeout"},
 		},
 		"miss: tcp only": {
 			kind: KindVirtualService, doc: `{hosts: [db], tcp: [{route: [{destination: {host: db}}]}]}`,

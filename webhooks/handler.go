@@ -22,8 +22,6 @@ type Options struct {
 	Decode Decoder
 	// Namespaces resolves namespace labels from an informer cache; nil means unknown.
 	Namespaces policy.NamespaceLookup
-	// OwnNamespace is the guardrail's namespace: never mutated.
-	OwnNamespace string
 	// Metrics records requests and findings; nil records nothing.
 	Metrics *Metrics
 	// Log receives one line per decision.

@@ -95,7 +95,7 @@ func fakePolicy(e Evaluator) *Policy {
 }
 
 func fakeOptions() Options {
-	return Options{Policy: fakePolicy(fakeEngine{}), Decode: manifest.FromJSON, OwnNamespace: "istio-guardrail"}
+	return Options{Policy: fakePolicy(fakeEngine{}), Decode: manifest.FromJSON}
 }
 
 // podJSON returns a pod with the given annotations; extra is spliced into

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -63,7 +62,7 @@ func (m *Mutator) decideFailOpen(req admission.Request) (resp admission.Response
 
 // decide mutates the request's object and returns the patch response.
 func (m *Mutator) decide(req admission.Request) (admission.Response, outcome) {
-	if skipOperation(req.Operation) || (m.o.OwnNamespace != "" && req.Namespace == m.o.OwnNamespace) {
+	if skipOperation(req.Operation) {
 		return admission.Allowed(""), outcome{decision: decisionAllowed}
 	}
 	eng := m.o.Policy.Current()
@@ -129,7 +128,7 @@ func MutationPatch(eng Evaluator, pctx *policy.Context, obj *policy.Object, raw 
 // applies their changes to raw, the request's object (nil if nothing
 // changed). When no mutator applies, nothing is encoded at all. Otherwise
 // the typed object before and after mutation are compared and the
-// difference is applied to raw (see typedPatch and jsonPatch), so fields the
+// difference is applied to raw (see jsonPatch), so fields the
 // Go types do not know survive. A mutator panic is an error.
 func mutatePatch(eng Evaluator, pctx *policy.Context, obj *policy.Object, raw []byte) (ops []jsonpatch.JsonPatchOperation, res policy.MutationResult, err error) {
 	defer func() {
@@ -172,18 +171,9 @@ func snapshot(body any) (bodySnapshot, error) {
 }
 
 // patch returns the operations that apply to raw the changes from the
-// snapshot to after: the typed diff for a copy, else (or for types the typed
-// diff does not model) the diff of the two JSON encodings.
+// snapshot to after: the diff of the two JSON encodings (jsonPatch, the one
+// patch algorithm), so the encoding rules are encoding/json's own.
 func (s bodySnapshot) patch(raw []byte, after any) ([]jsonpatch.JsonPatchOperation, error) {
-	if s.copy != nil {
-		ops, err := typedPatch(raw, s.copy, after)
-		if !errors.Is(err, errUnsupported) {
-			if err != nil {
-				return nil, fmt.Errorf("build patch: %w", err)
-			}
-			return ops, nil
-		}
-	}
 	before := s.js
 	if before == nil {
 		var err error

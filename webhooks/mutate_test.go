@@ -26,8 +26,6 @@ func TestMutatorResponses(t *testing.T) {
 			req: request(admissionv1.Create, podKind, "app", podJSON(nil, ""))},
 		{desc: "already mutated object returns no patch (idempotent)",
 			req: request(admissionv1.Create, podKind, "app", podJSON(map[string]string{annMutate: "", annMutated: "yes"}, ""))},
-		{desc: "own namespace is never mutated",
-			req: request(admissionv1.Create, podKind, "istio-guardrail", podJSON(map[string]string{annMutate: ""}, ""))},
 		{desc: "delete is allowed untouched",
 			req: request(admissionv1.Delete, podKind, "app", nil)},
 		{desc: "mutator error is HTTP 500: failurePolicy decides",

@@ -22,7 +22,7 @@ func FuzzValidateHandler(f *testing.F) {
 	if err != nil {
 		f.Fatalf("NewEngine: %v", err)
 	}
-	o := Options{Policy: fakePolicy(eng), Decode: manifest.FromJSON, OwnNamespace: "istio-guardrail"}
+	o := Options{Policy: fakePolicy(eng), Decode: manifest.FromJSON}
 	handlers := map[string]http.Handler{
 		"validate": NewReviewHandler(NewValidator(o), 1<<20, nil),
 		"mutate":   NewReviewHandler(NewMutator(o), 1<<20, nil),

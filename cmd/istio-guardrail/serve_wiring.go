@@ -70,7 +70,7 @@ func serve(ctx context.Context, f *serveFlags, log *zap.Logger) error {
 	loadInitialConfig(f, pol)
 
 	ready := map[string]func() error{"config": pol.Ready}
-	opts := webhooks.Options{Policy: pol, Decode: manifest.FromJSON, OwnNamespace: f.namespace,
+	opts := webhooks.Options{Policy: pol, Decode: manifest.FromJSON,
 		Metrics: metrics, Log: log.Named("admission"), Debug: f.logLevel == "debug"}
 	if client != nil {
 		nsCache := webhooks.NewNamespaceCache(client, namespaceResync)

@@ -56,7 +56,7 @@ func newGuardrail(t testing.TB, cfg *config.Config) *guardrail {
 		}
 		pol.Set(eng)
 	}
-	o := webhooks.Options{Policy: pol, Decode: manifest.FromJSON, OwnNamespace: "istio-guardrail",
+	o := webhooks.Options{Policy: pol, Decode: manifest.FromJSON,
 		Metrics: m, Log: zap.New(core)}
 	return &guardrail{reg: reg, validator: webhooks.NewValidator(o), mutator: webhooks.NewMutator(o), logs: logs}
 }

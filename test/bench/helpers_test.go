@@ -63,12 +63,11 @@ func newHandlers(tb testing.TB, log *zap.Logger) handlers {
 	p := webhooks.NewPolicy(nil, log)
 	p.Set(newEngine(tb))
 	o := webhooks.Options{
-		Policy:       p,
-		Decode:       manifest.FromJSON,
-		Namespaces:   namespaces(),
-		OwnNamespace: "istio-guardrail",
-		Metrics:      webhooks.NewMetrics(prometheus.NewRegistry(), nil),
-		Log:          log,
+		Policy:     p,
+		Decode:     manifest.FromJSON,
+		Namespaces: namespaces(),
+		Metrics:    webhooks.NewMetrics(prometheus.NewRegistry(), nil),
+		Log:        log,
 	}
 	return handlers{
 		validate: webhooks.NewReviewHandler(webhooks.NewValidator(o), 0, log),

@@ -38,7 +38,7 @@ func TestConfigMapParses(t *testing.T) {
 			if !s.Mutation.Namespaces || s.Mutation.Workloads || strings.Join(s.Mutation.SkipNamespaces, ",") != strings.Join(d.Mutation.SkipNamespaces, ",") {
 				t.Errorf("mutation settings %+v differ from the built-in defaults %+v", s.Mutation, d.Mutation)
 			}
-			if len(s.Rules) != 0 || len(s.ExemptNamespaces) != 0 {
+			if len(s.Rules) != 0 || len(s.ExemptNamespaces) != 0 || s.IstioVersion != "" {
 				t.Errorf("default values must not override rules or exempt namespaces: %+v", s)
 			}
 		}},
@@ -51,6 +51,11 @@ func TestConfigMapParses(t *testing.T) {
 			}
 			if s.Rules["IGR704"].Action != policy.ActionOff {
 				t.Errorf("IGR704 = %+v, want off", s.Rules["IGR704"])
+			}
+		}},
+		"istio version": {map[string]any{"config": map[string]any{"istioVersion": "1.26"}}, func(t *testing.T, s policy.Settings) {
+			if s.IstioVersion != "1.26" {
+				t.Errorf("istioVersion = %q, want 1.26", s.IstioVersion)
 			}
 		}},
 		"exemptions and mutation scope": {map[string]any{"config": map[string]any{

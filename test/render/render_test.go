@@ -1,5 +1,7 @@
-// Package render holds the render-parity suite: Istio's own istiod chart,
-// rendered by the real helm, is the oracle for the control-plane verdicts.
+// Package render holds the render-parity suite: Istio's own istiod and
+// gateway charts, rendered by the real helm, and istioctl's own rendering of
+// IstioOperators (istioctl manifest generate) are the oracles for the
+// control-plane verdicts.
 // For each values set, the verdict on the values file (check --values-for
 // istiod), the verdict on the rendered stream (helm template | check -f -),
 // and a truth computed here from the rendered Deployment, HPA and PDB must be

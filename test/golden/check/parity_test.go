@@ -10,12 +10,16 @@ import (
 	"github.com/istio-guardrail/istio-guardrail/policy"
 )
 
-// TestCLIAndAdmissionAgree decodes every golden input both ways, as check
-// does (manifest.Parse) and as the webhook does (manifest.FromJSON on the
-// document's JSON), and requires the same findings: a verdict in CI and at
-// admission must never differ. IGR002 is the one documented exception: only
-// files still carry unknown fields, the API server prunes them.
-func TestCLIAndAdmissionAgree(t *testing.T) {
+// TestYAMLAndJSONDecodersAgree decodes every golden input both ways that
+// share the engine: the YAML path of check (manifest.Parse) and the JSON
+// path of the webhook (manifest.FromJSON) fed the JSON that the YAML path
+// itself produced, and requires the same findings. It holds the two decoders
+// to each other, not check to the API server: what kubectl sends and the API
+// server stores (pruned, defaulted) is compared with check by
+// test/e2e/parity_test.go on a real API server. IGR002 is the one documented
+// exception here: the YAML still carries unknown fields, the JSON path is
+// meant for objects the API server has already pruned.
+func TestYAMLAndJSONDecodersAgree(t *testing.T) {
 	eng, err := policy.NewEngine(policy.Settings{})
 	if err != nil {
 		t.Fatal(err)
