@@ -172,11 +172,12 @@ Try:
   kubectl apply -n demo -f %[2]s/test/e2e/testdata/warned/virtualservice.yaml
 
   # 3. injected and mutated: the Deployment's ReplicaSet creates a pod that
-  #    istiod's injector gives an istio-proxy (istio-proxy first: the hold the
-  #    guardrail merged in is honoured) and the guardrail gives proxy
-  #    resources, a drain preStop and holdApplicationUntilProxyStarts
+  #    istiod's injector gives a native istio-proxy sidecar (an init
+  #    container, so it starts first) with the resources the guardrail's
+  #    annotations ask for, and the guardrail gives nginx a drain preStop
   kubectl create deployment web -n demo --image=nginx
   kubectl get pods -n demo -l app=web -o jsonpath='{range .items[*].spec.containers[*]}{.name}: {.resources} {.lifecycle}{"\n"}{end}'
+  kubectl get pods -n demo -l app=web -o jsonpath='{range .items[*].spec.initContainers[*]}{.name}: {.resources}{"\n"}{end}'
   kubectl get pods -n demo -l app=web -o jsonpath='{.items[0].metadata.annotations}{"\n"}'
 
 Pods are stored but never scheduled (there is no kubelet). Stop with: make demo-down
