@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Builds the real components the test suites and the demo run against, from the
-# Go module proxy, into bin/ (git-ignored). Each binary is built once; later runs
-# reuse it. Versions are pinned in hack/tools/*/go.mod and below.
+# Builds the real components the test suites and the demo run against (etcd,
+# kube-apiserver, kube-controller-manager, kubectl, istiod's pilot-discovery,
+# helm), from the Go module proxy, into bin/ (git-ignored). Each binary is
+# built once; later runs reuse it. Versions are pinned in hack/tools/*/go.mod
+# and below.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN="$(pwd)/bin"
@@ -14,7 +16,7 @@ step() { printf '[build-tools] %s\n' "$*" >&2; }
 build() { # name, dir, package, ldflags
   local name=$1 dir=$2 pkg=$3 ldflags=${4:-}
   if [[ -x "$BIN/$name" ]]; then return; fi
-  step "building $name from the Go module proxy (first run only; kube-apiserver takes ~5 min on 2 cores)..."
+  step "building $name from the Go module proxy (first run only; kube-apiserver and pilot-discovery take 15-20 min each on 2 busy cores)..."
   local start=$SECONDS
   # A background ticker so a long cold build still shows progress.
   ( while sleep 30; do step "  ...still building $name ($((SECONDS - start))s)"; done ) &
@@ -28,7 +30,17 @@ build() { # name, dir, package, ldflags
 VERSION_LDFLAGS="-X k8s.io/component-base/version.gitVersion=$K8S_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=37"
 build etcd hack/tools/etcd .
 build kube-apiserver hack/tools/k8s k8s.io/kubernetes/cmd/kube-apiserver "$VERSION_LDFLAGS"
+# Shares most packages (and so the build cache) with kube-apiserver.
+build kube-controller-manager hack/tools/k8s k8s.io/kubernetes/cmd/kube-controller-manager "$VERSION_LDFLAGS"
 build kubectl hack/tools/k8s k8s.io/kubernetes/cmd/kubectl "$VERSION_LDFLAGS"
+# istiod, from the istio.io/istio revision pinned in hack/tools/istio/go.mod
+# (the module whose charts the tests render), stamped with the module's own
+# VERSION file (the release line it was cut from) plus "-dev".
+if [[ ! -x "$BIN/pilot-discovery" ]]; then
+  ISTIO_SRC="$(./hack/istio-src.sh)"
+  ISTIO_LDFLAGS="-X istio.io/istio/pkg/version.buildVersion=$(tr -d '[:space:]' <"$ISTIO_SRC/VERSION")-dev"
+  build pilot-discovery hack/tools/istio istio.io/istio/pilot/cmd/pilot-discovery "$ISTIO_LDFLAGS"
+fi
 # istioctl, for the IstioOperator render-parity suite (istioctl manifest generate).
 build istioctl hack/tools/istioctl istio.io/istio/istioctl/cmd/istioctl
 if [[ ! -x "$BIN/helm" ]]; then

@@ -14,9 +14,17 @@ type Binaries struct {
 	Kubectl   string
 	Guardrail string
 	Helm      string
+	// ControllerManager is kube-controller-manager (Deployments, ReplicaSets,
+	// Jobs and CronJobs create Pods through it).
+	ControllerManager string
+	// Istiod is Istio's pilot-discovery. FindBinaries does not require it:
+	// the suites that run istiod call RequireIstiod, and the demo starts
+	// istiod only when it is built.
+	Istiod string
 }
 
-// FindBinaries locates etcd, kube-apiserver, kubectl, helm and istio-guardrail
+// FindBinaries locates etcd, kube-apiserver, kube-controller-manager, kubectl,
+// helm, istio-guardrail (and pilot-discovery, see RequireIstiod)
 // in $KUBEBUILDER_ASSETS, else in the bin/ folder of the repository root found
 // by walking up from the working directory. A missing binary is an error that
 // says how to build it.
@@ -31,14 +39,21 @@ func FindBinaries() (Binaries, error) {
 		Kubectl:   filepath.Join(dir, "kubectl"),
 		Helm:      filepath.Join(dir, "helm"),
 		Guardrail: filepath.Join(dir, "istio-guardrail"),
+
+		ControllerManager: filepath.Join(dir, "kube-controller-manager"),
+		Istiod:            filepath.Join(dir, "pilot-discovery"),
 	}
 	var errs []error
-	for _, p := range []string{b.Etcd, b.APIServer, b.Kubectl, b.Helm} {
+	for _, p := range []string{b.Etcd, b.APIServer, b.ControllerManager, b.Kubectl, b.Helm} {
 		errs = append(errs, executable(p, "run make tools"))
 	}
 	errs = append(errs, executable(b.Guardrail, "run make build"))
 	return b, errors.Join(errs...)
 }
+
+// RequireIstiod reports, as an error that says how to build it, a missing
+// pilot-discovery binary.
+func (b Binaries) RequireIstiod() error { return executable(b.Istiod, "run make tools") }
 
 // binDir returns $KUBEBUILDER_ASSETS or <repo root>/bin.
 func binDir() (string, error) {

@@ -27,6 +27,12 @@ type ClusterOptions struct {
 	Detach bool
 	// StartTimeout bounds the start of etcd and the API server (default 90s).
 	StartTimeout time.Duration
+	// ServiceAccountAdmission keeps the API server's ServiceAccount admission
+	// plugin on, as in a real cluster (every Pod gets a serviceAccountName,
+	// which Istio's injected istio-token volume requires). It rejects Pods in
+	// a namespace whose "default" ServiceAccount does not exist yet, so only
+	// set it when kube-controller-manager runs from the start (the demo).
+	ServiceAccountAdmission bool
 }
 
 // Cluster is a running etcd + kube-apiserver pair on loopback.
@@ -38,7 +44,9 @@ type Cluster struct {
 	Client     kubernetes.Interface
 	Binaries   Binaries
 
-	etcd, apiServer *Process
+	etcd, apiServer, controllerManager *Process
+	pki                                clusterPKI
+	detach                             bool
 }
 
 // StartCluster starts etcd and kube-apiserver and waits until the API server
@@ -47,7 +55,7 @@ func StartCluster(ctx context.Context, o ClusterOptions) (c *Cluster, err error)
 	if o.StartTimeout == 0 {
 		o.StartTimeout = 90 * time.Second
 	}
-	c = &Cluster{Dir: o.Dir, Binaries: o.Binaries, Kubeconfig: filepath.Join(o.Dir, "kubeconfig")}
+	c = &Cluster{Dir: o.Dir, Binaries: o.Binaries, Kubeconfig: filepath.Join(o.Dir, "kubeconfig"), detach: o.Detach}
 	defer func() {
 		if err != nil {
 			_ = c.Stop()
@@ -58,6 +66,7 @@ func StartCluster(ctx context.Context, o ClusterOptions) (c *Cluster, err error)
 	if err != nil {
 		return c, err
 	}
+	c.pki = pki
 	etcdURL, err := c.startEtcd(ctx, o)
 	if err != nil {
 		return c, err
@@ -75,10 +84,10 @@ func StartCluster(ctx context.Context, o ClusterOptions) (c *Cluster, err error)
 	return c, c.waitReady(ctx, o.StartTimeout)
 }
 
-// Stop stops the API server, then etcd.
+// Stop stops the controller-manager (if started), the API server, then etcd.
 func (c *Cluster) Stop() error {
 	var errs []error
-	for _, p := range []*Process{c.apiServer, c.etcd} {
+	for _, p := range []*Process{c.controllerManager, c.apiServer, c.etcd} {
 		if p != nil {
 			errs = append(errs, p.Stop(10*time.Second))
 		}
@@ -119,6 +128,13 @@ func (c *Cluster) startAPIServer(ctx context.Context, o ClusterOptions, pki clus
 	if err != nil {
 		return err
 	}
+	// Without a controller-manager from the start, nothing creates default
+	// service accounts, so the ServiceAccount admission plugin would reject
+	// every Pod.
+	admission := "--disable-admission-plugins=ServiceAccount"
+	if o.ServiceAccountAdmission {
+		admission = "--disable-admission-plugins="
+	}
 	c.Server = "https://127.0.0.1:" + strconv.Itoa(port)
 	c.apiServer, err = StartProcess(ProcessSpec{
 		Name: "kube-apiserver", Path: o.Binaries.APIServer, Detach: o.Detach,
@@ -133,9 +149,7 @@ func (c *Cluster) startAPIServer(ctx context.Context, o ClusterOptions, pki clus
 			"--service-account-key-file=" + pki.saKey, "--service-account-signing-key-file=" + pki.saKey,
 			"--service-cluster-ip-range=10.0.0.0/24",
 			"--authorization-mode=RBAC",
-			// No controller-manager creates default service accounts, so the
-			// ServiceAccount admission plugin would reject every Pod.
-			"--disable-admission-plugins=ServiceAccount",
+			admission,
 			"--allow-privileged=true", "--profiling=false",
 			// A loopback advertise address is refused by the endpoint reconciler.
 			"--endpoint-reconciler-type=none",

@@ -35,6 +35,9 @@ type EnvOptions struct {
 	Config string
 	// Detach lets every process outlive the caller (the demo).
 	Detach bool
+	// ControllerManager starts kube-controller-manager with the cluster and
+	// keeps the ServiceAccount admission plugin on (ClusterOptions).
+	ControllerManager bool
 	// Logf reports progress (optional).
 	Logf func(format string, args ...any)
 }
@@ -46,6 +49,8 @@ type Env struct {
 	Namespace   string
 	WebhookName string
 	ConfigPath  string
+	// Istiods are the istiod revisions started by StartIstiod, in order.
+	Istiods []*Istiod
 }
 
 // StartEnv starts the cluster, installs the CRDs, creates the guardrail's
@@ -62,8 +67,15 @@ func StartEnv(ctx context.Context, o EnvOptions) (e *Env, err error) {
 		}
 	}()
 	o.Logf("starting etcd and kube-apiserver under %s", o.Dir)
-	if e.Cluster, err = StartCluster(ctx, ClusterOptions{Dir: o.Dir, Binaries: o.Binaries, Detach: o.Detach}); err != nil {
+	if e.Cluster, err = StartCluster(ctx, ClusterOptions{Dir: o.Dir, Binaries: o.Binaries, Detach: o.Detach,
+		ServiceAccountAdmission: o.ControllerManager}); err != nil {
 		return e, err
+	}
+	if o.ControllerManager {
+		o.Logf("starting kube-controller-manager")
+		if err = e.Cluster.StartControllerManager(ctx); err != nil {
+			return e, err
+		}
 	}
 	o.Logf("installing the Istio and cert-manager CRDs")
 	if err = e.Cluster.InstallCRDs(ctx); err != nil {
@@ -112,9 +124,26 @@ func (e *Env) WriteConfig(content string) error {
 	return WriteConfigMapFile(filepath.Dir(e.ConfigPath), configFileName, content)
 }
 
-// Stop stops the guardrail and the control plane.
+// StartIstiod starts kube-controller-manager (once) and one istiod revision
+// (see Cluster.StartIstiod), stopped by Stop.
+func (e *Env) StartIstiod(ctx context.Context, o IstiodOptions) (*Istiod, error) {
+	if err := e.Cluster.StartControllerManager(ctx); err != nil {
+		return nil, err
+	}
+	d, err := e.Cluster.StartIstiod(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	e.Istiods = append(e.Istiods, d)
+	return d, nil
+}
+
+// Stop stops istiod, the guardrail and the control plane.
 func (e *Env) Stop() error {
 	var errs []error
+	for _, d := range e.Istiods {
+		errs = append(errs, d.Stop())
+	}
 	if e.Guardrail != nil {
 		errs = append(errs, e.Guardrail.Stop())
 	}

@@ -23,6 +23,11 @@ type ProcessSpec struct {
 	Detach bool
 	// PIDFile, if set, receives the process id.
 	PIDFile string
+	// Env, if set, is the whole environment of the process (KEY=VALUE);
+	// otherwise it inherits the caller's.
+	Env []string
+	// Dir is the working directory (default: the caller's).
+	Dir string
 }
 
 // Process is a running child process.
@@ -43,6 +48,7 @@ func StartProcess(spec ProcessSpec) (*Process, error) {
 	}
 	cmd := exec.Command(spec.Path, spec.Args...)
 	cmd.Stdout, cmd.Stderr = log, log
+	cmd.Env, cmd.Dir = spec.Env, spec.Dir
 	// Attached children die with the caller (even on a panic or a go test
 	// timeout); detached ones get their own session.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}

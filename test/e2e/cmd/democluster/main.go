@@ -1,8 +1,10 @@
 // Command democluster starts and stops the `make demo` environment: etcd,
-// kube-apiserver and istio-guardrail serve as background processes under a
-// state folder (default .demo/), with the Istio and cert-manager CRDs and the
-// webhook configurations installed, and a namespace `demo` with sidecar
-// injection enabled. It reuses the end-to-end suite's framework.
+// kube-apiserver, kube-controller-manager, istio-guardrail serve and (when
+// bin/pilot-discovery is built) istiod revision 1-20-0 tagged default, as
+// background processes under a state folder (default .demo/), with the Istio
+// and cert-manager CRDs and the webhook configurations installed, and a
+// namespace `demo` with sidecar injection enabled. It reuses the end-to-end
+// suite's framework.
 //
 //	democluster up   [--dir .demo]   start (or report that it is already up)
 //	democluster down [--dir .demo]   stop every process and remove the folder
@@ -23,8 +25,16 @@ import (
 	"github.com/istio-guardrail/istio-guardrail/test/e2e/framework"
 )
 
-// pidFiles are the demo's processes, stopped in this order.
-var pidFiles = []string{"guardrail.pid", "kube-apiserver.pid", "etcd.pid"}
+// demoRevision is the istiod revision the demo runs, tagged "default" so that
+// istio-injection=enabled namespaces are injected by it.
+const demoRevision = "1-20-0"
+
+// pidFiles are the demo's processes, stopped in this order; running checks
+// the first n of them (istiod is optional).
+var pidFiles = []string{"istiod-" + demoRevision + ".pid", "guardrail.pid", "kube-controller-manager.pid", "kube-apiserver.pid", "etcd.pid"}
+
+// requiredProcesses are the pid files that must be alive for the demo to be up.
+var requiredProcesses = pidFiles[1:]
 
 func main() {
 	if err := run(os.Args[1:], os.Stdout); err != nil {
@@ -73,14 +83,23 @@ func up(dir string, out io.Writer) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create %s: %w", dir, err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	defer cancel()
-	env, err := framework.StartEnv(ctx, framework.EnvOptions{Dir: dir, Binaries: bins, Detach: true,
+	env, err := framework.StartEnv(ctx, framework.EnvOptions{Dir: dir, Binaries: bins, Detach: true, ControllerManager: true,
 		Config: framework.MinimalConfig + "mutation:\n  namespaces: true\n",
 		Logf:   func(f string, a ...any) { fmt.Fprintf(out, "==> "+f+"\n", a...) }})
 	if err != nil {
 		_ = down(dir, io.Discard)
 		return fmt.Errorf("start the demo (logs were in %s): %w", dir, err)
+	}
+	withIstiod := bins.RequireIstiod() == nil
+	if withIstiod {
+		if err := startIstiod(ctx, env, out); err != nil {
+			_ = down(dir, io.Discard)
+			return err
+		}
+	} else {
+		fmt.Fprintf(out, "==> no istiod: %s is not built (make tools builds it); pods are mutated but not injected\n", bins.Istiod)
 	}
 	fmt.Fprintln(out, "==> creating namespace demo (istio-injection=enabled)")
 	if err := env.Cluster.CreateNamespace(ctx, "demo", map[string]string{"istio-injection": "enabled"}); err != nil {
@@ -90,9 +109,21 @@ func up(dir string, out io.Writer) error {
 	return nil
 }
 
+// startIstiod starts istiod revision demoRevision from the pinned Istio
+// chart, tagged default.
+func startIstiod(ctx context.Context, env *framework.Env, out io.Writer) error {
+	fmt.Fprintf(out, "==> starting istiod %s (tag default) from Istio's own chart\n", demoRevision)
+	chart, err := framework.IstiodChart(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = env.StartIstiod(ctx, framework.IstiodOptions{Revision: demoRevision, RevisionTags: []string{"default"}, Chart: chart})
+	return err
+}
+
 // running reports whether every demo process is alive.
 func running(dir string) bool {
-	for _, f := range pidFiles {
+	for _, f := range requiredProcesses {
 		pid, err := readPID(filepath.Join(dir, f))
 		if err != nil || !framework.ProcessAlive(pid) {
 			return false
@@ -140,10 +171,14 @@ Try:
   # 2. warned: a VirtualService route without a timeout (IGR705)
   kubectl apply -n demo -f %[2]s/test/e2e/testdata/warned/virtualservice.yaml
 
-  # 3. mutated: a pod in the injected namespace gets proxy resources, a drain
-  #    preStop and holdApplicationUntilProxyStarts
-  kubectl run web -n demo --image=nginx
-  kubectl get pod web -n demo -o jsonpath='{.metadata.annotations}{"\n"}{.spec.containers[0].lifecycle}{"\n"}'
+  # 3. injected and mutated: the Deployment's ReplicaSet creates a pod that
+  #    istiod's injector gives a native istio-proxy sidecar (an init
+  #    container, so it starts first) with the resources the guardrail's
+  #    annotations ask for, and the guardrail gives nginx a drain preStop
+  kubectl create deployment web -n demo --image=nginx
+  kubectl get pods -n demo -l app=web -o jsonpath='{range .items[*].spec.containers[*]}{.name}: {.resources} {.lifecycle}{"\n"}{end}'
+  kubectl get pods -n demo -l app=web -o jsonpath='{range .items[*].spec.initContainers[*]}{.name}: {.resources}{"\n"}{end}'
+  kubectl get pods -n demo -l app=web -o jsonpath='{.items[0].metadata.annotations}{"\n"}'
 
 Pods are stored but never scheduled (there is no kubelet). Stop with: make demo-down
 `, dir, root)
