@@ -21,7 +21,7 @@ build: ## Build bin/istio-guardrail.
 	$(GO_BUILD) -o $(BIN)/istio-guardrail ./cmd/istio-guardrail
 
 .PHONY: tools
-tools: ## Build etcd, kube-apiserver, kubectl and helm into bin/ (first run ~10 min).
+tools: ## Build etcd, kube-apiserver, kube-controller-manager, kubectl, helm, pilot-discovery and istioctl into bin/ (first run: see the README).
 	./hack/build-tools.sh
 
 .PHONY: test

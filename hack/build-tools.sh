@@ -42,7 +42,7 @@ if [[ ! -x "$BIN/pilot-discovery" ]]; then
   build pilot-discovery hack/tools/istio istio.io/istio/pilot/cmd/pilot-discovery "$ISTIO_LDFLAGS"
 fi
 # istioctl, for the IstioOperator render-parity suite (istioctl manifest generate).
-build istioctl hack/tools/istioctl istio.io/istio/istioctl/cmd/istioctl
+build istioctl hack/tools/istio istio.io/istio/istioctl/cmd/istioctl
 if [[ ! -x "$BIN/helm" ]]; then
   step "installing helm $HELM_VERSION..."
   GOBIN="$BIN" CGO_ENABLED=0 go install "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"

@@ -200,25 +200,3 @@ func controlPlaneAspects(t *testing.T, file string) []string {
 	sort.Strings(got)
 	return got
 }
-
-// TestIstioctlPinMatchesIstioSource: istioctl is built from the same
-// istio.io/istio version whose charts the helm parity suites render.
-func TestIstioctlPinMatchesIstioSource(t *testing.T) {
-	pin := func(file string) string {
-		data, err := os.ReadFile(filepath.Join(repoRoot(), file))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, line := range strings.Split(string(data), "\n") {
-			f := strings.Fields(strings.TrimPrefix(strings.TrimSpace(line), "require "))
-			if len(f) >= 2 && f[0] == "istio.io/istio" {
-				return f[1]
-			}
-		}
-		t.Fatalf("%s requires no istio.io/istio", file)
-		return ""
-	}
-	if a, b := pin("hack/tools/istio/go.mod"), pin("hack/tools/istioctl/go.mod"); a != b {
-		t.Errorf("hack/tools/istioctl pins istio.io/istio %s, hack/tools/istio pins %s", b, a)
-	}
-}
