@@ -165,7 +165,13 @@ func serveUntilSignal(f *serveFlags, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	if err := serve(ctx, f, log); err != nil {
-		log.Error("serve failed", zap.Error(err))
+		var ce *codeError
+		if errors.As(err, &ce) {
+			return err // a start-up input error: printed by run, exit 2
+		}
+		// A failure while serving: logged (without a stack trace: it is
+		// not a programming error), exit 1.
+		log.WithOptions(zap.AddStacktrace(zap.DPanicLevel)).Error("serve failed", zap.Error(err))
 		return exitWith(1, nil)
 	}
 	return nil

@@ -40,3 +40,14 @@ func TestServeNeverMutatesItsOwnNamespace(t *testing.T) {
 		}
 	}
 }
+
+// TestServeMissingCertificateIsAnInputError: a --cert-dir without a
+// certificate fails at start-up, before serving, with exit 2 and the
+// reason on stderr.
+func TestServeMissingCertificateIsAnInputError(t *testing.T) {
+	code, _, stderr := runCLI(t, "", "serve", "--cert-dir", t.TempDir()+"/missing", "--port", "0",
+		"--health-addr", "127.0.0.1:0", "--metrics-addr", "0", "--kubeconfig", "/nonexistent/kubeconfig")
+	if code != exitError || !strings.Contains(stderr, "load serving certificate") {
+		t.Errorf("exit %d, stderr %q; want exit %d naming the certificate", code, stderr, exitError)
+	}
+}

@@ -51,18 +51,20 @@ func newLogger(format, level string) (*zap.Logger, error) {
 }
 
 // serve wires certificates, configuration, informer, handlers and server,
-// and runs them until ctx is done.
+// and runs them until ctx is done. What fails before the server runs (no
+// certificate, no API access in self-managed mode, bad server options) is
+// an input error (usageError: exit 2).
 func serve(ctx context.Context, f *serveFlags, log *zap.Logger) error {
 	client, err := kubeClient(f.kubeconfig)
 	if err != nil && f.certMode == certModeSelfManaged {
-		return fmt.Errorf("self-managed certificates need API access: %w", err)
+		return usageError(fmt.Errorf("self-managed certificates need API access: %w", err))
 	}
 	if err != nil {
 		log.Warn("no Kubernetes API access: namespace-aware rules see no namespace labels", zap.Error(err))
 	}
 	src, err := certificateSource(f, client, log.Named("certs"))
 	if err != nil {
-		return err
+		return usageError(err)
 	}
 	reg := prometheus.NewRegistry()
 	metrics := webhooks.NewMetrics(reg, src.Expiry)
@@ -79,12 +81,12 @@ func serve(ctx context.Context, f *serveFlags, log *zap.Logger) error {
 	}
 	srvOpts, err := serverOptions(f, src, webhooks.NewValidator(opts), webhooks.NewMutator(opts), reg, ready, log)
 	if err != nil {
-		return err
+		return usageError(err)
 	}
 	srvOpts.Metrics = metrics // HTTP-layer rejections (429, 413, ...) are counted, not only logged
 	srv, err := webhooks.NewServer(srvOpts)
 	if err != nil {
-		return err
+		return usageError(err)
 	}
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
