@@ -15,6 +15,7 @@ func Catalogue() []*Rule {
 		controlPlaneRules(),
 		workloadRules(),
 		mutationRules(),
+		crossObjectRules(),
 	} {
 		all = append(all, group...)
 	}

@@ -182,6 +182,7 @@ func checkInputs(opts *checkOptions, stdin io.Reader) (*report.Report, []error, 
 			rep.Objects = append(rep.Objects, checkDocument(eng, ctx, d))
 		}
 	}
+	addCrossObjectFindings(rep, eng, srcs, mopts)
 	return rep, errs, nil
 }
 
