@@ -523,6 +523,16 @@ func crossObjectRules() []*Rule {
 // crossObjectOnly is the per-object Check of a cross-object rule.
 func crossObjectOnly(*Context, *Object, Params) []Violation { return nil }
 
+// RootNamespace is the Istio root namespace the mesh-wide rules are
+// configured with (parameter rootNamespace of IGR801), so that a caller
+// reading the cluster lists that namespace's policies.
+func (e *Engine) RootNamespace() string {
+	if cr := e.ruleByID["IGR801"]; cr != nil {
+		return cr.params.String(paramRootNamespace)
+	}
+	return "istio-system"
+}
+
 // rootNamespaceParam is the rootNamespace parameter of the mesh-scoped rules.
 func rootNamespaceParam() ParamSpec {
 	return ParamSpec{Name: paramRootNamespace, Type: ParamString, Default: "istio-system",

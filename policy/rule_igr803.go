@@ -31,6 +31,19 @@ func ruleIGR803() *Rule {
 	}
 }
 
+// HostNamespaces returns, sorted, the namespaces the DestinationRules that
+// disable TLS send traffic to: a caller that indexed only some namespaces
+// adds those too, or IGR803 cannot judge them.
+func (c *ClusterIndex) HostNamespaces() []string {
+	set := map[string]bool{}
+	for _, dr := range c.destRules {
+		if ns, _, ok := serviceOfHost(dr.host, dr.ref.Namespace); ok {
+			set[ns] = true
+		}
+	}
+	return slices.Sorted(maps.Keys(set))
+}
+
 // serviceOfHost resolves a DestinationRule host to a Service namespace and
 // name; a wildcard first label (*.ns.svc.cluster.local) resolves to the
 // namespace with name "*".

@@ -23,6 +23,7 @@ func commands() map[string]command {
 	return map[string]command{
 		"serve":   {"run the admission webhook server", runServe},
 		"check":   {"validate manifests offline (CI): exit 0 clean, 1 findings, 2 errors", runCheck},
+		"audit":   {"judge a live cluster, cross-object rules included: exit codes as check", runAudit},
 		"mutate":  {"preview admission mutations offline", runMutate},
 		"rules":   {"list the rule catalogue", runRules},
 		"config":  {"print the default GuardrailConfig (config default)", runConfig},
