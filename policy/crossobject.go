@@ -520,6 +520,17 @@ func crossObjectRules() []*Rule {
 		ruleIGR806(), ruleIGR807(), ruleIGR808(), ruleIGR809()}
 }
 
+// WholeClusterOnly reports whether rule id concludes only over a whole
+// cluster (audit, the background audit), never over a partial input such as
+// check's files: it reports what is missing, which a partial input cannot know.
+func WholeClusterOnly(id string) bool {
+	switch id {
+	case "IGR801", "IGR802", "IGR804", "IGR805", "IGR806", "IGR807", "IGR808", "IGR809":
+		return true
+	}
+	return false
+}
+
 // crossObjectOnly is the per-object Check of a cross-object rule.
 func crossObjectOnly(*Context, *Object, Params) []Violation { return nil }
 
