@@ -517,15 +517,16 @@ func clusterChecks() map[string]clusterCheck {
 // Check finds nothing: they are evaluated by Engine.ValidateCluster.
 func crossObjectRules() []*Rule {
 	return []*Rule{ruleIGR801(), ruleIGR802(), ruleIGR803(), ruleIGR804(), ruleIGR805(),
-		ruleIGR806(), ruleIGR807(), ruleIGR808(), ruleIGR809()}
+		ruleIGR806(), ruleIGR807(), ruleIGR808(), ruleIGR809(), ruleIGR810()}
 }
 
-// WholeClusterOnly reports whether rule id concludes only over a whole
-// cluster (audit, the background audit), never over a partial input such as
-// check's files: it reports what is missing, which a partial input cannot know.
-func WholeClusterOnly(id string) bool {
+// ClusterOnly reports whether rule id concludes only from the cluster's
+// state, never from check's files: the rules that report what a cluster
+// lacks (audit and the background audit; a partial input cannot know what
+// is missing) and the DELETE guard IGR810 (admission only).
+func ClusterOnly(id string) bool {
 	switch id {
-	case "IGR801", "IGR802", "IGR804", "IGR805", "IGR806", "IGR807", "IGR808", "IGR809":
+	case "IGR801", "IGR802", "IGR804", "IGR805", "IGR806", "IGR807", "IGR808", "IGR809", "IGR810":
 		return true
 	}
 	return false

@@ -114,6 +114,8 @@ func clusterObject(t *testing.T, doc string) *Object {
 		typed = &corev1.Namespace{}
 	case KindService:
 		typed = &corev1.Service{}
+	case KindConfigMap:
+		typed = &corev1.ConfigMap{}
 	case KindDeployment:
 		typed = &appsv1.Deployment{}
 	case KindNetworkPolicy:

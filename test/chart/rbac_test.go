@@ -83,10 +83,12 @@ func flatten(scope string, rules []rbacv1.PolicyRule) []string {
 }
 
 // TestRBACLeastPrivilege compares every permission of the ServiceAccount with
-// the exact list the server needs: the namespace informer, and in
-// self-managed mode its own Secret and webhook configurations by name.
+// the exact list the server needs: the namespace informer, the DELETE
+// guard's look-ups (anchors.enabled), and in self-managed mode its own
+// Secret and webhook configurations by name.
 func TestRBACLeastPrivilege(t *testing.T) {
-	informer := []string{"cluster list /namespaces", "cluster watch /namespaces"}
+	informer := []string{"cluster list /namespaces", "cluster watch /namespaces",
+		"cluster list security.istio.io/authorizationpolicies", "cluster list security.istio.io/peerauthentications"}
 	selfManaged := []string{
 		"cluster get admissionregistration.k8s.io/mutatingwebhookconfigurations/" + fullname,
 		"cluster get admissionregistration.k8s.io/validatingwebhookconfigurations/" + fullname,
@@ -101,6 +103,8 @@ func TestRBACLeastPrivilege(t *testing.T) {
 	}{
 		"self-managed: informer, own Secret, own webhook configurations": {nil, append(slices.Clone(informer), selfManaged...)},
 		"cert-manager: informer only":                                    {modes["cert-manager with the chart's CA chain"], informer},
+		"cert-manager without the DELETE guard": {map[string]any{"certManager": map[string]any{"enabled": true}, "anchors": map[string]any{"enabled": false}},
+			[]string{"cluster list /namespaces", "cluster watch /namespaces"}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
