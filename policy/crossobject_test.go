@@ -272,7 +272,7 @@ func TestValidateClusterSkipsRulesTurnedOff(t *testing.T) {
 
 func TestCrossObjectRulesFindNothingPerObject(t *testing.T) {
 	for _, r := range crossObjectRules() {
-		if _, ok := clusterChecks()[r.ID]; !ok {
+		if _, ok := clusterChecks()[r.ID]; !ok && r.ID != "IGR810" { // IGR810: ValidateDelete
 			t.Errorf("%s has no cluster check", r.ID)
 		}
 		obj := clusterObject(t, nsDoc("shop", "istio-injection", "enabled"))

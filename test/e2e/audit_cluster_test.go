@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -20,42 +21,51 @@ import (
 // unhardened objects while no guardrail is installed (the shared env's
 // guardrail would refuse them), which is the situation audit exists for.
 
+// postureCluster is a control plane of its own, started once per run.
+type postureCluster struct {
+	once sync.Once
+	c    *framework.Cluster
+	err  error
+}
+
 var (
-	postureOnce    sync.Once
-	postureCluster *framework.Cluster
-	postureErr     error
+	seeded  postureCluster // the audit tests' cluster
+	anchors postureCluster // the DELETE guard's cluster
 )
 
-// seededCluster starts (once per run) a second control plane with the Istio
-// CRDs and the objects of testdata/audit/seed*.yaml. It lives under the
-// suite's directory and its processes, like the suite's, die with the test
-// binary (parent-death signal).
-func seededCluster(t *testing.T) *framework.Cluster {
+// start starts (once) a control plane with the Istio CRDs and the objects
+// of the testdata/audit files. It lives under the suite's directory and its
+// processes, like the suite's, die with the test binary (parent-death signal).
+func (p *postureCluster) start(t *testing.T, name string, seeds ...string) *framework.Cluster {
 	t.Helper()
-	postureOnce.Do(func() {
-		dir := filepath.Join(filepath.Dir(env.ConfigPath), "..", "posture")
+	p.once.Do(func() {
+		dir := filepath.Join(filepath.Dir(env.ConfigPath), "..", name)
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 		defer cancel()
-		c, err := framework.StartCluster(ctx, framework.ClusterOptions{Dir: dir, Binaries: env.Cluster.Binaries})
-		if err != nil {
-			postureErr = err
+		if p.c, p.err = framework.StartCluster(ctx, framework.ClusterOptions{Dir: dir, Binaries: env.Cluster.Binaries}); p.err != nil {
 			return
 		}
-		postureCluster = c
-		if postureErr = c.InstallCRDs(ctx); postureErr != nil {
+		if p.err = p.c.InstallCRDs(ctx); p.err != nil {
 			return
 		}
-		for _, f := range []string{"seed.yaml", "seed-namespaces.yaml", "seed-injectors.yaml"} {
-			if r := c.Kubectl(ctx, "", "apply", "-f", filepath.Join("testdata", "audit", f)); r.Err != nil {
-				postureErr = r.Err
+		for _, f := range seeds {
+			if r := p.c.Kubectl(ctx, "", "apply", "-f", filepath.Join("testdata", "audit", f)); r.Err != nil {
+				p.err = fmt.Errorf("%w\n%s", r.Err, r.Stderr)
 				return
 			}
 		}
 	})
-	if postureErr != nil {
-		t.Fatalf("posture cluster: %v", postureErr)
+	if p.err != nil {
+		t.Fatalf("%s cluster: %v", name, p.err)
 	}
-	return postureCluster
+	return p.c
+}
+
+// seededCluster is the cluster seeded, before any guardrail exists, with a
+// mix of hardened and unhardened namespaces.
+func seededCluster(t *testing.T) *framework.Cluster {
+	t.Helper()
+	return seeded.start(t, "posture", "seed.yaml", "seed-namespaces.yaml", "seed-injectors.yaml")
 }
 
 // auditFinding is one finding of audit -o json, as the tests compare it.
