@@ -14,8 +14,10 @@ import (
 // only the cross-object index reads (which the decoder leaves untyped, as no
 // per-object rule needs them), types the body the index digests: a Service's
 // selector and ports, an injector configuration's webhooks.
-func (o Options) decode(raw []byte) (*policy.Object, error) {
-	obj, err := o.Decode(raw)
+func (o Options) decode(raw []byte) (*policy.Object, error) { return decodeWith(o.Decode, raw) }
+
+func decodeWith(decode Decoder, raw []byte) (*policy.Object, error) {
+	obj, err := decode(raw)
 	if err != nil || obj.Body != nil {
 		return obj, err
 	}

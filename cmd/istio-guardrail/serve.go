@@ -42,6 +42,7 @@ type serveFlags struct {
 	logFormat         string
 	logLevel          string
 	shutdownGrace     time.Duration
+	audit             auditFlags // the background audit (serve_audit.go)
 }
 
 // Certificate modes.
@@ -78,6 +79,7 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	fs.StringVar(&f.logFormat, "log-format", "json", "log format: json or console")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: info or debug (debug logs object bodies)")
 	fs.DurationVar(&f.shutdownGrace, "shutdown-grace", 15*time.Second, "on SIGTERM: time for readiness to drain and in-flight requests to finish")
+	f.audit.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}

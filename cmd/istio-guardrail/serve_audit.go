@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
+	"time"
 
 	"go.uber.org/zap"
 	"k8s.io/client-go/rest"
@@ -54,4 +56,50 @@ type unreachableAPI struct{}
 
 func (unreachableAPI) List(context.Context, policy.Kind, string) ([]*policy.Object, error) {
 	return nil, errors.New("no Kubernetes API access")
+}
+
+// auditFlags are serve's flags of the background audit.
+type auditFlags struct {
+	enabled                                   bool
+	interval                                  time.Duration
+	maxResults                                int
+	writesPerSecond                           float64
+	leaseDuration, renewDeadline, retryPeriod time.Duration
+}
+
+func (a *auditFlags) register(fs *flag.FlagSet) {
+	fs.BoolVar(&a.enabled, "audit", false, "run the background audit: the leader (Lease in --namespace) publishes OpenReports reports")
+	fs.DurationVar(&a.interval, "audit-interval", 30*time.Second, "least time between two background evaluations")
+	fs.IntVar(&a.maxResults, "audit-max-results", 200, "results per report at most (failures first)")
+	fs.Float64Var(&a.writesPerSecond, "audit-writes-per-second", 5, "report writes per second at most")
+	fs.DurationVar(&a.leaseDuration, "audit-lease-duration", 15*time.Second, "leader election lease duration")
+	fs.DurationVar(&a.renewDeadline, "audit-renew-deadline", 10*time.Second, "leader election renew deadline")
+	fs.DurationVar(&a.retryPeriod, "audit-retry-period", 2*time.Second, "leader election retry period")
+}
+
+// startBackgroundAudit runs the background audit next to the webhook when
+// --audit is set. Its failures are logged, never fatal: admission must not
+// depend on it.
+func startBackgroundAudit(ctx context.Context, f *serveFlags, pol *webhooks.Policy, log *zap.Logger) {
+	if !f.audit.enabled {
+		return
+	}
+	cfg, err := restConfig(f.kubeconfig)
+	if err != nil {
+		log.Error("background audit disabled: no API access", zap.Error(err))
+		return
+	}
+	engine := func() *policy.Engine {
+		eng, _ := pol.Current().(*policy.Engine)
+		return eng
+	}
+	a := f.audit
+	go func() {
+		err := audit.RunBackground(ctx, audit.BackgroundOptions{Config: cfg, Engine: engine, Decode: manifest.FromJSON,
+			LeaseNamespace: f.namespace, LeaseDuration: a.leaseDuration, RenewDeadline: a.renewDeadline, RetryPeriod: a.retryPeriod,
+			Interval: a.interval, MaxResults: a.maxResults, WritesPerSecond: a.writesPerSecond, Log: log})
+		if err != nil {
+			log.Error("background audit stopped", zap.Error(err))
+		}
+	}()
 }
