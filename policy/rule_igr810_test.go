@@ -15,8 +15,8 @@ type deleteCase struct {
 	groups    []string
 	// terminating: the object's namespace is being deleted.
 	terminating bool
-	settings  Settings
-	want      []string
+	settings    Settings
+	want        []string
 }
 
 func runDeleteTable(t *testing.T, cases map[string]deleteCase) {
@@ -107,6 +107,6 @@ func TestIGR810(t *testing.T) {
 		"the exemption annotation for a rule the configuration does not allow": {deleted: exemptAP, remaining: []string{shop},
 			settings: Settings{ExemptableRules: []string{"IGR101"}}, want: []string{"spec"}},
 		"in a namespace being deleted": {deleted: denyAll, remaining: []string{shop}, terminating: true},
-		"rule turned off": {deleted: meshCM, settings: Settings{Rules: map[string]RuleSettings{"IGR810": {Action: ActionOff}}}},
+		"rule turned off":              {deleted: meshCM, settings: Settings{Rules: map[string]RuleSettings{"IGR810": {Action: ActionOff}}}},
 	})
 }
