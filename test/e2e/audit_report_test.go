@@ -153,6 +153,7 @@ func TestBackgroundAuditPublishesReportsAndSurvivesLeaderLoss(t *testing.T) {
 
 	// 1. The reports say what audit -A says, written by one replica only.
 	reps := waitReports(t, c, want)
+	t.Logf("kubectl get reports -A:\n%s", c.Kubectl(t.Context(), "", "get", "reports.openreports.io", "-A").Stdout)
 	leaderID := leaseHolder(t, c)
 	for _, r := range reps {
 		if w := r.Metadata.Annotations["istio-guardrail.io/writer"]; w != leaderID {
