@@ -9,6 +9,7 @@ import (
 	"time"
 
 	orclient "github.com/openreports/reports-api/pkg/client/clientset/versioned"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 	"golang.org/x/time/rate"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -42,6 +43,8 @@ type BackgroundOptions struct {
 	// WritesPerSecond limits report writes (create, update, delete).
 	WritesPerSecond float64
 	Log             *zap.Logger
+	// Registry, if set, gets the posture gauges (metrics.go).
+	Registry prometheus.Registerer
 	// Published, if set, is called after each evaluation with the number of
 	// reports written and left unchanged (tests, metrics).
 	Published func(written, unchanged int)
@@ -89,6 +92,7 @@ func RunBackground(ctx context.Context, o BackgroundOptions) error {
 		return fmt.Errorf("background audit: leader election: %w", err)
 	}
 	id := lock.Identity()
+	metrics := newPostureMetrics(o.Registry)
 	for ctx.Err() == nil {
 		leaderelection.RunOrDie(ctx, leaderelection.LeaderElectionConfig{
 			Lock: lock, LeaseDuration: o.LeaseDuration, RenewDeadline: o.RenewDeadline, RetryPeriod: o.RetryPeriod,
@@ -96,7 +100,9 @@ func RunBackground(ctx context.Context, o BackgroundOptions) error {
 			Callbacks: leaderelection.LeaderCallbacks{
 				OnStartedLeading: func(lctx context.Context) {
 					o.Log.Info("leading the background audit", zap.String("identity", id))
-					if err := lead(lctx, o, id); err != nil && lctx.Err() == nil {
+					metrics.setLeader(true)
+					defer metrics.setLeader(false)
+					if err := lead(lctx, o, id, metrics); err != nil && lctx.Err() == nil {
 						o.Log.Error("background audit stopped", zap.Error(err))
 					}
 				},
@@ -111,7 +117,7 @@ func RunBackground(ctx context.Context, o BackgroundOptions) error {
 // dirty flag; at most every Interval the cached objects are judged (each
 // object's per-object findings are kept by UID and resourceVersion, so only
 // changed objects are judged again) and the reports that changed are written.
-func lead(ctx context.Context, o BackgroundOptions, id string) error {
+func lead(ctx context.Context, o BackgroundOptions, id string, metrics *postureMetrics) error {
 	eng := o.Engine()
 	for eng == nil {
 		select {
@@ -170,6 +176,7 @@ func lead(ctx context.Context, o BackgroundOptions, id string) error {
 	for {
 		if v.dirty.Swap(false) {
 			set := v.evaluate(o.Engine())
+			metrics.observe(set)
 			written, unchanged, err := w.publish(ctx, set)
 			if err != nil && ctx.Err() == nil {
 				o.Log.Error("publish reports", zap.Error(err))

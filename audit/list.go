@@ -101,8 +101,14 @@ func decodePage(r io.Reader, head []byte, fn func([]byte) error) (string, error)
 			}
 			cont = md.Continue
 		case "items":
-			if err := expectDelim(dec, '['); err != nil {
+			tok, err := dec.Token()
+			switch {
+			case err != nil:
 				return "", err
+			case tok == nil: // "items": null, an empty list
+				continue
+			case tok != json.Delim('['):
+				return "", fmt.Errorf("unexpected %v in list response (want [)", tok)
 			}
 			for dec.More() {
 				var item json.RawMessage

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -80,7 +81,7 @@ func (a *auditFlags) register(fs *flag.FlagSet) {
 // startBackgroundAudit runs the background audit next to the webhook when
 // --audit is set. Its failures are logged, never fatal: admission must not
 // depend on it.
-func startBackgroundAudit(ctx context.Context, f *serveFlags, pol *webhooks.Policy, log *zap.Logger) {
+func startBackgroundAudit(ctx context.Context, f *serveFlags, pol *webhooks.Policy, reg prometheus.Registerer, log *zap.Logger) {
 	if !f.audit.enabled {
 		return
 	}
@@ -97,7 +98,7 @@ func startBackgroundAudit(ctx context.Context, f *serveFlags, pol *webhooks.Poli
 	go func() {
 		err := audit.RunBackground(ctx, audit.BackgroundOptions{Config: cfg, Engine: engine, Decode: manifest.FromJSON,
 			LeaseNamespace: f.namespace, LeaseDuration: a.leaseDuration, RenewDeadline: a.renewDeadline, RetryPeriod: a.retryPeriod,
-			Interval: a.interval, MaxResults: a.maxResults, WritesPerSecond: a.writesPerSecond, Log: log})
+			Interval: a.interval, MaxResults: a.maxResults, WritesPerSecond: a.writesPerSecond, Log: log, Registry: reg})
 		if err != nil {
 			log.Error("background audit stopped", zap.Error(err))
 		}

@@ -95,7 +95,7 @@ func serve(ctx context.Context, f *serveFlags, log *zap.Logger) error {
 	if f.configPath != "" {
 		go watchConfig(runCtx, f, pol, cancel)
 	}
-	startBackgroundAudit(runCtx, f, pol, log.Named("audit"))
+	startBackgroundAudit(runCtx, f, pol, reg, log.Named("audit"))
 	if err := srv.Run(runCtx); err != nil {
 		return err
 	}

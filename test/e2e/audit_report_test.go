@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -161,6 +163,17 @@ func TestBackgroundAuditPublishesReportsAndSurvivesLeaderLoss(t *testing.T) {
 		}
 	}
 
+	// The leader's posture gauges say the same.
+	leader0, follower0 := leaderOf(t, gs, leaderID)
+	for _, want := range []string{`istio_guardrail_posture_leader 1`, `istio_guardrail_posture_findings{namespace="open",result="fail"} 6`} {
+		if m := scrapeReplica(t, leader0); !strings.Contains(m, want) {
+			t.Errorf("leader metrics lack %q", want)
+		}
+	}
+	if m := scrapeReplica(t, follower0); !strings.Contains(m, "istio_guardrail_posture_leader 0") || strings.Contains(m, "istio_guardrail_posture_findings{") {
+		t.Error("the follower must report no posture and leader 0")
+	}
+
 	// 2. Nothing changes: no report is written again.
 	versions := map[string]string{}
 	for _, r := range reps {
@@ -233,6 +246,25 @@ func TestBackgroundAuditPublishesReportsAndSurvivesLeaderLoss(t *testing.T) {
 	if tools := c.Kubectl(t.Context(), "", "get", "reports.openreports.io", "-n", "tools", "-o", "name"); strings.TrimSpace(tools.Stdout) != "" {
 		t.Errorf("the tools report outlived its findings: %s", tools)
 	}
+}
+
+// scrapeReplica returns a replica's /metrics.
+func scrapeReplica(t *testing.T, g *framework.Guardrail) string {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, fmt.Sprintf("http://127.0.0.1:%d/metrics", g.MetricsPort), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 // restoreSeed puts back what the report test changed, for tests run after it.
