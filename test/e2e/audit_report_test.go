@@ -99,7 +99,7 @@ func waitReports(t *testing.T, c *framework.Cluster, want []string) []publishedR
 // startAuditors starts two serve replicas with the background audit against c.
 func startAuditors(t *testing.T, c *framework.Cluster) []*framework.Guardrail {
 	t.Helper()
-	if r := c.Kubectl(t.Context(), "", "apply", "-f", filepath.Join("..", "..", "charts", "istio-guardrail", "files", "openreports-crds.yaml")); r.Err != nil {
+	if r := c.Kubectl(t.Context(), "", "apply", "-f", filepath.Join("..", "..", "charts", "istio-guardrail", "crds", "openreports.yaml")); r.Err != nil {
 		t.Fatalf("install the OpenReports CRDs: %s", r)
 	}
 	if r := c.Kubectl(t.Context(), "", "wait", "--for=condition=Established", "--timeout=60s", "crd/reports.openreports.io", "crd/clusterreports.openreports.io"); r.Err != nil {
