@@ -22,6 +22,7 @@ func Catalogue() []*Rule {
 		extensionRules(),
 		mutationRules(),
 		meshPodRules(),
+		crossObjectRules(),
 	} {
 		all = append(all, group...)
 	}

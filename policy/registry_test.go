@@ -155,11 +155,20 @@ func TestRegistryCatalogueIsACopy(t *testing.T) {
 
 // TestRegistryGoldenCoverage requires every rule to be raised by at least one
 // case of the check golden corpus (test/golden/check), so each rule is
-// exercised end to end through the built binary.
+// exercised end to end through the built binary; a rule that concludes only
+// over a whole cluster (ClusterOnly) must instead be in the exact
+// findings of the audit end-to-end test.
 func TestRegistryGoldenCoverage(t *testing.T) {
 	covered := goldenRules(t)
+	audited := auditE2ERules(t)
 	var missing []string
 	for _, r := range Catalogue() {
+		if ClusterOnly(r.ID) {
+			if !audited[r.ID] {
+				missing = append(missing, r.ID+" (audit e2e)")
+			}
+			continue
+		}
 		if !covered[r.ID] {
 			missing = append(missing, r.ID)
 		}
@@ -168,6 +177,32 @@ func TestRegistryGoldenCoverage(t *testing.T) {
 		t.Errorf("rules without a golden case in %s: %s (add an input under test/golden/check/testdata/cases and run make golden)",
 			goldenDir, strings.Join(missing, ", "))
 	}
+}
+
+// auditE2EFindings are the exact findings the posture end-to-end tests
+// expect (audit, the DELETE guard), one "RULE Kind object field" a line.
+const auditE2EFindings = "../test/e2e/testdata/audit/expected-*.txt"
+
+// auditE2ERules returns the rule IDs of auditE2EFindings.
+func auditE2ERules(t *testing.T) map[string]bool {
+	t.Helper()
+	files, err := filepath.Glob(auditE2EFindings)
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no expected findings %s: %v", auditE2EFindings, err)
+	}
+	out := map[string]bool{}
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range strings.Split(string(data), "\n") {
+			if f := strings.Fields(l); len(f) > 0 && ruleID.MatchString(f[0]) {
+				out[f[0]] = true
+			}
+		}
+	}
+	return out
 }
 
 // goldenRules returns the rule IDs found in the golden JSON outputs.

@@ -77,6 +77,8 @@ func CELGaps() map[string]string {
 		durations   = "not written in CEL yet: compares durations as istiod's decoder reads them (Go-style 1h30m) and merges pools per port and subset"
 		suffixes    = "decides public suffixes with the Public Suffix List (golang.org/x/net/publicsuffix), which CEL does not have"
 		routes      = "judges a Gateway's plaintext listeners with the HTTPRoutes attached to them, other objects a policy cannot see"
+		cluster     = "cross-object: judges objects of the whole cluster together (audit, and check for what its input holds); a policy sees one object"
+		anchors     = "guards DELETE of the hardening's anchors against the rest of the cluster (is it the last default-deny policy?), which a policy cannot see"
 	)
 	return map[string]string{
 		"IGR001": exemptions,
@@ -131,6 +133,16 @@ func CELGaps() map[string]string {
 		"IGR711": notYet,
 		"IGR712": notYet,
 		"IGR713": notYet,
+		"IGR801": cluster,
+		"IGR802": cluster,
+		"IGR803": cluster,
+		"IGR804": cluster,
+		"IGR805": cluster,
+		"IGR806": cluster,
+		"IGR807": cluster,
+		"IGR808": cluster,
+		"IGR809": cluster,
+		"IGR810": anchors,
 	}
 }
 

@@ -287,6 +287,7 @@ func checkInputs(opts *checkOptions, stdin io.Reader, stderr io.Writer) (*report
 	if err := opts.emptyError(tally, "Helm values files need --values-for istiod|gateway"); err != nil {
 		errs = append(errs, err)
 	}
+	addCrossObjectFindings(rep, eng, srcs, mopts)
 	return rep, errs, nil
 }
 

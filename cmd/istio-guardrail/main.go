@@ -81,7 +81,7 @@ func newRootCmd() *cobra.Command {
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return &codeError{code: exitError, err: err, showUsage: true}
 	})
-	root.AddCommand(newServeCmd(), newCheckCmd(), newMutateCmd(), newRulesCmd(), newVAPCmd(), newConfigCmd(), newVersionCmd())
+	root.AddCommand(newServeCmd(), newCheckCmd(), newAuditCmd(), newMutateCmd(), newRulesCmd(), newVAPCmd(), newConfigCmd(), newVersionCmd())
 	return root
 }
 

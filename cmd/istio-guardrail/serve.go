@@ -43,6 +43,7 @@ type serveFlags struct {
 	logFormat         string
 	logLevel          string
 	shutdownGrace     time.Duration
+	audit             auditFlags // the background audit (serve_audit.go)
 }
 
 // Certificate modes.
@@ -116,6 +117,7 @@ func serveFlagSet(fs *pflag.FlagSet, f *serveFlags) {
 	fs.StringVar(&f.logFormat, "log-format", "json", "log format: json or console")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: info or debug (debug logs object bodies)")
 	fs.DurationVar(&f.shutdownGrace, "shutdown-grace", 15*time.Second, "on SIGTERM: time for readiness to drain and in-flight requests to finish")
+	f.audit.register(fs)
 }
 
 // validate checks flag values that the flag package cannot.

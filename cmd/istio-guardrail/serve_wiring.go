@@ -11,10 +11,9 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/klog/v2"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"github.com/istio-guardrail/istio-guardrail/certs"
 	"github.com/istio-guardrail/istio-guardrail/config"
@@ -79,7 +78,7 @@ func serve(ctx context.Context, f *serveFlags, log *zap.Logger) error {
 		go nsCache.Start(ctx)
 		opts.Namespaces, ready["namespaces"] = nsCache, nsCache.Ready
 	}
-	srvOpts, err := serverOptions(f, src, webhooks.NewValidator(opts), webhooks.NewMutator(opts), reg, ready, log)
+	srvOpts, err := serverOptions(f, src, guardDeletes(f, opts, webhooks.NewValidator(opts), log), webhooks.NewMutator(opts), reg, ready, log)
 	if err != nil {
 		return usageError(err)
 	}
@@ -98,6 +97,7 @@ func serve(ctx context.Context, f *serveFlags, log *zap.Logger) error {
 	if f.configPath != "" {
 		go watchConfig(runCtx, f, pol, cancel)
 	}
+	startBackgroundAudit(runCtx, f, pol, reg, log.Named("audit"))
 	if err := srv.Run(runCtx); err != nil {
 		return err
 	}
@@ -109,17 +109,10 @@ func serve(ctx context.Context, f *serveFlags, log *zap.Logger) error {
 
 // kubeClient returns a clientset from --kubeconfig or the in-cluster config.
 func kubeClient(kubeconfig string) (kubernetes.Interface, error) {
-	var cfg *rest.Config
-	var err error
-	if kubeconfig != "" {
-		cfg, err = clientcmd.BuildConfigFromFlags("", kubeconfig)
-	} else {
-		cfg, err = rest.InClusterConfig()
-	}
+	cfg, err := restConfig(kubeconfig)
 	if err != nil {
-		return nil, fmt.Errorf("kubernetes client config: %w", err)
+		return nil, err
 	}
-	cfg.UserAgent = "istio-guardrail"
 	c, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("kubernetes client: %w", err)
@@ -176,7 +169,7 @@ func watchConfig(ctx context.Context, f *serveFlags, pol *webhooks.Policy, cance
 }
 
 // serverOptions maps the flags onto webhooks.ServerOptions.
-func serverOptions(f *serveFlags, src certs.Source, v *webhooks.Validator, m *webhooks.Mutator,
+func serverOptions(f *serveFlags, src certs.Source, v admission.Handler, m *webhooks.Mutator,
 	reg *prometheus.Registry, ready map[string]func() error, log *zap.Logger) (webhooks.ServerOptions, error) {
 	minVersion, err := webhooks.ParseTLSVersion(f.tlsMinVersion)
 	if err != nil {

@@ -44,7 +44,7 @@ func TestCertManagerMode(t *testing.T) {
 			}
 			checkCAInjection(t, m, namespace+"/"+fullname+"-serving")
 			checkFileMode(t, m, cert.Spec.SecretName)
-			if m.find("Secret", fullname+"-tls") != nil || len(m.names("Role")) != 0 {
+			if m.find("Secret", fullname+"-tls") != nil || m.find("Role", fullname+"-tls") != nil {
 				t.Error("cert-manager mode must not create the self-managed Secret or its Role")
 			}
 		})

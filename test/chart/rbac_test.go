@@ -83,10 +83,12 @@ func flatten(scope string, rules []rbacv1.PolicyRule) []string {
 }
 
 // TestRBACLeastPrivilege compares every permission of the ServiceAccount with
-// the exact list the server needs: the namespace informer, and in
-// self-managed mode its own Secret and webhook configurations by name.
+// the exact list the server needs: the namespace informer, the DELETE
+// guard's look-ups (anchors.enabled), and in self-managed mode its own
+// Secret and webhook configurations by name.
 func TestRBACLeastPrivilege(t *testing.T) {
-	informer := []string{"cluster list /namespaces", "cluster watch /namespaces"}
+	informer := append([]string{"cluster list /namespaces", "cluster watch /namespaces",
+		"cluster list security.istio.io/authorizationpolicies", "cluster list security.istio.io/peerauthentications"}, auditGrants()...)
 	selfManaged := []string{
 		"cluster get admissionregistration.k8s.io/mutatingwebhookconfigurations/" + fullname,
 		"cluster get admissionregistration.k8s.io/validatingwebhookconfigurations/" + fullname,
@@ -101,6 +103,9 @@ func TestRBACLeastPrivilege(t *testing.T) {
 	}{
 		"self-managed: informer, own Secret, own webhook configurations": {nil, append(slices.Clone(informer), selfManaged...)},
 		"cert-manager: informer only":                                    {modes["cert-manager with the chart's CA chain"], informer},
+		"cert-manager without the DELETE guard and the audit": {map[string]any{"certManager": map[string]any{"enabled": true},
+			"anchors": map[string]any{"enabled": false}, "audit": map[string]any{"enabled": false}},
+			[]string{"cluster list /namespaces", "cluster watch /namespaces"}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -111,12 +116,35 @@ func TestRBACLeastPrivilege(t *testing.T) {
 				t.Errorf("ServiceAccount permissions\n got:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
 			}
 			for _, g := range got {
-				if strings.Contains(g, "*") || strings.Contains(g, " create ") {
+				if strings.Contains(g, "*") || (strings.Contains(g, " create ") && !strings.Contains(g, " openreports.io/")) {
 					t.Errorf("forbidden grant %q (wildcards; create cannot be scoped by name)", g)
 				}
 			}
 		})
 	}
+}
+
+// auditGrants are the background audit's permissions (audit.enabled): list
+// and watch of every kind it judges, its reports (whose create is the one
+// create the chart grants: a Report per namespace cannot be made in advance),
+// and get/update of its Lease by name.
+func auditGrants() []string {
+	var out []string
+	for _, gr := range []string{"/pods", "/services", "/configmaps", "apps/deployments", "apps/statefulsets", "apps/daemonsets",
+		"apps/replicasets", "batch/jobs", "batch/cronjobs", "networking.k8s.io/networkpolicies",
+		"admissionregistration.k8s.io/mutatingwebhookconfigurations", "security.istio.io/peerauthentications",
+		"security.istio.io/requestauthentications", "security.istio.io/authorizationpolicies", "networking.istio.io/destinationrules",
+		"networking.istio.io/gateways", "networking.istio.io/sidecars", "networking.istio.io/virtualservices",
+		"networking.istio.io/envoyfilters", "install.istio.io/istiooperators", "cert-manager.io/certificates"} {
+		out = append(out, "cluster list "+gr, "cluster watch "+gr)
+	}
+	for _, r := range []string{"reports", "clusterreports"} {
+		for _, v := range []string{"get", "list", "create", "update", "delete"} {
+			out = append(out, "cluster "+v+" openreports.io/"+r)
+		}
+	}
+	return append(out, "namespace "+namespace+" get coordination.k8s.io/leases/istio-guardrail-audit",
+		"namespace "+namespace+" update coordination.k8s.io/leases/istio-guardrail-audit")
 }
 
 // TestSelfManagedSecretIsPreCreated checks that the Secret the server fills

@@ -24,6 +24,7 @@
 - --log-format={{ .Values.server.logFormat }}
 - --log-level={{ .Values.server.logLevel }}
 - --shutdown-grace={{ .Values.server.shutdownGrace }}
+{{- include "istio-guardrail.auditArgs" . }}
 {{- with .Values.server.extraArgs }}
 {{ toYaml . }}
 {{- end }}

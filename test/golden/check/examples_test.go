@@ -41,7 +41,9 @@ func TestExamples(t *testing.T) {
 	}
 	var missing []string
 	for _, rule := range policy.Catalogue() {
-		if !raised[rule.ID] {
+		// Rules about what a cluster lacks cannot be raised by files; the
+		// audit end-to-end test seeds a cluster for each of them.
+		if !raised[rule.ID] && !policy.ClusterOnly(rule.ID) {
 			missing = append(missing, rule.ID)
 		}
 	}

@@ -1,0 +1,562 @@
+package policy
+
+import (
+	"encoding/json"
+	"sort"
+	"strings"
+
+	"istio.io/api/annotation"
+	"istio.io/api/label"
+	networkingapi "istio.io/api/networking/v1alpha3"
+	securityapi "istio.io/api/security/v1beta1"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// Cross-object rules (IGR8xx) judge a set of objects together: a mesh-wide
+// PeerAuthentication that must exist, the mTLS mode a workload ends up with
+// after Istio merges mesh, namespace and workload policies, a namespace
+// without a default-deny policy. They are evaluated over a ClusterIndex, a
+// compact digest of the objects (labels, selectors, modes and references,
+// never the objects themselves), so that a cluster of tens of thousands of
+// objects is judged in bounded memory. The index is filled one object at a
+// time, in any order, and evaluated once.
+
+// KindNetworkPolicy and KindMutatingWebhook are the kinds the index reads
+// besides those the per-object rules target.
+const (
+	KindNetworkPolicy   Kind = "NetworkPolicy.networking.k8s.io"
+	KindMutatingWebhook Kind = "MutatingWebhookConfiguration.admissionregistration.k8s.io"
+	KindService         Kind = "Service"
+)
+
+// IndexKinds are the kinds ClusterIndex.Add digests.
+func IndexKinds() []Kind {
+	return append([]Kind{KindNamespace, KindPeerAuthentication, KindAuthorizationPolicy, KindDestinationRule,
+		KindNetworkPolicy, KindMutatingWebhook, KindService, KindPod}, WorkloadKinds()...)
+}
+
+// ClusterIndex is the digest of a set of objects that the cross-object rules
+// read. The zero value is not usable: build it with NewClusterIndex.
+type ClusterIndex struct {
+	// istio is the Istio release judged, set by Engine.ValidateCluster.
+	istio IstioVersion
+	// complete is true when the index holds every object of IndexKinds of
+	// the cluster (audit): only then may a rule conclude from an absence
+	// ("no NetworkPolicy in the namespace"). A partial input (check's files)
+	// is judged only by the rules that conclude from what is present.
+	complete bool
+
+	namespaces map[string]*nsFacts
+	peerAuths  []*paFacts
+	authzs     []*apFacts
+	destRules  []*drFacts
+	services   map[string]*svcFacts // "ns/name"
+	netpols    map[string]int       // namespace -> count
+	// revisions are the injector revisions (istio.io/rev of an injector
+	// MutatingWebhookConfiguration); tags map a revision tag to its revision.
+	revisions map[string]bool
+	tags      map[string]string
+	// workloads are the distinct (namespace, labels) pairs of pods and pod
+	// templates: replicas of one Deployment share one entry.
+	workloads map[string]*wlFacts
+	// pods are the pods the sidecar rules may report on, one small record each.
+	pods []*podFacts
+}
+
+// NewClusterIndex returns an empty index. complete states that every object
+// of IndexKinds will be added (a live cluster), not a part of them.
+func NewClusterIndex(complete bool) *ClusterIndex {
+	return &ClusterIndex{
+		complete:   complete,
+		namespaces: map[string]*nsFacts{},
+		services:   map[string]*svcFacts{},
+		netpols:    map[string]int{},
+		revisions:  map[string]bool{},
+		tags:       map[string]string{},
+		workloads:  map[string]*wlFacts{},
+	}
+}
+
+// Complete reports whether the index stands for a whole cluster.
+func (c *ClusterIndex) Complete() bool { return c.complete }
+
+// subject is an object a cross-object rule may report on: its reference and
+// the exemption annotations it carries (nil when none).
+type subject struct {
+	ref    ObjectRef
+	exempt map[string]string
+}
+
+func subjectOf(obj *Object) subject {
+	s := subject{ref: cloneRef(obj.Ref())}
+	if obj.Meta != nil {
+		for _, k := range []string{AnnotationExempt, AnnotationExemptReason} {
+			if v, ok := obj.Meta.Annotations[k]; ok {
+				if s.exempt == nil {
+					s.exempt = map[string]string{}
+				}
+				s.exempt[k] = strings.Clone(v)
+			}
+		}
+	}
+	return s
+}
+
+// cloneRef copies the strings of r, so that the index never keeps a decoded
+// object's buffers alive.
+func cloneRef(r ObjectRef) ObjectRef {
+	return ObjectRef{APIVersion: strings.Clone(r.APIVersion), Kind: strings.Clone(r.Kind),
+		Namespace: strings.Clone(r.Namespace), Name: strings.Clone(r.Name)}
+}
+
+func cloneMap(m map[string]string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[strings.Clone(k)] = strings.Clone(v)
+	}
+	return out
+}
+
+type nsFacts struct {
+	subject
+	labels map[string]string
+}
+
+type paFacts struct {
+	subject
+	created  metav1.Time
+	selector map[string]string // nil or empty: namespace- or mesh-wide
+	mode     securityapi.PeerAuthentication_MutualTLS_Mode
+	ports    map[uint32]securityapi.PeerAuthentication_MutualTLS_Mode
+}
+
+type apFacts struct {
+	subject
+	action      securityapi.AuthorizationPolicy_Action
+	hasSelector bool // a selector with at least one label
+	selector    map[string]string
+	targeted    bool // targetRef(s): applies to a gateway or waypoint, not workloads
+	rules       int
+	emptyRules  int // rules with no from, to or when: they match every request
+}
+
+type drFacts struct {
+	subject
+	host string
+	// disabled are the field paths (with port, 0 for the whole policy) that
+	// set tls.mode DISABLE.
+	disabled []drDisable
+}
+
+type drDisable struct {
+	path string
+	port uint32
+}
+
+// svcFacts is a Service with a selector: its workloads' labels and the
+// numeric target port of each service port (named target ports are left out:
+// the container port they name is per pod).
+type svcFacts struct {
+	selector map[string]string
+	ports    map[uint32]uint32
+}
+
+type wlFacts struct {
+	namespace string
+	labels    map[string]string
+	ports     map[uint32]bool
+	// first is the workload object of this label set with the smallest
+	// reference, reported on; count is how many objects share it.
+	first subject
+	count int
+}
+
+type podFacts struct {
+	subject
+	revLabel string // the pod's own istio.io/rev label
+	// injectMeta keeps only the pod's sidecar.istio.io/inject label and
+	// annotation: what they mean depends on the Istio release judged.
+	injectMeta  metav1.ObjectMeta
+	hostNetwork bool
+	sidecar     bool
+	sidecarRev  string // revision in sidecar.istio.io/status
+}
+
+// Add digests obj. Objects of other kinds are ignored; so are objects the
+// decoder could not type (for instance a NetworkPolicy in check's input is
+// counted from its metadata alone, which is all the rules need).
+func (c *ClusterIndex) Add(obj *Object) {
+	if obj == nil || obj.Meta == nil {
+		return
+	}
+	switch KindOf(obj.GroupKind) {
+	case KindNamespace:
+		c.namespaces[strings.Clone(obj.Meta.Name)] = &nsFacts{subject: subjectOf(obj), labels: cloneMap(obj.Meta.Labels)}
+	case KindPeerAuthentication:
+		c.addPeerAuthentication(obj)
+	case KindAuthorizationPolicy:
+		c.addAuthorizationPolicy(obj)
+	case KindDestinationRule:
+		c.addDestinationRule(obj)
+	case KindNetworkPolicy:
+		c.netpols[strings.Clone(obj.Meta.Namespace)]++
+	case KindMutatingWebhook:
+		c.addWebhook(obj)
+	case KindService:
+		c.addService(obj)
+	case KindPod:
+		c.addPod(obj)
+		c.addWorkload(obj)
+	default:
+		c.addWorkload(obj)
+	}
+}
+
+func (c *ClusterIndex) addPeerAuthentication(obj *Object) {
+	pa, ok := peerAuthenticationOf(obj)
+	if !ok || pa == nil {
+		return
+	}
+	f := &paFacts{subject: subjectOf(obj), created: obj.Meta.CreationTimestamp,
+		selector: cloneMap(pa.GetSelector().GetMatchLabels()), mode: pa.GetMtls().GetMode()}
+	if len(pa.GetPortLevelMtls()) > 0 {
+		f.ports = map[uint32]securityapi.PeerAuthentication_MutualTLS_Mode{}
+		for port, m := range pa.GetPortLevelMtls() {
+			f.ports[port] = m.GetMode()
+		}
+	}
+	c.peerAuths = append(c.peerAuths, f)
+}
+
+func (c *ClusterIndex) addAuthorizationPolicy(obj *Object) {
+	ap := authorizationPolicyOf(obj)
+	if ap == nil {
+		return
+	}
+	f := &apFacts{subject: subjectOf(obj), action: ap.GetAction(), rules: len(ap.GetRules()),
+		targeted: ap.GetTargetRef() != nil || len(ap.GetTargetRefs()) > 0}
+	if sel := ap.GetSelector().GetMatchLabels(); len(sel) > 0 {
+		f.hasSelector, f.selector = true, cloneMap(sel)
+	}
+	for _, r := range ap.GetRules() {
+		if authzRuleIsEmpty(r) {
+			f.emptyRules++
+		}
+	}
+	c.authzs = append(c.authzs, f)
+}
+
+func (c *ClusterIndex) addDestinationRule(obj *Object) {
+	dr, ok := obj.Body.(*networkingapi.DestinationRule)
+	if !ok || dr == nil {
+		return
+	}
+	f := &drFacts{subject: subjectOf(obj), host: strings.Clone(dr.GetHost())}
+	tp := field.NewPath("spec", "trafficPolicy")
+	// DISABLE is the enum's zero value: a tls block without a mode
+	// disables TLS too, no tls block leaves auto mTLS on.
+	if tls := dr.GetTrafficPolicy().GetTls(); tls != nil && tls.GetMode() == networkingapi.ClientTLSSettings_DISABLE {
+		f.disabled = append(f.disabled, drDisable{path: tp.Child("tls", "mode").String()})
+	}
+	for i, pl := range dr.GetTrafficPolicy().GetPortLevelSettings() {
+		if tls := pl.GetTls(); tls != nil && tls.GetMode() == networkingapi.ClientTLSSettings_DISABLE && pl.GetPort().GetNumber() != 0 {
+			p := tp.Child("portLevelSettings").Index(i).Child("tls", "mode").String()
+			f.disabled = append(f.disabled, drDisable{path: p, port: pl.GetPort().GetNumber()})
+		}
+	}
+	if len(f.disabled) > 0 {
+		c.destRules = append(c.destRules, f)
+	}
+}
+
+// addWebhook records the revision (and tag) of an Istio sidecar injector:
+// Istio's charts label the injector istio.io/rev=<revision or "default">
+// and a revision tag's webhook also istio.io/tag=<tag>.
+func (c *ClusterIndex) addWebhook(obj *Object) {
+	rev := obj.Meta.Labels[label.IoIstioRev.Name]
+	if rev == "" {
+		return
+	}
+	if mwc, ok := obj.Body.(*admissionregistrationv1.MutatingWebhookConfiguration); ok && mwc != nil && len(mwc.Webhooks) == 0 {
+		return // an injector with no webhook injects nothing
+	}
+	if tag := obj.Meta.Labels[label.IoIstioTag.Name]; tag != "" {
+		c.tags[strings.Clone(tag)] = strings.Clone(rev)
+		return
+	}
+	c.revisions[strings.Clone(rev)] = true
+}
+
+func (c *ClusterIndex) addService(obj *Object) {
+	svc, ok := obj.Body.(*corev1.Service)
+	if !ok || svc == nil || len(svc.Spec.Selector) == 0 {
+		return
+	}
+	f := &svcFacts{selector: cloneMap(svc.Spec.Selector), ports: map[uint32]uint32{}}
+	for _, p := range svc.Spec.Ports {
+		switch {
+		case p.TargetPort.IntValue() > 0:
+			f.ports[uint32(p.Port)] = uint32(p.TargetPort.IntValue())
+		case p.TargetPort.StrVal == "":
+			f.ports[uint32(p.Port)] = uint32(p.Port) // targetPort defaults to port
+		}
+	}
+	c.services[strings.Clone(obj.Meta.Namespace+"/"+obj.Meta.Name)] = f
+}
+
+func (c *ClusterIndex) addPod(obj *Object) {
+	pod, ok := obj.Body.(*corev1.Pod)
+	if !ok || pod == nil {
+		return
+	}
+	if pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed {
+		return // finished pods run nothing
+	}
+	pt, _ := PodTemplateOf(obj)
+	_, _, loc := InjectedSidecar(pt)
+	f := &podFacts{subject: subjectOf(obj), revLabel: strings.Clone(pod.Labels[label.IoIstioRev.Name]),
+		hostNetwork: pod.Spec.HostNetwork, sidecar: loc != SidecarNone}
+	if v, ok := pod.Labels[label.SidecarInject.Name]; ok {
+		f.injectMeta.Labels = map[string]string{label.SidecarInject.Name: strings.Clone(v)}
+	}
+	if v, ok := pod.Annotations[annotation.SidecarInject.Name]; ok {
+		f.injectMeta.Annotations = map[string]string{annotation.SidecarInject.Name: strings.Clone(v)}
+	}
+	if status := pod.Annotations[annotation.SidecarStatus.Name]; status != "" {
+		var st struct {
+			Revision string `json:"revision"`
+		}
+		if json.Unmarshal([]byte(status), &st) == nil {
+			f.sidecarRev = st.Revision
+		}
+	}
+	c.pods = append(c.pods, f)
+}
+
+// addWorkload records the labels and container ports of a pod or pod template.
+func (c *ClusterIndex) addWorkload(obj *Object) {
+	pt, ok := PodTemplateOf(obj)
+	if !ok {
+		return
+	}
+	ns := pt.Namespace(obj)
+	key := ns + "\x00" + labelsKey(pt.Meta.Labels)
+	w := c.workloads[key]
+	if w == nil {
+		w = &wlFacts{namespace: strings.Clone(ns), labels: cloneMap(pt.Meta.Labels), ports: map[uint32]bool{}, first: subjectOf(obj)}
+		c.workloads[strings.Clone(key)] = w
+	} else if ref := obj.Ref(); ref.String() < w.first.ref.String() {
+		w.first = subjectOf(obj)
+	}
+	w.count++
+	for _, ct := range pt.Spec.Containers {
+		for _, p := range ct.Ports {
+			if p.ContainerPort > 0 {
+				w.ports[uint32(p.ContainerPort)] = true
+			}
+		}
+	}
+}
+
+// labelsKey renders labels in key order, as a map key.
+func labelsKey(l map[string]string) string {
+	keys := make([]string, 0, len(l))
+	for k := range l {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		b.WriteString(k)
+		b.WriteByte('=')
+		b.WriteString(l[k])
+		b.WriteByte(0)
+	}
+	return b.String()
+}
+
+// selectorMatches is Istio's workload selection (labels.Instance.SubsetOf):
+// every label of the selector is on the workload with the same value.
+func selectorMatches(selector, labels map[string]string) bool {
+	for k, v := range selector {
+		if lv, ok := labels[k]; !ok || lv != v {
+			return false
+		}
+	}
+	return true
+}
+
+// meshNamespaces returns, sorted, the namespaces whose workloads are in the
+// mesh: selected for sidecar injection or enrolled in ambient.
+func (c *ClusterIndex) meshNamespaces() []string {
+	var out []string
+	for name, ns := range c.namespaces {
+		if namespaceInMesh(ns.labels) {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// namespaceInMesh reports whether a namespace with these labels is in the
+// mesh: sidecar injection by the namespace labels, or ambient.
+func namespaceInMesh(labels map[string]string) bool {
+	if labels[label.IoIstioDataplaneMode.Name] == dataplaneModeAmbient {
+		return true
+	}
+	injected, _ := namespaceInjection(labels)
+	return injected
+}
+
+// sortedWorkloads returns the workloads of namespace ns ("" for all) in a
+// fixed order.
+func (c *ClusterIndex) sortedWorkloads(ns string) []*wlFacts {
+	var out []*wlFacts
+	for _, w := range c.workloads {
+		if ns == "" || w.namespace == ns {
+			out = append(out, w)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].first.ref.String() < out[j].first.ref.String() })
+	return out
+}
+
+// clusterViolation is a violation of a cross-object rule on one object.
+type clusterViolation struct {
+	on subject
+	Violation
+}
+
+// clusterCheck evaluates one cross-object rule over the index.
+type clusterCheck func(c *ClusterIndex, p Params) []clusterViolation
+
+// ClusterResult is the findings of the cross-object rules on one object.
+type ClusterResult struct {
+	Object   ObjectRef
+	Findings []Finding
+	// Exempted lists the findings an exemption annotation suppressed.
+	Exempted []Exemption
+}
+
+// ValidateCluster runs every enabled cross-object rule over c and returns the
+// findings grouped by object, sorted by object. Namespace exemptions and the
+// objects' exemption annotations apply as in Validate.
+func (e *Engine) ValidateCluster(c *ClusterIndex) []ClusterResult {
+	c.istio = e.istio
+	byObj := map[ObjectRef]*ClusterResult{}
+	checks := clusterChecks()
+	for _, cr := range e.rules {
+		check, ok := checks[cr.rule.ID]
+		if !ok {
+			continue
+		}
+		for _, v := range check(c, cr.params) {
+			ns := v.on.ref.Namespace
+			if v.on.ref.Kind == "Namespace" {
+				ns = v.on.ref.Name
+			}
+			if e.NamespaceExempt(ns) {
+				continue
+			}
+			res := byObj[v.on.ref]
+			if res == nil {
+				res = &ClusterResult{Object: v.on.ref}
+				byObj[v.on.ref] = res
+			}
+			if reason, exempt := e.clusterExemption(v.on, ns, cr.rule.ID); exempt {
+				res.addExempted(cr.rule.ID, reason)
+				continue
+			}
+			res.Findings = append(res.Findings, cr.finding(v.on.ref, v.Violation))
+		}
+	}
+	out := make([]ClusterResult, 0, len(byObj))
+	for _, r := range byObj {
+		sortFindings(r.Findings)
+		out = append(out, *r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Object.String() < out[j].Object.String() })
+	return out
+}
+
+func (r *ClusterResult) addExempted(id, reason string) {
+	for i := range r.Exempted {
+		if r.Exempted[i].Rule == id {
+			r.Exempted[i].Suppressed++
+			return
+		}
+	}
+	r.Exempted = append(r.Exempted, Exemption{Rule: id, Reason: reason, Suppressed: 1})
+}
+
+// clusterExemption applies the object's exemption annotations the way
+// Validate does (same allow-list and namespaces).
+func (e *Engine) clusterExemption(s subject, ns, id string) (string, bool) {
+	if s.exempt == nil {
+		return "", false
+	}
+	set := exemptionSet{exempt: map[string]string{}}
+	e.addExemptions(&set, &metav1.ObjectMeta{Annotations: s.exempt}, field.NewPath("metadata"), false, e.annotationsHonouredIn(ns))
+	reason, ok := set.exempt[id]
+	return reason, ok
+}
+
+// clusterChecks maps the cross-object rules to their evaluation.
+func clusterChecks() map[string]clusterCheck {
+	return map[string]clusterCheck{
+		"IGR801": checkIGR801,
+		"IGR802": checkIGR802,
+		"IGR803": checkIGR803,
+		"IGR804": checkIGR804,
+		"IGR805": checkIGR805,
+		"IGR806": checkIGR806,
+		"IGR807": checkIGR807,
+		"IGR808": checkIGR808,
+		"IGR809": checkIGR809,
+	}
+}
+
+// crossObjectRules returns the IGR8xx rules, in ID order. Their per-object
+// Check finds nothing: they are evaluated by Engine.ValidateCluster.
+func crossObjectRules() []*Rule {
+	return []*Rule{ruleIGR801(), ruleIGR802(), ruleIGR803(), ruleIGR804(), ruleIGR805(),
+		ruleIGR806(), ruleIGR807(), ruleIGR808(), ruleIGR809(), ruleIGR810()}
+}
+
+// ClusterOnly reports whether rule id concludes only from the cluster's
+// state, never from check's files: the rules that report what a cluster
+// lacks (audit and the background audit; a partial input cannot know what
+// is missing) and the DELETE guard IGR810 (admission only).
+func ClusterOnly(id string) bool {
+	switch id {
+	case "IGR801", "IGR802", "IGR804", "IGR805", "IGR806", "IGR807", "IGR808", "IGR809", "IGR810":
+		return true
+	}
+	return false
+}
+
+// crossObjectOnly is the per-object Check of a cross-object rule.
+func crossObjectOnly(*Context, *Object, Params) []Violation { return nil }
+
+// RootNamespace is the Istio root namespace the mesh-wide rules are
+// configured with (parameter rootNamespace of IGR801), so that a caller
+// reading the cluster lists that namespace's policies.
+func (e *Engine) RootNamespace() string {
+	if cr := e.ruleByID["IGR801"]; cr != nil {
+		return cr.params.String(paramRootNamespace)
+	}
+	return "istio-system"
+}
+
+// rootNamespaceParam is the rootNamespace parameter of the mesh-scoped rules.
+func rootNamespaceParam() ParamSpec {
+	return ParamSpec{Name: paramRootNamespace, Type: ParamString, Default: "istio-system",
+		Description: "Istio root namespace (meshConfig.rootNamespace): home of the mesh-wide policies"}
+}
