@@ -85,7 +85,10 @@ func up(dir string, out io.Writer) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	defer cancel()
+	// The webhook configurations are named apart from the chart's (istio-guardrail), so that
+	// `helm install istio-guardrail charts/istio-guardrail` still works next to the demo.
 	env, err := framework.StartEnv(ctx, framework.EnvOptions{Dir: dir, Binaries: bins, Detach: true, ControllerManager: true,
+		WebhookName: "istio-guardrail-demo",
 		Config: framework.MinimalConfig + "mutation:\n  namespaces: true\n",
 		Logf:   func(f string, a ...any) { fmt.Fprintf(out, "==> "+f+"\n", a...) }})
 	if err != nil {
