@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Runs `istio-guardrail check` side by side with its peers on generated
+# corpora (test/bench/cmd/peers) and prints the Markdown tables of the
+# "Peers, side by side" section of BENCHMARKS.md on stdout (progress on
+# stderr). The peers: bin/istioctl (hack/build-tools.sh builds it from the
+# pinned istio.io/istio) and the Kyverno CLI, built here once from the Go
+# module proxy into bin/kyverno; a build that fails or runs out of its time
+# is recorded in bin/kyverno.failed and not tried again for that version,
+# and the tables say why Kyverno is missing.
+#
+# Usage: hack/bench-peers.sh [> peers.md]    (make bench-peers builds bin/ first)
+# Environment:
+#   PEERS_SIZES (default 1000,10000,100000), PEERS_ROUNDS (default 3,3,1),
+#   PEERS_CORPORA (default four-kind,mixed), PEERS_TIMEOUT per run (default
+#   10m), PEERS_BUDGET: no run starts after this (default 60m);
+#   KYVERNO_VERSION (default v1.19.1), KYVERNO_BUILD_TIMEOUT (default 15m),
+#   KYVERNO=0 to leave Kyverno out.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export GOTOOLCHAIN="${GOTOOLCHAIN:-auto}"
+BIN="$(pwd)/bin"
+
+for b in istio-guardrail istioctl; do
+	if [[ ! -x $BIN/$b ]]; then
+		echo "hack/bench-peers.sh: bin/$b not found; run make tools build first" >&2
+		exit 2
+	fi
+done
+
+step() { printf '[bench-peers] %s\n' "$*" >&2; }
+
+# build_kyverno builds the Kyverno CLI into bin/kyverno, or records why not.
+# `go install …@version` refuses it (its go.mod has a replace directive), so
+# the module is downloaded through the proxy and built as the main module.
+KYVERNO_VERSION=${KYVERNO_VERSION:-v1.19.1}
+build_kyverno() {
+	local mod=github.com/kyverno/kyverno pkg=./cmd/cli/kubectl-kyverno
+	if [[ -x $BIN/kyverno && "$(cat "$BIN/kyverno.version" 2>/dev/null)" == "$KYVERNO_VERSION" ]]; then return; fi
+	if [[ -f $BIN/kyverno.failed ]] && head -1 "$BIN/kyverno.failed" | grep -qx "$KYVERNO_VERSION"; then return; fi
+	step "building the Kyverno CLI $KYVERNO_VERSION from the Go module proxy (once; bounded by ${KYVERNO_BUILD_TIMEOUT:-15m})..."
+	local src log start=$SECONDS dir
+	src=$(mktemp -d) log=$(mktemp)
+	if dir=$(go mod download -json "$mod@$KYVERNO_VERSION" 2>"$log" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p') && [[ -n $dir ]] &&
+		cp -r "$dir/." "$src" && chmod -R u+w "$src" &&
+		(cd "$src" && timeout "${KYVERNO_BUILD_TIMEOUT:-15m}" env CGO_ENABLED=0 \
+			go build -trimpath -ldflags "-s -w" -o "$BIN/kyverno.tmp" "$pkg") >>"$log" 2>&1; then
+		mv "$BIN/kyverno.tmp" "$BIN/kyverno"
+		echo "$KYVERNO_VERSION" >"$BIN/kyverno.version"
+		rm -f "$BIN/kyverno.failed"
+		step "built bin/kyverno in $((SECONDS - start))s"
+	else
+		local rc=$?
+		{
+			echo "$KYVERNO_VERSION"
+			if [[ $rc == 124 ]]; then
+				echo "the build of $mod/cmd/cli/kubectl-kyverno@$KYVERNO_VERSION did not finish within ${KYVERNO_BUILD_TIMEOUT:-15m}"
+			else
+				echo "the build of $mod/cmd/cli/kubectl-kyverno@$KYVERNO_VERSION failed: $(grep -v '^go: downloading' "$log" | tail -3 | tr '\n' ' ')"
+			fi
+		} >"$BIN/kyverno.failed"
+		step "$(tail -1 "$BIN/kyverno.failed") (recorded in bin/kyverno.failed)"
+	fi
+	rm -rf "$src" "$log"
+}
+
+kyverno_args=()
+if [[ ${KYVERNO:-1} == 0 ]]; then
+	kyverno_args=(-kyverno-missing "left out (KYVERNO=0)")
+else
+	build_kyverno
+	if [[ -x $BIN/kyverno ]]; then
+		kyverno_args=(-kyverno "$BIN/kyverno")
+	else
+		kyverno_args=(-kyverno-missing "$(tail -1 "$BIN/kyverno.failed")")
+	fi
+fi
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+go build -o "$tmp/peers" ./test/bench/cmd/peers
+
+echo "### Run: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD)"
+echo
+echo "\`uptime\` at start: $(uptime)"
+echo
+echo "istioctl: built from istio.io/istio $(go version -m "$BIN/istioctl" | awk '$1 == "mod" && $2 == "istio.io/istio" {print $3}'); Kyverno CLI: $([[ ${kyverno_args[0]} == -kyverno ]] && echo "$KYVERNO_VERSION" || echo "not measured")."
+echo
+"$tmp/peers" -guardrail "$BIN/istio-guardrail" -istioctl "$BIN/istioctl" "${kyverno_args[@]}" \
+	-sizes "${PEERS_SIZES:-1000,10000,100000}" -rounds "${PEERS_ROUNDS:-3,3,1}" \
+	-corpora "${PEERS_CORPORA:-four-kind,mixed}" \
+	-timeout "${PEERS_TIMEOUT:-10m}" -budget "${PEERS_BUDGET:-60m}"
