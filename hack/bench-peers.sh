@@ -13,15 +13,18 @@
 #   PEERS_CORPORA (default four-kind,mixed), PEERS_TIMEOUT per run (default
 #   10m), PEERS_BUDGET: no run starts after this (default 60m);
 #   KYVERNO_VERSION (default v1.19.1), KYVERNO_BUILD_TIMEOUT (default 15m),
-#   KYVERNO=0 to leave Kyverno out.
+#   KYVERNO=0 to leave Kyverno out; GUARDRAIL_BIN (default bin/istio-guardrail),
+#   ISTIOCTL_BIN (default bin/istioctl).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOTOOLCHAIN="${GOTOOLCHAIN:-auto}"
 BIN="$(pwd)/bin"
+guardrail=${GUARDRAIL_BIN:-$BIN/istio-guardrail}
+istioctl=${ISTIOCTL_BIN:-$BIN/istioctl}
 
-for b in istio-guardrail istioctl; do
-	if [[ ! -x $BIN/$b ]]; then
-		echo "hack/bench-peers.sh: bin/$b not found; run make tools build first" >&2
+for b in "$guardrail" "$istioctl"; do
+	if [[ ! -x $b ]]; then
+		echo "hack/bench-peers.sh: $b not found; run make tools build first" >&2
 		exit 2
 	fi
 done
@@ -91,9 +94,9 @@ echo "### Run: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short 
 echo
 echo "\`uptime\` at start: $(uptime)"
 echo
-echo "istioctl: built from istio.io/istio $(go version -m "$BIN/istioctl" | awk '$1 == "mod" && $2 == "istio.io/istio" {print $3}'); Kyverno CLI: $([[ ${kyverno_args[0]} == -kyverno ]] && echo "$KYVERNO_VERSION" || echo "not measured")."
+echo "check: $("$guardrail" version); istioctl: built from istio.io/istio $(go version -m "$istioctl" | awk '$1 == "mod" && $2 == "istio.io/istio" {print $3}'); Kyverno CLI: $([[ ${kyverno_args[0]} == -kyverno ]] && echo "$KYVERNO_VERSION" || echo "not measured")."
 echo
-"$tmp/peers" -guardrail "$BIN/istio-guardrail" -istioctl "$BIN/istioctl" "${kyverno_args[@]}" \
+"$tmp/peers" -guardrail "$guardrail" -istioctl "$istioctl" "${kyverno_args[@]}" \
 	-sizes "${PEERS_SIZES:-1000,10000,100000}" -rounds "${PEERS_ROUNDS:-3,3,1}" \
 	-corpora "${PEERS_CORPORA:-four-kind,mixed}" \
 	-timeout "${PEERS_TIMEOUT:-10m}" -budget "${PEERS_BUDGET:-60m}"
