@@ -46,7 +46,12 @@ func TestFourKindCorpus(t *testing.T) {
 		kind, _ := d["kind"].(string)
 		kinds[kind]++
 		meta, _ := d["metadata"].(map[string]any)
-		key := kind + "/" + meta["namespace"].(string) + "/" + meta["name"].(string)
+		ns, _ := meta["namespace"].(string)
+		name, _ := meta["name"].(string)
+		if kind == "" || ns == "" || name == "" {
+			t.Fatalf("document %d has no kind, namespace or name: %v", i, d)
+		}
+		key := kind + "/" + ns + "/" + name
 		if names[key] {
 			t.Errorf("document %d: %s is not unique", i, key)
 		}
