@@ -48,6 +48,10 @@ golden: build ## Rewrite golden files from the current code.
 bench: tools build ## Benchmarks and the loopback load run; results go in BENCHMARKS.md.
 	./hack/bench.sh
 
+.PHONY: bench-peers
+bench-peers: tools build ## check side by side with istioctl analyze and kyverno apply on generated 1k/10k/100k corpora (not part of make test).
+	./hack/bench-peers.sh
+
 .PHONY: fuzz
 fuzz: ## Longer fuzzing runs (60s per target).
 	./hack/fuzz.sh 60s
