@@ -24,6 +24,9 @@ type Config struct {
 	Settings policy.Settings
 	// Source is the file it was read from ("" for the built-in defaults).
 	Source string
+	// Exclude are path globs `check` does not read while walking a
+	// directory, added to its --exclude flags (the server ignores them).
+	Exclude []string
 }
 
 // Default returns the built-in defaults: every rule at its default action and
@@ -68,7 +71,7 @@ func Parse(data []byte) (*Config, error) {
 	}
 	d := &decoder{}
 	cfg := Default()
-	d.document(doc.Content[0], &cfg.Settings)
+	d.document(doc.Content[0], cfg)
 	if err := errors.Join(d.errs...); err != nil {
 		return nil, err
 	}

@@ -304,3 +304,14 @@ func TestIstioVersion(t *testing.T) {
 		}
 	}
 }
+
+func TestExclude(t *testing.T) {
+	head := "apiVersion: istio-guardrail.io/v1alpha1\nkind: GuardrailConfig\n"
+	cfg, err := Parse([]byte(head + "exclude: [\"legacy/**\", \"*.tmpl.yaml\"]\n"))
+	if err != nil || strings.Join(cfg.Exclude, ",") != "legacy/**,*.tmpl.yaml" {
+		t.Fatalf("Parse = %+v, %v; want the two globs", cfg, err)
+	}
+	if _, err := Parse([]byte(head + "exclude: [\"[\"]\n")); err == nil || !strings.Contains(err.Error(), "line 3: exclude \"[\"") {
+		t.Errorf("a malformed glob: error %v, want one naming it and its line", err)
+	}
+}

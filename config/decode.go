@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"math"
+	"path"
 	"sort"
 	"strconv"
 	"strings"
@@ -75,8 +76,9 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-func (d *decoder) document(n *yaml.Node, s *policy.Settings) {
-	entries := d.mapping(n, "GuardrailConfig", "apiVersion", "kind", "istioVersion", "rules", "exemptions", "mutation", "mutators")
+func (d *decoder) document(n *yaml.Node, cfg *Config) {
+	s := &cfg.Settings
+	entries := d.mapping(n, "GuardrailConfig", "apiVersion", "kind", "istioVersion", "exclude", "rules", "exemptions", "mutation", "mutators")
 	var apiVersion, kind string
 	for _, e := range entries {
 		switch e.key {
@@ -84,6 +86,13 @@ func (d *decoder) document(n *yaml.Node, s *policy.Settings) {
 			apiVersion = d.str(e.value, "apiVersion")
 		case "kind":
 			kind = d.str(e.value, "kind")
+		case "exclude":
+			cfg.Exclude = d.strs(e.value, "exclude")
+			for _, g := range cfg.Exclude {
+				if _, err := path.Match(g, ""); err != nil {
+					d.errorf(e.value, "exclude %q: %v", g, err)
+				}
+			}
 		case "istioVersion":
 			s.IstioVersion = d.str(e.value, "istioVersion")
 			if _, err := policy.ParseIstioVersion(s.IstioVersion); err != nil {

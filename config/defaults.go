@@ -20,6 +20,8 @@ func DefaultYAML() []byte {
 	b.WriteString("\n# The Istio release whose behaviour is judged where it changed between releases\n")
 	b.WriteString("# (sidecar.istio.io/inject values, ENABLE_NATIVE_SIDECARS); 1." + strconv.Itoa(policy.DefaultIstioVersion.Minor) + " unless set.\n")
 	fmt.Fprintf(&b, "istioVersion: %q\n", policy.DefaultIstioVersion.String())
+	b.WriteString("\n# Paths `check` does not read when it walks a directory (globs as --exclude, to which they add;\n")
+	b.WriteString("# the server ignores them).\n# exclude: [legacy, \"charts/**\"]\n")
 	b.WriteString("\n# Per rule: action deny|warn|audit|off, and parameters.\nrules:\n")
 	for _, r := range policy.Catalogue() {
 		fmt.Fprintf(&b, "  # %s %s.\n  %s:\n    action: %s\n", r.ID, r.Title, r.ID, r.DefaultAction)

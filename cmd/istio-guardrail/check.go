@@ -247,10 +247,11 @@ func (e *fileError) Unwrap() error { return e.err }
 // read first because rules need their labels. What was skipped is one line
 // on stderr.
 func checkInputs(opts *checkOptions, stdin io.Reader, stderr io.Writer) (*report.Report, []error, error) {
-	eng, err := newEngine(opts.config)
+	cfg, eng, err := loadEngine(opts.config)
 	if err != nil {
 		return nil, nil, err
 	}
+	opts.exclude = append(opts.exclude, cfg.Exclude...) // the configuration's exclude: adds to --exclude
 	tally, err := opts.files()
 	if err != nil {
 		return nil, nil, err
@@ -328,18 +329,24 @@ func sourceNamespaces(srcs []source) policy.NamespaceLabels {
 
 // newEngine builds the engine from a GuardrailConfig file or the defaults.
 func newEngine(path string) (*policy.Engine, error) {
+	_, eng, err := loadEngine(path)
+	return eng, err
+}
+
+// loadEngine reads a GuardrailConfig file (or the defaults) and builds its engine.
+func loadEngine(path string) (*config.Config, *policy.Engine, error) {
 	cfg := config.Default()
 	if path != "" {
 		var err error
 		if cfg, err = config.Load(path); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	eng, err := policy.NewEngine(cfg.Settings)
 	if err != nil {
-		return nil, fmt.Errorf("configuration: %w", err)
+		return nil, nil, fmt.Errorf("configuration: %w", err)
 	}
-	return eng, nil
+	return cfg, eng, nil
 }
 
 // inputs are the decoded documents of every file, and the errors met.
