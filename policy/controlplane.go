@@ -3,6 +3,7 @@ package policy
 import (
 	"encoding/json"
 	"fmt"
+	"istio.io/api/annotation"
 	"strings"
 
 	meshapi "istio.io/api/mesh/v1alpha1"
@@ -296,12 +297,23 @@ func cpIsIstiodDeployment(d *appsv1.Deployment) bool {
 // cpIsGatewayDeployment matches ingress gateway Deployments by the labels
 // istioctl sets (istio: ingressgateway, app: istio-ingressgateway) and the
 // gateway chart sets when installed as istio-ingress, as Istio's docs do
-// (istio: ingress, app: istio-ingress).
+// (istio: ingress, app: istio-ingress), and, whatever the release is called,
+// by the pod annotation the gateway chart always sets to get the injector's
+// gateway template (inject.istio.io/templates: gateway): the chart's labels
+// follow the release name. Gateways labelled as egress gateways (an istio or
+// app label containing "egress") are not ingress gateways.
 func cpIsGatewayDeployment(d *appsv1.Deployment) bool {
 	for _, l := range []map[string]string{d.Labels, d.Spec.Template.Labels} {
 		switch {
 		case l["istio"] == "ingressgateway", l["istio"] == "ingress",
 			l["app"] == "istio-ingressgateway", l["app"] == "istio-ingress":
+			return true
+		case strings.Contains(l["istio"], "egress"), strings.Contains(l["app"], "egress"):
+			return false
+		}
+	}
+	for _, t := range strings.Split(d.Spec.Template.Annotations[annotation.InjectTemplates.Name], ",") {
+		if strings.TrimSpace(t) == "gateway" {
 			return true
 		}
 	}

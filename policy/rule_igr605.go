@@ -14,7 +14,9 @@ func ruleIGR605() *Rule {
 			"unless `podDisruptionBudget` is set). " +
 			"Sources: each enabled IstioOperator `spec.components.ingressGateways[]` (the profile's " +
 			"istio-ingressgateway when the list is absent), gateway chart values, and rendered Deployments labelled " +
-			"`istio: ingressgateway`, `istio: ingress`, `app: istio-ingressgateway` or `app: istio-ingress`, where the " +
+			"`istio: ingressgateway`, `istio: ingress`, `app: istio-ingressgateway` or `app: istio-ingress`, or whose pods ask for " +
+			"the injector's gateway template (`inject.istio.io/templates: gateway`, which the gateway chart sets whatever the " +
+			"release is called; gateways labelled as egress gateways excepted), where the " +
 			"HPA and PDB (separate objects) are not checked and `spec.replicas` is reported only as a warning " +
 			"(an HPA may own it; 1 is what the API server sets when it is omitted).",
 		Remediation:   "run at least 2 gateway replicas with requests, limits, a PDB of minAvailable: 2 and pod anti-affinity",

@@ -67,6 +67,26 @@ func TestIGR605(t *testing.T) {
 				"spec.template.spec.containers[0].resources.limits", "spec.template.spec.containers[0].resources.requests"},
 		},
 		"miss: istiod values are not a gateway": {kind: KindIstiodValues, doc: `{}`},
+		// The gateway chart's labels follow the release name; its pods always
+		// ask for the injector's gateway template.
+		"hit: gateway chart release under another name": {
+			kind: KindDeployment,
+			doc: `{metadata: {name: edge, labels: {app: edge, istio: edge}},
+  spec: {replicas: 1, template: {metadata: {annotations: {inject.istio.io/templates: gateway}, labels: {app: edge, istio: edge}},
+    spec: {containers: [{name: istio-proxy}]}}}}`,
+			want: []string{"spec.template.spec.affinity.podAntiAffinity",
+				"spec.template.spec.containers[0].resources.limits", "spec.template.spec.containers[0].resources.requests"},
+		},
+		"miss: egress gateway from the gateway chart": {
+			kind: KindDeployment,
+			doc: `{metadata: {name: istio-egressgateway, labels: {app: istio-egressgateway, istio: egressgateway}},
+  spec: {replicas: 1, template: {metadata: {annotations: {inject.istio.io/templates: gateway}}, spec: {containers: [{name: istio-proxy}]}}}}`,
+		},
+		"miss: an application Deployment with a sidecar template": {
+			kind: KindDeployment,
+			doc: `{metadata: {name: web}, spec: {replicas: 1, template: {metadata: {annotations: {inject.istio.io/templates: sidecar}},
+    spec: {containers: [{name: web}]}}}}`,
+		},
 		"hit: rendered gateway with 3 of 4 replicas (advisory: an HPA may own it)": {
 			kind: KindDeployment, params: Params{"minReplicas": 4},
 			doc: `{metadata: {name: istio-ingressgateway, labels: {istio: ingressgateway}},
