@@ -89,8 +89,8 @@ func up(dir string, out io.Writer) error {
 	// `helm install istio-guardrail charts/istio-guardrail` still works next to the demo.
 	env, err := framework.StartEnv(ctx, framework.EnvOptions{Dir: dir, Binaries: bins, Detach: true, ControllerManager: true,
 		WebhookName: "istio-guardrail-demo",
-		Config: framework.MinimalConfig + "mutation:\n  namespaces: true\n",
-		Logf:   func(f string, a ...any) { fmt.Fprintf(out, "==> "+f+"\n", a...) }})
+		Config:      framework.MinimalConfig + "mutation:\n  namespaces: true\n",
+		Logf:        func(f string, a ...any) { fmt.Fprintf(out, "==> "+f+"\n", a...) }})
 	if err != nil {
 		_ = down(dir, io.Discard)
 		return fmt.Errorf("start the demo (logs were in %s): %w", dir, err)
