@@ -2,8 +2,6 @@ package report
 
 import (
 	"bytes"
-	"errors"
-	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -25,24 +23,11 @@ const repo = "../.."
 // the exit code.
 func check(t *testing.T, dir, stdin string, args ...string) ([]byte, int) {
 	t.Helper()
-	cmd := exec.CommandContext(t.Context(), binary, append([]string{"check"}, args...)...)
-	cmd.Dir = dir
-	cmd.Stdin = bytes.NewReader([]byte(stdin))
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	var exit *exec.ExitError
-	code := 0
-	switch {
-	case errors.As(err, &exit):
-		code = exit.ExitCode()
-	case err != nil:
-		t.Fatalf("run %v: %v", args, err)
+	r := clibin.Run(t, binary, dir, stdin, append([]string{"check"}, args...)...)
+	if r.Code == 2 && len(r.Stdout) == 0 {
+		t.Fatalf("check %v wrote no report:\n%s", args, r.Stderr)
 	}
-	if code == 2 && out.Len() == 0 {
-		t.Fatalf("check %v wrote no report:\n%s", args, errb.String())
-	}
-	return out.Bytes(), code
+	return r.Stdout, r.Code
 }
 
 // schema compiles a JSON schema file, with format assertions on.

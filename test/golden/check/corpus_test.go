@@ -84,7 +84,7 @@ func TestIstioSamples(t *testing.T) {
 				t.Fatalf("no expectation for %s", rel)
 			}
 			args := append([]string{"check", "-o", "json", "-f", rel}, valuesFlags(rel)...)
-			r := runBinary(t.Context(), t, corpusDir, args...)
+			r := runBinary(t, corpusDir, args...)
 			if r.code == 2 {
 				t.Fatalf("check could not parse %s (exit 2):\n%s", rel, r.stderr)
 			}

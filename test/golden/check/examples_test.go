@@ -27,7 +27,7 @@ func TestExamples(t *testing.T) {
 	}
 	raised := map[string]bool{}
 	for _, r := range runs {
-		res := runBinary(t.Context(), t, examplesDir, append([]string{"check", "-o", "json"}, r.args...)...)
+		res := runBinary(t, examplesDir, append([]string{"check", "-o", "json"}, r.args...)...)
 		if res.code != r.wantCode {
 			t.Errorf("%s: exit %d, want %d\n%s%s", r.desc, res.code, r.wantCode, res.stdout, res.stderr)
 		}

@@ -58,9 +58,9 @@ func TestGoldenCheck(t *testing.T) {
 	for _, in := range inputs(t) {
 		t.Run(in, func(t *testing.T) {
 			args := caseArgs(t, in)
-			text := runBinary(t.Context(), t, casesDir, append(args, "-o", "text")...)
+			text := runBinary(t, casesDir, append(args, "-o", "text")...)
 			compare(t, in+".txt", renderText(args, text))
-			js := runBinary(t.Context(), t, casesDir, append(args, "-o", "json")...)
+			js := runBinary(t, casesDir, append(args, "-o", "json")...)
 			if js.code != text.code {
 				t.Errorf("exit code %d with -o json, %d with -o text", js.code, text.code)
 			}

@@ -1,10 +1,6 @@
 package check
 
 import (
-	"bytes"
-	"context"
-	"errors"
-	"os/exec"
 	"testing"
 
 	"github.com/istio-guardrail/istio-guardrail/test/internal/clibin"
@@ -23,20 +19,8 @@ type result struct {
 }
 
 // runBinary runs the binary in dir with args.
-func runBinary(ctx context.Context, t *testing.T, dir string, args ...string) result {
+func runBinary(t *testing.T, dir string, args ...string) result {
 	t.Helper()
-	cmd := exec.CommandContext(ctx, binary, args...)
-	cmd.Dir = dir
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	var exit *exec.ExitError
-	code := 0
-	switch {
-	case errors.As(err, &exit):
-		code = exit.ExitCode()
-	case err != nil:
-		t.Fatalf("run %v: %v", args, err)
-	}
-	return result{code: code, stdout: out.String(), stderr: errb.String()}
+	r := clibin.Run(t, binary, dir, "", args...)
+	return result{code: r.Code, stdout: string(r.Stdout), stderr: string(r.Stderr)}
 }

@@ -4,11 +4,14 @@
 package clibin
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -45,4 +48,32 @@ func run(m *testing.M, binary *string) int {
 func repoRoot() string {
 	_, file, _, _ := runtime.Caller(0)
 	return filepath.Join(filepath.Dir(file), "..", "..", "..")
+}
+
+// Result is one run of the binary.
+type Result struct {
+	Code           int
+	Stdout, Stderr []byte
+}
+
+// Run runs binary with args in dir (the working directory if empty), stdin
+// as its standard input, and returns its exit code and output. A binary that
+// cannot be started fails the test.
+func Run(t testing.TB, binary, dir, stdin string, args ...string) Result {
+	t.Helper()
+	cmd := exec.CommandContext(t.Context(), binary, args...)
+	cmd.Dir = dir
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	var exit *exec.ExitError
+	code := 0
+	switch {
+	case errors.As(err, &exit):
+		code = exit.ExitCode()
+	case err != nil:
+		t.Fatalf("run %v: %v", args, err)
+	}
+	return Result{Code: code, Stdout: out.Bytes(), Stderr: errb.Bytes()}
 }
