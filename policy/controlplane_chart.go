@@ -240,13 +240,8 @@ func iopGatewayRender(values, k8s cpNode) *chartRender {
 	r := &chartRender{}
 	on := helmTruthy(autoscale.val)
 	switch {
-	case on && helmTruthy(minR.val) && helmTruthy(maxR.val):
-		r.Floor, r.FloorAt = helmInt(minR.val), minR
-	case on: // autoscaling on but no HPA rendered: replicas omitted, defaulted to 1
-		r.Floor, r.FloorAt = 1, minR
-		if helmTruthy(minR.val) {
-			r.FloorAt = maxR
-		}
+	case on:
+		r.Floor, r.FloorAt = hpaFloor(minR, maxR)
 	case count.val != nil:
 		r.Floor, r.FloorAt = helmInt(count.val), count
 	default: // `replicas:` renders null: the API server's 1
@@ -285,6 +280,20 @@ func iopGatewayRender(values, k8s cpNode) *chartRender {
 	return r
 }
 
+// hpaFloor is the replica floor of an Istio chart with autoscaling on: the
+// HPA's minimum when autoscaleMin and autoscaleMax are both truthy (only then
+// is an HPA rendered), else 1 (replicas omitted, the API server's default),
+// with the value that decides it.
+func hpaFloor(minR, maxR cpNode) (int64, cpNode) {
+	switch {
+	case helmTruthy(minR.val) && helmTruthy(maxR.val):
+		return helmInt(minR.val), minR
+	case helmTruthy(minR.val):
+		return 1, maxR
+	}
+	return 1, minR
+}
+
 // render computes what the istiod chart renders from these values.
 func (v helmValues) render() *chartRender {
 	autoscale := v.get("autoscaleEnabled")
@@ -292,13 +301,8 @@ func (v helmValues) render() *chartRender {
 	r := &chartRender{}
 	on := helmTruthy(autoscale.val)
 	switch {
-	case on && helmTruthy(minR.val) && helmTruthy(maxR.val):
-		r.Floor, r.FloorAt = helmInt(minR.val), minR
-	case on: // autoscaling on but no HPA rendered: replicas omitted, defaulted to 1
-		r.Floor, r.FloorAt = 1, minR
-		if helmTruthy(minR.val) {
-			r.FloorAt = maxR
-		}
+	case on:
+		r.Floor, r.FloorAt = hpaFloor(minR, maxR)
 	case helmTruthy(count.val):
 		r.Floor, r.FloorAt = helmInt(count.val), count
 	default:

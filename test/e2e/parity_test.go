@@ -1,12 +1,7 @@
 package e2e
 
 import (
-	"encoding/json"
-	"errors"
-	"os/exec"
-	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 
@@ -18,30 +13,7 @@ import (
 // returns the rule IDs it reports by action.
 func checkFindings(t *testing.T, file, ns string, extra ...string) map[string][]string {
 	t.Helper()
-	args := append([]string{"check", "-o", "json", "--namespace", ns,
-		"--config", env.ConfigPath, "-f", filepath.Join("testdata", file)}, extra...)
-	cmd := exec.CommandContext(t.Context(), env.Cluster.Binaries.Guardrail, args...)
-	out, err := cmd.Output()
-	var ee *exec.ExitError
-	if err != nil && (!errors.As(err, &ee) || ee.ExitCode() > 1) {
-		t.Fatalf("istio-guardrail check %s: %v\n%s", file, err, out)
-	}
-	var report struct {
-		Findings []struct{ Rule, Action string } `json:"findings"`
-	}
-	if err := json.Unmarshal(out, &report); err != nil {
-		t.Fatalf("decode check output: %v\n%s", err, out)
-	}
-	byAction := map[string][]string{}
-	for _, f := range report.Findings {
-		if !slices.Contains(byAction[f.Action], f.Rule) {
-			byAction[f.Action] = append(byAction[f.Action], f.Rule)
-		}
-	}
-	for _, ids := range byAction {
-		sort.Strings(ids)
-	}
-	return byAction
+	return checkFindingsOf(t, []byte(testdata(t, file)), ns, extra...)
 }
 
 // warningRules returns the rule IDs named on kubectl's "Warning:" lines.

@@ -140,35 +140,43 @@ func iopTruth(t *testing.T, rendered []byte) []string {
 	return out
 }
 
-// renderedComponent picks the named Deployment of a stream with the HPA
-// that targets it and every PDB (protected() matches them by selector).
+// renderedComponent picks the named Deployment of a stream (name "": the
+// only one) with the HPA that targets it and every PDB (protected() matches
+// them by selector).
 func renderedComponent(t *testing.T, rendered []byte, name string) (renderedSet, bool) {
 	t.Helper()
 	var set renderedSet
+	var hpas []*autoscalingv2.HorizontalPodAutoscaler
 	for _, doc := range bytes.Split(rendered, []byte("\n---")) {
 		var head metav1.PartialObjectMetadata
 		if err := yaml.Unmarshal(doc, &head); err != nil {
-			t.Fatalf("generated document: %v", err)
+			t.Fatalf("rendered document: %v", err)
 		}
 		switch head.Kind {
 		case "Deployment":
-			if head.Name == name {
+			if name == "" || head.Name == name {
 				set.deploy = &appsv1.Deployment{}
 				unmarshal(t, doc, set.deploy)
 			}
 		case "HorizontalPodAutoscaler":
 			hpa := &autoscalingv2.HorizontalPodAutoscaler{}
 			unmarshal(t, doc, hpa)
-			if hpa.Spec.ScaleTargetRef.Name == name {
-				set.hpa = hpa
-			}
+			hpas = append(hpas, hpa)
 		case "PodDisruptionBudget":
 			p := &policyv1.PodDisruptionBudget{}
 			unmarshal(t, doc, p)
 			set.pdbs = append(set.pdbs, p)
 		}
 	}
-	return set, set.deploy != nil
+	if set.deploy == nil {
+		return set, false
+	}
+	for _, hpa := range hpas {
+		if hpa.Spec.ScaleTargetRef.Name == set.deploy.Name {
+			set.hpa = hpa
+		}
+	}
+	return set, true
 }
 
 // controlPlaneAspects runs check and classifies its replica and PDB

@@ -177,29 +177,12 @@ type renderedSet struct {
 }
 
 // renderedObjects decodes the objects of a rendered chart that decide the
-// replica floor and the disruption budget.
+// replica floor and the disruption budget: its one Deployment, with its HPA
+// and the PDBs (renderedComponent).
 func renderedObjects(t *testing.T, rendered []byte) renderedSet {
 	t.Helper()
-	var set renderedSet
-	for _, doc := range bytes.Split(rendered, []byte("\n---")) {
-		var head metav1.TypeMeta
-		if err := yaml.Unmarshal(doc, &head); err != nil {
-			t.Fatalf("rendered document: %v", err)
-		}
-		switch head.Kind {
-		case "Deployment":
-			set.deploy = &appsv1.Deployment{}
-			unmarshal(t, doc, set.deploy)
-		case "HorizontalPodAutoscaler":
-			set.hpa = &autoscalingv2.HorizontalPodAutoscaler{}
-			unmarshal(t, doc, set.hpa)
-		case "PodDisruptionBudget":
-			p := &policyv1.PodDisruptionBudget{}
-			unmarshal(t, doc, p)
-			set.pdbs = append(set.pdbs, p)
-		}
-	}
-	if set.deploy == nil {
+	set, ok := renderedComponent(t, rendered, "")
+	if !ok {
 		t.Fatal("the chart rendered no Deployment")
 	}
 	return set

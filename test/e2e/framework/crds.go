@@ -42,16 +42,22 @@ func (c *Cluster) InstallCRDs(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	return c.applyCRDs(ctx, "CRDs", files)
+}
+
+// applyCRDs applies the CRD files with kubectl server-side and waits until
+// every CRD of the cluster is established; what names them in errors.
+func (c *Cluster) applyCRDs(ctx context.Context, what string, files []string) error {
 	args := []string{"apply", "--server-side", "--force-conflicts"}
 	for _, f := range files {
 		args = append(args, "-f", f)
 	}
 	if r := c.Kubectl(ctx, "", args...); r.Err != nil {
-		return fmt.Errorf("install CRDs: %w\n%s", r.Err, r.Stderr)
+		return fmt.Errorf("install %s: %w\n%s", what, r.Err, r.Stderr)
 	}
 	r := c.Kubectl(ctx, "", "wait", "--for=condition=Established", "--timeout=60s", "crd", "--all")
 	if r.Err != nil {
-		return fmt.Errorf("wait for CRDs: %w\n%s", r.Err, r.Stderr)
+		return fmt.Errorf("wait for %s: %w\n%s", what, r.Err, r.Stderr)
 	}
 	return nil
 }

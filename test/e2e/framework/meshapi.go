@@ -48,18 +48,7 @@ func (c *Cluster) InstallGatewayAPICRDs(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	args := []string{"apply", "--server-side", "--force-conflicts"}
-	for _, f := range files {
-		args = append(args, "-f", f)
-	}
-	if r := c.Kubectl(ctx, "", args...); r.Err != nil {
-		return fmt.Errorf("install Gateway API CRDs: %w\n%s", r.Err, r.Stderr)
-	}
-	r := c.Kubectl(ctx, "", "wait", "--for=condition=Established", "--timeout=60s", "crd", "--all")
-	if r.Err != nil {
-		return fmt.Errorf("wait for Gateway API CRDs: %w\n%s", r.Err, r.Stderr)
-	}
-	return nil
+	return c.applyCRDs(ctx, "Gateway API CRDs", files)
 }
 
 // meshAPIRules are the validating rules for the kinds beyond the core Istio
