@@ -197,7 +197,7 @@ func TestControlPlaneOfNilSafe(t *testing.T) {
 	} {
 		t.Run(desc, func(t *testing.T) {
 			for _, r := range controlPlaneRules() {
-				p, _ := merge(r.ID, r.Params, nil)
+				p, _ := effectiveParams(r.ID, r.Params, nil)
 				for _, v := range r.Check(nil, obj, p) {
 					checkViolationText(t, v)
 				}

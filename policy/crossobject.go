@@ -437,6 +437,12 @@ type clusterViolation struct {
 // clusterCheck evaluates one cross-object rule over the index.
 type clusterCheck func(c *ClusterIndex, p Params) []clusterViolation
 
+// clusterWith adapts a cross-object check of typed parameters the way
+// checkWith adapts Rule.Check.
+func clusterWith[P any](check func(c *ClusterIndex, p *P) []clusterViolation) clusterCheck {
+	return func(c *ClusterIndex, p Params) []clusterViolation { return check(c, p.(*P)) }
+}
+
 // ClusterResult is the findings of the cross-object rules on one object.
 type ClusterResult struct {
 	Object   ObjectRef
@@ -511,15 +517,15 @@ func (e *Engine) clusterExemption(s subject, ns, id string) (string, bool) {
 // clusterChecks maps the cross-object rules to their evaluation.
 func clusterChecks() map[string]clusterCheck {
 	return map[string]clusterCheck{
-		"IGR801": checkIGR801,
-		"IGR802": checkIGR802,
-		"IGR803": checkIGR803,
-		"IGR804": checkIGR804,
+		"IGR801": clusterWith(checkIGR801),
+		"IGR802": clusterWith(checkIGR802),
+		"IGR803": clusterWith(checkIGR803),
+		"IGR804": clusterWith(checkIGR804),
 		"IGR805": checkIGR805,
 		"IGR806": checkIGR806,
 		"IGR807": checkIGR807,
 		"IGR808": checkIGR808,
-		"IGR809": checkIGR809,
+		"IGR809": clusterWith(checkIGR809),
 	}
 }
 
@@ -550,13 +556,12 @@ func crossObjectOnly(*Context, *Object, Params) []Violation { return nil }
 // reading the cluster lists that namespace's policies.
 func (e *Engine) RootNamespace() string {
 	if cr := e.ruleByID["IGR801"]; cr != nil {
-		return cr.params.String(paramRootNamespace)
+		return cr.params.(*RootNamespaceParams).RootNamespace
 	}
 	return "istio-system"
 }
 
-// rootNamespaceParam is the rootNamespace parameter of the mesh-scoped rules.
-func rootNamespaceParam() ParamSpec {
-	return ParamSpec{Name: paramRootNamespace, Type: ParamString, Default: "istio-system",
-		Description: "Istio root namespace (meshConfig.rootNamespace): home of the mesh-wide policies"}
+// RootNamespaceParams are the parameters of the mesh-scoped cross-object rules.
+type RootNamespaceParams struct {
+	RootNamespace string `yaml:"rootNamespace" desc:"Istio root namespace (meshConfig.rootNamespace): home of the mesh-wide policies"`
 }

@@ -44,7 +44,7 @@ func runClusterTable(t *testing.T, r *Rule, cases map[string]clusterCase) {
 			for _, d := range tc.docs {
 				idx.Add(clusterObject(t, d))
 			}
-			p, err := merge("rule "+r.ID, r.Params, tc.params)
+			p, err := effectiveParams("rule "+r.ID, r.Params, tc.params)
 			if err != nil {
 				t.Fatal(err)
 			}

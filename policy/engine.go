@@ -47,7 +47,9 @@ type Settings struct {
 	IstioVersion string
 }
 
-// RuleSettings overrides one rule. An empty Action keeps the default.
+// RuleSettings overrides one rule. An empty Action keeps the default; nil
+// Params keep the default parameters, else they are a value of the type the
+// rule's ParamSet declares (a pointer to its parameter struct).
 type RuleSettings struct {
 	Action Action
 	Params Params
@@ -98,7 +100,7 @@ func NewEngine(s Settings) (*Engine, error) {
 			}
 			action = rs.Action
 		}
-		params, err := merge("rule "+r.ID, r.Params, rs.Params)
+		params, err := effectiveParams("rule "+r.ID, r.Params, rs.Params)
 		if err != nil {
 			return nil, err
 		}

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"slices"
 	"sort"
@@ -123,7 +124,7 @@ func checkViolations(t *testing.T, r *Rule, obj *Object, ns map[string]map[strin
 // checkViolationsIn is checkViolations under a given Context.
 func checkViolationsIn(t *testing.T, ctx *Context, r *Rule, obj *Object, over Params) []Violation {
 	t.Helper()
-	p, err := merge("rule "+r.ID, r.Params, over)
+	p, err := effectiveParams("rule "+r.ID, r.Params, over)
 	if err != nil {
 		t.Fatalf("params: %v", err)
 	}
@@ -147,6 +148,37 @@ func testRoutes(t *testing.T, docs string) *GatewayRoutes {
 		out.HTTPRoutes = append(out.HTTPRoutes, rt)
 	}
 	return out
+}
+
+// defaults returns the default parameters of s (nil: none).
+func defaults(s ParamSet) Params {
+	if s == nil {
+		return nil
+	}
+	return s.New()
+}
+
+// paramsWith returns the default parameters of type P (a rule or mutator
+// declaring P holds them; rules that share P share its defaults), changed by
+// edit.
+func paramsWith[P any](edit func(p *P)) Params {
+	var sets []ParamSet
+	for _, r := range Catalogue() {
+		sets = append(sets, r.Params)
+	}
+	for _, m := range Mutators() {
+		sets = append(sets, m.Params)
+	}
+	for _, s := range sets {
+		if s == nil {
+			continue
+		}
+		if p, ok := s.New().(*P); ok {
+			edit(p)
+			return p
+		}
+	}
+	panic(fmt.Sprintf("no rule or mutator has parameters %T", new(P)))
 }
 
 // renderViolations renders each violation as "field" or "field (advisory)".

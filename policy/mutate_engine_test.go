@@ -122,7 +122,7 @@ func TestMutateSkips(t *testing.T) {
 		"mapped namespace joins the mesh": {
 			obj: func() *Object { return podObject(testPod("plain")) },
 			settings: Settings{Mutators: map[string]MutatorSettings{
-				"IGR904": {Params: Params{"namespaceRevisions": []string{"pla*=1-20-0"}}},
+				"IGR904": {Params: paramsWith(func(p *IGR904Params) { p.NamespaceRevisions = []string{"pla*=1-20-0"} })},
 			}},
 		},
 		"workloads off":   {obj: func() *Object { return deploymentObject(testPod("mesh")) }, want: "kind Deployment not targeted"},
@@ -231,20 +231,20 @@ func TestConvergeBound(t *testing.T) {
 func TestNewEngineRejectsBadMutatorSettings(t *testing.T) {
 	tests := map[string]Settings{
 		"unknown mutator":     {Mutators: map[string]MutatorSettings{"IGR999": {}}},
-		"request above limit": {Mutators: map[string]MutatorSettings{"IGR901": {Params: Params{"cpuRequest": "3"}}}},
-		"bad quantity":        {Mutators: map[string]MutatorSettings{"IGR901": {Params: Params{"memoryLimit": "lots"}}}},
-		"bad preStop action":  {Mutators: map[string]MutatorSettings{"IGR902": {Params: Params{"preStopAction": "wait"}}}},
-		"zero preStop":        {Mutators: map[string]MutatorSettings{"IGR902": {Params: Params{"preStopSeconds": 0}}}},
+		"request above limit": {Mutators: map[string]MutatorSettings{"IGR901": {Params: paramsWith(func(p *IGR901Params) { p.CPURequest = "3" })}}},
+		"bad quantity":        {Mutators: map[string]MutatorSettings{"IGR901": {Params: paramsWith(func(p *IGR901Params) { p.MemoryLimit = "lots" })}}},
+		"bad preStop action":  {Mutators: map[string]MutatorSettings{"IGR902": {Params: paramsWith(func(p *IGR902Params) { p.PreStopAction = "wait" })}}},
+		"zero preStop":        {Mutators: map[string]MutatorSettings{"IGR902": {Params: paramsWith(func(p *IGR902Params) { p.PreStopSeconds = 0 })}}},
 		"revision not a label": {Mutators: map[string]MutatorSettings{
-			"IGR904": {Params: Params{"namespaceRevisions": []string{"prod=1.20"}}}}},
+			"IGR904": {Params: paramsWith(func(p *IGR904Params) { p.NamespaceRevisions = []string{"prod=1.20"} })}}},
 		"entry without revision": {Mutators: map[string]MutatorSettings{
-			"IGR904": {Params: Params{"namespaceRevisions": []string{"prod"}}}}},
+			"IGR904": {Params: paramsWith(func(p *IGR904Params) { p.NamespaceRevisions = []string{"prod"} })}}},
 		"bad selector": {Mutators: map[string]MutatorSettings{
-			"IGR904": {Params: Params{"namespaceRevisions": []string{"selector:env in (a=1-20-0"}}}}},
+			"IGR904": {Params: paramsWith(func(p *IGR904Params) { p.NamespaceRevisions = []string{"selector:env in (a=1-20-0"} })}}},
 		"bad glob": {Mutators: map[string]MutatorSettings{
-			"IGR904": {Params: Params{"namespaceRevisions": []string{"prod-[=1-20-0"}}}}},
+			"IGR904": {Params: paramsWith(func(p *IGR904Params) { p.NamespaceRevisions = []string{"prod-[=1-20-0"} })}}},
 		"bad default revision": {Mutators: map[string]MutatorSettings{
-			"IGR904": {Params: Params{"defaultRevision": "Canary_1"}}}},
+			"IGR904": {Params: paramsWith(func(p *IGR904Params) { p.DefaultRevision = "Canary_1" })}}},
 		"bad skip pattern": {Mutation: MutationSettings{SkipNamespaces: []string{"["}}},
 	}
 	for name, s := range tests {

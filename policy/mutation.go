@@ -19,8 +19,10 @@ type Mutator struct {
 	Targets     []Kind
 	// DefaultEnabled applies when the configuration does not say.
 	DefaultEnabled bool
-	Params         []ParamSpec
-	Apply          func(ctx *Context, obj *Object, p Params) (changed bool, err error)
+	// Params declares the mutator's tunables, with defaults (nil: none).
+	Params ParamSet
+	// Apply mutates obj with the mutator's parameters (see applyWith).
+	Apply func(ctx *Context, obj *Object, p Params) (changed bool, err error)
 	// Validate checks the effective parameters when the Engine is built, so a
 	// bad configuration fails at load time, not at admission. Nil: nothing to check.
 	Validate func(p Params) error
@@ -29,7 +31,8 @@ type Mutator struct {
 	Notes func(ctx *Context, obj *Object, p Params) []string
 }
 
-// MutatorSettings overrides one mutator. Nil Enabled keeps the default.
+// MutatorSettings overrides one mutator. Nil Enabled keeps the default; nil
+// Params keep the default parameters (else as in RuleSettings).
 type MutatorSettings struct {
 	Enabled *bool
 	Params  Params
@@ -113,7 +116,7 @@ func newMutationPlan(s Settings) (*mutationPlan, error) {
 	}
 	for _, cm := range plan.mutators {
 		if cm.m.ID == igr904 {
-			rm, err := compileRevisions(cm.params)
+			rm, err := compileRevisions(cm.params.(*IGR904Params))
 			if err != nil {
 				return nil, fmt.Errorf("mutator %s: %w", igr904, err)
 			}
@@ -130,7 +133,7 @@ func compileMutator(m *Mutator, ms MutatorSettings) (*compiledMutator, error) {
 	if ms.Enabled != nil {
 		enabled = *ms.Enabled
 	}
-	params, err := merge("mutator "+m.ID, m.Params, ms.Params)
+	params, err := effectiveParams("mutator "+m.ID, m.Params, ms.Params)
 	if err != nil {
 		return nil, err
 	}

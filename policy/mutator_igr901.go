@@ -10,13 +10,13 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
-// IGR901 parameter names.
-const (
-	paramCPURequest    = "cpuRequest"
-	paramMemoryRequest = "memoryRequest"
-	paramCPULimit      = "cpuLimit"
-	paramMemoryLimit   = "memoryLimit"
-)
+// IGR901Params are the parameters of IGR901: resource quantities.
+type IGR901Params struct {
+	CPURequest    string `yaml:"cpuRequest" type:"quantity" desc:"proxy CPU request"`
+	MemoryRequest string `yaml:"memoryRequest" type:"quantity" desc:"proxy memory request"`
+	CPULimit      string `yaml:"cpuLimit" type:"quantity" desc:"proxy CPU limit"`
+	MemoryLimit   string `yaml:"memoryLimit" type:"quantity" desc:"proxy memory limit"`
+}
 
 func mutatorIGR901() *Mutator {
 	return &Mutator{
@@ -30,15 +30,10 @@ func mutatorIGR901() *Mutator {
 			"container (classic or native) directly. Invalid user values are left alone and reported by IGR710.",
 		Targets:        podAndWorkloadKinds(),
 		DefaultEnabled: true,
-		Params: []ParamSpec{
-			{Name: paramCPURequest, Type: ParamQuantity, Default: "100m", Description: "proxy CPU request"},
-			{Name: paramMemoryRequest, Type: ParamQuantity, Default: "128Mi", Description: "proxy memory request"},
-			{Name: paramCPULimit, Type: ParamQuantity, Default: "2000m", Description: "proxy CPU limit"},
-			{Name: paramMemoryLimit, Type: ParamQuantity, Default: "1Gi", Description: "proxy memory limit"},
-		},
-		Apply:    applyIGR901,
-		Validate: validateIGR901,
-		Notes:    notesIGR901,
+		Params:         paramsOf(IGR901Params{CPURequest: "100m", MemoryRequest: "128Mi", CPULimit: "2000m", MemoryLimit: "1Gi"}),
+		Apply:          applyWith(applyIGR901),
+		Validate:       validateWith(validateIGR901),
+		Notes:          notesIGR901,
 	}
 }
 
@@ -59,14 +54,14 @@ func proxyResourceKeys() []proxyResource {
 }
 
 // proxyResources returns the cpu and memory settings of p.
-func proxyResources(p Params) []proxyResource {
+func proxyResources(p *IGR901Params) []proxyResource {
 	rs := proxyResourceKeys()
-	rs[0].request, rs[0].limit = p.String(paramCPURequest), p.String(paramCPULimit)
-	rs[1].request, rs[1].limit = p.String(paramMemoryRequest), p.String(paramMemoryLimit)
+	rs[0].request, rs[0].limit = p.CPURequest, p.CPULimit
+	rs[1].request, rs[1].limit = p.MemoryRequest, p.MemoryLimit
 	return rs
 }
 
-func validateIGR901(p Params) error {
+func validateIGR901(p *IGR901Params) error {
 	for _, r := range proxyResources(p) {
 		req, err := resource.ParseQuantity(r.request)
 		if err != nil {
@@ -83,7 +78,7 @@ func validateIGR901(p Params) error {
 	return nil
 }
 
-func applyIGR901(_ *Context, obj *Object, p Params) (bool, error) {
+func applyIGR901(_ *Context, obj *Object, p *IGR901Params) (bool, error) {
 	pt, ok := PodTemplateOf(obj)
 	if !ok {
 		return false, nil

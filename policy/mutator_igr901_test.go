@@ -48,7 +48,7 @@ func TestIGR901Annotations(t *testing.T) {
 			want: map[string]string{mem: "2Gi", memL: "1Gi"},
 		},
 	}
-	p := defaults(mutatorIGR901().Params)
+	p := mutatorIGR901().Params.New().(*IGR901Params)
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			pod := testPod("mesh")
@@ -85,7 +85,7 @@ func TestIGR901InjectedContainer(t *testing.T) {
 			},
 		},
 	}
-	p := defaults(mutatorIGR901().Params)
+	p := mutatorIGR901().Params.New().(*IGR901Params)
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			pod := testPod("mesh")

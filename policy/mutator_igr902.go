@@ -28,6 +28,13 @@ const (
 // preStop window plus Istio's 5s for in-flight requests.
 const defaultTerminationDrain = 20 * time.Second
 
+// IGR902Params are the parameters of IGR902.
+type IGR902Params struct {
+	PreStopSeconds           int           `yaml:"preStopSeconds" desc:"seconds the preStop hook sleeps"`
+	PreStopAction            string        `yaml:"preStopAction" desc:"preStop action: sleep (Kubernetes >= 1.30) or exec"`
+	TerminationDrainDuration time.Duration `yaml:"terminationDrainDuration" desc:"proxy terminationDrainDuration"`
+}
+
 func mutatorIGR902() *Mutator {
 	return &Mutator{
 		ID:    igr902,
@@ -39,45 +46,41 @@ func mutatorIGR902() *Mutator {
 			"Never adds a preStop to `istio-proxy` or to native sidecars: Istio drains those itself.",
 		Targets:        podAndWorkloadKinds(),
 		DefaultEnabled: true,
-		Params: []ParamSpec{
-			{Name: paramPreStopSeconds, Type: ParamInt, Default: 15, Description: "seconds the preStop hook sleeps"},
-			{Name: paramPreStopAction, Type: ParamString, Default: preStopSleep, Description: "preStop action: sleep (Kubernetes >= 1.30) or exec"},
-			{Name: paramTerminationDrain, Type: ParamDuration, Default: defaultTerminationDrain, Description: "proxy terminationDrainDuration"},
-		},
-		Apply:    applyIGR902,
-		Validate: validateIGR902,
-		Notes:    notesIGR902,
+		Params:         paramsOf(IGR902Params{PreStopSeconds: 15, PreStopAction: preStopSleep, TerminationDrainDuration: defaultTerminationDrain}),
+		Apply:          applyWith(applyIGR902),
+		Validate:       validateWith(validateIGR902),
+		Notes:          notesWith(notesIGR902),
 	}
 }
 
-func validateIGR902(p Params) error {
-	if s := p.Int(paramPreStopSeconds); s < 1 || s > 3600 {
+func validateIGR902(p *IGR902Params) error {
+	if s := p.PreStopSeconds; s < 1 || s > 3600 {
 		return fmt.Errorf("%s %d must be between 1 and 3600", paramPreStopSeconds, s)
 	}
-	if a := p.String(paramPreStopAction); a != preStopSleep && a != preStopExec {
+	if a := p.PreStopAction; a != preStopSleep && a != preStopExec {
 		return fmt.Errorf("%s %q must be %q or %q", paramPreStopAction, a, preStopSleep, preStopExec)
 	}
-	if d := p.Duration(paramTerminationDrain); d <= 0 || d > time.Hour {
+	if d := p.TerminationDrainDuration; d <= 0 || d > time.Hour {
 		return errors.New(paramTerminationDrain + " must be positive and at most 1h")
 	}
 	return nil
 }
 
-func applyIGR902(_ *Context, obj *Object, p Params) (bool, error) {
+func applyIGR902(_ *Context, obj *Object, p *IGR902Params) (bool, error) {
 	pt, ok := PodTemplateOf(obj)
 	if !ok {
 		return false, nil
 	}
 	pc := proxyConfigOf(pt)
 	a := addPreStops(pt.Spec, p)
-	b := mergeIntoProxyConfig(pt, pc, FieldTerminationDrain(), ProtoDuration(p.Duration(paramTerminationDrain)))
-	c := raiseGracePeriod(pt.Spec, int64(p.Int(paramPreStopSeconds))+drainSeconds(pc, p))
+	b := mergeIntoProxyConfig(pt, pc, FieldTerminationDrain(), ProtoDuration(p.TerminationDrainDuration))
+	c := raiseGracePeriod(pt.Spec, int64(p.PreStopSeconds)+drainSeconds(pc, p))
 	return a || b || c, nil
 }
 
 // addPreStops gives every application container without a preStop hook one.
 // istio-proxy is skipped; native sidecars live in initContainers, never touched.
-func addPreStops(spec *corev1.PodSpec, p Params) bool {
+func addPreStops(spec *corev1.PodSpec, p *IGR902Params) bool {
 	changed := false
 	for i := range spec.Containers {
 		c := &spec.Containers[i]
@@ -94,9 +97,9 @@ func addPreStops(spec *corev1.PodSpec, p Params) bool {
 }
 
 // preStopHandler builds the configured preStop hook.
-func preStopHandler(p Params) *corev1.LifecycleHandler {
-	secs := p.Int(paramPreStopSeconds)
-	if p.String(paramPreStopAction) == preStopExec {
+func preStopHandler(p *IGR902Params) *corev1.LifecycleHandler {
+	secs := p.PreStopSeconds
+	if p.PreStopAction == preStopExec {
 		return &corev1.LifecycleHandler{Exec: &corev1.ExecAction{Command: []string{"sleep", strconv.Itoa(secs)}}}
 	}
 	return &corev1.LifecycleHandler{Sleep: &corev1.SleepAction{Seconds: int64(secs)}}
@@ -104,8 +107,8 @@ func preStopHandler(p Params) *corev1.LifecycleHandler {
 
 // drainSeconds is the proxy drain the pod gets, in whole seconds: the user's
 // terminationDrainDuration when set and readable, else the configured one.
-func drainSeconds(pc proxyConfig, p Params) int64 {
-	d := p.Duration(paramTerminationDrain)
+func drainSeconds(pc proxyConfig, p *IGR902Params) int64 {
+	d := p.TerminationDrainDuration
 	if user, ok := pc.duration(FieldTerminationDrain()); ok && user >= 0 {
 		d = user
 	}
@@ -126,12 +129,12 @@ func raiseGracePeriod(spec *corev1.PodSpec, need int64) bool {
 	return true
 }
 
-func notesIGR902(_ *Context, obj *Object, p Params) []string {
+func notesIGR902(_ *Context, obj *Object, p *IGR902Params) []string {
 	pt, ok := PodTemplateOf(obj)
 	if !ok {
 		return nil
 	}
-	if n := proxyConfigNote(pt, FieldTerminationDrain(), ProtoDuration(p.Duration(paramTerminationDrain))); n != "" {
+	if n := proxyConfigNote(pt, FieldTerminationDrain(), ProtoDuration(p.TerminationDrainDuration)); n != "" {
 		return []string{n}
 	}
 	return nil

@@ -20,7 +20,7 @@ func TestIGR902(t *testing.T) {
 			wantGrace: int64p(35), wantPreStop: "sleep", wantConfig: "terminationDrainDuration: 20s\n",
 		},
 		"exec action": {
-			params:    Params{"preStopAction": "exec"},
+			params:    paramsWith(func(p *IGR902Params) { p.PreStopAction = "exec" }),
 			wantGrace: int64p(35), wantPreStop: "exec", wantConfig: "terminationDrainDuration: 20s\n",
 		},
 		"existing preStop is kept": {
@@ -45,15 +45,15 @@ func TestIGR902(t *testing.T) {
 			wantGrace: int64p(60), wantPreStop: "sleep", wantConfig: `{"terminationDrainDuration":"45s"}`,
 		},
 		"short settings fit the default grace period": {
-			params:    Params{"preStopSeconds": 15, "terminationDrainDuration": 10 * time.Second},
+			params:    paramsWith(func(p *IGR902Params) { p.PreStopSeconds = 15; p.TerminationDrainDuration = 10 * time.Second }),
 			wantGrace: nil, wantPreStop: "sleep", wantConfig: "terminationDrainDuration: 10s\n",
 		},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			p := defaults(mutatorIGR902().Params)
-			for k, v := range tc.params {
-				p[k] = v
+			p := mutatorIGR902().Params.New().(*IGR902Params)
+			if tc.params != nil {
+				p = tc.params.(*IGR902Params)
 			}
 			pod := testPod("mesh")
 			pod.Spec.Containers = append(pod.Spec.Containers, corev1.Container{Name: IstioProxyContainer})
@@ -87,7 +87,7 @@ func TestIGR902(t *testing.T) {
 func TestIGR902NativeSidecarUntouched(t *testing.T) {
 	pod := testPod("mesh")
 	pod.Spec.InitContainers = []corev1.Container{nativeProxy()}
-	if _, err := applyIGR902(nil, podObject(pod), defaults(mutatorIGR902().Params)); err != nil {
+	if _, err := applyIGR902(nil, podObject(pod), mutatorIGR902().Params.New().(*IGR902Params)); err != nil {
 		t.Fatal(err)
 	}
 	if pod.Spec.InitContainers[0].Lifecycle != nil {

@@ -19,6 +19,12 @@ const (
 	selectorPrefix          = "selector:"
 )
 
+// IGR904Params are the parameters of IGR904.
+type IGR904Params struct {
+	NamespaceRevisions []string `yaml:"namespaceRevisions" desc:"PATTERN=REVISION entries: name, glob or selector:LABELSELECTOR; first match wins"`
+	DefaultRevision    string   `yaml:"defaultRevision" desc:"revision for unmatched namespaces (empty: none)"`
+}
+
 func mutatorIGR904() *Mutator {
 	return &Mutator{
 		ID:    igr904,
@@ -33,17 +39,13 @@ func mutatorIGR904() *Mutator {
 			"be ignored, and IGR701 rejects the pair), and never acts in ambient namespaces.",
 		Targets:        append(podAndWorkloadKinds(), KindNamespace),
 		DefaultEnabled: true,
-		Params: []ParamSpec{
-			{Name: paramNamespaceRevisions, Type: ParamStrings, Default: []string{},
-				Description: "PATTERN=REVISION entries: name, glob or selector:LABELSELECTOR; first match wins"},
-			{Name: paramDefaultRevision, Type: ParamString, Default: "", Description: "revision for unmatched namespaces (empty: none)"},
-		},
-		Apply: applyIGR904,
-		Validate: func(p Params) error {
+		Params:         paramsOf(IGR904Params{NamespaceRevisions: []string{}}),
+		Apply:          applyWith(applyIGR904),
+		Validate: validateWith(func(p *IGR904Params) error {
 			_, err := compileRevisions(p)
 			return err
-		},
-		Notes: notesIGR904,
+		}),
+		Notes: notesWith(notesIGR904),
 	}
 }
 
@@ -62,14 +64,14 @@ type revisionMap struct {
 }
 
 // compileRevisions parses and validates IGR904's parameters.
-func compileRevisions(p Params) (*revisionMap, error) {
-	rm := &revisionMap{fallback: p.String(paramDefaultRevision)}
+func compileRevisions(p *IGR904Params) (*revisionMap, error) {
+	rm := &revisionMap{fallback: p.DefaultRevision}
 	if rm.fallback != "" {
 		if errs := validation.IsDNS1123Label(rm.fallback); len(errs) > 0 {
 			return nil, fmt.Errorf("%s %q: %s", paramDefaultRevision, rm.fallback, strings.Join(errs, "; "))
 		}
 	}
-	for _, s := range p.Strings(paramNamespaceRevisions) {
+	for _, s := range p.NamespaceRevisions {
 		e, err := parseRevisionEntry(s)
 		if err != nil {
 			return nil, fmt.Errorf("%s entry %q: %w", paramNamespaceRevisions, s, err)
@@ -122,7 +124,7 @@ func (rm *revisionMap) revisionFor(ns string, nsLabels map[string]string) string
 	return rm.fallback
 }
 
-func applyIGR904(ctx *Context, obj *Object, p Params) (bool, error) {
+func applyIGR904(ctx *Context, obj *Object, p *IGR904Params) (bool, error) {
 	rm, err := compileRevisions(p)
 	if err != nil {
 		return false, err
@@ -180,7 +182,7 @@ func podRevision(ctx *Context, obj *Object, pt PodTemplate, rm *revisionMap) (re
 	return want, ""
 }
 
-func notesIGR904(ctx *Context, obj *Object, p Params) []string {
+func notesIGR904(ctx *Context, obj *Object, p *IGR904Params) []string {
 	pt, ok := PodTemplateOf(obj)
 	if !ok {
 		return nil

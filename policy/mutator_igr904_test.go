@@ -6,10 +6,7 @@ import (
 )
 
 func TestIGR904Pods(t *testing.T) {
-	mapping := Params{
-		"namespaceRevisions": []string{"staging=1-20-0", "prod-*=1-19-3", "selector:env=canary=1-21-0", "labelled=1-20-0", "matching=1-20-0"},
-		"defaultRevision":    "",
-	}
+	mapping := []string{"staging=1-20-0", "prod-*=1-19-3", "selector:env=canary=1-21-0", "labelled=1-20-0", "matching=1-20-0"}
 	ctx := &Context{Namespaces: NamespaceLabels{
 		"staging":  {},
 		"prod-eu":  {},
@@ -21,28 +18,26 @@ func TestIGR904Pods(t *testing.T) {
 	}}
 	tests := map[string]struct {
 		ns, podRev, want, note string
-		params                 Params
+		params                 func(p *IGR904Params)
 	}{
 		"by name":                   {ns: "staging", want: "1-20-0"},
 		"by glob":                   {ns: "prod-eu", want: "1-19-3"},
 		"by selector":               {ns: "team-a", want: "1-21-0"},
 		"no match, no default":      {ns: "other"},
-		"default revision":          {ns: "other", want: "stable", params: Params{"defaultRevision": "stable"}},
+		"default revision":          {ns: "other", want: "stable", params: func(p *IGR904Params) { p.DefaultRevision = "stable" }},
 		"unknown namespace by glob": {ns: "prod-us", want: "1-19-3"},
 		"legacy label wins":         {ns: "legacy"},
 		"user label kept":           {ns: "staging", podRev: "1-17-0", want: "1-17-0"},
 		"namespace label decides":   {ns: "labelled", note: "relabel the namespace"},
 		"namespace label agrees":    {ns: "matching"},
-		"first matching entry wins": {ns: "staging", want: "1-20-0", params: Params{"namespaceRevisions": []string{"staging=1-20-0", "stag*=1-19-3"}}},
+		"first matching entry wins": {ns: "staging", want: "1-20-0", params: func(p *IGR904Params) { p.NamespaceRevisions = []string{"staging=1-20-0", "stag*=1-19-3"} }},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			p := defaults(mutatorIGR904().Params)
-			for k, v := range mapping {
-				p[k] = v
-			}
-			for k, v := range tc.params {
-				p[k] = v
+			p := mutatorIGR904().Params.New().(*IGR904Params)
+			p.NamespaceRevisions = mapping
+			if tc.params != nil {
+				tc.params(p)
 			}
 			pod := testPod(tc.ns)
 			if tc.podRev != "" {
@@ -69,9 +64,9 @@ func TestIGR904Pods(t *testing.T) {
 func TestIGR904Namespaces(t *testing.T) {
 	e := mustEngine(t, Settings{
 		Mutation: MutationSettings{Namespaces: true},
-		Mutators: map[string]MutatorSettings{"IGR904": {Params: Params{
-			"namespaceRevisions": []string{"staging=1-20-0", "selector:env=canary=1-21-0"},
-		}}},
+		Mutators: map[string]MutatorSettings{"IGR904": {Params: paramsWith(func(p *IGR904Params) {
+			p.NamespaceRevisions = []string{"staging=1-20-0", "selector:env=canary=1-21-0"}
+		})}},
 	})
 	tests := map[string]struct {
 		name    string

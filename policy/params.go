@@ -2,15 +2,15 @@ package policy
 
 import (
 	"fmt"
-	"sort"
+	"reflect"
+	"strings"
 	"time"
 )
 
-// ParamType is the type of a rule or mutator parameter.
+// ParamType is the type of a rule or mutator parameter as the docs name it.
 type ParamType string
 
-// Parameter types. The config package parses YAML values into the Go type named
-// in each comment; Params getters return that type.
+// Parameter types, by the Go type of the parameter struct's field.
 const (
 	ParamInt      ParamType = "int"      // int
 	ParamFloat    ParamType = "float"    // float64
@@ -18,75 +18,166 @@ const (
 	ParamString   ParamType = "string"   // string
 	ParamStrings  ParamType = "strings"  // []string
 	ParamDuration ParamType = "duration" // time.Duration, written "10s"
-	ParamQuantity ParamType = "quantity" // string holding a valid resource.Quantity, e.g. "100m"
+	ParamQuantity ParamType = "quantity" // string tagged `type:"quantity"`, a resource.Quantity such as "100m"
 )
 
-// ParamSpec declares one parameter of a rule or mutator.
+// Params is what a rule's Check or a mutator's Apply receives: nil when it
+// declares no parameters, else a pointer to its parameter struct holding the
+// defaults overridden by the configuration.
+type Params any
+
+// ParamSet declares the parameters of a rule or mutator: a struct type whose
+// exported fields are the parameters, each tagged with its name
+// (`yaml:"name"`) and a description (`desc:"..."`), with the defaults as its
+// value. Structs embedded with `yaml:",inline"` share parameters between
+// rules. Package config decodes rules.<ID>.params strictly into a New() value.
+type ParamSet interface {
+	// New returns a pointer to a new parameter struct holding the defaults.
+	New() Params
+}
+
+type paramSet[P any] struct{ defaults P }
+
+// paramsOf declares parameter struct P with its defaults.
+func paramsOf[P any](defaults P) ParamSet { return paramSet[P]{defaults} }
+
+func (s paramSet[P]) New() Params {
+	p := s.defaults
+	cloneSlices(reflect.ValueOf(&p).Elem())
+	return &p
+}
+
+// checkWith adapts a check of typed parameters into Rule.Check. The engine
+// hands every rule a value of the type its ParamSet declares (NewEngine
+// rejects any other), and TestParamsMatchTheirRules calls every rule and
+// mutator with its defaults, so the assertion cannot fail at admission.
+func checkWith[P any](check func(ctx *Context, obj *Object, p *P) []Violation) func(*Context, *Object, Params) []Violation {
+	return func(ctx *Context, obj *Object, p Params) []Violation { return check(ctx, obj, p.(*P)) }
+}
+
+// applyWith adapts Mutator.Apply the way checkWith adapts Rule.Check.
+func applyWith[P any](apply func(ctx *Context, obj *Object, p *P) (bool, error)) func(*Context, *Object, Params) (bool, error) {
+	return func(ctx *Context, obj *Object, p Params) (bool, error) { return apply(ctx, obj, p.(*P)) }
+}
+
+// notesWith adapts Mutator.Notes the way checkWith adapts Rule.Check.
+func notesWith[P any](notes func(ctx *Context, obj *Object, p *P) []string) func(*Context, *Object, Params) []string {
+	return func(ctx *Context, obj *Object, p Params) []string { return notes(ctx, obj, p.(*P)) }
+}
+
+// validateWith adapts Mutator.Validate the way checkWith adapts Rule.Check.
+func validateWith[P any](validate func(p *P) error) func(Params) error {
+	return func(p Params) error { return validate(p.(*P)) }
+}
+
+// effectiveParams returns the parameters owner runs with: the defaults of
+// set, or over when the settings give them (of set's type: package config
+// decodes them over the defaults).
+func effectiveParams(owner string, set ParamSet, over Params) (Params, error) {
+	if set == nil {
+		if over != nil {
+			return nil, fmt.Errorf("%s has no parameters, got %T", owner, over)
+		}
+		return nil, nil
+	}
+	def := set.New()
+	if over == nil || reflect.ValueOf(over).IsNil() {
+		return def, nil
+	}
+	if reflect.TypeOf(over) != reflect.TypeOf(def) {
+		return nil, fmt.Errorf("%s: parameters must be %T, got %T", owner, def, over)
+	}
+	return over, nil
+}
+
+// ParamSpec describes one parameter, read from its parameter struct.
 type ParamSpec struct {
 	Name        string
 	Type        ParamType
-	Default     any // of the Go type of Type
+	Default     any // the field's value: the default, read from ParamSet.New()
 	Description string
 }
 
-// Params holds parameter values by name, typed as ParamType says. Getters
-// panic on a name the rule did not declare: that is a programming error caught
-// by the registry tests, never a user error (config validates user input).
-type Params map[string]any
-
-func (p Params) get(name string) any {
-	v, ok := p[name]
-	if !ok {
-		panic(fmt.Sprintf("policy: undeclared parameter %q", name))
+// ParamSpecs describes the parameters of p (nil: none), in declaration order,
+// each with its value in p.
+func ParamSpecs(p Params) []ParamSpec {
+	if p == nil {
+		return nil
 	}
-	return v
+	var out []ParamSpec
+	var walk func(v reflect.Value)
+	walk = func(v reflect.Value) {
+		for i := range v.NumField() {
+			f := v.Type().Field(i)
+			name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			if opts == "inline" {
+				walk(v.Field(i))
+				continue
+			}
+			out = append(out, ParamSpec{Name: name, Type: paramType(f), Default: v.Field(i).Interface(), Description: f.Tag.Get("desc")})
+		}
+	}
+	walk(reflect.ValueOf(p).Elem())
+	return out
 }
 
-// Int returns an int parameter.
-func (p Params) Int(name string) int { return p.get(name).(int) }
+// ParamSpecs describes the rule's parameters with their defaults.
+func (r *Rule) ParamSpecs() []ParamSpec { return specsOf(r.Params) }
 
-// Float returns a float parameter.
-func (p Params) Float(name string) float64 { return p.get(name).(float64) }
+// ParamSpecs describes the mutator's parameters with their defaults.
+func (m *Mutator) ParamSpecs() []ParamSpec { return specsOf(m.Params) }
 
-// Bool returns a bool parameter.
-func (p Params) Bool(name string) bool { return p.get(name).(bool) }
-
-// String returns a string or quantity parameter.
-func (p Params) String(name string) string { return p.get(name).(string) }
-
-// Strings returns a string-list parameter.
-func (p Params) Strings(name string) []string { return p.get(name).([]string) }
-
-// Duration returns a duration parameter.
-func (p Params) Duration(name string) time.Duration { return p.get(name).(time.Duration) }
-
-// defaults returns the declared defaults of specs.
-func defaults(specs []ParamSpec) Params {
-	p := make(Params, len(specs))
-	for _, s := range specs {
-		p[s.Name] = s.Default
+func specsOf(s ParamSet) []ParamSpec {
+	if s == nil {
+		return nil
 	}
-	return p
+	return ParamSpecs(s.New())
 }
 
-// merge returns the defaults of specs overridden by the values in over, after
-// checking each override is declared and of the declared Go type.
-func merge(owner string, specs []ParamSpec, over Params) (Params, error) {
-	p := defaults(specs)
-	names := make([]string, 0, len(over))
-	for k := range over {
-		names = append(names, k)
+func paramType(f reflect.StructField) ParamType {
+	switch {
+	case f.Type == reflect.TypeFor[time.Duration]():
+		return ParamDuration
+	case f.Type == reflect.TypeFor[[]string]():
+		return ParamStrings
+	case f.Tag.Get("type") == string(ParamQuantity):
+		return ParamQuantity
 	}
-	sort.Strings(names)
-	for _, k := range names {
-		d, ok := p[k]
-		if !ok {
-			return nil, fmt.Errorf("%s: unknown parameter %q", owner, k)
-		}
-		if fmt.Sprintf("%T", d) != fmt.Sprintf("%T", over[k]) {
-			return nil, fmt.Errorf("%s: parameter %q must be %T, got %T", owner, k, d, over[k])
-		}
-		p[k] = over[k]
+	switch f.Type.Kind() {
+	case reflect.Int:
+		return ParamInt
+	case reflect.Float64:
+		return ParamFloat
+	case reflect.Bool:
+		return ParamBool
+	case reflect.String:
+		return ParamString
 	}
-	return p, nil
+	panic(fmt.Sprintf("policy: parameter %s has unsupported type %s", f.Name, f.Type)) // caught by the registry tests
+}
+
+// cloneSlices gives every slice field of struct v its own backing array, so
+// no caller can change a rule's defaults through a value it was handed.
+func cloneSlices(v reflect.Value) {
+	for i := range v.NumField() {
+		switch f := v.Field(i); f.Kind() {
+		case reflect.Struct:
+			cloneSlices(f)
+		case reflect.Slice:
+			if !f.IsNil() {
+				f.Set(reflect.AppendSlice(reflect.MakeSlice(f.Type(), 0, f.Len()), f))
+			}
+		}
+	}
+}
+
+// cloneParams returns a copy of p that shares nothing with it.
+func cloneParams(p Params) Params {
+	if p == nil {
+		return nil
+	}
+	v := reflect.New(reflect.TypeOf(p).Elem())
+	v.Elem().Set(reflect.ValueOf(p).Elem())
+	cloneSlices(v.Elem())
+	return v.Interface()
 }

@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"k8s.io/apimachinery/pkg/api/resource"
 )
@@ -44,7 +43,7 @@ func TestRegistryRules(t *testing.T) {
 					t.Errorf("%s: %s", r.ID, c.desc)
 				}
 			}
-			checkParams(t, r.ID, r.Params)
+			checkParams(t, r.ID, r.ParamSpecs())
 		})
 		seen[r.ID] = true
 		prev = r.ID
@@ -74,7 +73,7 @@ func TestRegistryMutators(t *testing.T) {
 					t.Errorf("%s: %s", m.ID, c.desc)
 				}
 			}
-			checkParams(t, m.ID, m.Params)
+			checkParams(t, m.ID, m.ParamSpecs())
 		})
 		seen[m.ID] = true
 	}
@@ -91,8 +90,7 @@ func targetsRoundTrip(kinds []Kind) bool {
 	return true
 }
 
-// checkParams checks names, descriptions and that each default has the Go
-// type its ParamType declares.
+// checkParams checks names, descriptions and that quantity defaults parse.
 func checkParams(t *testing.T, owner string, specs []ParamSpec) {
 	t.Helper()
 	names := map[string]bool{}
@@ -104,41 +102,42 @@ func checkParams(t *testing.T, owner string, specs []ParamSpec) {
 		if strings.TrimSpace(p.Description) == "" {
 			t.Errorf("%s: parameter %s has no description", owner, p.Name)
 		}
-		if !defaultMatchesType(p) {
-			t.Errorf("%s: parameter %s default %#v is not of type %s", owner, p.Name, p.Default, p.Type)
+		if p.Type == ParamQuantity {
+			if _, err := resource.ParseQuantity(p.Default.(string)); err != nil {
+				t.Errorf("%s: parameter %s default %q: %v", owner, p.Name, p.Default, err)
+			}
 		}
 	}
 }
 
-func defaultMatchesType(p ParamSpec) bool {
-	switch p.Type {
-	case ParamInt:
-		_, ok := p.Default.(int)
-		return ok
-	case ParamFloat:
-		_, ok := p.Default.(float64)
-		return ok
-	case ParamBool:
-		_, ok := p.Default.(bool)
-		return ok
-	case ParamString:
-		_, ok := p.Default.(string)
-		return ok
-	case ParamStrings:
-		_, ok := p.Default.([]string)
-		return ok
-	case ParamDuration:
-		_, ok := p.Default.(time.Duration)
-		return ok
-	case ParamQuantity:
-		s, ok := p.Default.(string)
-		if !ok {
-			return false
+// TestParamsMatchTheirRules hands every rule and mutator its declared
+// defaults: the typed adapters (checkWith, applyWith, ...) assert the type on
+// entry, so a rule whose check reads another parameter struct than it
+// declares panics here, whatever the object.
+func TestParamsMatchTheirRules(t *testing.T) {
+	for _, r := range Catalogue() {
+		for _, k := range append([]Kind{""}, r.Targets...) {
+			r.Check(nil, &Object{GroupKind: k.GroupKind()}, defaults(r.Params))
 		}
-		_, err := resource.ParseQuantity(s)
-		return err == nil
+		if check, ok := clusterChecks()[r.ID]; ok {
+			check(NewClusterIndex(true), defaults(r.Params))
+		}
 	}
-	return false
+	for _, m := range Mutators() {
+		p := defaults(m.Params)
+		obj := podObject(testPod("mesh"))
+		if _, err := m.Apply(nil, obj, p); err != nil {
+			t.Errorf("%s: apply on an empty object: %v", m.ID, err)
+		}
+		if m.Validate != nil {
+			if err := m.Validate(p); err != nil {
+				t.Errorf("%s: defaults do not validate: %v", m.ID, err)
+			}
+		}
+		if m.Notes != nil {
+			m.Notes(nil, obj, p)
+		}
+	}
 }
 
 func TestRegistryCatalogueIsACopy(t *testing.T) {

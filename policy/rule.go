@@ -22,9 +22,10 @@ type Rule struct {
 	Targets []Kind
 	// DefaultAction applies when the configuration does not set one.
 	DefaultAction Action
-	// Params are the rule's tunables, with defaults.
-	Params []ParamSpec
-	// Check evaluates the rule on one object. It must not modify obj.
+	// Params declares the rule's tunables, with defaults (nil: none).
+	Params ParamSet
+	// Check evaluates the rule on one object with its parameters (see
+	// checkWith). It must not modify obj.
 	Check func(ctx *Context, obj *Object, p Params) []Violation
 }
 

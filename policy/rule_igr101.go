@@ -22,18 +22,18 @@ func ruleIGR101() *Rule {
 		Istio:         "PeerAuthentication proto (istio.io/api v1.31): `mtls.mode` UNSET inherits from the parent (workload, namespace, mesh-wide policy in the root namespace) and is PERMISSIVE where nothing sets it; enum names only (the CRD types enums as strings).",
 		Targets:       []Kind{KindPeerAuthentication},
 		DefaultAction: ActionDeny,
-		Params: []ParamSpec{{
-			Name:        paramRootNamespace,
-			Type:        ParamString,
-			Default:     "istio-system",
-			Description: "Istio root namespace (meshConfig.rootNamespace), home of the mesh-wide PeerAuthentication",
-		}},
-		Check: checkIGR101,
+		Params:        paramsOf(IGR101Params{RootNamespace: "istio-system"}),
+		Check:         checkWith(checkIGR101),
 	}
 }
 
+// IGR101Params are the parameters of IGR101.
+type IGR101Params struct {
+	RootNamespace string `yaml:"rootNamespace" desc:"Istio root namespace (meshConfig.rootNamespace), home of the mesh-wide PeerAuthentication"`
+}
+
 // checkIGR101 rejects a weak top-level mode, and an unset one on the mesh-wide policy.
-func checkIGR101(_ *Context, obj *Object, p Params) []Violation {
+func checkIGR101(_ *Context, obj *Object, p *IGR101Params) []Violation {
 	pa, ok := peerAuthenticationOf(obj)
 	if !ok {
 		return nil
@@ -47,7 +47,7 @@ func checkIGR101(_ *Context, obj *Object, p Params) []Violation {
 		return []Violation{Invalid(modePath, mode.String(), "must be STRICT").WithFix(fix)}
 	case mode != securityapi.PeerAuthentication_MutualTLS_UNSET:
 		return nil
-	case !isMeshWidePeerAuthentication(obj, pa, p.String(paramRootNamespace)):
+	case !isMeshWidePeerAuthentication(obj, pa, p.RootNamespace):
 		return nil
 	case pa.GetMtls() == nil:
 		return []Violation{Required(mtlsPath, "is missing on the mesh-wide policy, which means PERMISSIVE").WithFix(fix)}

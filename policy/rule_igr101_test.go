@@ -28,9 +28,9 @@ func TestIGR101(t *testing.T) {
 		"workload policy DISABLE is denied": {namespace: "apps",
 			doc: "selector: {matchLabels: {app: web}}\nmtls: {mode: DISABLE}", want: []string{"spec.mtls.mode"}},
 		"custom root namespace makes its policy mesh-wide": {namespace: "mesh-root",
-			params: Params{paramRootNamespace: "mesh-root"}, doc: ``, want: []string{"spec.mtls"}},
+			params: paramsWith(func(p *IGR101Params) { p.RootNamespace = "mesh-root" }), doc: ``, want: []string{"spec.mtls"}},
 		"istio-system is not mesh-wide under a custom root namespace": {namespace: "istio-system",
-			params: Params{paramRootNamespace: "mesh-root"}, doc: ``},
+			params: paramsWith(func(p *IGR101Params) { p.RootNamespace = "mesh-root" }), doc: ``},
 		"port-level modes are left to IGR102": {namespace: "apps",
 			doc: "selector: {matchLabels: {app: web}}\nmtls: {mode: STRICT}\nportLevelMtls: {\"80\": {mode: DISABLE}}"},
 	})

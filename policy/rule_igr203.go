@@ -8,8 +8,10 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
-// paramMaxConnectTimeout is IGR203's bound on tcp.connectTimeout.
-const paramMaxConnectTimeout = "maxConnectTimeout"
+// IGR203Params are the parameters of IGR203.
+type IGR203Params struct {
+	MaxConnectTimeout time.Duration `yaml:"maxConnectTimeout" desc:"longest allowed connectionPool.tcp.connectTimeout"`
+}
 
 // ruleIGR203 requires a complete, bounded connection pool.
 func ruleIGR203() *Rule {
@@ -35,18 +37,13 @@ func ruleIGR203() *Rule {
 		Istio:         "DestinationRule proto (PortTrafficPolicy: \"default values will be applied to fields omitted in port-level traffic policies\") and MergeTrafficPolicy: pools replace, never merge; ConnectionPoolSettings defaults 2^32-1 (unbounded), `connectTimeout` defaults to the mesh's 10s; Go-style durations (time.ParseDuration, as istiod's jsonpb).",
 		Targets:       []Kind{KindDestinationRule},
 		DefaultAction: ActionDeny,
-		Params: []ParamSpec{{
-			Name:        paramMaxConnectTimeout,
-			Type:        ParamDuration,
-			Default:     10 * time.Second,
-			Description: "longest allowed connectionPool.tcp.connectTimeout",
-		}},
-		Check: checkIGR203,
+		Params:        paramsOf(IGR203Params{MaxConnectTimeout: 10 * time.Second}),
+		Check:         checkWith(checkIGR203),
 	}
 }
 
 // checkIGR203 requires the top-level pool and checks every written pool.
-func checkIGR203(_ *Context, obj *Object, p Params) []Violation {
+func checkIGR203(_ *Context, obj *Object, p *IGR203Params) []Violation {
 	dr, ok := destinationRuleOf(obj)
 	if !ok {
 		return nil
@@ -56,7 +53,7 @@ func checkIGR203(_ *Context, obj *Object, p Params) []Violation {
 		out = append(out, Required(drTopLevelPath().Child("connectionPool"),
 			"is missing, so connections and requests are unbounded"))
 	}
-	maxTimeout := p.Duration(paramMaxConnectTimeout)
+	maxTimeout := p.MaxConnectTimeout
 	for _, s := range drSites(dr) {
 		switch {
 		case s.Pool != nil:

@@ -28,7 +28,7 @@ trafficPolicy:
 				"spec.trafficPolicy.connectionPool.http.maxRequestsPerConnection",
 			}},
 		"unset connectTimeout is Istio's 10s default, within the maximum": {doc: "host: web\ntrafficPolicy:\n  connectionPool:\n    tcp: {maxConnections: 10}" + tcpHTTP},
-		"unset connectTimeout is judged as 10s against a lower maximum": {params: Params{paramMaxConnectTimeout: 5 * time.Second},
+		"unset connectTimeout is judged as 10s against a lower maximum": {params: paramsWith(func(p *IGR203Params) { p.MaxConnectTimeout = 5 * time.Second }),
 			doc:  "host: web\ntrafficPolicy:\n  connectionPool:\n    tcp: {maxConnections: 10}" + tcpHTTP,
 			want: []string{"spec.trafficPolicy.connectionPool.tcp.connectTimeout"}},
 		"Go-style durations as in Istio's docs (30ms, 1m)": {doc: "host: web\ntrafficPolicy:\n  connectionPool:\n    tcp: {maxConnections: 10, connectTimeout: 30ms, idleTimeout: 1h30m}" + tcpHTTP},
@@ -40,7 +40,7 @@ trafficPolicy:
 			want: []string{"spec.trafficPolicy.connectionPool.tcp.connectTimeout"}},
 		"zero connectTimeout is denied": {doc: "host: web\ntrafficPolicy:\n  connectionPool:\n    tcp: {maxConnections: 10, connectTimeout: 0s}" + tcpHTTP,
 			want: []string{"spec.trafficPolicy.connectionPool.tcp.connectTimeout"}},
-		"maximum is a parameter": {params: Params{paramMaxConnectTimeout: time.Minute},
+		"maximum is a parameter": {params: paramsWith(func(p *IGR203Params) { p.MaxConnectTimeout = time.Minute }),
 			doc: "host: web\ntrafficPolicy:\n  connectionPool:\n    tcp: {maxConnections: 10, connectTimeout: 30s}" + tcpHTTP},
 		"incomplete port-level pool is denied": {doc: top +
 			"  portLevelSettings: [{port: {number: 80}, connectionPool: {tcp: {maxConnections: 5}}}]",

@@ -9,6 +9,11 @@ import (
 // minProtocolVersion a hit.
 const paramRequireExplicitMinTLS = "requireExplicitMinProtocolVersion"
 
+// IGR301Params are the parameters of IGR301.
+type IGR301Params struct {
+	RequireExplicitMinProtocolVersion bool `yaml:"requireExplicitMinProtocolVersion" desc:"also report terminating servers that leave tls.minProtocolVersion unset or TLS_AUTO (Istio's default is TLSV1_2)"`
+}
+
 // ruleIGR301 requires TLS settings on HTTPS/TLS Gateway servers and TLS 1.2 or later where the gateway terminates TLS.
 func ruleIGR301() *Rule {
 	return &Rule{
@@ -27,18 +32,13 @@ func ruleIGR301() *Rule {
 		Istio:         "ServerTLSSettings proto: `minProtocolVersion` defaults to TLSV1_2 (TLS_AUTO is the default); PASSTHROUGH is the default `mode` when `tls` is unset on an HTTPS/TLS server; protocol names are case-insensitive.",
 		Targets:       []Kind{KindGateway},
 		DefaultAction: ActionDeny,
-		Params: []ParamSpec{{
-			Name:        paramRequireExplicitMinTLS,
-			Type:        ParamBool,
-			Default:     false,
-			Description: "also report terminating servers that leave tls.minProtocolVersion unset or TLS_AUTO (Istio's default is TLSV1_2)",
-		}},
-		Check: func(_ *Context, obj *Object, p Params) []Violation {
-			requireExplicit := p.Bool(paramRequireExplicitMinTLS)
+		Params:        paramsOf(IGR301Params{}),
+		Check: checkWith(func(_ *Context, obj *Object, p *IGR301Params) []Violation {
+			requireExplicit := p.RequireExplicitMinProtocolVersion
 			return forEachGatewayServer(obj, func(s *networkingapi.Server, path *field.Path) []Violation {
 				return checkGatewayTLSVersion(s, path, requireExplicit)
 			})
-		},
+		}),
 	}
 }
 

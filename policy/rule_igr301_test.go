@@ -33,13 +33,13 @@ func TestIGR301(t *testing.T) {
 		"hit: unset minProtocolVersion when the config requires it written": {
 			doc: `servers: [{port: {number: 443, name: https, protocol: HTTPS}, hosts: [a.example.com],
   tls: {mode: OPTIONAL_MUTUAL, credentialName: c}}]`,
-			params: Params{paramRequireExplicitMinTLS: true},
+			params: paramsWith(func(p *IGR301Params) { p.RequireExplicitMinProtocolVersion = true }),
 			want:   []string{"spec.servers[0].tls.minProtocolVersion"},
 		},
 		"hit: TLS_AUTO when the config requires the version written": {
 			doc: `servers: [{port: {number: 443, name: https, protocol: HTTPS}, hosts: [a.example.com],
   tls: {mode: SIMPLE, credentialName: c, minProtocolVersion: TLS_AUTO}}]`,
-			params: Params{paramRequireExplicitMinTLS: true},
+			params: paramsWith(func(p *IGR301Params) { p.RequireExplicitMinProtocolVersion = true }),
 			want:   []string{"spec.servers[0].tls.minProtocolVersion"},
 		},
 		"hit: maxProtocolVersion pins TLS 1.1": {
@@ -57,12 +57,12 @@ func TestIGR301(t *testing.T) {
 		"miss: unset minProtocolVersion, explicit version not required (the default)": {
 			doc: `servers: [{port: {number: 443, name: https, protocol: HTTPS}, hosts: [a.example.com],
   tls: {mode: SIMPLE, credentialName: c}}]`,
-			params: Params{paramRequireExplicitMinTLS: false},
+			params: paramsWith(func(p *IGR301Params) { p.RequireExplicitMinProtocolVersion = false }),
 		},
 		"hit: TLSV1_0 even when explicit version is not required": {
 			doc: `servers: [{port: {number: 443, name: https, protocol: HTTPS}, hosts: [a.example.com],
   tls: {mode: SIMPLE, credentialName: c, minProtocolVersion: TLSV1_0}}]`,
-			params: Params{paramRequireExplicitMinTLS: false},
+			params: paramsWith(func(p *IGR301Params) { p.RequireExplicitMinProtocolVersion = false }),
 			want:   []string{"spec.servers[0].tls.minProtocolVersion"},
 		},
 		"miss: SIMPLE with TLSV1_2": {

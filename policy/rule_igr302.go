@@ -7,8 +7,10 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
-// paramAllowedCipherSuites is the IGR302 allowlist parameter.
-const paramAllowedCipherSuites = "allowedCipherSuites"
+// IGR302Params are the parameters of IGR302.
+type IGR302Params struct {
+	AllowedCipherSuites []string `yaml:"allowedCipherSuites" desc:"cipher suites (OpenSSL names) a Gateway server may list in tls.cipherSuites"`
+}
 
 // defaultAllowedCipherSuites are the TLS 1.2 suites with forward secrecy
 // (ECDHE) and an AEAD (AES-GCM or CHACHA20-POLY1305), in OpenSSL/BoringSSL
@@ -39,18 +41,13 @@ func ruleIGR302() *Rule {
 		Istio:         "ServerTLSSettings proto: an empty `cipherSuites` uses `meshConfig.tlsDefaults.cipherSuites` or Envoy's server defaults (ECDHE with AEAD); TLS 1.3 suites are fixed by Envoy.",
 		Targets:       []Kind{KindGateway},
 		DefaultAction: ActionDeny,
-		Params: []ParamSpec{{
-			Name:        paramAllowedCipherSuites,
-			Type:        ParamStrings,
-			Default:     defaultAllowedCipherSuites(),
-			Description: "cipher suites (OpenSSL names) a Gateway server may list in tls.cipherSuites",
-		}},
-		Check: func(_ *Context, obj *Object, p Params) []Violation {
-			allowed := cipherSuiteSet(p.Strings(paramAllowedCipherSuites))
+		Params:        paramsOf(IGR302Params{AllowedCipherSuites: defaultAllowedCipherSuites()}),
+		Check: checkWith(func(_ *Context, obj *Object, p *IGR302Params) []Violation {
+			allowed := cipherSuiteSet(p.AllowedCipherSuites)
 			return forEachGatewayServer(obj, func(s *networkingapi.Server, path *field.Path) []Violation {
 				return checkGatewayCiphers(s, path, allowed)
 			})
-		},
+		}),
 	}
 }
 

@@ -28,7 +28,7 @@ func TestIGR302(t *testing.T) {
 		"hit: suite outside a custom allowlist": {
 			doc: `servers: [{port: {number: 443, name: https, protocol: HTTPS}, hosts: [a.example.com],
   tls: {mode: SIMPLE, credentialName: c, cipherSuites: [ECDHE-RSA-AES128-GCM-SHA256]}}]`,
-			params: Params{paramAllowedCipherSuites: []string{"ECDHE-ECDSA-AES256-GCM-SHA384"}},
+			params: paramsWith(func(p *IGR302Params) { p.AllowedCipherSuites = []string{"ECDHE-ECDSA-AES256-GCM-SHA384"} }),
 			want:   []string{"spec.servers[0].tls.cipherSuites[0]"},
 		},
 		"miss: every default suite, with an all-allowed group": {

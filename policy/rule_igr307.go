@@ -6,6 +6,12 @@ import (
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
 
+// IGR307Params are the parameters of IGR307.
+type IGR307Params struct {
+	GatewayClassesParams `yaml:",inline"`
+	AllowedCipherSuites  []string `yaml:"allowedCipherSuites" desc:"cipher suites the tls-cipher-suites option may name (TLS 1.2 names)"`
+}
+
 // ruleIGR307 holds Gateway API TLS listeners to the IGR301/IGR302 profile.
 func ruleIGR307() *Rule {
 	return &Rule{
@@ -27,16 +33,13 @@ func ruleIGR307() *Rule {
 			"not implemented, so ServerTLSSettings' TLSV1_2 minimum applies.",
 		Targets:       gatewayAPIListenerTargets,
 		DefaultAction: ActionDeny,
-		Params: []ParamSpec{gatewayClassesParam(), {
-			Name: paramAllowedCipherSuites, Type: ParamStrings, Default: defaultAllowedCipherSuites(),
-			Description: "cipher suites the tls-cipher-suites option may name (TLS 1.2 names)",
-		}},
-		Check: func(_ *Context, obj *Object, p Params) []Violation {
-			allowed := cipherSuiteSet(p.Strings(paramAllowedCipherSuites))
-			return forEachGatewayAPIListener(obj, p, func(l gwListener) []Violation {
+		Params:        paramsOf(IGR307Params{GatewayClassesParams: defaultGatewayClasses(), AllowedCipherSuites: defaultAllowedCipherSuites()}),
+		Check: checkWith(func(_ *Context, obj *Object, p *IGR307Params) []Violation {
+			allowed := cipherSuiteSet(p.AllowedCipherSuites)
+			return forEachGatewayAPIListener(obj, p.GatewayClasses, func(l gwListener) []Violation {
 				return checkGatewayAPITLS(l, allowed)
 			})
-		},
+		}),
 	}
 }
 

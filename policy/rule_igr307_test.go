@@ -76,7 +76,7 @@ metadata: {name: mine, namespace: apps}
 spec:
   gatewayClassName: istio-internal
   listeners: [{name: https, port: 443, protocol: HTTPS}]`,
-			params: Params{paramGatewayClasses: []string{"istio-internal"}},
+			params: paramsWith(func(p *IGR307Params) { p.GatewayClasses = []string{"istio-internal"} }),
 			want:   []string{"spec.listeners[0].tls"},
 		},
 	})

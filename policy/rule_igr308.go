@@ -26,13 +26,13 @@ func ruleIGR308() *Rule {
 			"(\"not yet implemented: https redirect\"); HTTPRoute RequestRedirect becomes a VirtualService redirect.",
 		Targets:       gatewayAPIListenerTargets,
 		DefaultAction: ActionDeny,
-		Params:        []ParamSpec{gatewayClassesParam()},
-		Check: func(ctx *Context, obj *Object, p Params) []Violation {
+		Params:        paramsOf(defaultGatewayClasses()),
+		Check: checkWith(func(ctx *Context, obj *Object, p *GatewayClassesParams) []Violation {
 			var routes *GatewayRoutes
 			if ctx != nil {
 				routes = ctx.Routes
 			}
-			return forEachGatewayAPIListener(obj, p, func(l gwListener) []Violation {
+			return forEachGatewayAPIListener(obj, p.GatewayClasses, func(l gwListener) []Violation {
 				if l.Protocol != gatewayv1.HTTPProtocolType {
 					return nil
 				}
@@ -57,6 +57,6 @@ func ruleIGR308() *Rule {
 				return []Violation{Invalid(l.Path, plain[0],
 					fmt.Sprintf("and %d more attached HTTPRoutes serve plaintext, without an https redirect", len(plain)-1))}
 			})
-		},
+		}),
 	}
 }

@@ -20,10 +20,10 @@ func ruleIGR309() *Rule {
 			"for waypoints (ambient/waypoints.go makeAllowedRoutes) the HBONE listener's allowedRoutes selects the namespaces that may use it.",
 		Targets:       gatewayAPIListenerTargets,
 		DefaultAction: ActionWarn,
-		Params:        []ParamSpec{gatewayClassesParam()},
-		Check: func(_ *Context, obj *Object, p Params) []Violation {
-			return forEachGatewayAPIListener(obj, p, checkGatewayAPIAllowedRoutes)
-		},
+		Params:        paramsOf(defaultGatewayClasses()),
+		Check: checkWith(func(_ *Context, obj *Object, p *GatewayClassesParams) []Violation {
+			return forEachGatewayAPIListener(obj, p.GatewayClasses, checkGatewayAPIAllowedRoutes)
+		}),
 	}
 }
 

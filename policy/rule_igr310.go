@@ -14,15 +14,15 @@ func ruleIGR310() *Rule {
 		Istio:         "istiod buildHostnameMatch (1.31 line): the listener hostname becomes the Istio Gateway server host `<namespace>/<hostname>`; the Gateway API allows only a leading `*.` wildcard.",
 		Targets:       gatewayAPIListenerTargets,
 		DefaultAction: ActionWarn,
-		Params:        []ParamSpec{gatewayClassesParam()},
-		Check: func(_ *Context, obj *Object, p Params) []Violation {
-			return forEachGatewayAPIListener(obj, p, func(l gwListener) []Violation {
+		Params:        paramsOf(defaultGatewayClasses()),
+		Check: checkWith(func(_ *Context, obj *Object, p *GatewayClassesParams) []Violation {
+			return forEachGatewayAPIListener(obj, p.GatewayClasses, func(l gwListener) []Violation {
 				if l.Hostname == nil || wildcardBreadth(string(*l.Hostname)) == hostNarrow {
 					return nil
 				}
 				return []Violation{Invalid(l.Path.Child("hostname"), string(*l.Hostname),
 					"matches every domain under a public suffix")}
 			})
-		},
+		}),
 	}
 }

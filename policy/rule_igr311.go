@@ -17,15 +17,15 @@ func ruleIGR311() *Rule {
 		Istio:         "istiod buildTLS (1.31 line): Passthrough becomes ServerTLSSettings PASSTHROUGH, or AUTO_PASSTHROUGH with the listener-protocol option or a topology.istio.io/network gateway on port 15443.",
 		Targets:       gatewayAPIListenerTargets,
 		DefaultAction: ActionWarn,
-		Params:        []ParamSpec{gatewayClassesParam()},
-		Check: func(_ *Context, obj *Object, p Params) []Violation {
-			return forEachGatewayAPIListener(obj, p, func(l gwListener) []Violation {
+		Params:        paramsOf(defaultGatewayClasses()),
+		Check: checkWith(func(_ *Context, obj *Object, p *GatewayClassesParams) []Violation {
+			return forEachGatewayAPIListener(obj, p.GatewayClasses, func(l gwListener) []Violation {
 				if l.tlsMode() != gatewayv1.TLSModePassthrough {
 					return nil
 				}
 				return []Violation{Invalid(l.Path.Child("tls", "mode"), string(gatewayv1.TLSModePassthrough),
 					"forwards TLS without terminating it at the gateway")}
 			})
-		},
+		}),
 	}
 }

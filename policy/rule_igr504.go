@@ -7,6 +7,11 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
+// IGR504Params are the parameters of IGR504.
+type IGR504Params struct {
+	SharedNamespaces []string `yaml:"sharedNamespaces" desc:"namespaces whose ServiceEntries may be exported to every namespace"`
+}
+
 // ruleIGR504 warns on ServiceEntries an application namespace exports to the
 // whole mesh.
 func ruleIGR504() *Rule {
@@ -24,11 +29,10 @@ func ruleIGR504() *Rule {
 			"defaultServiceExportTo (MeshConfig proto: all namespaces by default).",
 		Targets:       []Kind{KindServiceEntry},
 		DefaultAction: ActionWarn,
-		Params: []ParamSpec{{Name: "sharedNamespaces", Type: ParamStrings, Default: []string{"istio-system"},
-			Description: "namespaces whose ServiceEntries may be exported to every namespace"}},
-		Check: func(_ *Context, obj *Object, p Params) []Violation {
+		Params:        paramsOf(IGR504Params{SharedNamespaces: []string{"istio-system"}}),
+		Check: checkWith(func(_ *Context, obj *Object, p *IGR504Params) []Violation {
 			se := serviceEntrySpecOf(obj)
-			if se == nil || obj.Meta == nil || slices.Contains(p.Strings("sharedNamespaces"), obj.Meta.Namespace) {
+			if se == nil || obj.Meta == nil || slices.Contains(p.SharedNamespaces, obj.Meta.Namespace) {
 				return nil
 			}
 			var out []Violation
@@ -39,6 +43,6 @@ func ruleIGR504() *Rule {
 				}
 			}
 			return out
-		},
+		}),
 	}
 }

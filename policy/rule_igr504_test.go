@@ -21,7 +21,7 @@ ports: [{number: 443, name: tls, protocol: TLS}]
 			doc: se + `exportTo: ["*"]`, namespace: "istio-system",
 		},
 		"miss: shared namespaces are a parameter": {
-			doc: se + `exportTo: ["*"]`, namespace: "egress", params: Params{"sharedNamespaces": []string{"egress"}},
+			doc: se + `exportTo: ["*"]`, namespace: "egress", params: paramsWith(func(p *IGR504Params) { p.SharedNamespaces = []string{"egress"} }),
 		},
 	})
 	checkRuleNil(t, ruleIGR504())

@@ -5,6 +5,11 @@ import (
 	"math"
 )
 
+// IGR601Params are the parameters of IGR601.
+type IGR601Params struct {
+	MinReplicas int `yaml:"minReplicas" desc:"fewest istiod replicas (HPA minimum or fixed count)"`
+}
+
 func ruleIGR601() *Rule {
 	return &Rule{
 		ID:    "IGR601",
@@ -25,10 +30,9 @@ func ruleIGR601() *Rule {
 		Istio:         "istiod chart (istio.io/istio 1.31 line, checked by test/render): replicas omitted while `autoscaleEnabled`, HPA only with `autoscaleMin` and `autoscaleMax` truthy, `pilot.X` over `X`, Helm truthiness; defaults autoscaleMin 1; rendered Deployments judged with their HPA in `check`.",
 		Targets:       []Kind{KindIstioOperator, KindIstiodValues, KindDeployment},
 		DefaultAction: ActionDeny,
-		Params: []ParamSpec{{Name: "minReplicas", Type: ParamInt, Default: 3,
-			Description: "fewest istiod replicas (HPA minimum or fixed count)"}},
-		Check: func(ctx *Context, obj *Object, p Params) []Violation {
-			floor := int64(p.Int("minReplicas"))
+		Params:        paramsOf(IGR601Params{MinReplicas: 3}),
+		Check: checkWith(func(ctx *Context, obj *Object, p *IGR601Params) []Violation {
+			floor := int64(p.MinReplicas)
 			if d, ok := istiodDeploymentOf(obj); ok && ctx != nil && ctx.Scaling != nil {
 				return checkRenderedReplicas(ctx.Scaling, d, floor)
 			}
@@ -37,7 +41,7 @@ func ruleIGR601() *Rule {
 				return nil
 			}
 			return cpCheckReplicas(cp.Istiod, floor)
-		},
+		}),
 	}
 }
 

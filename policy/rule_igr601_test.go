@@ -49,7 +49,7 @@ func TestIGR601(t *testing.T) {
 			kind: KindIstiodValues, doc: `{autoscaleEnabled: false, replicaCount: 3}`,
 		},
 		"miss: parameter lowered to 2": {
-			kind: KindIstiodValues, doc: `{pilot: {autoscaleMin: 2}}`, params: Params{"minReplicas": 2},
+			kind: KindIstiodValues, doc: `{pilot: {autoscaleMin: 2}}`, params: paramsWith(func(p *IGR601Params) { p.MinReplicas = 2 }),
 		},
 		"miss: rendered istiod with 1 replica (the API server's default under an HPA)": {
 			kind: KindDeployment, doc: `{metadata: {name: istiod, labels: {app: istiod}}, spec: {replicas: 1}}`,
@@ -74,7 +74,7 @@ func TestIGR601(t *testing.T) {
 }
 
 func TestIGR601Message(t *testing.T) {
-	vs := ruleIGR601().Check(nil, testObject(t, KindIstioOperator, `spec: {}`), Params{"minReplicas": 3})
+	vs := ruleIGR601().Check(nil, testObject(t, KindIstioOperator, `spec: {}`), &IGR601Params{MinReplicas: 3})
 	if len(vs) != 1 {
 		t.Fatalf("want one violation, got %+v", vs)
 	}

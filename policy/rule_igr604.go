@@ -15,24 +15,24 @@ func ruleIGR604() *Rule {
 		Istio:         "istiod chart: `affinity` and `topologySpreadConstraints` are copied into the pod template as given (no defaults).",
 		Targets:       []Kind{KindIstioOperator, KindIstiodValues, KindDeployment},
 		DefaultAction: ActionDeny,
-		Params:        []ParamSpec{cpTopologyKeysParam()},
-		Check: func(_ *Context, obj *Object, p Params) []Violation {
+		Params:        paramsOf(defaultTopologyKeys()),
+		Check: checkWith(func(_ *Context, obj *Object, p *TopologyKeysParams) []Violation {
 			cp, ok := controlPlaneOf(obj)
 			if !ok || cp.Istiod == nil {
 				return nil
 			}
-			return cpCheckSpread(cp.Istiod, p.Strings("topologyKeys"))
-		},
+			return cpCheckSpread(cp.Istiod, p.TopologyKeys)
+		}),
 	}
 }
 
-// cpTopologyKeysParam declares the topology keys that count as spreading.
-func cpTopologyKeysParam() ParamSpec {
-	return ParamSpec{
-		Name: "topologyKeys", Type: ParamStrings,
-		Default:     []string{"kubernetes.io/hostname", "topology.kubernetes.io/zone"},
-		Description: "topology keys of anti-affinity terms or spread constraints that count as spreading replicas",
-	}
+// TopologyKeysParams are the topology keys that count as spreading replicas.
+type TopologyKeysParams struct {
+	TopologyKeys []string `yaml:"topologyKeys" desc:"topology keys of anti-affinity terms or spread constraints that count as spreading replicas"`
+}
+
+func defaultTopologyKeys() TopologyKeysParams {
+	return TopologyKeysParams{TopologyKeys: []string{"kubernetes.io/hostname", "topology.kubernetes.io/zone"}}
 }
 
 // cpCheckSpread reports a component with neither anti-affinity nor a spread

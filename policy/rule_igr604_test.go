@@ -30,7 +30,7 @@ func TestIGR604(t *testing.T) {
 			doc:  `spec: {values: {pilot: {topologySpreadConstraints: [{maxSkew: 1, topologyKey: topology.kubernetes.io/zone}]}}}`,
 		},
 		"miss: custom topology key parameter": {
-			kind: KindIstioOperator, params: Params{"topologyKeys": []string{"example.com/rack"}},
+			kind: KindIstioOperator, params: paramsWith(func(p *TopologyKeysParams) { p.TopologyKeys = []string{"example.com/rack"} }),
 			doc: `spec: {components: {pilot: {k8s: {affinity: {podAntiAffinity: {requiredDuringSchedulingIgnoredDuringExecution: [
   {topologyKey: example.com/rack}]}}}}}}`,
 		},

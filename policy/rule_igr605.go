@@ -1,5 +1,11 @@
 package policy
 
+// IGR605Params are the parameters of IGR605.
+type IGR605Params struct {
+	MinReplicas        int `yaml:"minReplicas" desc:"fewest gateway replicas (HPA minimum or fixed count)"`
+	TopologyKeysParams `yaml:",inline"`
+}
+
 func ruleIGR605() *Rule {
 	return &Rule{
 		ID:    "IGR605",
@@ -23,17 +29,14 @@ func ruleIGR605() *Rule {
 		Istio:         "gateway chart (1.31 line, checked by test/render): autoscaling on by default (1-5), spec.replicas only without autoscaling, a PDB only when `podDisruptionBudget` is non-empty and the floor is above 1 (copied as written); rendered gateways judged with their HPA and PDBs in `check`; IstioOperator gateways as istioctl renders them (legacy gateways/istio-ingress chart: values under gateways.istio-ingressgateway, k8s.hpaSpec/replicaCount translated into them, PDB minAvailable 1 only above a floor of 1, then the k8s.podDisruptionBudget patch; checked against istioctl manifest generate by test/render).",
 		Targets:       []Kind{KindIstioOperator, KindGatewayValues, KindDeployment},
 		DefaultAction: ActionDeny,
-		Params: []ParamSpec{
-			{Name: "minReplicas", Type: ParamInt, Default: 2, Description: "fewest gateway replicas (HPA minimum or fixed count)"},
-			cpTopologyKeysParam(),
-		},
-		Check: func(ctx *Context, obj *Object, p Params) []Violation {
+		Params:        paramsOf(IGR605Params{MinReplicas: 2, TopologyKeysParams: defaultTopologyKeys()}),
+		Check: checkWith(func(ctx *Context, obj *Object, p *IGR605Params) []Violation {
 			cp, ok := controlPlaneOf(obj)
 			if !ok {
 				return nil
 			}
 			var out []Violation
-			floor := int64(p.Int("minReplicas"))
+			floor := int64(p.MinReplicas)
 			d, isRendered := renderedDeploymentOf(obj, cpIsGatewayDeployment)
 			for _, gw := range cp.Gateways {
 				if isRendered && ctx != nil && ctx.Scaling != nil {
@@ -45,9 +48,9 @@ func ruleIGR605() *Rule {
 					out = append(out, cpCheckPDB(gw)...)
 				}
 				out = append(out, cpCheckResources(gw.Resources, gw.Defaults.Resources)...)
-				out = append(out, cpCheckSpread(gw, p.Strings("topologyKeys"))...)
+				out = append(out, cpCheckSpread(gw, p.TopologyKeys)...)
 			}
 			return out
-		},
+		}),
 	}
 }

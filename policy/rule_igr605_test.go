@@ -55,7 +55,7 @@ func TestIGR605(t *testing.T) {
   topologySpreadConstraints: [{topologyKey: topology.kubernetes.io/zone}]}`,
 		},
 		"miss: parameter raised and met": {
-			kind: KindGatewayValues, params: Params{"minReplicas": 4},
+			kind: KindGatewayValues, params: paramsWith(func(p *IGR605Params) { p.MinReplicas = 4 }),
 			doc: `{autoscaling: {minReplicas: 4}, podDisruptionBudget: {minAvailable: 2},
   topologySpreadConstraints: [{topologyKey: kubernetes.io/hostname}]}`,
 		},
@@ -88,7 +88,7 @@ func TestIGR605(t *testing.T) {
     spec: {containers: [{name: web}]}}}}`,
 		},
 		"hit: rendered gateway with 3 of 4 replicas (advisory: an HPA may own it)": {
-			kind: KindDeployment, params: Params{"minReplicas": 4},
+			kind: KindDeployment, params: paramsWith(func(p *IGR605Params) { p.MinReplicas = 4 }),
 			doc: `{metadata: {name: istio-ingressgateway, labels: {istio: ingressgateway}},
   spec: {replicas: 3, template: {spec: {affinity: {podAntiAffinity: {requiredDuringSchedulingIgnoredDuringExecution: [{topologyKey: kubernetes.io/hostname}]}},
     containers: [{name: istio-proxy, resources: {requests: {cpu: 1, memory: 1Gi}, limits: {cpu: 2, memory: 2Gi}}}]}}}}`,

@@ -18,9 +18,9 @@ func ruleIGR606() *Rule {
 		Istio:         "MeshConfig proto: `outboundTrafficPolicy.mode` defaults to ALLOW_ANY; pkg/config/mesh ApplyMeshConfig (1.31 line) decodes with jsonpb, ignores unknown fields and rejects the whole config on any other error, running the defaults.",
 		Targets:       cpMeshTargets(),
 		DefaultAction: ActionDeny,
-		Params:        []ParamSpec{cpRootNamespaceParam()},
-		Check: func(_ *Context, obj *Object, p Params) []Violation {
-			src, ok := meshConfigOf(obj, p.String("rootNamespace"))
+		Params:        paramsOf(defaultMeshRoot()),
+		Check: checkWith(func(_ *Context, obj *Object, p *MeshRootParams) []Violation {
+			src, ok := meshConfigOf(obj, p.RootNamespace)
 			if !ok {
 				return nil
 			}
@@ -40,7 +40,7 @@ func ruleIGR606() *Rule {
 			default:
 				return []Violation{Required(mode.path, "defaults to ALLOW_ANY; must be REGISTRY_ONLY")}
 			}
-		},
+		}),
 	}
 }
 
@@ -51,22 +51,27 @@ const cpMeshSourcesDoc = "Sources: IstioOperator `spec.meshConfig`, istiod chart
 // cpMeshTargets are the kinds that can carry the mesh configuration.
 func cpMeshTargets() []Kind { return []Kind{KindIstioOperator, KindIstiodValues, KindConfigMap} }
 
-// cpRootNamespaceParam declares where the mesh ConfigMap lives.
-func cpRootNamespaceParam() ParamSpec {
-	return ParamSpec{Name: "rootNamespace", Type: ParamString, Default: "istio-system",
-		Description: "namespace of istiod and of its mesh ConfigMap istio / istio-<revision>"}
+// MeshRootParams are the parameters of the rules that read istiod's mesh
+// configuration: where the mesh ConfigMap lives.
+type MeshRootParams struct {
+	RootNamespace string `yaml:"rootNamespace" desc:"namespace of istiod and of its mesh ConfigMap istio / istio-<revision>"`
 }
+
+func (p MeshRootParams) meshRoot() string { return p.RootNamespace }
+
+// defaultMeshRoot is Istio's default root namespace.
+func defaultMeshRoot() MeshRootParams { return MeshRootParams{RootNamespace: "istio-system"} }
 
 // cpMeshCheck adapts a check of a readable mesh configuration into Rule.Check;
 // unreadable mesh ConfigMaps are left to IGR606.
-func cpMeshCheck(check func(src cpMeshSource, p Params) []Violation) func(*Context, *Object, Params) []Violation {
-	return func(_ *Context, obj *Object, p Params) []Violation {
-		src, ok := meshConfigOf(obj, p.String("rootNamespace"))
+func cpMeshCheck[P interface{ meshRoot() string }](check func(src cpMeshSource, p *P) []Violation) func(*Context, *Object, Params) []Violation {
+	return checkWith(func(_ *Context, obj *Object, p *P) []Violation {
+		src, ok := meshConfigOf(obj, (*p).meshRoot())
 		if !ok || src.Err != nil {
 			return nil
 		}
 		return check(src, p)
-	}
+	})
 }
 
 // cpShortMeshError keeps a decoder error short for a fix text.

@@ -66,10 +66,10 @@ func TestIGR606(t *testing.T) {
 			kind: KindConfigMap, doc: meshConfigMapDoc("istio-system", "istio", "outboundTrafficPolicy:\n  mode: REGISTRY_ONLY"),
 		},
 		"miss: mesh configmap in another root namespace by parameter": {
-			kind: KindConfigMap, doc: meshConfigMapDoc("istio-system", "istio", "{}"), params: Params{"rootNamespace": "mesh-root"},
+			kind: KindConfigMap, doc: meshConfigMapDoc("istio-system", "istio", "{}"), params: paramsWith(func(p *MeshRootParams) { p.RootNamespace = "mesh-root" }),
 		},
 		"hit: mesh configmap in a custom root namespace": {
-			kind: KindConfigMap, doc: meshConfigMapDoc("mesh-root", "istio", "{}"), params: Params{"rootNamespace": "mesh-root"},
+			kind: KindConfigMap, doc: meshConfigMapDoc("mesh-root", "istio", "{}"), params: paramsWith(func(p *MeshRootParams) { p.RootNamespace = "mesh-root" }),
 			want: []string{"data[mesh].outboundTrafficPolicy.mode"},
 		},
 		"miss: application configmap named istio elsewhere": {

@@ -11,8 +11,8 @@ func ruleIGR607() *Rule {
 		Istio:         "MeshConfig proto: `enableAutoMtls` defaults to true.",
 		Targets:       cpMeshTargets(),
 		DefaultAction: ActionDeny,
-		Params:        []ParamSpec{cpRootNamespaceParam()},
-		Check: cpMeshCheck(func(src cpMeshSource, _ Params) []Violation {
+		Params:        paramsOf(defaultMeshRoot()),
+		Check: cpMeshCheck(func(src cpMeshSource, _ *MeshRootParams) []Violation {
 			n := src.Mesh.get("enableAutoMtls")
 			if b, ok := n.boolean(); ok && !b {
 				return []Violation{Invalid(n.path, n.val, "must be true (or unset)")}

@@ -16,8 +16,8 @@ func ruleIGR608() *Rule {
 		Istio:         "MeshConfig proto: `accessLogFile` unset means no access log; `accessLogEncoding` defaults to TEXT.",
 		Targets:       cpMeshTargets(),
 		DefaultAction: ActionDeny,
-		Params:        []ParamSpec{cpRootNamespaceParam()},
-		Check: cpMeshCheck(func(src cpMeshSource, _ Params) []Violation {
+		Params:        paramsOf(defaultMeshRoot()),
+		Check: cpMeshCheck(func(src cpMeshSource, _ *MeshRootParams) []Violation {
 			return igr608AccessLog(src.Mesh)
 		}),
 	}

@@ -24,14 +24,13 @@ func ruleIGR609() *Rule {
 		Istio:         "ProxyConfig proto: `holdApplicationUntilProxyStarts` defaults to false; the 1.31 injection template ignores it with native sidecars; ENABLE_NATIVE_SIDECARS defaults to auto (native when every kubelet is >= 1.33) from 1.27, and is a boolean defaulting to false up to 1.26 (istioVersion).",
 		Targets:       cpMeshTargets(),
 		DefaultAction: ActionDeny,
-		Params: []ParamSpec{cpRootNamespaceParam(), {Name: paramAssumeNativeSidecars, Type: ParamBool, Default: false,
-			Description: "ENABLE_NATIVE_SIDECARS=auto (Istio's default) yields native sidecars here (all kubelets >= 1.33)"}},
-		Check: func(ctx *Context, obj *Object, p Params) []Violation {
-			src, ok := meshConfigOf(obj, p.String(paramRootNamespace))
+		Params:        paramsOf(IGR609Params{MeshRootParams: defaultMeshRoot()}),
+		Check: checkWith(func(ctx *Context, obj *Object, p *IGR609Params) []Violation {
+			src, ok := meshConfigOf(obj, p.RootNamespace)
 			if !ok || src.Err != nil {
 				return nil
 			}
-			if nativeSidecars(src, p.Bool(paramAssumeNativeSidecars), ctx.istioVersion()) {
+			if nativeSidecars(src, p.AssumeNativeSidecars, ctx.istioVersion()) {
 				return nil
 			}
 			n := src.Mesh.get("defaultConfig", "holdApplicationUntilProxyStarts")
@@ -51,12 +50,18 @@ func ruleIGR609() *Rule {
 				return []Violation{Invalid(n.path, n.val, "must be true")}
 			}
 			return []Violation{Required(n.path, "defaults to false; must be true")}
-		},
+		}),
 	}
 }
 
 // paramAssumeNativeSidecars is IGR609's parameter for ENABLE_NATIVE_SIDECARS=auto.
 const paramAssumeNativeSidecars = "assumeNativeSidecars"
+
+// IGR609Params are the parameters of IGR609.
+type IGR609Params struct {
+	MeshRootParams       `yaml:",inline"`
+	AssumeNativeSidecars bool `yaml:"assumeNativeSidecars" desc:"ENABLE_NATIVE_SIDECARS=auto (Istio's default) yields native sidecars here (all kubelets >= 1.33)"`
+}
 
 // nativeSidecars reports whether istiod injects native sidecars, as
 // pilot/pkg/features reads ENABLE_NATIVE_SIDECARS: from Istio 1.27 "true"

@@ -24,14 +24,14 @@ func TestIGR609(t *testing.T) {
 		},
 		// Up to Istio 1.26 ENABLE_NATIVE_SIDECARS is a boolean defaulting to false.
 		"hit: 1.26 has no auto, unset is classic sidecars whatever the kubelets": {
-			istio: "1.26", kind: KindIstiodValues, doc: `{}`, params: Params{paramAssumeNativeSidecars: true},
+			istio: "1.26", kind: KindIstiodValues, doc: `{}`, params: paramsWith(func(p *IGR609Params) { p.AssumeNativeSidecars = true }),
 			want: []string{"meshConfig.defaultConfig.holdApplicationUntilProxyStarts"},
 		},
 		"miss: 1.26 reads ENABLE_NATIVE_SIDECARS as a Go boolean (1 is true)": {
 			istio: "1.26", kind: KindIstiodValues, doc: `{pilot: {env: {ENABLE_NATIVE_SIDECARS: "1"}}}`,
 		},
 		"hit: 1.26 reads auto as an invalid boolean, so false": {
-			istio: "1.26", kind: KindIstiodValues, doc: `{pilot: {env: {ENABLE_NATIVE_SIDECARS: auto}}}`, params: Params{paramAssumeNativeSidecars: true},
+			istio: "1.26", kind: KindIstiodValues, doc: `{pilot: {env: {ENABLE_NATIVE_SIDECARS: auto}}}`, params: paramsWith(func(p *IGR609Params) { p.AssumeNativeSidecars = true }),
 			want: []string{"meshConfig.defaultConfig.holdApplicationUntilProxyStarts"},
 		},
 		"hit: 1.27 reads 1 as an unknown mode, so classic sidecars": {
@@ -39,7 +39,7 @@ func TestIGR609(t *testing.T) {
 			want: []string{"meshConfig.defaultConfig.holdApplicationUntilProxyStarts"},
 		},
 		"miss: auto (the default) when the cluster's kubelets yield native sidecars": {
-			kind: KindIstiodValues, doc: `{}`, params: Params{paramAssumeNativeSidecars: true},
+			kind: KindIstiodValues, doc: `{}`, params: paramsWith(func(p *IGR609Params) { p.AssumeNativeSidecars = true }),
 		},
 		"hit: auto stays a hit by default (node versions unknown)": {
 			kind: KindIstiodValues, doc: `{}`,

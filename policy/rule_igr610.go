@@ -2,6 +2,12 @@ package policy
 
 import "fmt"
 
+// SamplingParams are the parameters of the tracing sampling rules.
+type SamplingParams struct {
+	MaxSamplingPercent float64 `yaml:"maxSamplingPercent" desc:"highest allowed tracing sampling percentage"`
+	MeshRootParams     `yaml:",inline"`
+}
+
 func ruleIGR610() *Rule {
 	return &Rule{
 		ID:    "IGR610",
@@ -15,11 +21,8 @@ func ruleIGR610() *Rule {
 		Istio:         "ProxyConfig tracing `sampling` and the istiod chart's `traceSampling` (PILOT_TRACE_SAMPLING) default to 1.0 (percent).",
 		Targets:       cpMeshTargets(),
 		DefaultAction: ActionDeny,
-		Params: []ParamSpec{
-			{Name: "maxSamplingPercent", Type: ParamFloat, Default: 10.0, Description: "highest allowed tracing sampling percentage"},
-			cpRootNamespaceParam(),
-		},
-		Check: cpMeshCheck(func(src cpMeshSource, p Params) []Violation {
+		Params:        paramsOf(SamplingParams{MaxSamplingPercent: 10, MeshRootParams: defaultMeshRoot()}),
+		Check: cpMeshCheck(func(src cpMeshSource, p *SamplingParams) []Violation {
 			nodes := []cpNode{src.Mesh.get("defaultConfig", "tracing", "sampling")}
 			if src.Values != nil {
 				v := src.Values
@@ -29,7 +32,7 @@ func ruleIGR610() *Rule {
 			if env := src.PilotEnv.envVar("PILOT_TRACE_SAMPLING"); env.set {
 				nodes = append(nodes, env)
 			}
-			maxPercent := p.Float("maxSamplingPercent")
+			maxPercent := p.MaxSamplingPercent
 			var out []Violation
 			for _, n := range nodes {
 				if f, ok := n.number(); ok && f > maxPercent {

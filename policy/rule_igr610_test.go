@@ -32,7 +32,7 @@ func TestIGR610(t *testing.T) {
 			kind: KindIstiodValues, doc: `{pilot: {traceSampling: 10}}`,
 		},
 		"miss: parameter raised": {
-			kind: KindIstiodValues, doc: `{pilot: {traceSampling: 50}}`, params: Params{"maxSamplingPercent": 50.0},
+			kind: KindIstiodValues, doc: `{pilot: {traceSampling: 50}}`, params: paramsWith(func(p *SamplingParams) { p.MaxSamplingPercent = 50.0 }),
 		},
 		"hit: mesh configmap sampling 100": {
 			kind: KindConfigMap, doc: meshConfigMapDoc("istio-system", "istio", "defaultConfig:\n  tracing:\n    sampling: 100"),

@@ -19,8 +19,8 @@ func ruleIGR614() *Rule {
 			"a Telemetry in the root namespace without selector applies mesh-wide.",
 		Targets:       []Kind{KindTelemetry},
 		DefaultAction: ActionDeny,
-		Params:        []ParamSpec{cpRootNamespaceParam()},
-		Check: func(_ *Context, obj *Object, p Params) []Violation {
+		Params:        paramsOf(defaultMeshRoot()),
+		Check: checkWith(func(_ *Context, obj *Object, p *MeshRootParams) []Violation {
 			t := telemetrySpecOf(obj)
 			if t == nil {
 				return nil
@@ -29,10 +29,10 @@ func ruleIGR614() *Rule {
 			for i, al := range t.GetAccessLogging() {
 				if al.GetDisabled().GetValue() {
 					out = append(out, Invalid(field.NewPath("spec", "accessLogging").Index(i).Child("disabled"), true,
-						"turns access logging off "+telemetryScope(obj, t, p.String("rootNamespace"))))
+						"turns access logging off "+telemetryScope(obj, t, p.RootNamespace)))
 				}
 			}
 			return out
-		},
+		}),
 	}
 }

@@ -17,23 +17,20 @@ func ruleIGR615() *Rule {
 			"exists, overriding the parent scope's (missing values filled from parents).",
 		Targets:       []Kind{KindTelemetry},
 		DefaultAction: ActionDeny,
-		Params: []ParamSpec{
-			{Name: "maxSamplingPercent", Type: ParamFloat, Default: 10.0, Description: "highest allowed tracing sampling percentage"},
-			cpRootNamespaceParam(),
-		},
-		Check: func(_ *Context, obj *Object, p Params) []Violation {
+		Params:        paramsOf(SamplingParams{MaxSamplingPercent: 10, MeshRootParams: defaultMeshRoot()}),
+		Check: checkWith(func(_ *Context, obj *Object, p *SamplingParams) []Violation {
 			t := telemetrySpecOf(obj)
 			if t == nil {
 				return nil
 			}
 			var out []Violation
 			for i, tr := range t.GetTracing() {
-				if s := tr.GetRandomSamplingPercentage(); s != nil && s.GetValue() > p.Float("maxSamplingPercent") {
+				if s := tr.GetRandomSamplingPercentage(); s != nil && s.GetValue() > p.MaxSamplingPercent {
 					out = append(out, Invalid(field.NewPath("spec", "tracing").Index(i).Child("randomSamplingPercentage"),
-						s.GetValue(), "samples above the maximum "+telemetryScope(obj, t, p.String("rootNamespace"))))
+						s.GetValue(), "samples above the maximum "+telemetryScope(obj, t, p.RootNamespace)))
 				}
 			}
 			return out
-		},
+		}),
 	}
 }

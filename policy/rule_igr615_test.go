@@ -14,7 +14,7 @@ tracing: [{randomSamplingPercentage: 1}, {providers: [{name: zipkin}], randomSam
 			want: []string{"spec.tracing[1].randomSamplingPercentage"},
 		},
 		"hit: lower maximum by parameter": {
-			doc: `tracing: [{randomSamplingPercentage: 5}]`, params: Params{"maxSamplingPercent": 1.0},
+			doc: `tracing: [{randomSamplingPercentage: 5}]`, params: paramsWith(func(p *SamplingParams) { p.MaxSamplingPercent = 1.0 }),
 			want: []string{"spec.tracing[0].randomSamplingPercentage"},
 		},
 		"miss: at the maximum, unset, zero": {

@@ -8,6 +8,14 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
+// IGR706Params are the parameters of IGR706.
+type IGR706Params struct {
+	MaxDuration                   time.Duration `yaml:"maxDuration" desc:"longest allowed spec.duration"`
+	MinRSASize                    int           `yaml:"minRSASize" desc:"smallest allowed RSA key size in bits"`
+	MinECDSASize                  int           `yaml:"minECDSASize" desc:"smallest allowed ECDSA key size in bits"`
+	RequireExplicitRotationPolicy bool          `yaml:"requireExplicitRotationPolicy" desc:"report an unset privateKey.rotationPolicy (cert-manager before 1.18 defaults it to Never)"`
+}
+
 func ruleIGR706() *Rule {
 	return &Rule{
 		ID:    "IGR706",
@@ -25,22 +33,16 @@ func ruleIGR706() *Rule {
 		Istio:         "cert-manager v1 Certificate API (not Istio): duration default 90d, `privateKey.rotationPolicy` default Always since 1.18.",
 		Targets:       []Kind{KindCertificate},
 		DefaultAction: ActionDeny,
-		Params: []ParamSpec{
-			{Name: "maxDuration", Type: ParamDuration, Default: 2160 * time.Hour, Description: "longest allowed spec.duration"},
-			{Name: "minRSASize", Type: ParamInt, Default: 2048, Description: "smallest allowed RSA key size in bits"},
-			{Name: "minECDSASize", Type: ParamInt, Default: 256, Description: "smallest allowed ECDSA key size in bits"},
-			{Name: "requireExplicitRotationPolicy", Type: ParamBool, Default: false,
-				Description: "report an unset privateKey.rotationPolicy (cert-manager before 1.18 defaults it to Never)"},
-		},
-		Check: func(_ *Context, obj *Object, p Params) []Violation {
+		Params:        paramsOf(IGR706Params{MaxDuration: 2160 * time.Hour, MinRSASize: 2048, MinECDSASize: 256}),
+		Check: checkWith(func(_ *Context, obj *Object, p *IGR706Params) []Violation {
 			c, ok := obj.Body.(*cmapi.Certificate)
 			if !ok || c == nil {
 				return nil
 			}
 			spec := field.NewPath("spec")
-			out := igr706Lifetime(spec, &c.Spec, p.Duration("maxDuration"))
+			out := igr706Lifetime(spec, &c.Spec, p.MaxDuration)
 			return append(out, igr706Key(spec.Child("privateKey"), c.Spec.PrivateKey, p)...)
-		},
+		}),
 	}
 }
 
@@ -59,7 +61,7 @@ func igr706Lifetime(spec *field.Path, s *cmapi.CertificateSpec, maxDuration time
 }
 
 // igr706Key checks the private key's rotation policy, algorithm and size.
-func igr706Key(p *field.Path, k *cmapi.CertificatePrivateKey, params Params) []Violation {
+func igr706Key(p *field.Path, k *cmapi.CertificatePrivateKey, params *IGR706Params) []Violation {
 	var out []Violation
 	var key cmapi.CertificatePrivateKey
 	if k != nil {
@@ -68,15 +70,15 @@ func igr706Key(p *field.Path, k *cmapi.CertificatePrivateKey, params Params) []V
 	switch {
 	case key.RotationPolicy == cmapi.RotationPolicyNever:
 		out = append(out, Invalid(p.Child("rotationPolicy"), string(key.RotationPolicy), "must be Always"))
-	case key.RotationPolicy == "" && params.Bool("requireExplicitRotationPolicy"):
+	case key.RotationPolicy == "" && params.RequireExplicitRotationPolicy:
 		out = append(out, Required(p.Child("rotationPolicy"), "must be Always (older cert-manager defaults to Never)"))
 	}
 	minSize := 0
 	switch key.Algorithm {
 	case "", cmapi.RSAKeyAlgorithm:
-		minSize = params.Int("minRSASize")
+		minSize = params.MinRSASize
 	case cmapi.ECDSAKeyAlgorithm:
-		minSize = params.Int("minECDSASize")
+		minSize = params.MinECDSASize
 	}
 	if key.Size != 0 && key.Size < minSize {
 		alg := key.Algorithm

@@ -25,7 +25,7 @@ func TestIGR706(t *testing.T) {
 			kind: KindCertificate, doc: certificateDoc(renew + `duration: 8760h`), want: []string{"spec.duration"},
 		},
 		"miss: longer duration allowed by parameter": {
-			kind: KindCertificate, doc: certificateDoc(renew + `duration: 8760h`), params: Params{"maxDuration": 8760 * time.Hour},
+			kind: KindCertificate, doc: certificateDoc(renew + `duration: 8760h`), params: paramsWith(func(p *IGR706Params) { p.MaxDuration = 8760 * time.Hour }),
 		},
 		"hit: renewal disabled": {
 			kind: KindCertificate, doc: certificateDoc(renew + `renewal: {policy: Disabled}`), want: []string{"spec.renewal.policy"},
@@ -38,7 +38,7 @@ func TestIGR706(t *testing.T) {
 			kind: KindCertificate, doc: certificateDoc(renew + `privateKey: {algorithm: RSA}`),
 		},
 		"hit: unset rotation policy when an explicit one is required": {
-			kind: KindCertificate, doc: certificateDoc(renew), params: Params{"requireExplicitRotationPolicy": true},
+			kind: KindCertificate, doc: certificateDoc(renew), params: paramsWith(func(p *IGR706Params) { p.RequireExplicitRotationPolicy = true }),
 			want: []string{"spec.privateKey.rotationPolicy"},
 		},
 		"hit: RSA 1024": {

@@ -15,9 +15,9 @@ func ruleIGR709() *Rule {
 			"the selector\"; without a selector the resource applies to its namespace, and from the root namespace to all namespaces.",
 		Targets:       []Kind{KindEnvoyFilter, KindWasmPlugin},
 		DefaultAction: ActionWarn,
-		Params:        []ParamSpec{cpRootNamespaceParam()},
-		Check: func(_ *Context, obj *Object, p Params) []Violation {
-			if obj.Meta == nil || obj.Meta.Namespace != p.String("rootNamespace") {
+		Params:        paramsOf(defaultMeshRoot()),
+		Check: checkWith(func(_ *Context, obj *Object, p *MeshRootParams) []Violation {
+			if obj.Meta == nil || obj.Meta.Namespace != p.RootNamespace {
 				return nil
 			}
 			var selector *field.Path
@@ -35,6 +35,6 @@ func ruleIGR709() *Rule {
 				return nil
 			}
 			return []Violation{Required(selector, "is unset in the root namespace, so every proxy of the mesh is changed")}
-		},
+		}),
 	}
 }

@@ -12,7 +12,7 @@ func TestIGR709(t *testing.T) {
 			doc: `{url: "oci://ghcr.io/acme/f:1"}`, want: []string{"spec.selector"},
 		},
 		"hit: root namespace is a parameter": {kind: KindWasmPlugin, namespace: "mesh-root",
-			params: Params{"rootNamespace": "mesh-root"},
+			params: paramsWith(func(p *MeshRootParams) { p.RootNamespace = "mesh-root" }),
 			doc:    `{url: "oci://ghcr.io/acme/f:1"}`, want: []string{"spec.selector"},
 		},
 		"miss: EnvoyFilter scoped by selector or targetRefs": {kind: KindEnvoyFilter, namespace: "istio-system",

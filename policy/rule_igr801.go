@@ -20,16 +20,16 @@ func ruleIGR801() *Rule {
 		Istio:         "ComposePeerAuthentication (pilot/pkg/security/authn, Istio 1.31): the oldest policy per scope wins, UNSET inherits, no policy means PERMISSIVE; policies in the root namespace without selector are mesh-wide.",
 		Targets:       []Kind{KindNamespace, KindPeerAuthentication},
 		DefaultAction: ActionDeny,
-		Params:        []ParamSpec{rootNamespaceParam()},
+		Params:        paramsOf(RootNamespaceParams{RootNamespace: "istio-system"}),
 		Check:         crossObjectOnly,
 	}
 }
 
-func checkIGR801(c *ClusterIndex, p Params) []clusterViolation {
+func checkIGR801(c *ClusterIndex, p *RootNamespaceParams) []clusterViolation {
 	if !c.complete {
 		return nil
 	}
-	root := p.String(paramRootNamespace)
+	root := p.RootNamespace
 	mesh, all := c.scopePolicy(root, nil)
 	if mesh == nil {
 		on := c.namespaceSubject(root)

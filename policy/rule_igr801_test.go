@@ -9,7 +9,7 @@ func TestIGR801(t *testing.T) {
 			paDoc("istio-system", "default", 0, "selector:\n  matchLabels: {}\n"+strictSpecYAML)}},
 		"mesh-wide STRICT policy in a custom root namespace passes": {
 			docs:   []string{paDoc("mesh-root", "default", 0, strictSpecYAML)},
-			params: Params{paramRootNamespace: "mesh-root"}},
+			params: paramsWith(func(p *RootNamespaceParams) { p.RootNamespace = "mesh-root" })},
 		"no policy at all is reported on the root namespace": {
 			docs: []string{nsDoc("istio-system")},
 			want: []string{"Namespace istio-system metadata.name"}},

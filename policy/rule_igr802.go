@@ -25,7 +25,7 @@ func ruleIGR802() *Rule {
 		Istio:         "ComposePeerAuthentication and getConfigsForWorkload (pilot/pkg/security/authn, pilot/pkg/model/authentication.go, Istio 1.31).",
 		Targets:       append([]Kind{KindNamespace, KindPod}, WorkloadKinds()...),
 		DefaultAction: ActionDeny,
-		Params:        []ParamSpec{rootNamespaceParam()},
+		Params:        paramsOf(RootNamespaceParams{RootNamespace: "istio-system"}),
 		Check:         crossObjectOnly,
 	}
 }
@@ -146,11 +146,11 @@ func meshLabel(labels map[string]string) (*field.Path, string) {
 	return l, ""
 }
 
-func checkIGR802(c *ClusterIndex, p Params) []clusterViolation {
+func checkIGR802(c *ClusterIndex, p *RootNamespaceParams) []clusterViolation {
 	if !c.complete {
 		return nil
 	}
-	root := p.String(paramRootNamespace)
+	root := p.RootNamespace
 	var out []clusterViolation
 	for _, ns := range c.meshNamespaces() {
 		if r := c.effectiveMTLS(root, ns, nil); !r.strict() {

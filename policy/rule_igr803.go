@@ -26,7 +26,7 @@ func ruleIGR803() *Rule {
 		Istio:         "DestinationRule ClientTLSSettings (istio.io/api v1.31); host short names resolve in the rule's namespace (ResolveShortnameToFQDN); server modes as ComposePeerAuthentication.",
 		Targets:       []Kind{KindDestinationRule},
 		DefaultAction: ActionDeny,
-		Params:        []ParamSpec{rootNamespaceParam()},
+		Params:        paramsOf(RootNamespaceParams{RootNamespace: "istio-system"}),
 		Check:         crossObjectOnly,
 	}
 }
@@ -58,8 +58,8 @@ func serviceOfHost(host, drNamespace string) (ns, name string, ok bool) {
 	return "", "", false
 }
 
-func checkIGR803(c *ClusterIndex, p Params) []clusterViolation {
-	root := p.String(paramRootNamespace)
+func checkIGR803(c *ClusterIndex, p *RootNamespaceParams) []clusterViolation {
+	root := p.RootNamespace
 	var out []clusterViolation
 	for _, dr := range c.destRules {
 		ns, name, ok := serviceOfHost(dr.host, dr.ref.Namespace)

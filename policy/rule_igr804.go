@@ -20,7 +20,7 @@ func ruleIGR804() *Rule {
 		Istio:         "AuthorizationPolicy proto (istio.io/api v1.31): ALLOW with no rules matches nothing; an empty rule matches every request; root-namespace policies apply mesh-wide; the deny-all and allow-nothing examples of Istio's docs.",
 		Targets:       []Kind{KindNamespace},
 		DefaultAction: ActionDeny,
-		Params:        []ParamSpec{rootNamespaceParam()},
+		Params:        paramsOf(RootNamespaceParams{RootNamespace: "istio-system"}),
 		Check:         crossObjectOnly,
 	}
 }
@@ -53,11 +53,11 @@ func (c *ClusterIndex) defaultDenyPolicies(root, ns string) []*apFacts {
 	return out
 }
 
-func checkIGR804(c *ClusterIndex, p Params) []clusterViolation {
+func checkIGR804(c *ClusterIndex, p *RootNamespaceParams) []clusterViolation {
 	if !c.complete {
 		return nil
 	}
-	root := p.String(paramRootNamespace)
+	root := p.RootNamespace
 	var out []clusterViolation
 	for _, ns := range c.meshNamespaces() {
 		if len(c.defaultDenyPolicies(root, ns)) > 0 {

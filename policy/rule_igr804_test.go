@@ -11,7 +11,7 @@ func TestIGR804(t *testing.T) {
 		"empty selector applies to all":  {docs: []string{shop, apDoc("shop", "deny-all", "selector:\n  matchLabels: {}\n")}},
 		"a root-namespace allow-nothing": {docs: []string{shop, apDoc("istio-system", "deny-all", "")}},
 		"custom root namespace": {docs: []string{shop, apDoc("mesh-root", "deny-all", "")},
-			params: Params{paramRootNamespace: "mesh-root"}},
+			params: paramsWith(func(p *RootNamespaceParams) { p.RootNamespace = "mesh-root" })},
 		"namespaces outside the mesh need none": {docs: []string{nsDoc("tools"), nsDoc("off", "istio-injection", "disabled")}},
 		"no policy": {docs: []string{shop, nsDoc("amb", "istio.io/dataplane-mode", "ambient")},
 			want: []string{"Namespace shop metadata.labels[istio-injection]", "Namespace amb metadata.labels[istio.io/dataplane-mode]"}},

@@ -20,16 +20,16 @@ func ruleIGR809() *Rule {
 		Istio:         "getConfigsForWorkload and ComposePeerAuthentication (pilot/pkg/model/authentication.go, pilot/pkg/security/authn, Istio 1.31): labels.Instance.SubsetOf; workload-level PeerAuthentication in the root namespace is skipped.",
 		Targets:       []Kind{KindAuthorizationPolicy, KindPeerAuthentication},
 		DefaultAction: ActionWarn,
-		Params:        []ParamSpec{rootNamespaceParam()},
+		Params:        paramsOf(RootNamespaceParams{RootNamespace: "istio-system"}),
 		Check:         crossObjectOnly,
 	}
 }
 
-func checkIGR809(c *ClusterIndex, p Params) []clusterViolation {
+func checkIGR809(c *ClusterIndex, p *RootNamespaceParams) []clusterViolation {
 	if !c.complete {
 		return nil
 	}
-	root := p.String(paramRootNamespace)
+	root := p.RootNamespace
 	at := field.NewPath("spec", "selector", "matchLabels")
 	var out []clusterViolation
 	for _, pa := range c.peerAuths {

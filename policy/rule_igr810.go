@@ -10,8 +10,10 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
-// paramBreakGlassGroups names the groups whose members may delete anchors.
-const paramBreakGlassGroups = "breakGlassGroups"
+// IGR810Params are the parameters of IGR810.
+type IGR810Params struct {
+	BreakGlassGroups []string `yaml:"breakGlassGroups" desc:"groups whose members may delete the anchors (break-glass)"`
+}
 
 // ruleIGR810 guards the anchors of the hardening against DELETE.
 func ruleIGR810() *Rule {
@@ -33,11 +35,8 @@ func ruleIGR810() *Rule {
 		Istio:         "ComposePeerAuthentication (pilot/pkg/security/authn) and the AuthorizationPolicy proto (istio.io/api v1.31); istiod reads mesh config from ConfigMap istio[-<revision>] in its namespace (pilot/pkg/bootstrap/mesh.go), falling back to defaults when it is gone.",
 		Targets:       []Kind{KindPeerAuthentication, KindAuthorizationPolicy, KindConfigMap},
 		DefaultAction: ActionDeny,
-		Params: []ParamSpec{{
-			Name: paramBreakGlassGroups, Type: ParamStrings, Default: []string{},
-			Description: "groups whose members may delete the anchors (break-glass)",
-		}},
-		Check: crossObjectOnly,
+		Params:        paramsOf(IGR810Params{BreakGlassGroups: []string{}}),
+		Check:         crossObjectOnly,
 	}
 }
 
@@ -72,7 +71,7 @@ func (e *Engine) ValidateDelete(req DeleteRequest) Result {
 	if len(vs) == 0 {
 		return Result{}
 	}
-	for _, g := range cr.params.Strings(paramBreakGlassGroups) {
+	for _, g := range cr.params.(*IGR810Params).BreakGlassGroups {
 		if slices.Contains(req.Groups, g) {
 			return Result{Exempted: []Exemption{{Rule: cr.rule.ID, Reason: "break-glass group " + g, Suppressed: len(vs)}}}
 		}

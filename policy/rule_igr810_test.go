@@ -66,7 +66,7 @@ func TestIGR810(t *testing.T) {
 	meshCM := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: istio\n  namespace: istio-system\ndata:\n  mesh: \"{}\"\n"
 	exemptAP := "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata:\n  name: deny-all\n  namespace: shop\n" +
 		"  annotations:\n    istio-guardrail.io/exempt: IGR810\n    istio-guardrail.io/exempt-reason: migrating to a mesh-wide policy\nspec: {}\n"
-	breakGlass := Settings{Rules: map[string]RuleSettings{"IGR810": {Params: Params{paramBreakGlassGroups: []string{"mesh-admins"}}}}}
+	breakGlass := Settings{Rules: map[string]RuleSettings{"IGR810": {Params: paramsWith(func(p *IGR810Params) { p.BreakGlassGroups = []string{"mesh-admins"} })}}}
 	runDeleteTable(t, map[string]deleteCase{
 		// The mesh-wide PeerAuthentication.
 		"the only mesh-wide STRICT policy": {deleted: meshStrict, want: []string{"spec.mtls.mode"}},

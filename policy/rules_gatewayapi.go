@@ -14,14 +14,15 @@ func gatewayAPIRules() []*Rule {
 	return []*Rule{ruleIGR307(), ruleIGR308(), ruleIGR309(), ruleIGR310(), ruleIGR311(), ruleIGR312()}
 }
 
-// paramGatewayClasses names the gateway classes the listener rules judge.
-const paramGatewayClasses = "gatewayClasses"
+// GatewayClassesParams are the parameters of the Gateway API listener rules:
+// the gateway classes they judge.
+type GatewayClassesParams struct {
+	GatewayClasses []string `yaml:"gatewayClasses" desc:"gatewayClassName values of the Gateways judged (Istio's classes; add your own classes of controller istio.io/gateway-controller)"`
+}
 
-// gatewayClassesParam declares the gateway classes Istio's controllers own.
-func gatewayClassesParam() ParamSpec {
-	return ParamSpec{Name: paramGatewayClasses, Type: ParamStrings,
-		Default:     []string{"istio", "istio-waypoint", "istio-east-west"},
-		Description: "gatewayClassName values of the Gateways judged (Istio's classes; add your own classes of controller istio.io/gateway-controller)"}
+// defaultGatewayClasses are the gateway classes Istio's controllers own.
+func defaultGatewayClasses() GatewayClassesParams {
+	return GatewayClassesParams{GatewayClasses: []string{"istio", "istio-waypoint", "istio-east-west"}}
 }
 
 // gatewayAPIListenerTargets are the kinds that carry listeners.
@@ -42,12 +43,12 @@ type gwListener struct {
 // classes, or of a ListenerSet. A ListenerSet names its parent Gateway but
 // not the parent's class, so every ListenerSet is judged (exempt those that
 // attach to other controllers' Gateways).
-func gatewayAPIListeners(obj *Object, p Params) []gwListener {
+func gatewayAPIListeners(obj *Object, classes []string) []gwListener {
 	base := field.NewPath("spec", "listeners")
 	var out []gwListener
 	switch b := obj.Body.(type) {
 	case *gatewayv1.Gateway:
-		if b == nil || !slices.Contains(p.Strings(paramGatewayClasses), string(b.Spec.GatewayClassName)) {
+		if b == nil || !slices.Contains(classes, string(b.Spec.GatewayClassName)) {
 			return nil
 		}
 		for i, l := range b.Spec.Listeners {
@@ -65,9 +66,9 @@ func gatewayAPIListeners(obj *Object, p Params) []gwListener {
 }
 
 // forEachGatewayAPIListener runs check on every judged listener of obj.
-func forEachGatewayAPIListener(obj *Object, p Params, check func(l gwListener) []Violation) []Violation {
+func forEachGatewayAPIListener(obj *Object, classes []string, check func(l gwListener) []Violation) []Violation {
 	var out []Violation
-	for _, l := range gatewayAPIListeners(obj, p) {
+	for _, l := range gatewayAPIListeners(obj, classes) {
 		out = append(out, check(l)...)
 	}
 	return out

@@ -163,9 +163,5 @@ func (e *Engine) Params(id string) (Params, bool) {
 	if !ok {
 		return nil, false
 	}
-	out := make(Params, len(cr.params))
-	for k, v := range cr.params {
-		out[k] = v
-	}
-	return out, true
+	return cloneParams(cr.params), true
 }
