@@ -41,7 +41,7 @@ func ChartData() ([]byte, error) {
 			continue
 		}
 		var params []chartParam
-		for _, p := range r.Params {
+		for _, p := range r.ParamSpecs() {
 			v, err := formatParam(p.Default)
 			if err != nil {
 				return nil, fmt.Errorf("rule %s parameter %s: %w", r.ID, p.Name, err)

@@ -107,8 +107,8 @@ func Generate(s policy.Settings, o Options) (*Output, error) {
 			continue
 		}
 		params, _ := eng.Params(r.ID)
-		for _, spec := range r.Params {
-			v, err := formatParam(params[spec.Name])
+		for _, spec := range policy.ParamSpecs(params) {
+			v, err := formatParam(spec.Default)
 			if err != nil {
 				return nil, fmt.Errorf("rule %s parameter %s: %w", r.ID, spec.Name, err)
 			}

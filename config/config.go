@@ -1,13 +1,15 @@
 package config
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
+	"maps"
 	"os"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
 
-	"go.yaml.in/yaml/v3"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/istio-guardrail/istio-guardrail/policy"
 )
@@ -57,26 +59,88 @@ func Load(path string) (*Config, error) {
 // Parse decodes one GuardrailConfig document strictly and checks that the
 // engine accepts it. Every problem found is reported, each with its line.
 func Parse(data []byte) (*Config, error) {
-	var doc yaml.Node
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("invalid YAML: %w", err)
-	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); err == nil {
-		return nil, fmt.Errorf("line %d: a GuardrailConfig file holds exactly one document", extra.Line)
-	}
-	if len(doc.Content) == 0 {
-		return nil, errors.New("empty document: want apiVersion: " + APIVersion + ", kind: " + Kind)
-	}
-	d := &decoder{}
-	cfg := Default()
-	d.document(doc.Content[0], cfg)
-	if err := errors.Join(d.errs...); err != nil {
+	doc, pos, problems, err := decode(data)
+	if err != nil {
 		return nil, err
 	}
+	if err := render(pos, problems, doc.Validate()); err != nil {
+		return nil, err
+	}
+	cfg := doc.config()
 	if _, err := policy.NewEngine(cfg.Settings); err != nil {
 		return nil, fmt.Errorf("invalid settings: %w", err)
 	}
 	return cfg, nil
+}
+
+// Validate checks what the types do not: the document's type, the Istio
+// release, actions, rule IDs and globs.
+func (g *GuardrailConfig) Validate() field.ErrorList {
+	var errs field.ErrorList
+	if g.APIVersion != APIVersion {
+		errs = append(errs, field.Invalid(field.NewPath("apiVersion"), g.APIVersion, "must be "+strconv.Quote(APIVersion)))
+	}
+	if g.Kind != Kind {
+		errs = append(errs, field.Invalid(field.NewPath("kind"), g.Kind, "must be "+strconv.Quote(Kind)))
+	}
+	if _, err := policy.ParseIstioVersion(g.IstioVersion); err != nil {
+		errs = append(errs, field.Invalid(field.NewPath("istioVersion"), g.IstioVersion,
+			strings.TrimPrefix(err.Error(), "istioVersion "+strconv.Quote(g.IstioVersion)+": ")))
+	}
+	errs = append(errs, globs(field.NewPath("exclude"), g.Exclude)...)
+	actions := []policy.Action{policy.ActionDeny, policy.ActionWarn, policy.ActionAudit, policy.ActionOff}
+	for _, id := range slices.Sorted(maps.Keys(g.Rules)) {
+		if a := g.Rules[id].Action; a != "" && !a.Valid() {
+			errs = append(errs, field.NotSupported(field.NewPath("rules", id, "action"), a, actions))
+		}
+	}
+	ex := field.NewPath("exemptions")
+	errs = append(errs, globs(ex.Child("namespaces"), g.Exemptions.Namespaces)...)
+	errs = append(errs, globs(ex.Child("annotationNamespaces"), g.Exemptions.AnnotationNamespaces)...)
+	known := map[string]bool{}
+	for _, r := range policy.Catalogue() {
+		known[r.ID] = true
+	}
+	for i, id := range g.Exemptions.AllowedRules {
+		if !known[id] {
+			errs = append(errs, field.NotFound(ex.Child("allowedRules").Index(i), id))
+		}
+	}
+	return append(errs, globs(field.NewPath("mutation", "skipNamespaces"), g.Mutation.SkipNamespaces)...)
+}
+
+// globs checks path.Match patterns.
+func globs(p *field.Path, patterns []string) field.ErrorList {
+	var errs field.ErrorList
+	for i, g := range patterns {
+		if _, err := path.Match(g, ""); err != nil {
+			errs = append(errs, field.Invalid(p.Index(i), g, err.Error()))
+		}
+	}
+	return errs
+}
+
+// config converts a valid document into the engine's settings.
+func (g *GuardrailConfig) config() *Config {
+	s := policy.Settings{
+		IstioVersion:               g.IstioVersion,
+		ExemptNamespaces:           g.Exemptions.Namespaces,
+		ExemptableRules:            g.Exemptions.AllowedRules,
+		ExemptAnnotationNamespaces: g.Exemptions.AnnotationNamespaces,
+		Mutation: policy.MutationSettings{Workloads: g.Mutation.Workloads, Namespaces: g.Mutation.Namespaces,
+			SkipNamespaces: g.Mutation.SkipNamespaces},
+	}
+	if g.Rules != nil {
+		s.Rules = map[string]policy.RuleSettings{}
+		for id, r := range g.Rules {
+			s.Rules[id] = policy.RuleSettings{Action: r.Action, Params: r.Params}
+		}
+	}
+	if g.Mutators != nil {
+		s.Mutators = map[string]policy.MutatorSettings{}
+		for id, m := range g.Mutators {
+			s.Mutators[id] = policy.MutatorSettings{Enabled: m.Enabled, Params: m.Params}
+		}
+	}
+	return &Config{Settings: s, Exclude: g.Exclude}
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -21,26 +22,35 @@ func TestParseErrors(t *testing.T) {
 		want      []string // substrings of the error
 	}{
 		{"empty document", "", []string{"empty document"}},
-		{"wrong apiVersion", "apiVersion: v1\nkind: GuardrailConfig\n", []string{`apiVersion must be "istio-guardrail.io/v1alpha1"`}},
-		{"missing kind", "apiVersion: istio-guardrail.io/v1alpha1\n", []string{"kind must be"}},
-		{"unknown top-level key names key and line", header + "rulez: {}\n", []string{`line 3: unknown key "rulez"`}},
-		{"unknown rule", header + "rules:\n  IGR999: {action: deny}\n", []string{`line 4: unknown rule "IGR999"`}},
-		{"bad action", header + "rules:\n  IGR001:\n    action: block\n", []string{`line 5: rules.IGR001.action: "block" is not one of`}},
-		{"unknown key under a rule", header + "rules:\n  IGR001:\n    actoin: warn\n", []string{`line 5: unknown key "actoin" in rules.IGR001`}},
-		{"param on a rule without params", header + "rules:\n  IGR001:\n    params: {x: 1}\n", []string{`unknown key "x" in rules.IGR001.params`}},
-		{"duplicate key", header + "rules:\n  IGR001: {action: warn}\n  IGR001: {action: deny}\n", []string{`line 5: duplicate key "IGR001"`}},
+		{"wrong apiVersion", "apiVersion: v1\nkind: GuardrailConfig\n", []string{`line 1: apiVersion: Invalid value: "v1": must be "istio-guardrail.io/v1alpha1"`}},
+		{"missing kind", "apiVersion: istio-guardrail.io/v1alpha1\n", []string{`line 1: kind: Invalid value: "": must be "GuardrailConfig"`}},
+		{"unknown top-level key names key and line", header + "rulez: {}\n", []string{`line 3: unknown key "rulez" (known keys: apiVersion, kind, istioVersion, exclude, rules, exemptions, mutation, mutators)`}},
+		{"unknown rule", header + "rules:\n  IGR999: {action: deny}\n", []string{"line 4: rules.IGR999: unknown rule \"IGR999\" (see `istio-guardrail rules`)"}},
+		{"bad action", header + "rules:\n  IGR001:\n    action: block\n", []string{`line 5: rules.IGR001.action: Unsupported value: "block": supported values: "deny", "warn", "audit", "off"`}},
+		{"unknown key under a rule", header + "rules:\n  IGR001:\n    actoin: warn\n", []string{`line 5: rules.IGR001.actoin: unknown key "actoin" in rules.IGR001 (known keys: action)`}},
+		{"param on a rule without params", header + "rules:\n  IGR001:\n    params: {x: 1}\n", []string{`line 5: rules.IGR001.params: unknown key "params" in rules.IGR001 (known keys: action)`}},
+		{"duplicate key", header + "rules:\n  IGR001: {action: warn}\n  IGR001: {action: deny}\n", []string{`line 5: mapping key "IGR001" already defined at line 4`}},
 		{"two documents", header + "---\n" + header, []string{"exactly one document"}},
 		{"bad yaml", header + "rules: [\n", []string{"invalid YAML"}},
-		{"mutation flag not a bool", header + "mutation:\n  workloads: yes please\n", []string{"line 4: mutation.workloads must be true or false"}},
-		{"exemptions not a list", header + "exemptions:\n  namespaces: legacy\n", []string{"line 4: exemptions.namespaces must be a list"}},
-		{"bad glob rejected by engine", header + "exemptions:\n  namespaces: ['[']\n", []string{"invalid settings", "exempt namespace pattern"}},
-		{"unknown rule in allowedRules", header + "exemptions:\n  allowedRules: [IGR203, IGR999]\n", []string{`line 4: exemptions.allowedRules: unknown rule "IGR999"`}},
-		{"allowedRules not a list", header + "exemptions:\n  allowedRules: IGR203\n", []string{"line 4: exemptions.allowedRules must be a list"}},
-		{"annotationNamespaces not a list", header + "exemptions:\n  annotationNamespaces: legacy\n", []string{"line 4: exemptions.annotationNamespaces must be a list"}},
-		{"bad annotationNamespaces glob rejected by engine", header + "exemptions:\n  annotationNamespaces: ['[']\n", []string{"invalid settings", "exemption annotation namespace pattern"}},
-		{"unknown key under exemptions", header + "exemptions:\n  allowRules: []\n", []string{`line 4: unknown key "allowRules" in exemptions`}},
-		{"unknown mutator", header + "mutators:\n  IGR999: {enabled: true}\n", []string{`unknown mutator "IGR999"`}},
+		{"mutation flag not a bool", header + "mutation:\n  workloads: yes please\n", []string{`line 4: mutation.workloads: "yes please" is not true or false`}},
+		{"exemptions not a list", header + "exemptions:\n  namespaces: legacy\n", []string{`line 4: exemptions.namespaces: "legacy" is not a list of strings`}},
+		{"bad glob rejected by engine", header + "exemptions:\n  namespaces: ['[']\n", []string{`line 4: exemptions.namespaces[0]: Invalid value: "[": syntax error in pattern`}},
+		{"unknown rule in allowedRules", header + "exemptions:\n  allowedRules: [IGR203, IGR999]\n", []string{`line 4: exemptions.allowedRules[1]: Not found: "IGR999"`}},
+		{"allowedRules not a list", header + "exemptions:\n  allowedRules: IGR203\n", []string{`line 4: exemptions.allowedRules: "IGR203" is not a list of strings`}},
+		{"annotationNamespaces not a list", header + "exemptions:\n  annotationNamespaces: legacy\n", []string{`line 4: exemptions.annotationNamespaces: "legacy" is not a list of strings`}},
+		{"bad annotationNamespaces glob rejected by engine", header + "exemptions:\n  annotationNamespaces: ['[']\n", []string{`line 4: exemptions.annotationNamespaces[0]: Invalid value: "[": syntax error in pattern`}},
+		{"unknown key under exemptions", header + "exemptions:\n  allowRules: []\n", []string{`line 4: exemptions.allowRules: unknown key "allowRules" in exemptions (known keys: namespaces, annotationNamespaces, allowedRules)`}},
+		{"unknown mutator", header + "mutators:\n  IGR999: {enabled: true}\n", []string{"line 4: mutators.IGR999: unknown mutator \"IGR999\" (see `istio-guardrail rules`)"}},
 		{"all errors reported", header + "foo: 1\nbar: 2\n", []string{`line 3: unknown key "foo"`, `line 4: unknown key "bar"`}},
+		{"every kind of error reported at once, in line order", header + "rules:\n  IGR601: {params: {minReplicas: 2.5}}\n  IGR001: {action: block}\n" +
+			"mutation:\n  workloads: on\n  skipNamespaces: [a, ~]\nmutators:\n  IGR902: {params: {terminationDrainDuration: -1s, bogus: 1}}\n  IGR901: {params: {cpuRequest: lots}}\n",
+			[]string{"line 4: rules.IGR601.params.minReplicas: \"2.5\" is not an integer\n" +
+				"line 5: rules.IGR001.action: Unsupported value: \"block\": supported values: \"deny\", \"warn\", \"audit\", \"off\"\n" +
+				"line 7: mutation.workloads: \"on\" is not true or false\n" +
+				"line 8: mutation.skipNamespaces[1]: is null, not a string\n" +
+				"line 10: mutators.IGR902.params.bogus: unknown key \"bogus\" in mutators.IGR902.params (known keys: preStopSeconds, preStopAction, terminationDrainDuration)\n" +
+				"line 10: mutators.IGR902.params.terminationDrainDuration: \"-1s\" is negative\n" +
+				"line 11: mutators.IGR901.params.cpuRequest: \"lots\" is not a valid quantity (e.g. 100m, 128Mi)"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.desc, func(t *testing.T) {
@@ -120,15 +130,22 @@ func TestParseAllowedRules(t *testing.T) {
 // declares, using the default rendered by FormatParam, and one bad value.
 func TestParamTypes(t *testing.T) {
 	for _, r := range policy.Catalogue() {
-		for _, p := range r.Params {
+		for i, p := range r.ParamSpecs() {
 			t.Run(r.ID+"/"+p.Name, func(t *testing.T) {
-				doc := header + "rules:\n  " + r.ID + ":\n    params:\n      " + p.Name + ": " + FormatParam(p.Default) + "\n"
+				value, err := json.Marshal(p.Default) // JSON is YAML; durations are written as Go writes them
+				if d, ok := p.Default.(time.Duration); ok {
+					value = []byte(d.String())
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				doc := header + "rules:\n  " + r.ID + ":\n    params:\n      " + p.Name + ": " + strings.TrimSpace(string(value)) + "\n"
 				cfg, err := Parse([]byte(doc))
 				if err != nil {
 					t.Fatalf("default value does not parse back: %v", err)
 				}
-				if got := cfg.Settings.Rules[r.ID].Params[p.Name]; !reflect.DeepEqual(got, p.Default) {
-					t.Errorf("round trip = %#v, want %#v", got, p.Default)
+				if got := policy.ParamSpecs(cfg.Settings.Rules[r.ID].Params)[i]; !reflect.DeepEqual(got, p) {
+					t.Errorf("round trip = %#v, want %#v", got, p)
 				}
 				bad := header + "rules:\n  " + r.ID + ":\n    params:\n      " + p.Name + ": {not: scalar}\n"
 				if _, err := Parse([]byte(bad)); err == nil || !strings.Contains(err.Error(), "line 6") {
@@ -156,10 +173,8 @@ func TestDefaultYAMLRoundTrip(t *testing.T) {
 		if rs.Action != r.DefaultAction {
 			t.Errorf("%s action = %q, want %q", r.ID, rs.Action, r.DefaultAction)
 		}
-		for _, p := range r.Params {
-			if !reflect.DeepEqual(rs.Params[p.Name], p.Default) {
-				t.Errorf("%s.%s = %#v, want %#v", r.ID, p.Name, rs.Params[p.Name], p.Default)
-			}
+		if r.Params != nil && !reflect.DeepEqual(rs.Params, r.Params.New()) {
+			t.Errorf("%s params = %#v, want %#v", r.ID, rs.Params, r.Params.New())
 		}
 	}
 	for _, m := range policy.Mutators() {
@@ -295,8 +310,8 @@ func TestIstioVersion(t *testing.T) {
 		t.Errorf("Parse(istioVersion: 1.30) = %+v, %v; want istioVersion 1.30", cfg, err)
 	}
 	for doc, want := range map[string]string{
-		"istioVersion: \"1.20\"\n": "line 3: istioVersion \"1.20\": releases before 1.24 are not supported",
-		"istioVersion: [1.30]\n":   "line 3: istioVersion must be a string",
+		"istioVersion: \"1.20\"\n": "line 3: istioVersion: Invalid value: \"1.20\": releases before 1.24 are not supported",
+		"istioVersion: [1.30]\n":   "line 3: istioVersion: a list is not a string",
 		"istioVersion: latest\n":   "want a release such as",
 	} {
 		if _, err := Parse([]byte(head + doc)); err == nil || !strings.Contains(err.Error(), want) {
@@ -311,7 +326,7 @@ func TestExclude(t *testing.T) {
 	if err != nil || strings.Join(cfg.Exclude, ",") != "legacy/**,*.tmpl.yaml" {
 		t.Fatalf("Parse = %+v, %v; want the two globs", cfg, err)
 	}
-	if _, err := Parse([]byte(head + "exclude: [\"[\"]\n")); err == nil || !strings.Contains(err.Error(), "line 3: exclude \"[\"") {
+	if _, err := Parse([]byte(head + "exclude: [\"[\"]\n")); err == nil || !strings.Contains(err.Error(), "line 3: exclude[0]: Invalid value: \"[\"") {
 		t.Errorf("a malformed glob: error %v, want one naming it and its line", err)
 	}
 }

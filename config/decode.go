@@ -1,338 +1,360 @@
 package config
 
 import (
+	"bytes"
+	"cmp"
+	"errors"
 	"fmt"
-	"math"
-	"path"
-	"sort"
+	"io"
+	"reflect"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 	"k8s.io/apimachinery/pkg/api/resource"
-
-	"github.com/istio-guardrail/istio-guardrail/policy"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
-// decoder walks the YAML node tree, collecting every error with its line.
-type decoder struct {
-	errs []error
-}
-
-func (d *decoder) errorf(n *yaml.Node, format string, args ...any) {
-	d.errs = append(d.errs, fmt.Errorf("line %d: %s", n.Line, fmt.Sprintf(format, args...)))
-}
-
-// entry is one key/value pair of a mapping.
-type entry struct {
-	key   string
-	keyN  *yaml.Node
-	value *yaml.Node
-}
-
-// mapping returns the entries of a mapping node, reporting duplicate keys and
-// keys outside allowed (nil allows any key).
-func (d *decoder) mapping(n *yaml.Node, what string, allowed ...string) []entry {
-	n = resolveAlias(n)
-	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
-		return nil
+// decode decodes one GuardrailConfig document strictly over the defaults. It
+// returns every problem, each with its line: the decoder's (unknown keys,
+// values of the wrong type) and the scalars yaml.v3 would coerce silently
+// (see checkScalars), and positions to find the line of a field path.
+func decode(data []byte) (*GuardrailConfig, positions, []string, error) {
+	var root yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&root); err != nil && !errors.Is(err, io.EOF) {
+		return nil, nil, nil, fmt.Errorf("invalid YAML: %w", err)
 	}
-	if n.Kind != yaml.MappingNode {
-		d.errorf(n, "%s must be a mapping", what)
-		return nil
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		return nil, nil, nil, fmt.Errorf("line %d: a GuardrailConfig file holds exactly one document", extra.Line)
 	}
-	seen := map[string]bool{}
-	var out []entry
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
-		if seen[k.Value] {
-			d.errorf(k, "duplicate key %q in %s", k.Value, what)
-			continue
+	if len(root.Content) == 0 {
+		return nil, nil, nil, errors.New("empty document: want apiVersion: " + APIVersion + ", kind: " + Kind)
+	}
+	doc := defaultDocument()
+	strict := yaml.NewDecoder(bytes.NewReader(data))
+	strict.KnownFields(true)
+	var problems []string
+	if err := strict.Decode(doc); err != nil {
+		var te *yaml.TypeError
+		if !errors.As(err, &te) {
+			return nil, nil, nil, fmt.Errorf("invalid YAML: %w", err)
 		}
-		seen[k.Value] = true
-		if len(allowed) > 0 && !contains(allowed, k.Value) {
-			d.errorf(k, "unknown key %q in %s (known keys: %s)", k.Value, what, strings.Join(allowed, ", "))
-			continue
-		}
-		out = append(out, entry{key: k.Value, keyN: k, value: v})
+		problems = te.Errors
 	}
-	return out
+	pos := positions{}
+	pos.index(root.Content[0], nil)
+	for i, p := range problems {
+		problems[i] = pos.rewrite(p)
+	}
+	checkScalars(root.Content[0], reflect.TypeFor[GuardrailConfig](), nil, "", &problems)
+	return doc, pos, problems, nil
 }
 
-func resolveAlias(n *yaml.Node) *yaml.Node {
+// defaultDocument is what an empty document decodes to: the defaults.
+func defaultDocument() *GuardrailConfig {
+	return &GuardrailConfig{
+		Exemptions: Exemptions{Namespaces: []string{}, AllowedRules: []string{}},
+		Mutation:   Mutation{Namespaces: true, SkipNamespaces: []string{}},
+	}
+}
+
+// positions maps a field path (as field.Path renders it) to its line, and a
+// line to the keys written on it.
+type positions map[string]int
+
+func (p positions) index(n *yaml.Node, path *field.Path) {
 	for n.Kind == yaml.AliasNode && n.Alias != nil {
 		n = n.Alias
 	}
-	return n
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			c := child(path, k.Value)
+			p[c.String()] = k.Line
+			p.index(n.Content[i+1], c)
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			p[path.Index(i).String()] = c.Line
+			p.index(c, path.Index(i))
 		}
 	}
-	return false
 }
 
-func (d *decoder) document(n *yaml.Node, cfg *Config) {
-	s := &cfg.Settings
-	entries := d.mapping(n, "GuardrailConfig", "apiVersion", "kind", "istioVersion", "exclude", "rules", "exemptions", "mutation", "mutators")
-	var apiVersion, kind string
-	for _, e := range entries {
-		switch e.key {
-		case "apiVersion":
-			apiVersion = d.str(e.value, "apiVersion")
-		case "kind":
-			kind = d.str(e.value, "kind")
-		case "exclude":
-			cfg.Exclude = d.strs(e.value, "exclude")
-			for _, g := range cfg.Exclude {
-				if _, err := path.Match(g, ""); err != nil {
-					d.errorf(e.value, "exclude %q: %v", g, err)
-				}
+func child(path *field.Path, key string) *field.Path {
+	if path == nil {
+		return field.NewPath(key)
+	}
+	return path.Child(key)
+}
+
+// line returns the line of path, or of its closest written parent.
+func (p positions) line(path string) int {
+	for path != "" {
+		if l, ok := p[path]; ok {
+			return l
+		}
+		i := strings.LastIndexAny(path, ".[")
+		if i < 0 {
+			break
+		}
+		path = path[:i]
+	}
+	return 1
+}
+
+// pathAt returns the path of key written at line, "" if none or ambiguous.
+func (p positions) pathAt(line int, key string) string {
+	var found string
+	for path, l := range p {
+		if l == line && (path == key || strings.HasSuffix(path, "."+key)) {
+			if found != "" {
+				return ""
 			}
-		case "istioVersion":
-			s.IstioVersion = d.str(e.value, "istioVersion")
-			if _, err := policy.ParseIstioVersion(s.IstioVersion); err != nil {
-				d.errorf(e.value, "%v", err)
-			}
-		case "rules":
-			d.rules(e.value, s)
-		case "exemptions":
-			d.exemptions(e.value, s)
-		case "mutation":
-			d.mutation(e.value, &s.Mutation)
-		case "mutators":
-			d.mutators(e.value, s)
+			found = path
 		}
 	}
-	if apiVersion != APIVersion {
-		d.errorf(n, "apiVersion must be %q, got %q", APIVersion, apiVersion)
-	}
-	if kind != Kind {
-		d.errorf(n, "kind must be %q, got %q", Kind, kind)
-	}
+	return found
 }
 
-// exemptions decodes the exemptions section: namespaces; allowedRules, the
-// rule IDs objects may exempt themselves from by annotation (absent: the
-// default, none; an explicit null: every rule; a list: those); and
-// annotationNamespaces, the namespaces (names or globs) where those
-// annotations are honoured at all (absent or null: every namespace).
-// Annotations are written by whoever may edit the object, a tenant; the
-// configuration by an administrator: so by default they exempt from nothing.
-func (d *decoder) exemptions(n *yaml.Node, s *policy.Settings) {
-	for _, x := range d.mapping(n, "exemptions", "namespaces", "allowedRules", "annotationNamespaces") {
-		switch x.key {
-		case "namespaces":
-			s.ExemptNamespaces = d.strs(x.value, "exemptions.namespaces")
-		case "allowedRules":
-			s.ExemptableRules = d.ruleIDs(x.value, "exemptions.allowedRules")
-		case "annotationNamespaces":
-			if v := resolveAlias(x.value); v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
-				s.ExemptAnnotationNamespaces = nil
+// keyAt returns the innermost key written at line, "" if none.
+func (p positions) keyAt(line int) string {
+	found := ""
+	for path, l := range p {
+		if l == line && !strings.HasSuffix(path, "]") && (len(path) > len(found) || len(path) == len(found) && path < found) {
+			found = path
+		}
+	}
+	return found
+}
+
+var (
+	notFound     = regexp.MustCompile(`^line (\d+): field (\S+) not found in type (.*)$`)
+	linePrefix   = regexp.MustCompile(`^line (\d+):`)
+	cannotDecode = regexp.MustCompile("^line (\\d+): cannot unmarshal (!!\\w+)(?: `(.*)`)? into (.*)$")
+)
+
+// rewrite turns one of yaml.v3's messages into ours: the key's path and, for
+// an unknown key, the keys allowed there.
+func (p positions) rewrite(msg string) string {
+	if m := notFound.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		where := p.pathAt(line, m[2])
+		if where == "" {
+			where = m[2]
+		}
+		parent, _, _ := strings.Cut(where, "."+m[2])
+		switch {
+		case parent == "rules" || parent == "mutators":
+			return fmt.Sprintf("line %s: %s: unknown %s %q (see `istio-guardrail rules`)", m[1], where, strings.TrimSuffix(parent, "s"), m[2])
+		case where == m[2]:
+			return fmt.Sprintf("line %s: unknown key %q (known keys: %s)", m[1], m[2], strings.Join(yamlKeys(reflect.TypeFor[GuardrailConfig]()), ", "))
+		}
+		return fmt.Sprintf("line %s: %s: unknown key %q in %s (known keys: %s)", m[1], where, m[2], parent, knownKeysAt(parent))
+	}
+	if m := cannotDecode.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		where := ""
+		if w := p.keyAt(line); w != "" {
+			where = " " + w + ":"
+		}
+		return fmt.Sprintf("line %s:%s %s is not %s", m[1], where, describeValue(m[2], m[3]), describeType(m[4]))
+	}
+	return msg
+}
+
+// knownKeysAt lists the keys allowed in the mapping at path.
+func knownKeysAt(path string) string {
+	t := typeAt(path)
+	if t == nil {
+		return "(none)"
+	}
+	keys := yamlKeys(t)
+	if len(keys) == 0 {
+		return "(none)"
+	}
+	return strings.Join(keys, ", ")
+}
+
+// typeAt returns the struct type decoded at a path such as rules.IGR101.params.
+func typeAt(path string) reflect.Type {
+	parts := strings.Split(path, ".")
+	t := reflect.TypeFor[GuardrailConfig]()
+	for _, part := range parts {
+		for t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		if t, _ = structField(t, part); t == nil {
+			return nil
+		}
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t
+}
+
+// yamlKeys lists the keys of struct t, inline structs expanded.
+func yamlKeys(t reflect.Type) []string {
+	var out []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		switch {
+		case opts == "inline":
+			out = append(out, yamlKeys(f.Type)...)
+		case name != "-" && f.IsExported():
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+func describeValue(tag, text string) string {
+	switch tag {
+	case "!!map":
+		return "a mapping"
+	case "!!seq":
+		return "a list"
+	}
+	return strconv.Quote(text)
+}
+
+func describeType(goType string) string {
+	switch goType {
+	case "bool", "*bool":
+		return "true or false"
+	case "int":
+		return "an integer"
+	case "float64":
+		return "a number"
+	case "string", "policy.Action":
+		return "a string"
+	case "[]string":
+		return "a list of strings"
+	case "time.Duration":
+		return "a duration (e.g. 10s, 1m30s)"
+	}
+	return "a mapping"
+}
+
+// checkScalars reports, with their paths, the scalars yaml.v3 decodes
+// without complaint but the GuardrailConfig does not accept: a number with a
+// fraction for an integer (yaml.v3 truncates it), yes/no/on/off for a
+// boolean (YAML 1.1 words: write true or false), a null list item (dropped),
+// a negative duration, and an invalid resource quantity.
+func checkScalars(n *yaml.Node, t reflect.Type, path *field.Path, tag reflect.StructTag, out *[]string) {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	bad := func(msg string) { *out = append(*out, fmt.Sprintf("line %d: %s: %s", n.Line, path, msg)) }
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if n.Kind == yaml.MappingNode && (t.Kind() == reflect.Struct || t.Kind() == reflect.Map) {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			key := n.Content[i].Value
+			if ft, ftag := structField(t, key); ft != nil {
+				checkScalars(n.Content[i+1], ft, child(path, key), ftag, out)
+			}
+		}
+		return
+	}
+	if n.Kind == yaml.SequenceNode && t.Kind() == reflect.Slice {
+		for i, c := range n.Content {
+			if c.Kind == yaml.ScalarNode && c.Tag == "!!null" {
+				*out = append(*out, fmt.Sprintf("line %d: %s: is null, not a string", c.Line, path.Index(i)))
 				continue
 			}
-			s.ExemptAnnotationNamespaces = d.strs(x.value, "exemptions.annotationNamespaces")
+			checkScalars(c, t.Elem(), path.Index(i), "", out)
+		}
+		return
+	}
+	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+		return // the decoder reports a wrong kind; null leaves the default
+	}
+	switch {
+	case t == reflect.TypeFor[time.Duration]():
+		if d, err := time.ParseDuration(n.Value); err == nil && d < 0 {
+			bad(fmt.Sprintf("%q is negative", n.Value))
+		}
+	case t.Kind() == reflect.Bool && n.Tag == "!!str" && yaml11Bool[strings.ToLower(n.Value)]:
+		bad(fmt.Sprintf("%q is not true or false", n.Value))
+	case t.Kind() == reflect.Int && n.Tag == "!!float":
+		bad(fmt.Sprintf("%q is not an integer", n.Value))
+	case tag.Get("type") == "quantity":
+		if _, err := resource.ParseQuantity(n.Value); err != nil {
+			bad(fmt.Sprintf("%q is not a valid quantity (e.g. 100m, 128Mi)", n.Value))
 		}
 	}
 }
 
-// ruleIDs decodes a list of catalogue rule IDs; null yields nil.
-func (d *decoder) ruleIDs(n *yaml.Node, what string) []string {
-	if n = resolveAlias(n); n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
-		return nil
-	}
-	ids := d.strs(n, what)
-	known := map[string]bool{}
-	for _, r := range policy.Catalogue() {
-		known[r.ID] = true
-	}
-	for i, id := range ids {
-		if id != "" && !known[id] {
-			d.errorf(n.Content[i], "%s: unknown rule %q (see `istio-guardrail rules`)", what, id)
-		}
-	}
-	return ids
-}
+// yaml11Bool are the YAML 1.1 words yaml.v3 decodes into a bool.
+var yaml11Bool = map[string]bool{"y": true, "yes": true, "on": true, "n": true, "no": true, "off": true}
 
-// perID walks a mapping keyed by rule or mutator ID (section "rules" or
-// "mutators"), reports unknown IDs and keys other than flag and params, and
-// hands each known ID's fields and parameter specs to each.
-func (d *decoder) perID(n *yaml.Node, section, noun string, specs map[string][]policy.ParamSpec, flag string,
-	each func(id string, fields []entry, ps []policy.ParamSpec)) {
-	for _, e := range d.mapping(n, section) {
-		ps, ok := specs[e.key]
-		if !ok {
-			d.errorf(e.keyN, "unknown %s %q (see `istio-guardrail rules`)", noun, e.key)
+// structField is the type and tag of key in t, a struct (rules and mutators
+// as in sectionType) or a map; nil when t has no such key.
+func structField(t reflect.Type, key string) (reflect.Type, reflect.StructTag) {
+	switch t {
+	case reflect.TypeFor[Rules]():
+		t = sectionType(ruleEntries())
+	case reflect.TypeFor[Mutators]():
+		t = sectionType(mutatorEntries())
+	}
+	switch t.Kind() {
+	case reflect.Map:
+		return t.Elem(), ""
+	case reflect.Struct:
+	default:
+		return nil, ""
+	}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if opts == "inline" {
+			if ft, tag := structField(f.Type, key); ft != nil {
+				return ft, tag
+			}
 			continue
 		}
-		each(e.key, d.mapping(e.value, section+"."+e.key, flag, "params"), ps)
-	}
-}
-
-func (d *decoder) rules(n *yaml.Node, s *policy.Settings) {
-	specs := map[string][]policy.ParamSpec{}
-	for _, r := range policy.Catalogue() {
-		specs[r.ID] = r.Params
-	}
-	s.Rules = map[string]policy.RuleSettings{}
-	d.perID(n, "rules", "rule", specs, "action", func(id string, fields []entry, ps []policy.ParamSpec) {
-		var rs policy.RuleSettings
-		for _, x := range fields {
-			switch x.key {
-			case "action":
-				a := policy.Action(d.str(x.value, "action"))
-				if !a.Valid() {
-					d.errorf(x.value, "rules.%s.action: %q is not one of deny, warn, audit, off", id, a)
-				}
-				rs.Action = a
-			case "params":
-				rs.Params = d.params(x.value, "rules."+id+".params", ps)
-			}
-		}
-		s.Rules[id] = rs
-	})
-}
-
-func (d *decoder) mutation(n *yaml.Node, m *policy.MutationSettings) {
-	for _, e := range d.mapping(n, "mutation", "workloads", "namespaces", "skipNamespaces") {
-		switch e.key {
-		case "workloads":
-			m.Workloads = d.boolean(e.value, "mutation.workloads")
-		case "namespaces":
-			m.Namespaces = d.boolean(e.value, "mutation.namespaces")
-		case "skipNamespaces":
-			m.SkipNamespaces = d.strs(e.value, "mutation.skipNamespaces")
+		if name == key && name != "-" {
+			return f.Type, f.Tag
 		}
 	}
+	return nil, ""
 }
 
-func (d *decoder) mutators(n *yaml.Node, s *policy.Settings) {
-	specs := map[string][]policy.ParamSpec{}
-	for _, m := range policy.Mutators() {
-		specs[m.ID] = m.Params
+// render puts problems and field errors in line order, each with its line.
+func render(pos positions, problems []string, errs field.ErrorList) error {
+	type item struct {
+		line int
+		text string
 	}
-	s.Mutators = map[string]policy.MutatorSettings{}
-	d.perID(n, "mutators", "mutator", specs, "enabled", func(id string, fields []entry, ps []policy.ParamSpec) {
-		var ms policy.MutatorSettings
-		for _, x := range fields {
-			switch x.key {
-			case "enabled":
-				b := d.boolean(x.value, "mutators."+id+".enabled")
-				ms.Enabled = &b
-			case "params":
-				ms.Params = d.params(x.value, "mutators."+id+".params", ps)
-			}
+	var all []item
+	for _, p := range problems {
+		l := 0
+		if m := linePrefix.FindStringSubmatch(p); m != nil {
+			l, _ = strconv.Atoi(m[1])
 		}
-		s.Mutators[id] = ms
-	})
-}
-
-// params decodes a params mapping against the declared specs.
-func (d *decoder) params(n *yaml.Node, what string, specs []policy.ParamSpec) policy.Params {
-	names := make([]string, len(specs))
-	byName := map[string]policy.ParamSpec{}
-	for i, s := range specs {
-		names[i] = s.Name
-		byName[s.Name] = s
+		all = append(all, item{l, p})
 	}
-	sort.Strings(names)
-	if len(names) == 0 {
-		names = []string{"(none)"}
+	for _, e := range errs {
+		l := pos.line(e.Field)
+		all = append(all, item{l, fmt.Sprintf("line %d: %s", l, e.Error())})
 	}
-	out := policy.Params{}
-	for _, e := range d.mapping(n, what, names...) {
-		if v, ok := d.param(e.value, what+"."+e.key, byName[e.key].Type); ok {
-			out[e.key] = v
-		}
-	}
-	return out
-}
-
-// param decodes one scalar or list as the declared type.
-func (d *decoder) param(n *yaml.Node, what string, t policy.ParamType) (any, bool) {
-	n = resolveAlias(n)
-	if t == policy.ParamStrings {
-		return d.strs(n, what), true
-	}
-	if n.Kind != yaml.ScalarNode {
-		d.errorf(n, "%s must be a %s", what, t)
-		return nil, false
-	}
-	switch t {
-	case policy.ParamInt:
-		v, err := strconv.ParseInt(n.Value, 10, 0)
-		if err == nil && v >= math.MinInt32 && v <= math.MaxInt32 {
-			return int(v), true
-		}
-	case policy.ParamFloat:
-		if v, err := strconv.ParseFloat(n.Value, 64); err == nil && n.Tag != "!!str" {
-			return v, true
-		}
-	case policy.ParamBool:
-		if n.Tag == "!!bool" {
-			return n.Value == "true", true
-		}
-	case policy.ParamString:
-		return n.Value, true
-	case policy.ParamDuration:
-		if v, err := time.ParseDuration(n.Value); err == nil && v >= 0 {
-			return v, true
-		}
-	case policy.ParamQuantity:
-		if _, err := resource.ParseQuantity(n.Value); err == nil {
-			return n.Value, true
-		}
-	}
-	d.errorf(n, "%s: %q is not a valid %s%s", what, n.Value, t, typeHint(t))
-	return nil, false
-}
-
-func typeHint(t policy.ParamType) string {
-	switch t {
-	case policy.ParamDuration:
-		return " (e.g. 10s, 1m30s)"
-	case policy.ParamQuantity:
-		return " (e.g. 100m, 128Mi)"
-	case policy.ParamBool:
-		return " (true or false)"
-	}
-	return ""
-}
-
-func (d *decoder) str(n *yaml.Node, what string) string {
-	n = resolveAlias(n)
-	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
-		d.errorf(n, "%s must be a string", what)
-		return ""
-	}
-	return n.Value
-}
-
-func (d *decoder) boolean(n *yaml.Node, what string) bool {
-	n = resolveAlias(n)
-	if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
-		d.errorf(n, "%s must be true or false", what)
-		return false
-	}
-	return n.Value == "true"
-}
-
-func (d *decoder) strs(n *yaml.Node, what string) []string {
-	n = resolveAlias(n)
-	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
-		return []string{}
-	}
-	if n.Kind != yaml.SequenceNode {
-		d.errorf(n, "%s must be a list of strings", what)
+	if len(all) == 0 {
 		return nil
 	}
-	out := make([]string, 0, len(n.Content))
-	for _, c := range n.Content {
-		out = append(out, d.str(c, what+" item"))
+	slices.SortStableFunc(all, func(a, b item) int { return cmp.Compare(a.line, b.line) })
+	out := make([]error, len(all))
+	for i, it := range all {
+		out[i] = errors.New(it.text)
 	}
-	return out
+	return errors.Join(out...)
 }

@@ -1,99 +1,149 @@
 package config
 
 import (
-	"fmt"
-	"sort"
-	"strconv"
+	"bytes"
+	"reflect"
 	"strings"
-	"time"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/istio-guardrail/istio-guardrail/policy"
 )
 
 // DefaultYAML renders the built-in defaults as a commented GuardrailConfig
-// (`istio-guardrail config default`). Parsing it yields Default().
+// (`istio-guardrail config default`): every rule and mutator with its default
+// action and parameters, encoded from the types, each key commented with its
+// desc tag (or the rule's title and the parameter's description). Parsing it
+// yields Default().
 func DefaultYAML() []byte {
-	var b strings.Builder
-	b.WriteString("# istio-guardrail GuardrailConfig: the built-in defaults.\n")
-	b.WriteString("# Every key is optional; omitted rules keep the action and parameters shown here.\n")
-	b.WriteString("apiVersion: " + APIVersion + "\nkind: " + Kind + "\n")
-	b.WriteString("\n# The Istio release whose behaviour is judged where it changed between releases\n")
-	b.WriteString("# (sidecar.istio.io/inject values, ENABLE_NATIVE_SIDECARS); 1." + strconv.Itoa(policy.DefaultIstioVersion.Minor) + " unless set.\n")
-	fmt.Fprintf(&b, "istioVersion: %q\n", policy.DefaultIstioVersion.String())
-	b.WriteString("\n# Paths `check` does not read when it walks a directory (globs as --exclude, to which they add;\n")
-	b.WriteString("# the server ignores them).\n# exclude: [legacy, \"charts/**\"]\n")
-	b.WriteString("\n# Per rule: action deny|warn|audit|off, and parameters.\nrules:\n")
-	for _, r := range policy.Catalogue() {
-		fmt.Fprintf(&b, "  # %s %s.\n  %s:\n    action: %s\n", r.ID, r.Title, r.ID, r.DefaultAction)
-		writeParams(&b, r.Params)
+	var n yaml.Node
+	if err := n.Encode(defaultFull()); err != nil {
+		panic("config: encode the defaults: " + err.Error()) // the types are fixed: a test catches it
 	}
-	b.WriteString("\n# Namespaces (names or globs such as legacy-*) in which no validation rule runs.\n")
-	b.WriteString("# Single objects are exempted with the annotations " + policy.AnnotationExempt + ": \"IGR201,IGR203\"\n")
-	b.WriteString("# and " + policy.AnnotationExemptReason + ": \"...\" (the reason is required).\n")
-	b.WriteString("exemptions:\n  namespaces: []\n")
-	b.WriteString("  # Rules objects may exempt themselves from with those annotations. Anyone who may edit an\n")
-	b.WriteString("  # object may annotate it, so by default ([]) annotations exempt from nothing: list the rules\n")
-	b.WriteString("  # an administrator allows, e.g. [IGR203, IGR204] (null allows every rule). Exemptions naming\n")
-	b.WriteString("  # other rules are ignored and IGR001 warns. Honoured exemptions are logged (decision=exempted)\n")
-	b.WriteString("  # and counted (istio_guardrail_exemptions_total{rule}).\n")
-	b.WriteString("  allowedRules: []\n")
-	b.WriteString("  # Namespaces (names or globs) where exemption annotations are honoured at all; unset: every\n")
-	b.WriteString("  # namespace. Elsewhere they are ignored and IGR001 warns.\n")
-	b.WriteString("  # annotationNamespaces: [legacy-*]\n")
-	def := Default().Settings.Mutation
-	b.WriteString("\n# Scope of the mutating webhook. Pods on CREATE are always targets.\nmutation:\n")
-	b.WriteString("  # Also mutate the pod templates of Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs, CronJobs.\n")
-	fmt.Fprintf(&b, "  workloads: %t\n", def.Workloads)
-	b.WriteString("  # Add the istio.io/rev revision label (IGR904) to Namespaces on creation.\n")
-	fmt.Fprintf(&b, "  namespaces: %t\n", def.Namespaces)
-	b.WriteString("  # Never mutated, in addition to kube-system, kube-public, kube-node-lease and the guardrail's\n")
-	b.WriteString("  # own namespace, which always are (names or globs).\n")
-	fmt.Fprintf(&b, "  skipNamespaces: %s\n", flowList(def.SkipNamespaces))
-	b.WriteString("\n# Per mutator: enabled and parameters.\nmutators:\n")
-	for _, m := range policy.Mutators() {
-		fmt.Fprintf(&b, "  # %s %s.\n  %s:\n    enabled: %t\n", m.ID, m.Title, m.ID, m.DefaultEnabled)
-		writeParams(&b, m.Params)
+	comment(&n, reflect.TypeFor[GuardrailConfig]())
+	doc := &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{&n},
+		HeadComment: "istio-guardrail GuardrailConfig: the built-in defaults.\n" +
+			"Every key is optional; omitted rules keep the action and parameters shown here."}
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(doc); err != nil {
+		panic("config: marshal the defaults: " + err.Error())
 	}
-	return []byte(b.String())
+	return b.Bytes()
 }
 
-func writeParams(b *strings.Builder, specs []policy.ParamSpec) {
-	if len(specs) == 0 {
+// defaultFull is the defaults with every rule, mutator and parameter spelt out.
+func defaultFull() *GuardrailConfig {
+	g := defaultDocument()
+	g.APIVersion, g.Kind = APIVersion, Kind
+	g.IstioVersion = policy.DefaultIstioVersion.String()
+	g.Rules, g.Mutators = Rules{}, Mutators{}
+	for _, r := range policy.Catalogue() {
+		g.Rules[r.ID] = RuleConfig{Action: r.DefaultAction, Params: newParams(r.Params)}
+	}
+	for _, m := range policy.Mutators() {
+		g.Mutators[m.ID] = MutatorConfig{Enabled: &m.DefaultEnabled, Params: newParams(m.Params)}
+	}
+	return g
+}
+
+func newParams(s policy.ParamSet) policy.Params {
+	if s == nil {
+		return nil
+	}
+	return s.New()
+}
+
+// comment adds the desc tags of t's fields to the keys of mapping n; keys an
+// entry omits but documents with an example tag are shown commented out
+// (before the next key: such keys are never last).
+func comment(n *yaml.Node, t reflect.Type) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if n.Kind == yaml.SequenceNode {
+		width := 0
+		{
+			for _, c := range n.Content {
+				width += len(c.Value) + 2
+			}
+			if width < 80 {
+				n.Style = yaml.FlowStyle
+			}
+		}
 		return
 	}
-	sorted := append([]policy.ParamSpec(nil), specs...)
-	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
-	b.WriteString("    params:\n")
-	for _, p := range sorted {
-		if p.Description != "" {
-			fmt.Fprintf(b, "      # %s\n", oneLine(p.Description))
+	if n.Kind != yaml.MappingNode {
+		return
+	}
+	titles := map[string]string{}
+	for _, e := range append(ruleEntries(), mutatorEntries()...) {
+		titles[e.id] = e.id + " " + e.title + "."
+	}
+	var pending []string // commented-out keys, for the next key written
+	written := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		written[n.Content[i].Value] = true
+	}
+	keys := keyTags(t)
+	next := 0
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		for ; next < len(keys) && keys[next].name != k.Value; next++ {
+			if kt := keys[next]; !written[kt.name] && kt.tag.Get("example") != "" {
+				pending = append(pending, wrap(kt.tag.Get("desc")), kt.name+": "+kt.tag.Get("example"), "")
+			}
 		}
-		fmt.Fprintf(b, "      %s: %s\n", p.Name, FormatParam(p.Default))
+		ft, tag := structField(t, k.Value)
+		text := tag.Get("desc")
+		if text == "" {
+			text = titles[k.Value]
+		}
+		k.HeadComment = strings.Join(append(pending, wrap(text)), "\n")
+		pending = nil
+		if ft != nil {
+			comment(v, ft)
+		}
 	}
 }
 
-// FormatParam renders a parameter value as YAML that Parse reads back.
-func FormatParam(v any) string {
-	switch x := v.(type) {
-	case string:
-		return strconv.Quote(x)
-	case []string:
-		return flowList(x)
-	case time.Duration:
-		return x.String()
-	case float64:
-		return strconv.FormatFloat(x, 'g', -1, 64)
-	default:
-		return fmt.Sprint(x)
-	}
+type keyTag struct {
+	name string
+	tag  reflect.StructTag
 }
 
-func flowList(items []string) string {
-	q := make([]string, len(items))
-	for i, s := range items {
-		q[i] = strconv.Quote(s)
+// keyTags lists the keys of struct t with their tags, inline structs expanded.
+func keyTags(t reflect.Type) []keyTag {
+	if t.Kind() != reflect.Struct {
+		return nil
 	}
-	return "[" + strings.Join(q, ", ") + "]"
+	var out []keyTag
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if opts == "inline" {
+			out = append(out, keyTags(f.Type)...)
+		} else if name != "-" {
+			out = append(out, keyTag{name, f.Tag})
+		}
+	}
+	return out
 }
 
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+// wrap breaks text into comment lines of at most 100 characters.
+func wrap(text string) string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(text) {
+		if line != "" && len(line)+1+len(w) > 100 {
+			lines = append(lines, line)
+			line = ""
+		}
+		if line != "" {
+			line += " "
+		}
+		line += w
+	}
+	return strings.Join(append(lines, line), "\n")
+}

@@ -30,7 +30,7 @@ func mutatorIGR901() *Mutator {
 			"container (classic or native) directly. Invalid user values are left alone and reported by IGR710.",
 		Targets:        podAndWorkloadKinds(),
 		DefaultEnabled: true,
-		Params:         paramsOf(IGR901Params{CPURequest: "100m", MemoryRequest: "128Mi", CPULimit: "2000m", MemoryLimit: "1Gi"}),
+		Params:         ParamsOf(IGR901Params{CPURequest: "100m", MemoryRequest: "128Mi", CPULimit: "2000m", MemoryLimit: "1Gi"}),
 		Apply:          applyWith(applyIGR901),
 		Validate:       validateWith(validateIGR901),
 		Notes:          notesIGR901,

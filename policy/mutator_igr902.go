@@ -46,7 +46,7 @@ func mutatorIGR902() *Mutator {
 			"Never adds a preStop to `istio-proxy` or to native sidecars: Istio drains those itself.",
 		Targets:        podAndWorkloadKinds(),
 		DefaultEnabled: true,
-		Params:         paramsOf(IGR902Params{PreStopSeconds: 15, PreStopAction: preStopSleep, TerminationDrainDuration: defaultTerminationDrain}),
+		Params:         ParamsOf(IGR902Params{PreStopSeconds: 15, PreStopAction: preStopSleep, TerminationDrainDuration: defaultTerminationDrain}),
 		Apply:          applyWith(applyIGR902),
 		Validate:       validateWith(validateIGR902),
 		Notes:          notesWith(notesIGR902),

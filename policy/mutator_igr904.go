@@ -39,7 +39,7 @@ func mutatorIGR904() *Mutator {
 			"be ignored, and IGR701 rejects the pair), and never acts in ambient namespaces.",
 		Targets:        append(podAndWorkloadKinds(), KindNamespace),
 		DefaultEnabled: true,
-		Params:         paramsOf(IGR904Params{NamespaceRevisions: []string{}}),
+		Params:         ParamsOf(IGR904Params{NamespaceRevisions: []string{}}),
 		Apply:          applyWith(applyIGR904),
 		Validate: validateWith(func(p *IGR904Params) error {
 			_, err := compileRevisions(p)

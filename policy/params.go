@@ -38,8 +38,8 @@ type ParamSet interface {
 
 type paramSet[P any] struct{ defaults P }
 
-// paramsOf declares parameter struct P with its defaults.
-func paramsOf[P any](defaults P) ParamSet { return paramSet[P]{defaults} }
+// ParamsOf declares parameter struct P with its defaults.
+func ParamsOf[P any](defaults P) ParamSet { return paramSet[P]{defaults} }
 
 func (s paramSet[P]) New() Params {
 	p := s.defaults

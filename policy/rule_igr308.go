@@ -26,7 +26,7 @@ func ruleIGR308() *Rule {
 			"(\"not yet implemented: https redirect\"); HTTPRoute RequestRedirect becomes a VirtualService redirect.",
 		Targets:       gatewayAPIListenerTargets,
 		DefaultAction: ActionDeny,
-		Params:        paramsOf(defaultGatewayClasses()),
+		Params:        ParamsOf(defaultGatewayClasses()),
 		Check: checkWith(func(ctx *Context, obj *Object, p *GatewayClassesParams) []Violation {
 			var routes *GatewayRoutes
 			if ctx != nil {

@@ -17,7 +17,7 @@ func ruleIGR311() *Rule {
 		Istio:         "istiod buildTLS (1.31 line): Passthrough becomes ServerTLSSettings PASSTHROUGH, or AUTO_PASSTHROUGH with the listener-protocol option or a topology.istio.io/network gateway on port 15443.",
 		Targets:       gatewayAPIListenerTargets,
 		DefaultAction: ActionWarn,
-		Params:        paramsOf(defaultGatewayClasses()),
+		Params:        ParamsOf(defaultGatewayClasses()),
 		Check: checkWith(func(_ *Context, obj *Object, p *GatewayClassesParams) []Violation {
 			return forEachGatewayAPIListener(obj, p.GatewayClasses, func(l gwListener) []Violation {
 				if l.tlsMode() != gatewayv1.TLSModePassthrough {

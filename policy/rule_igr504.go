@@ -29,7 +29,7 @@ func ruleIGR504() *Rule {
 			"defaultServiceExportTo (MeshConfig proto: all namespaces by default).",
 		Targets:       []Kind{KindServiceEntry},
 		DefaultAction: ActionWarn,
-		Params:        paramsOf(IGR504Params{SharedNamespaces: []string{"istio-system"}}),
+		Params:        ParamsOf(IGR504Params{SharedNamespaces: []string{"istio-system"}}),
 		Check: checkWith(func(_ *Context, obj *Object, p *IGR504Params) []Violation {
 			se := serviceEntrySpecOf(obj)
 			if se == nil || obj.Meta == nil || slices.Contains(p.SharedNamespaces, obj.Meta.Namespace) {

@@ -11,7 +11,7 @@ func ruleIGR607() *Rule {
 		Istio:         "MeshConfig proto: `enableAutoMtls` defaults to true.",
 		Targets:       cpMeshTargets(),
 		DefaultAction: ActionDeny,
-		Params:        paramsOf(defaultMeshRoot()),
+		Params:        ParamsOf(defaultMeshRoot()),
 		Check: cpMeshCheck(func(src cpMeshSource, _ *MeshRootParams) []Violation {
 			n := src.Mesh.get("enableAutoMtls")
 			if b, ok := n.boolean(); ok && !b {

@@ -21,7 +21,7 @@ func ruleIGR610() *Rule {
 		Istio:         "ProxyConfig tracing `sampling` and the istiod chart's `traceSampling` (PILOT_TRACE_SAMPLING) default to 1.0 (percent).",
 		Targets:       cpMeshTargets(),
 		DefaultAction: ActionDeny,
-		Params:        paramsOf(SamplingParams{MaxSamplingPercent: 10, MeshRootParams: defaultMeshRoot()}),
+		Params:        ParamsOf(SamplingParams{MaxSamplingPercent: 10, MeshRootParams: defaultMeshRoot()}),
 		Check: cpMeshCheck(func(src cpMeshSource, p *SamplingParams) []Violation {
 			nodes := []cpNode{src.Mesh.get("defaultConfig", "tracing", "sampling")}
 			if src.Values != nil {

@@ -19,7 +19,7 @@ func ruleIGR614() *Rule {
 			"a Telemetry in the root namespace without selector applies mesh-wide.",
 		Targets:       []Kind{KindTelemetry},
 		DefaultAction: ActionDeny,
-		Params:        paramsOf(defaultMeshRoot()),
+		Params:        ParamsOf(defaultMeshRoot()),
 		Check: checkWith(func(_ *Context, obj *Object, p *MeshRootParams) []Violation {
 			t := telemetrySpecOf(obj)
 			if t == nil {

@@ -20,7 +20,7 @@ func ruleIGR801() *Rule {
 		Istio:         "ComposePeerAuthentication (pilot/pkg/security/authn, Istio 1.31): the oldest policy per scope wins, UNSET inherits, no policy means PERMISSIVE; policies in the root namespace without selector are mesh-wide.",
 		Targets:       []Kind{KindNamespace, KindPeerAuthentication},
 		DefaultAction: ActionDeny,
-		Params:        paramsOf(RootNamespaceParams{RootNamespace: "istio-system"}),
+		Params:        ParamsOf(RootNamespaceParams{RootNamespace: "istio-system"}),
 		Check:         crossObjectOnly,
 	}
 }

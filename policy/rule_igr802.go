@@ -25,7 +25,7 @@ func ruleIGR802() *Rule {
 		Istio:         "ComposePeerAuthentication and getConfigsForWorkload (pilot/pkg/security/authn, pilot/pkg/model/authentication.go, Istio 1.31).",
 		Targets:       append([]Kind{KindNamespace, KindPod}, WorkloadKinds()...),
 		DefaultAction: ActionDeny,
-		Params:        paramsOf(RootNamespaceParams{RootNamespace: "istio-system"}),
+		Params:        ParamsOf(RootNamespaceParams{RootNamespace: "istio-system"}),
 		Check:         crossObjectOnly,
 	}
 }

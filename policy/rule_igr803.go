@@ -26,7 +26,7 @@ func ruleIGR803() *Rule {
 		Istio:         "DestinationRule ClientTLSSettings (istio.io/api v1.31); host short names resolve in the rule's namespace (ResolveShortnameToFQDN); server modes as ComposePeerAuthentication.",
 		Targets:       []Kind{KindDestinationRule},
 		DefaultAction: ActionDeny,
-		Params:        paramsOf(RootNamespaceParams{RootNamespace: "istio-system"}),
+		Params:        ParamsOf(RootNamespaceParams{RootNamespace: "istio-system"}),
 		Check:         crossObjectOnly,
 	}
 }

@@ -20,7 +20,7 @@ func ruleIGR809() *Rule {
 		Istio:         "getConfigsForWorkload and ComposePeerAuthentication (pilot/pkg/model/authentication.go, pilot/pkg/security/authn, Istio 1.31): labels.Instance.SubsetOf; workload-level PeerAuthentication in the root namespace is skipped.",
 		Targets:       []Kind{KindAuthorizationPolicy, KindPeerAuthentication},
 		DefaultAction: ActionWarn,
-		Params:        paramsOf(RootNamespaceParams{RootNamespace: "istio-system"}),
+		Params:        ParamsOf(RootNamespaceParams{RootNamespace: "istio-system"}),
 		Check:         crossObjectOnly,
 	}
 }

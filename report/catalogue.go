@@ -63,11 +63,11 @@ func catalogueJSON(w io.Writer, rules []*policy.Rule, muts []*policy.Mutator) er
 	}{Rules: []jsonRule{}, Mutators: []jsonMutator{}}
 	for _, r := range rules {
 		out.Rules = append(out.Rules, jsonRule{ID: r.ID, Title: r.Title, Kinds: kindNames(r.Targets),
-			DefaultAction: string(r.DefaultAction), Params: params(r.Params), Description: r.Description, Remediation: r.Remediation, Istio: r.Istio})
+			DefaultAction: string(r.DefaultAction), Params: params(r.ParamSpecs()), Description: r.Description, Remediation: r.Remediation, Istio: r.Istio})
 	}
 	for _, m := range muts {
 		out.Mutators = append(out.Mutators, jsonMutator{ID: m.ID, Title: m.Title, Kinds: kindNames(m.Targets),
-			DefaultEnabled: m.DefaultEnabled, Params: params(m.Params), Description: m.Description})
+			DefaultEnabled: m.DefaultEnabled, Params: params(m.ParamSpecs()), Description: m.Description})
 	}
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
@@ -104,14 +104,14 @@ func catalogueMarkdown(w io.Writer, rules []*policy.Rule, muts []*policy.Mutator
 	for _, r := range rules {
 		fmt.Fprintf(bw, "\n### %s\n\n**%s**\n\n- Kinds: %s\n- Default action: `%s`\n", r.ID, r.Title, kindList(r.Targets), r.DefaultAction)
 		fmt.Fprintf(bw, "\n%s\n\n**Remediation:** %s\n\n**Istio semantics:** %s\n", r.Description, r.Remediation, r.Istio)
-		writeParamsMarkdown(bw, r.Params)
+		writeParamsMarkdown(bw, r.ParamSpecs())
 	}
 	if len(muts) > 0 {
 		fmt.Fprint(bw, "\n## Mutators\n")
 	}
 	for _, m := range muts {
 		fmt.Fprintf(bw, "\n### %s\n\n**%s**\n\n- Kinds: %s\n- Default: %s\n\n%s\n", m.ID, m.Title, kindList(m.Targets), mutatorState(m), m.Description)
-		writeParamsMarkdown(bw, m.Params)
+		writeParamsMarkdown(bw, m.ParamSpecs())
 	}
 	return bw.Flush()
 }

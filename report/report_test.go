@@ -228,7 +228,9 @@ func TestSARIFHelpers(t *testing.T) {
 func TestCatalogue(t *testing.T) {
 	rules := []*policy.Rule{{ID: "IGR101", Title: "T | pipe", Description: "D", Remediation: "R", DefaultAction: policy.ActionDeny,
 		Targets: []policy.Kind{policy.KindPeerAuthentication},
-		Params:  []policy.ParamSpec{{Name: "ns", Type: policy.ParamStrings, Default: []string{"a", "b"}, Description: "d"}}}}
+		Params: policy.ParamsOf(struct {
+			NS []string `yaml:"ns" desc:"d"`
+		}{NS: []string{"a", "b"}})}}
 	muts := []*policy.Mutator{{ID: "IGR901", Title: "M", Description: "MD", DefaultEnabled: true, Targets: []policy.Kind{policy.KindPod}}}
 	tests := []struct {
 		format, want string

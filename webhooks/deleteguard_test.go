@@ -77,7 +77,7 @@ func TestDeleteGuard(t *testing.T) {
 		policy.KindNamespace:           {guardShopNS},
 		policy.KindAuthorizationPolicy: {guardDenyAll},
 	}}
-	breakGlass := policy.Settings{Rules: map[string]policy.RuleSettings{"IGR810": {Params: policy.Params{"breakGlassGroups": []string{"mesh-admins"}}}}}
+	breakGlass := policy.Settings{Rules: map[string]policy.RuleSettings{"IGR810": {Params: &policy.IGR810Params{BreakGlassGroups: []string{"mesh-admins"}}}}}
 	for desc, tc := range map[string]struct {
 		settings policy.Settings
 		lister   AnchorLister

@@ -46,7 +46,7 @@ func TestConfigMapParses(t *testing.T) {
 			"IGR101": map[string]any{"action": "warn", "params": map[string]any{"rootNamespace": "mesh-root"}},
 			"IGR704": map[string]any{"action": "off"},
 		}}}, func(t *testing.T, s policy.Settings) {
-			if r := s.Rules["IGR101"]; r.Action != policy.ActionWarn || r.Params["rootNamespace"] != "mesh-root" {
+			if r := s.Rules["IGR101"]; r.Action != policy.ActionWarn || r.Params.(*policy.IGR101Params).RootNamespace != "mesh-root" {
 				t.Errorf("IGR101 = %+v, want warn with rootNamespace mesh-root", r)
 			}
 			if s.Rules["IGR704"].Action != policy.ActionOff {
