@@ -61,6 +61,7 @@ docs: build ## Regenerate docs/rules.md from the rule registry, the README's and
 	$(BIN)/istio-guardrail rules -o markdown > docs/rules.md
 	UPDATE_GOLDEN=1 go test -count=1 -run 'TestREADMETable|TestChartFile' ./admissionpolicy/
 	UPDATE_GOLDEN=1 go test -count=1 -run 'TestREADMEValuesTableIsGenerated' ./test/chartextras/
+	UPDATE_GOLDEN=1 go test -count=1 -run 'TestValuesSchemaIsGenerated' ./config/
 
 .PHONY: lint
 lint: ## go vet and golangci-lint.
@@ -78,7 +79,7 @@ vulncheck: build ## govulncheck on ./... and bin/istio-guardrail against the pin
 
 .PHONY: verify
 verify: docs vulncheck ## Regenerate generated files and fail if anything changed.
-	git diff --exit-code -- docs/ README.md charts/istio-guardrail/files/
+	git diff --exit-code -- docs/ README.md charts/istio-guardrail/files/ charts/istio-guardrail/values.schema.json
 	gofmt -l . | (! grep .)
 
 .PHONY: demo
