@@ -103,7 +103,7 @@ func (g *GuardrailConfig) Validate() field.ErrorList {
 	}
 	for i, id := range g.Exemptions.AllowedRules {
 		if !known[id] {
-			errs = append(errs, field.NotFound(ex.Child("allowedRules").Index(i), id))
+			errs = append(errs, field.Invalid(ex.Child("allowedRules").Index(i), id, "unknown rule (see `istio-guardrail rules`)"))
 		}
 	}
 	return append(errs, globs(field.NewPath("mutation", "skipNamespaces"), g.Mutation.SkipNamespaces)...)

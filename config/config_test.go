@@ -35,7 +35,7 @@ func TestParseErrors(t *testing.T) {
 		{"mutation flag not a bool", header + "mutation:\n  workloads: yes please\n", []string{`line 4: mutation.workloads: "yes please" is not true or false`}},
 		{"exemptions not a list", header + "exemptions:\n  namespaces: legacy\n", []string{`line 4: exemptions.namespaces: "legacy" is not a list of strings`}},
 		{"bad glob rejected by engine", header + "exemptions:\n  namespaces: ['[']\n", []string{`line 4: exemptions.namespaces[0]: Invalid value: "[": syntax error in pattern`}},
-		{"unknown rule in allowedRules", header + "exemptions:\n  allowedRules: [IGR203, IGR999]\n", []string{`line 4: exemptions.allowedRules[1]: Not found: "IGR999"`}},
+		{"unknown rule in allowedRules", header + "exemptions:\n  allowedRules: [IGR203, IGR999]\n", []string{"line 4: exemptions.allowedRules[1]: Invalid value: \"IGR999\": unknown rule (see `istio-guardrail rules`)"}},
 		{"allowedRules not a list", header + "exemptions:\n  allowedRules: IGR203\n", []string{`line 4: exemptions.allowedRules: "IGR203" is not a list of strings`}},
 		{"annotationNamespaces not a list", header + "exemptions:\n  annotationNamespaces: legacy\n", []string{`line 4: exemptions.annotationNamespaces: "legacy" is not a list of strings`}},
 		{"bad annotationNamespaces glob rejected by engine", header + "exemptions:\n  annotationNamespaces: ['[']\n", []string{`line 4: exemptions.annotationNamespaces[0]: Invalid value: "[": syntax error in pattern`}},

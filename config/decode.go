@@ -303,9 +303,9 @@ var yaml11Bool = map[string]bool{"y": true, "yes": true, "on": true, "n": true, 
 func structField(t reflect.Type, key string) (reflect.Type, reflect.StructTag) {
 	switch t {
 	case reflect.TypeFor[Rules]():
-		t = sectionType(ruleEntries())
+		t = rulesType()
 	case reflect.TypeFor[Mutators]():
-		t = sectionType(mutatorEntries())
+		t = mutatorsType()
 	}
 	switch t.Kind() {
 	case reflect.Map:

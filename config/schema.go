@@ -56,7 +56,18 @@ func schemaOf(t reflect.Type, tag reflect.StructTag) map[string]any {
 		}
 		s["type"], s["additionalProperties"], s["properties"] = "object", false, props
 	case reflect.Slice:
-		s["type"], s["items"] = "array", schemaOf(t.Elem(), "")
+		items := schemaOf(t.Elem(), "")
+		switch tag.Get("items") {
+		case "name": // a namespace name or glob
+			items["minLength"] = 1
+		case "rule":
+			var ids []string
+			for _, e := range ruleEntries() {
+				ids = append(ids, e.id)
+			}
+			items["enum"] = ids
+		}
+		s["type"], s["items"] = "array", items
 		if tag.Get("nullable") == "true" {
 			s["type"] = []string{"array", "null"}
 		}

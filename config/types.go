@@ -2,6 +2,7 @@ package config
 
 import (
 	"reflect"
+	"sync"
 
 	"github.com/istio-guardrail/istio-guardrail/policy"
 )
@@ -24,17 +25,17 @@ type GuardrailConfig struct {
 
 // Exemptions is the exemptions section.
 type Exemptions struct {
-	Namespaces           []string `yaml:"namespaces" desc:"Namespaces (names or globs such as legacy-*) in which no validation rule runs."`
-	AnnotationNamespaces []string `yaml:"annotationNamespaces,omitempty" nullable:"true" desc:"Namespaces (names or globs) where exemption annotations are honoured at all; unset: every namespace. Elsewhere they are ignored and IGR001 warns." example:"[legacy-*]"`
+	Namespaces           []string `yaml:"namespaces" items:"name" desc:"Namespaces (names or globs such as legacy-*) in which no validation rule runs."`
+	AnnotationNamespaces []string `yaml:"annotationNamespaces,omitempty" nullable:"true" items:"name" desc:"Namespaces (names or globs) where exemption annotations are honoured at all; unset: every namespace. Elsewhere they are ignored and IGR001 warns." example:"[legacy-*]"`
 	// AllowedRules: absent is the default, none; null every rule; a list those.
-	AllowedRules []string `yaml:"allowedRules" nullable:"true" desc:"Rules objects may exempt themselves from with the exemption annotations. Anyone who may edit an object may annotate it, so by default ([]) annotations exempt from nothing: list the rules an administrator allows, e.g. [IGR203, IGR204] (null allows every rule). Exemptions naming other rules are ignored and IGR001 warns; honoured ones are logged (decision=exempted) and counted (istio_guardrail_exemptions_total{rule})."`
+	AllowedRules []string `yaml:"allowedRules" nullable:"true" items:"rule" desc:"Rules objects may exempt themselves from with the exemption annotations. Anyone who may edit an object may annotate it, so by default ([]) annotations exempt from nothing: list the rules an administrator allows, e.g. [IGR203, IGR204] (null allows every rule). Exemptions naming other rules are ignored and IGR001 warns; honoured ones are logged (decision=exempted) and counted (istio_guardrail_exemptions_total{rule})."`
 }
 
 // Mutation is the mutation section.
 type Mutation struct {
 	Workloads      bool     `yaml:"workloads" desc:"Also mutate the pod templates of Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs and CronJobs."`
 	Namespaces     bool     `yaml:"namespaces" desc:"Add the istio.io/rev revision label (IGR904) to Namespaces on creation."`
-	SkipNamespaces []string `yaml:"skipNamespaces" desc:"Never mutated, in addition to kube-system, kube-public, kube-node-lease and the guardrail's own namespace, which always are (names or globs)."`
+	SkipNamespaces []string `yaml:"skipNamespaces" items:"name" desc:"Never mutated, in addition to kube-system, kube-public, kube-node-lease and the guardrail's own namespace, which always are (names or globs)."`
 }
 
 // RuleConfig overrides one rule. Params is nil or the rule's parameter
@@ -100,10 +101,16 @@ func sectionType(entries []entry) reflect.Type {
 	return reflect.StructOf(fields)
 }
 
+// The section types of the catalogue, which is fixed.
+var (
+	rulesType    = sync.OnceValue(func() reflect.Type { return sectionType(ruleEntries()) })
+	mutatorsType = sync.OnceValue(func() reflect.Type { return sectionType(mutatorEntries()) })
+)
+
 // UnmarshalYAML decodes the rules section strictly (see decodeSection).
 func (r *Rules) UnmarshalYAML(unmarshal func(any) error) error {
 	*r = Rules{}
-	return decodeSection(unmarshal, ruleEntries(), func(id string, flag any, p policy.Params) {
+	return decodeSection(unmarshal, ruleEntries(), rulesType(), func(id string, flag any, p policy.Params) {
 		(*r)[id] = RuleConfig{Action: flag.(policy.Action), Params: p}
 	})
 }
@@ -111,7 +118,7 @@ func (r *Rules) UnmarshalYAML(unmarshal func(any) error) error {
 // UnmarshalYAML decodes the mutators section strictly (see decodeSection).
 func (m *Mutators) UnmarshalYAML(unmarshal func(any) error) error {
 	*m = Mutators{}
-	return decodeSection(unmarshal, mutatorEntries(), func(id string, flag any, p policy.Params) {
+	return decodeSection(unmarshal, mutatorEntries(), mutatorsType(), func(id string, flag any, p policy.Params) {
 		(*m)[id] = MutatorConfig{Enabled: flag.(*bool), Params: p}
 	})
 }
@@ -119,10 +126,10 @@ func (m *Mutators) UnmarshalYAML(unmarshal func(any) error) error {
 // decodeSection decodes a section keyed by ID into sectionType, with the
 // decoder of the whole document (so unknown keys and wrong types are errors
 // with their lines), each present ID's parameters decoded over its defaults.
-func decodeSection(unmarshal func(any) error, entries []entry, set func(id string, flag any, p policy.Params)) error {
+func decodeSection(unmarshal func(any) error, entries []entry, t reflect.Type, set func(id string, flag any, p policy.Params)) error {
 	var present map[string]any
 	_ = unmarshal(&present) // which IDs are present; the strict pass reports the errors
-	v := reflect.New(sectionType(entries)).Elem()
+	v := reflect.New(t).Elem()
 	for i, e := range entries {
 		if _, ok := present[e.id]; !ok {
 			continue

@@ -81,11 +81,14 @@ func effectiveParams(owner string, set ParamSet, over Params) (Params, error) {
 		return nil, nil
 	}
 	def := set.New()
-	if over == nil || reflect.ValueOf(over).IsNil() {
+	if over == nil {
 		return def, nil
 	}
 	if reflect.TypeOf(over) != reflect.TypeOf(def) {
 		return nil, fmt.Errorf("%s: parameters must be %T, got %T", owner, def, over)
+	}
+	if reflect.ValueOf(over).IsNil() {
+		return def, nil
 	}
 	return over, nil
 }

@@ -232,3 +232,26 @@ func goldenRules(t *testing.T) map[string]bool {
 	}
 	return out
 }
+
+// TestSettingsParamsOfTheWrongType: the engine accepts for a rule only
+// parameters of the type the rule declares, and none for a rule without.
+func TestSettingsParamsOfTheWrongType(t *testing.T) {
+	for desc, tc := range map[string]struct {
+		rules map[string]RuleSettings
+		want  string
+	}{
+		"another rule's struct": {map[string]RuleSettings{"IGR601": {Params: &IGR605Params{MinReplicas: 3}}}, "rule IGR601: parameters must be *policy.IGR601Params, got *policy.IGR605Params"},
+		"a rule without any":    {map[string]RuleSettings{"IGR001": {Params: &IGR601Params{}}}, "rule IGR001 has no parameters, got *policy.IGR601Params"},
+	} {
+		if _, err := NewEngine(Settings{Rules: tc.rules}); err == nil || err.Error() != tc.want {
+			t.Errorf("%s: err = %v, want %q", desc, err, tc.want)
+		}
+	}
+	e, err := NewEngine(Settings{Rules: map[string]RuleSettings{"IGR601": {Params: (*IGR601Params)(nil)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := e.Params("IGR601"); p.(*IGR601Params).MinReplicas != 3 {
+		t.Errorf("a nil *IGR601Params: params %+v, want the defaults", p)
+	}
+}
