@@ -1,11 +1,7 @@
 package config
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"reflect"
-	"strings"
 	"time"
 
 	"github.com/istio-guardrail/istio-guardrail/policy"
@@ -100,55 +96,4 @@ func section(s map[string]any, entries []entry) map[string]any {
 	}
 	s["type"], s["additionalProperties"], s["properties"] = "object", false, props
 	return s
-}
-
-// SpliceValuesSchema returns the chart's values.schema.json with its
-// properties.config replaced by ValuesSchema, everything else as it was.
-func SpliceValuesSchema(file []byte) ([]byte, error) {
-	start, end, indent, err := configRange(file)
-	if err != nil {
-		return nil, err
-	}
-	generated, err := json.MarshalIndent(ValuesSchema(), indent, "  ")
-	if err != nil {
-		return nil, err
-	}
-	return append(append(append([]byte{}, file[:start]...), generated...), file[end:]...), nil
-}
-
-// configRange finds the bytes of the value of properties.config.
-func configRange(file []byte) (start, end int, indent string, err error) {
-	dec := json.NewDecoder(bytes.NewReader(file))
-	if _, err := dec.Token(); err != nil { // {
-		return 0, 0, "", err
-	}
-	for depth, want := 0, "properties"; dec.More(); {
-		key, err := dec.Token()
-		if err != nil {
-			return 0, 0, "", err
-		}
-		if key != want {
-			var skip json.RawMessage
-			if err := dec.Decode(&skip); err != nil {
-				return 0, 0, "", err
-			}
-			continue
-		}
-		if depth == 0 {
-			if _, err := dec.Token(); err != nil { // the properties object
-				return 0, 0, "", err
-			}
-			depth, want = 1, "config"
-			continue
-		}
-		start = int(dec.InputOffset())
-		start += bytes.IndexByte(file[start:], '{')
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return 0, 0, "", err
-		}
-		line := file[bytes.LastIndexByte(file[:start], '\n')+1 : start]
-		return start, start + len(raw), strings.Repeat(" ", len(line)-len(bytes.TrimLeft(line, " "))), nil
-	}
-	return 0, 0, "", errors.New("values.schema.json has no properties.config")
 }
