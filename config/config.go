@@ -35,12 +35,7 @@ type Config struct {
 // parameters (the seed production values), exemption annotations that exempt
 // from nothing (an administrator opts rules in with exemptions.allowedRules),
 // and mutation of Pods and Namespaces.
-func Default() *Config {
-	return &Config{Settings: policy.Settings{
-		ExemptableRules: []string{},
-		Mutation:        policy.MutationSettings{Namespaces: true, SkipNamespaces: []string{}},
-	}}
-}
+func Default() *Config { return defaultDocument().config() }
 
 // Load reads and parses the GuardrailConfig at path.
 func Load(path string) (*Config, error) {

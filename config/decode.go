@@ -53,7 +53,7 @@ func decode(data []byte) (*GuardrailConfig, positions, []problem, error) {
 	return doc, w.pos, append(problems, w.problems...), nil
 }
 
-// defaultDocument is what an empty document decodes to: the defaults.
+// defaultDocument is what a document decodes over: the defaults (see Default).
 func defaultDocument() *GuardrailConfig {
 	return &GuardrailConfig{
 		Exemptions: Exemptions{Namespaces: []string{}, AllowedRules: []string{}},
