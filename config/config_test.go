@@ -41,6 +41,9 @@ func TestParseErrors(t *testing.T) {
 		{"bad annotationNamespaces glob rejected by engine", header + "exemptions:\n  annotationNamespaces: ['[']\n", []string{`line 4: exemptions.annotationNamespaces[0]: Invalid value: "[": syntax error in pattern`}},
 		{"unknown key under exemptions", header + "exemptions:\n  allowRules: []\n", []string{`line 4: exemptions.allowRules: unknown key (known keys: namespaces, annotationNamespaces, allowedRules)`}},
 		{"unknown mutator", header + "mutators:\n  IGR999: {enabled: true}\n", []string{"line 4: mutators.IGR999: unknown mutator (see `istio-guardrail rules`)"}},
+		{"null for a scalar", header + "istioVersion: ~\nrules:\n  IGR001: {action: null}\nmutators:\n  IGR901: {enabled: ~}\n",
+			[]string{"line 3: istioVersion: is null, not a string", "line 5: rules.IGR001.action: is null, not a string", "line 7: mutators.IGR901.enabled: is null, not true or false"}},
+		{"integer beyond 32 bits", header + "rules:\n  IGR601: {params: {minReplicas: 4294967296}}\n", []string{`line 4: rules.IGR601.params.minReplicas: "4294967296" is out of range`}},
 		{"all errors reported", header + "foo: 1\nbar: 2\n", []string{"line 3: foo: unknown key", "line 4: bar: unknown key"}},
 		{"every kind of error reported at once, in line order", header + "rules:\n  IGR601: {params: {minReplicas: 2.5}}\n  IGR001: {action: block}\n" +
 			"mutation:\n  workloads: on\n  skipNamespaces: [a, ~]\nmutators:\n  IGR902: {params: {terminationDrainDuration: -1s, bogus: 1}}\n  IGR901: {params: {cpuRequest: lots}}\n",

@@ -173,7 +173,8 @@ func describeType(goType string) string {
 // scalars yaml.v3 decodes without complaint but a GuardrailConfig does not
 // accept: a number with a fraction for an integer (yaml.v3 truncates it),
 // yes/no/on/off for a boolean (YAML 1.1 words: write true or false), a null
-// list item (dropped), a negative duration and an invalid quantity.
+// list item (dropped), null for a scalar (left at its default), an integer
+// beyond 32 bits, a negative duration and an invalid quantity.
 type walker struct {
 	pos      positions
 	problems []problem
@@ -213,18 +214,19 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, path *field.Path, tag reflec
 			var et reflect.Type
 			if t != nil && t.Kind() == reflect.Slice {
 				et = t.Elem()
-				if c.Kind == yaml.ScalarNode && c.Tag == "!!null" {
-					bad(c.Line, path.Index(i), "is null, not a string")
-				}
 			}
 			w.walk(c, et, path.Index(i), "")
 		}
 		return
 	}
-	if t == nil || n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
-		return // the decoder reports a wrong kind; null leaves the default
+	if t == nil || n.Kind != yaml.ScalarNode {
+		return // the decoder reports a wrong kind
 	}
 	switch {
+	case n.Tag == "!!null":
+		if k := t.Kind(); k == reflect.String || k == reflect.Bool || k == reflect.Int || k == reflect.Int64 || k == reflect.Float64 {
+			bad(n.Line, path, "is null, not "+describeType(t.String()))
+		}
 	case t == reflect.TypeFor[time.Duration]():
 		if d, err := time.ParseDuration(n.Value); err == nil && d < 0 {
 			bad(n.Line, path, fmt.Sprintf("%q is negative", n.Value))
@@ -233,6 +235,10 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, path *field.Path, tag reflec
 		bad(n.Line, path, fmt.Sprintf("%q is not true or false", n.Value))
 	case t.Kind() == reflect.Int && n.Tag == "!!float":
 		bad(n.Line, path, fmt.Sprintf("%q is not an integer", n.Value))
+	case t.Kind() == reflect.Int && n.Tag == "!!int":
+		if _, err := strconv.ParseInt(n.Value, 0, 32); err != nil {
+			bad(n.Line, path, fmt.Sprintf("%q is out of range", n.Value))
+		}
 	case tag.Get("type") == "quantity":
 		if _, err := resource.ParseQuantity(n.Value); err != nil {
 			bad(n.Line, path, fmt.Sprintf("%q is not a valid quantity (e.g. 100m, 128Mi)", n.Value))
