@@ -40,7 +40,7 @@ type Context struct {
 	// the input, so a rendered control plane is judged as a whole; nil when
 	// the caller cannot know them all (admission).
 	Scaling *Scaling
-	// Routes holds every Gateway API HTTPRoute of the input, so a Gateway's
+	// Routes holds every Gateway API route of the input, so a Gateway's
 	// plaintext listeners are judged with the routes attached to them
 	// (IGR308); nil when the caller cannot know them all (admission).
 	Routes *GatewayRoutes

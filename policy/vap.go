@@ -76,7 +76,7 @@ func CELGaps() map[string]string {
 		proxyConfig = "parses the proxy.istio.io/config annotation as YAML or JSON; CEL can parse neither"
 		durations   = "not written in CEL yet: compares durations as istiod's decoder reads them (Go-style 1h30m) and merges pools per port and subset"
 		suffixes    = "decides public suffixes with the Public Suffix List (golang.org/x/net/publicsuffix), which CEL does not have"
-		routes      = "judges a Gateway's plaintext listeners with the HTTPRoutes attached to them, other objects a policy cannot see"
+		routes      = "judges a Gateway's plaintext listeners with the HTTPRoutes and GRPCRoutes attached to them, other objects a policy cannot see"
 		cluster     = "cross-object: judges objects of the whole cluster together (audit, and check for what its input holds); a policy sees one object"
 		anchors     = "guards DELETE of the hardening's anchors against the rest of the cluster (is it the last default-deny policy?), which a policy cannot see"
 	)
