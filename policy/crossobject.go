@@ -35,7 +35,7 @@ const (
 // IndexKinds are the kinds ClusterIndex.Add digests.
 func IndexKinds() []Kind {
 	return append([]Kind{KindNamespace, KindPeerAuthentication, KindAuthorizationPolicy, KindDestinationRule,
-		KindNetworkPolicy, KindMutatingWebhook, KindService, KindPod}, WorkloadKinds()...)
+		KindNetworkPolicy, KindMutatingWebhook, KindService, KindPod, KindGatewayAPIGateway, KindConfigMap}, WorkloadKinds()...)
 }
 
 // ClusterIndex is the digest of a set of objects that the cross-object rules
@@ -64,6 +64,10 @@ type ClusterIndex struct {
 	workloads map[string]*wlFacts
 	// pods are the pods the sidecar rules may report on, one small record each.
 	pods []*podFacts
+	// gateways are the Gateway API Gateways istiod deploys, and overlays
+	// the ConfigMaps they may be deployed from ("ns/name"), for IGR811.
+	gateways []*gwFacts
+	overlays map[string]*overlayFacts
 }
 
 // NewClusterIndex returns an empty index. complete states that every object
@@ -77,6 +81,7 @@ func NewClusterIndex(complete bool) *ClusterIndex {
 		revisions:  map[string]bool{},
 		tags:       map[string]string{},
 		workloads:  map[string]*wlFacts{},
+		overlays:   map[string]*overlayFacts{},
 	}
 }
 
@@ -213,6 +218,10 @@ func (c *ClusterIndex) Add(obj *Object) {
 	case KindPod:
 		c.addPod(obj)
 		c.addWorkload(obj)
+	case KindGatewayAPIGateway:
+		c.addGatewayDeployment(obj)
+	case KindConfigMap:
+		c.addOverlayConfigMap(obj)
 	default:
 		c.addWorkload(obj)
 	}
@@ -520,6 +529,7 @@ func clusterChecks() map[string]clusterCheck {
 		"IGR807": checkIGR807,
 		"IGR808": checkIGR808,
 		"IGR809": checkIGR809,
+		"IGR811": checkIGR811,
 	}
 }
 
@@ -527,7 +537,7 @@ func clusterChecks() map[string]clusterCheck {
 // Check finds nothing: they are evaluated by Engine.ValidateCluster.
 func crossObjectRules() []*Rule {
 	return []*Rule{ruleIGR801(), ruleIGR802(), ruleIGR803(), ruleIGR804(), ruleIGR805(),
-		ruleIGR806(), ruleIGR807(), ruleIGR808(), ruleIGR809(), ruleIGR810()}
+		ruleIGR806(), ruleIGR807(), ruleIGR808(), ruleIGR809(), ruleIGR810(), ruleIGR811()}
 }
 
 // ClusterOnly reports whether rule id concludes only from the cluster's

@@ -143,6 +143,7 @@ func CELGaps() map[string]string {
 		"IGR808": cluster,
 		"IGR809": cluster,
 		"IGR810": anchors,
+		"IGR811": cluster,
 	}
 }
 

@@ -20,10 +20,10 @@ import (
 func TestGatewayAPIRoutesJudgedAsStored(t *testing.T) {
 	withGatewayAPI(t)
 	for desc, tc := range map[string]struct {
-		file             string
-		admissionWarns   []string
-		checkDenies      []string
-		checkWarns       []string
+		file           string
+		admissionWarns []string
+		checkDenies    []string
+		checkWarns     []string
 	}{
 		"GRPCRoute on a plaintext listener, TLSRoute on a passthrough one": {file: "grpcroute-plaintext.yaml",
 			admissionWarns: []string{"IGR308", "IGR311"}, checkDenies: []string{"IGR308"}, checkWarns: []string{"IGR311"}},
