@@ -105,7 +105,7 @@ func TestGatewayAPIUnknownFieldsAsTheAPIServerPrunes(t *testing.T) {
 }
 
 // checkFinding is one finding of `check -o json`.
-type checkFinding struct{ Rule, Action, Name, Field string }
+type checkFinding struct{ Rule, Action, Kind, Namespace, Name, Field, Message string }
 
 // checkFindingList runs `istio-guardrail check -o json` with the server's
 // config file (and extra flags) on manifest (stdin) and returns its findings.
@@ -126,4 +126,60 @@ func checkFindingList(t *testing.T, manifest []byte, ns string, extra ...string)
 		t.Fatalf("decode check output: %v\n%s", err, out)
 	}
 	return report.Findings
+}
+
+// TestWaypointHAAuditAndCheckAgree: waypoints (Gateways of class
+// istio-waypoint) on the real API server are admitted (admission cannot see
+// the ConfigMaps istiod deploys them from); audit of the cluster denies the
+// unhardened one with IGR811, naming what is missing, and admits the
+// hardened one; check over the same manifests (with the class defaults)
+// reports exactly the same findings.
+func TestWaypointHAAuditAndCheckAgree(t *testing.T) {
+	withGatewayAPI(t)
+	ns := newNamespace(t, ambientLabels)
+	if r := kubectl(t, "", "create", "namespace", "istio-system"); r.Err != nil && !strings.Contains(r.Stderr, "AlreadyExists") {
+		t.Fatalf("istio-system: %s", r)
+	}
+	defaults := testdata(t, "meshapi/waypoint-defaults.yaml")
+	requireAllowed(t, kubectl(t, defaults, "apply", "-f", "-"))
+	var input []string
+	for _, f := range []string{"waypoint-unhardened.yaml", "waypoint-hardened.yaml"} {
+		m := testdata(t, "meshapi/"+f)
+		r := kubectl(t, m, "apply", "-n", ns, "-f", "-")
+		requireAllowed(t, r)
+		if got := warningRules(r.Stderr); len(got) > 0 {
+			t.Errorf("%s: admission warned %v", f, got)
+		}
+		input = append(input, m)
+	}
+	code, findings, stderr := auditFindings(t, env.Cluster, "--config", env.ConfigPath, "-n", ns)
+	if code != 1 {
+		t.Errorf("audit exit %d, want 1 (findings):\n%s", code, stderr)
+	}
+	var audit []string
+	for _, f := range findings {
+		if f.Rule == "IGR811" {
+			audit = append(audit, f.Rule+" "+f.Action+" "+f.Kind+" "+f.Namespace+"/"+f.Name+" "+f.Field+": "+f.Message)
+		}
+	}
+	sort.Strings(audit)
+	at := "IGR811 deny Gateway " + ns + "/waypoint-unhardened spec.infrastructure.parametersRef: "
+	want := []string{
+		at + `"waypoint-unhardened" has an HPA with minReplicas 2 above maxReplicas 1: rejected`,
+		at + `"waypoint-unhardened" has no PodDisruptionBudget`,
+	}
+	sort.Strings(want)
+	if !slices.Equal(audit, want) {
+		t.Errorf("audit reports\n %q\nwant\n %q", audit, want)
+	}
+	var checked []string
+	for _, f := range checkFindingList(t, []byte(defaults+"\n---\n"+strings.Join(input, "\n---\n")), ns) {
+		if f.Rule == "IGR811" {
+			checked = append(checked, f.Rule+" "+f.Action+" "+f.Kind+" "+f.Namespace+"/"+f.Name+" "+f.Field+": "+f.Message)
+		}
+	}
+	sort.Strings(checked)
+	if !slices.Equal(checked, audit) {
+		t.Errorf("check reports\n %q\naudit\n %q", checked, audit)
+	}
 }
