@@ -517,37 +517,26 @@ func (e *Engine) clusterExemption(s subject, ns, id string) (string, bool) {
 	return reason, ok
 }
 
-// clusterChecks maps the cross-object rules to their evaluation.
+// clusterChecks maps the cross-object rules to their evaluation (Rule.Cluster).
 func clusterChecks() map[string]clusterCheck {
-	return map[string]clusterCheck{
-		"IGR801": checkIGR801,
-		"IGR802": checkIGR802,
-		"IGR803": checkIGR803,
-		"IGR804": checkIGR804,
-		"IGR805": checkIGR805,
-		"IGR806": checkIGR806,
-		"IGR807": checkIGR807,
-		"IGR808": checkIGR808,
-		"IGR809": checkIGR809,
-		"IGR811": checkIGR811,
+	out := map[string]clusterCheck{}
+	for _, r := range Catalogue() {
+		if r.Cluster != nil {
+			out[r.ID] = r.Cluster
+		}
 	}
-}
-
-// crossObjectRules returns the IGR8xx rules, in ID order. Their per-object
-// Check finds nothing: they are evaluated by Engine.ValidateCluster.
-func crossObjectRules() []*Rule {
-	return []*Rule{ruleIGR801(), ruleIGR802(), ruleIGR803(), ruleIGR804(), ruleIGR805(),
-		ruleIGR806(), ruleIGR807(), ruleIGR808(), ruleIGR809(), ruleIGR810(), ruleIGR811()}
+	return out
 }
 
 // ClusterOnly reports whether rule id concludes only from the cluster's
-// state, never from check's files: the rules that report what a cluster
-// lacks (audit and the background audit; a partial input cannot know what
-// is missing) and the DELETE guard IGR810 (admission only).
+// state, never from check's files (Rule.ClusterOnly): the rules that report
+// what a cluster lacks (audit and the background audit; a partial input
+// cannot know what is missing) and the DELETE guard IGR810 (admission only).
 func ClusterOnly(id string) bool {
-	switch id {
-	case "IGR801", "IGR802", "IGR804", "IGR805", "IGR806", "IGR807", "IGR808", "IGR809", "IGR810":
-		return true
+	for _, r := range Catalogue() {
+		if r.ID == id {
+			return r.ClusterOnly
+		}
 	}
 	return false
 }

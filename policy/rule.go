@@ -26,6 +26,17 @@ type Rule struct {
 	Params []ParamSpec
 	// Check evaluates the rule on one object. It must not modify obj.
 	Check func(ctx *Context, obj *Object, p Params) []Violation
+	// CEL is the rule's exact ValidatingAdmissionPolicy form (vap_rules.go);
+	// a rule without one says why in CELGap. Every rule has exactly one of
+	// the two (never a weaker approximation under the same ID).
+	CEL    func() CELForm
+	CELGap string
+	// Cluster evaluates a cross-object rule over the index of a set of
+	// objects (its Check finds nothing per object). ClusterOnly marks a rule
+	// that concludes only from a whole cluster: a partial input (check's
+	// files) cannot know what is missing.
+	Cluster     clusterCheck
+	ClusterOnly bool
 }
 
 // Context is the per-evaluation context a rule or mutator may read. It holds

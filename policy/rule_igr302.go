@@ -39,6 +39,7 @@ func ruleIGR302() *Rule {
 		Istio:         "ServerTLSSettings proto: an empty `cipherSuites` uses `meshConfig.tlsDefaults.cipherSuites` or Envoy's server defaults (ECDHE with AEAD); TLS 1.3 suites are fixed by Envoy.",
 		Targets:       []Kind{KindGateway},
 		DefaultAction: ActionDeny,
+		CELGap:        celNotYet,
 		Params: []ParamSpec{{
 			Name:        paramAllowedCipherSuites,
 			Type:        ParamStrings,

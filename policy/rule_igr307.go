@@ -27,6 +27,7 @@ func ruleIGR307() *Rule {
 			"not implemented, so ServerTLSSettings' TLSV1_2 minimum applies.",
 		Targets:       gatewayAPIListenerTargets,
 		DefaultAction: ActionDeny,
+		CELGap:        celNotYet,
 		Params: []ParamSpec{gatewayClassesParam(), {
 			Name: paramAllowedCipherSuites, Type: ParamStrings, Default: defaultAllowedCipherSuites(),
 			Description: "cipher suites the tls-cipher-suites option may name (TLS 1.2 names)",

@@ -33,6 +33,7 @@ func ruleIGR308() *Rule {
 			"admits are gatewaycommon.GenerateGatewaySupportedKinds.",
 		Targets:       gatewayAPIListenerTargets,
 		DefaultAction: ActionDeny,
+		CELGap:        celRoutes,
 		Params:        []ParamSpec{gatewayClassesParam()},
 		Check: func(ctx *Context, obj *Object, p Params) []Violation {
 			var routes *GatewayRoutes

@@ -19,6 +19,7 @@ func ruleIGR311() *Rule {
 		Istio:         "istiod buildTLS (1.31 line): Passthrough becomes ServerTLSSettings PASSTHROUGH, or AUTO_PASSTHROUGH with the listener-protocol option or a topology.istio.io/network gateway on port 15443.",
 		Targets:       gatewayAPIListenerTargets,
 		DefaultAction: ActionWarn,
+		CELGap:        celNotYet,
 		Params:        []ParamSpec{gatewayClassesParam()},
 		Check: func(_ *Context, obj *Object, p Params) []Violation {
 			return forEachGatewayAPIListener(obj, p, func(l gwListener) []Violation {

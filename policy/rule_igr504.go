@@ -24,6 +24,7 @@ func ruleIGR504() *Rule {
 			"defaultServiceExportTo (MeshConfig proto: all namespaces by default).",
 		Targets:       []Kind{KindServiceEntry},
 		DefaultAction: ActionWarn,
+		CELGap:        celNotYet,
 		Params: []ParamSpec{{Name: "sharedNamespaces", Type: ParamStrings, Default: []string{"istio-system"},
 			Description: "namespaces whose ServiceEntries may be exported to every namespace"}},
 		Check: func(_ *Context, obj *Object, p Params) []Violation {

@@ -25,6 +25,7 @@ func ruleIGR601() *Rule {
 		Istio:         "istiod chart (istio.io/istio 1.31 line, checked by test/render): replicas omitted while `autoscaleEnabled`, HPA only with `autoscaleMin` and `autoscaleMax` truthy, `pilot.X` over `X`, Helm truthiness; defaults autoscaleMin 1; rendered Deployments judged with their HPA in `check`.",
 		Targets:       []Kind{KindIstioOperator, KindIstiodValues, KindDeployment},
 		DefaultAction: ActionDeny,
+		CELGap:        celCharts,
 		Params: []ParamSpec{{Name: "minReplicas", Type: ParamInt, Default: 3,
 			Description: "fewest istiod replicas (HPA minimum or fixed count)"}},
 		Check: func(ctx *Context, obj *Object, p Params) []Violation {

@@ -18,6 +18,7 @@ func ruleIGR606() *Rule {
 		Istio:         "MeshConfig proto: `outboundTrafficPolicy.mode` defaults to ALLOW_ANY; pkg/config/mesh ApplyMeshConfig (1.31 line) decodes with jsonpb, ignores unknown fields and rejects the whole config on any other error, running the defaults.",
 		Targets:       cpMeshTargets(),
 		DefaultAction: ActionDeny,
+		CELGap:        celMeshConfig,
 		Params:        []ParamSpec{cpRootNamespaceParam()},
 		Check: func(_ *Context, obj *Object, p Params) []Violation {
 			src, ok := meshConfigOf(obj, p.String("rootNamespace"))

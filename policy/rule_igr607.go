@@ -11,6 +11,7 @@ func ruleIGR607() *Rule {
 		Istio:         "MeshConfig proto: `enableAutoMtls` defaults to true.",
 		Targets:       cpMeshTargets(),
 		DefaultAction: ActionDeny,
+		CELGap:        celMeshConfig,
 		Params:        []ParamSpec{cpRootNamespaceParam()},
 		Check: cpMeshCheck(func(src cpMeshSource, _ Params) []Violation {
 			n := src.Mesh.get("enableAutoMtls")

@@ -15,6 +15,7 @@ func ruleIGR610() *Rule {
 		Istio:         "ProxyConfig tracing `sampling` and the istiod chart's `traceSampling` (PILOT_TRACE_SAMPLING) default to 1.0 (percent).",
 		Targets:       cpMeshTargets(),
 		DefaultAction: ActionDeny,
+		CELGap:        celMeshConfig,
 		Params: []ParamSpec{
 			{Name: "maxSamplingPercent", Type: ParamFloat, Default: 10.0, Description: "highest allowed tracing sampling percentage"},
 			cpRootNamespaceParam(),

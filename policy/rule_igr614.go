@@ -19,6 +19,7 @@ func ruleIGR614() *Rule {
 			"a Telemetry in the root namespace without selector applies mesh-wide.",
 		Targets:       []Kind{KindTelemetry},
 		DefaultAction: ActionDeny,
+		CELGap:        celNotYet,
 		Params:        []ParamSpec{cpRootNamespaceParam()},
 		Check: func(_ *Context, obj *Object, p Params) []Violation {
 			t := telemetrySpecOf(obj)

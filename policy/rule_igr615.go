@@ -17,6 +17,7 @@ func ruleIGR615() *Rule {
 			"exists, overriding the parent scope's (missing values filled from parents).",
 		Targets:       []Kind{KindTelemetry},
 		DefaultAction: ActionDeny,
+		CELGap:        celNotYet,
 		Params: []ParamSpec{
 			{Name: "maxSamplingPercent", Type: ParamFloat, Default: 10.0, Description: "highest allowed tracing sampling percentage"},
 			cpRootNamespaceParam(),

@@ -25,6 +25,7 @@ func ruleIGR706() *Rule {
 		Istio:         "cert-manager v1 Certificate API (not Istio): duration default 90d, `privateKey.rotationPolicy` default Always since 1.18.",
 		Targets:       []Kind{KindCertificate},
 		DefaultAction: ActionDeny,
+		CELGap:        celNotYet,
 		Params: []ParamSpec{
 			{Name: "maxDuration", Type: ParamDuration, Default: 2160 * time.Hour, Description: "longest allowed spec.duration"},
 			{Name: "minRSASize", Type: ParamInt, Default: 2048, Description: "smallest allowed RSA key size in bits"},

@@ -15,6 +15,7 @@ func ruleIGR709() *Rule {
 			"the selector\"; without a selector the resource applies to its namespace, and from the root namespace to all namespaces.",
 		Targets:       []Kind{KindEnvoyFilter, KindWasmPlugin},
 		DefaultAction: ActionWarn,
+		CELGap:        celNotYet,
 		Params:        []ParamSpec{cpRootNamespaceParam()},
 		Check: func(_ *Context, obj *Object, p Params) []Violation {
 			if obj.Meta == nil || obj.Meta.Namespace != p.String("rootNamespace") {

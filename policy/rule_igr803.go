@@ -26,6 +26,8 @@ func ruleIGR803() *Rule {
 		Istio:         "DestinationRule ClientTLSSettings (istio.io/api v1.31); host short names resolve in the rule's namespace (ResolveShortnameToFQDN); server modes as ComposePeerAuthentication.",
 		Targets:       []Kind{KindDestinationRule},
 		DefaultAction: ActionDeny,
+		CELGap:        celCluster,
+		Cluster:       checkIGR803,
 		Params:        []ParamSpec{rootNamespaceParam()},
 		Check:         crossObjectOnly,
 	}

@@ -45,6 +45,8 @@ func ruleIGR811() *Rule {
 			"than one IP are not deployed); templates kube-gateway.yaml and waypoint.yaml of istio-discovery.",
 		Targets:       []Kind{KindGatewayAPIGateway},
 		DefaultAction: ActionDeny,
+		CELGap:        celCluster,
+		Cluster:       checkIGR811,
 		Params:        []ParamSpec{gatewayClassesParam(), cpTopologyKeysParam()},
 		Check:         crossObjectOnly,
 	}

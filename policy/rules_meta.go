@@ -6,12 +6,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
-// metaRules are about the guardrail's own annotations and the documents
-// themselves rather than about one Istio setting.
-func metaRules() []*Rule {
-	return []*Rule{ruleIGR001(), ruleIGR002()}
-}
-
 func ruleIGR001() *Rule {
 	return &Rule{
 		ID:    "IGR001",
@@ -23,6 +17,7 @@ func ruleIGR001() *Rule {
 		Remediation:   "add the " + AnnotationExemptReason + " annotation explaining the exemption, or remove " + AnnotationExempt,
 		Istio:         "The guardrail's own annotations (no Istio semantics).",
 		DefaultAction: ActionWarn,
+		CELGap:        celExemptions,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {
 			if obj.Meta == nil {
 				return nil
@@ -55,6 +50,7 @@ func ruleIGR002() *Rule {
 			"istio.io/api v1.31 and sigs.k8s.io/gateway-api v1.6 (standard channel; experimental for TLSRoute v1alpha2 and v1alpha3). " +
 			"The Gateway API CRDs have no `x-kubernetes-preserve-unknown-fields`.",
 		DefaultAction: ActionDeny,
+		CELGap:        celFiles,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {
 			out := make([]Violation, 0, len(obj.UnknownFields))
 			for _, f := range obj.UnknownFields {
