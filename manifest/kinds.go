@@ -3,6 +3,8 @@ package manifest
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 
 	cmapi "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
@@ -26,6 +28,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 	kjson "sigs.k8s.io/json"
+
+	"github.com/istio-guardrail/istio-guardrail/policy"
 )
 
 // decodeFunc decodes one JSON document into its typed form and returns the
@@ -38,6 +42,9 @@ type kindInfo struct {
 	// spec is the protobuf descriptor of an Istio spec (nil for other kinds);
 	// it drives the unknown-field walk.
 	spec protoreflect.MessageDescriptor
+	// unknown, for the Go-typed CRD kinds (Gateway API), lists the fields
+	// of a document that its type, and so the CRD schema, lacks.
+	unknown func(raw []byte) []policy.UnknownField
 }
 
 // metaObject is implemented by every type that embeds metav1.ObjectMeta.
@@ -59,6 +66,36 @@ func whole[T any, P interface {
 		}
 		return obj.GetObjectMeta().(*metav1.ObjectMeta), obj, nil
 	}}
+}
+
+// crdKind decodes a custom resource whose Go type has exactly the JSON
+// schema of its CRD (the Gateway API types the CRDs are generated from):
+// Body is the whole object, and the fields the type lacks are the fields
+// the API server prunes (IGR002). Like the Istio walk it reports unknown
+// fields under spec and status, not metadata (which the API server coerces
+// to ObjectMeta separately) nor apiVersion and kind.
+func crdKind[T any, P interface {
+	*T
+	metaObject
+}]() kindInfo {
+	info := whole[T, P]()
+	info.unknown = func(raw []byte) []policy.UnknownField {
+		strict, err := kjson.UnmarshalStrict(raw, P(new(T)), kjson.DisallowUnknownFields)
+		if err != nil {
+			return nil // decode reports it
+		}
+		var out []policy.UnknownField
+		for _, e := range strict {
+			fe, ok := e.(kjson.FieldError)
+			if !ok || strings.HasPrefix(fe.FieldPath(), "metadata.") {
+				continue
+			}
+			out = append(out, policy.UnknownField{Path: fe.FieldPath()})
+		}
+		slices.SortFunc(out, func(a, b policy.UnknownField) int { return strings.Compare(a.Path, b.Path) })
+		return out
+	}
+	return info
 }
 
 // specDecoder decodes Istio specs on the fast path: protojson with unknown
@@ -219,18 +256,26 @@ func addKubernetes(m map[schema.GroupVersionKind]kindInfo) {
 }
 
 // addGatewayAPI adds the Gateway API kinds the rules judge, at every version
-// the standard channel of sigs.k8s.io/gateway-api v1.6 serves. The older
-// versions' Go types are conversions of v1 with the same JSON schema, so
-// every version decodes into the v1 type (the Body the rules expect), as the
-// API server stores it: JSON field names only, unknown fields dropped.
+// sigs.k8s.io/gateway-api v1.6 serves: the standard channel serves Gateway,
+// HTTPRoute and ReferenceGrant at v1 and v1beta1, GRPCRoute, TLSRoute and
+// ListenerSet at v1; the experimental channel also serves TLSRoute v1alpha2
+// and v1alpha3, which istiod reads through v1 (its informer,
+// pilot/pkg/config/kube/gateway/controller.go). The older versions' Go types
+// are conversions of v1 with the same JSON schema, so every version decodes
+// into the v1 type (the Body the rules expect), as the API server stores it:
+// JSON field names only, unknown fields dropped and reported (IGR002).
 func addGatewayAPI(m map[schema.GroupVersionKind]kindInfo) {
 	const g = "gateway.networking.k8s.io"
 	for _, v := range []string{"v1", "v1beta1"} {
-		m[gvk(g, v, "Gateway")] = whole[gatewayv1.Gateway]()
-		m[gvk(g, v, "HTTPRoute")] = whole[gatewayv1.HTTPRoute]()
-		m[gvk(g, v, "ReferenceGrant")] = whole[gatewayv1.ReferenceGrant]()
+		m[gvk(g, v, "Gateway")] = crdKind[gatewayv1.Gateway]()
+		m[gvk(g, v, "HTTPRoute")] = crdKind[gatewayv1.HTTPRoute]()
+		m[gvk(g, v, "ReferenceGrant")] = crdKind[gatewayv1.ReferenceGrant]()
 	}
-	m[gvk(g, "v1", "ListenerSet")] = whole[gatewayv1.ListenerSet]()
+	m[gvk(g, "v1", "ListenerSet")] = crdKind[gatewayv1.ListenerSet]()
+	m[gvk(g, "v1", "GRPCRoute")] = crdKind[gatewayv1.GRPCRoute]()
+	for _, v := range []string{"v1", "v1alpha2", "v1alpha3"} {
+		m[gvk(g, v, "TLSRoute")] = crdKind[gatewayv1.TLSRoute]()
+	}
 }
 
 // clusterScoped lists the common cluster-scoped kinds, which get no default

@@ -139,6 +139,9 @@ func (p *parser) typed(n *yaml.Node, offset int, apiVersion, kind string) (*Docu
 		return doc, nil
 	}
 	stored := raw
+	if info.unknown != nil {
+		obj.UnknownFields = info.unknown(raw) // decode ignores them, as the API server prunes them
+	}
 	if info.spec != nil {
 		w := walkIstio(n, info.spec)
 		if len(w.errs) > 0 {

@@ -196,7 +196,7 @@ func TestControlPlaneOfNilSafe(t *testing.T) {
 		"configmap nil body":          {GroupKind: KindConfigMap.GroupKind()},
 	} {
 		t.Run(desc, func(t *testing.T) {
-			for _, r := range controlPlaneRules() {
+			for _, r := range rulesBetween(t, "IGR601", "IGR613") {
 				p, _ := effectiveParams(r.ID, r.Params, nil)
 				for _, v := range r.Check(nil, obj, p) {
 					checkViolationText(t, v)

@@ -35,7 +35,7 @@ const (
 // IndexKinds are the kinds ClusterIndex.Add digests.
 func IndexKinds() []Kind {
 	return append([]Kind{KindNamespace, KindPeerAuthentication, KindAuthorizationPolicy, KindDestinationRule,
-		KindNetworkPolicy, KindMutatingWebhook, KindService, KindPod}, WorkloadKinds()...)
+		KindNetworkPolicy, KindMutatingWebhook, KindService, KindPod, KindGatewayAPIGateway, KindConfigMap}, WorkloadKinds()...)
 }
 
 // ClusterIndex is the digest of a set of objects that the cross-object rules
@@ -64,6 +64,10 @@ type ClusterIndex struct {
 	workloads map[string]*wlFacts
 	// pods are the pods the sidecar rules may report on, one small record each.
 	pods []*podFacts
+	// gateways are the Gateway API Gateways istiod deploys, and overlays
+	// the ConfigMaps they may be deployed from ("ns/name"), for IGR811.
+	gateways []*gwFacts
+	overlays map[string]*overlayFacts
 }
 
 // NewClusterIndex returns an empty index. complete states that every object
@@ -77,6 +81,7 @@ func NewClusterIndex(complete bool) *ClusterIndex {
 		revisions:  map[string]bool{},
 		tags:       map[string]string{},
 		workloads:  map[string]*wlFacts{},
+		overlays:   map[string]*overlayFacts{},
 	}
 }
 
@@ -213,6 +218,10 @@ func (c *ClusterIndex) Add(obj *Object) {
 	case KindPod:
 		c.addPod(obj)
 		c.addWorkload(obj)
+	case KindGatewayAPIGateway:
+		c.addGatewayDeployment(obj)
+	case KindConfigMap:
+		c.addOverlayConfigMap(obj)
 	default:
 		c.addWorkload(obj)
 	}
@@ -514,36 +523,26 @@ func (e *Engine) clusterExemption(s subject, ns, id string) (string, bool) {
 	return reason, ok
 }
 
-// clusterChecks maps the cross-object rules to their evaluation.
+// clusterChecks maps the cross-object rules to their evaluation (Rule.Cluster).
 func clusterChecks() map[string]clusterCheck {
-	return map[string]clusterCheck{
-		"IGR801": clusterWith(checkIGR801),
-		"IGR802": clusterWith(checkIGR802),
-		"IGR803": clusterWith(checkIGR803),
-		"IGR804": clusterWith(checkIGR804),
-		"IGR805": checkIGR805,
-		"IGR806": checkIGR806,
-		"IGR807": checkIGR807,
-		"IGR808": checkIGR808,
-		"IGR809": clusterWith(checkIGR809),
+	out := map[string]clusterCheck{}
+	for _, r := range Catalogue() {
+		if r.Cluster != nil {
+			out[r.ID] = r.Cluster
+		}
 	}
-}
-
-// crossObjectRules returns the IGR8xx rules, in ID order. Their per-object
-// Check finds nothing: they are evaluated by Engine.ValidateCluster.
-func crossObjectRules() []*Rule {
-	return []*Rule{ruleIGR801(), ruleIGR802(), ruleIGR803(), ruleIGR804(), ruleIGR805(),
-		ruleIGR806(), ruleIGR807(), ruleIGR808(), ruleIGR809(), ruleIGR810()}
+	return out
 }
 
 // ClusterOnly reports whether rule id concludes only from the cluster's
-// state, never from check's files: the rules that report what a cluster
-// lacks (audit and the background audit; a partial input cannot know what
-// is missing) and the DELETE guard IGR810 (admission only).
+// state, never from check's files (Rule.ClusterOnly): the rules that report
+// what a cluster lacks (audit and the background audit; a partial input
+// cannot know what is missing) and the DELETE guard IGR810 (admission only).
 func ClusterOnly(id string) bool {
-	switch id {
-	case "IGR801", "IGR802", "IGR804", "IGR805", "IGR806", "IGR807", "IGR808", "IGR809", "IGR810":
-		return true
+	for _, r := range Catalogue() {
+		if r.ID == id {
+			return r.ClusterOnly
+		}
 	}
 	return false
 }

@@ -9,21 +9,65 @@ import (
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
 
-// GatewayRoutes holds the HTTPRoutes of a whole input (`check`), to judge
-// Gateway API listeners together with the routes attached to them.
+// GatewayRoutes holds the Gateway API routes of a whole input (`check`), to
+// judge Gateway API listeners together with the routes attached to them.
 type GatewayRoutes struct {
 	HTTPRoutes []*gatewayv1.HTTPRoute
+	GRPCRoutes []*gatewayv1.GRPCRoute
+	TLSRoutes  []*gatewayv1.TLSRoute
 }
 
-// attachedHTTPRoutes returns the routes of r that attach to listener l of the
-// Gateway or ListenerSet obj, as the Gateway API defines attachment: a
-// parentRef naming obj (group, kind and namespace defaulted), with the
-// listener's sectionName and port when set; a route namespace the
-// listener's allowedRoutes admits (a Selector over namespaces whose labels
-// are unknown is assumed to admit, so the route is judged); HTTPRoute among
-// allowedRoutes.kinds when listed; and hostnames that intersect the
-// listener's when both are set.
-func (r *GatewayRoutes) attachedHTTPRoutes(ctx *Context, obj *Object, l gwListener) []*gatewayv1.HTTPRoute {
+// gwRoute is the part of a route of any kind that attachment and the
+// listener rules read.
+type gwRoute struct {
+	Kind       string // HTTPRoute, GRPCRoute, TLSRoute
+	Namespace  string
+	Name       string
+	ParentRefs []gatewayv1.ParentReference
+	Hostnames  []gatewayv1.Hostname
+	// RedirectsToHTTPS: every rule answers with a redirect to https, so the
+	// route serves nothing in plaintext (only an HTTPRoute can).
+	RedirectsToHTTPS bool
+}
+
+// ref is the route's "namespace/name".
+func (r gwRoute) ref() string { return r.Namespace + "/" + r.Name }
+
+// all returns every route of r, HTTPRoutes first.
+func (r *GatewayRoutes) all() []gwRoute {
+	if r == nil {
+		return nil
+	}
+	out := make([]gwRoute, 0, len(r.HTTPRoutes)+len(r.GRPCRoutes)+len(r.TLSRoutes))
+	for _, rt := range r.HTTPRoutes {
+		if rt != nil {
+			out = append(out, gwRoute{"HTTPRoute", rt.Namespace, rt.Name, rt.Spec.ParentRefs, rt.Spec.Hostnames, routeRedirectsToHTTPS(rt)})
+		}
+	}
+	for _, rt := range r.GRPCRoutes {
+		if rt != nil {
+			out = append(out, gwRoute{"GRPCRoute", rt.Namespace, rt.Name, rt.Spec.ParentRefs, rt.Spec.Hostnames, false})
+		}
+	}
+	for _, rt := range r.TLSRoutes {
+		if rt != nil {
+			out = append(out, gwRoute{"TLSRoute", rt.Namespace, rt.Name, rt.Spec.ParentRefs, rt.Spec.Hostnames, false})
+		}
+	}
+	return out
+}
+
+// attachedRoutes returns the routes of r that attach to listener l of the
+// Gateway or ListenerSet obj, as the Gateway API defines attachment and
+// istiod implements it: a route kind the listener supports (istiod's
+// GenerateGatewaySupportedKinds: HTTPRoute and GRPCRoute on HTTP and HTTPS
+// listeners, TLSRoute on TLS listeners) and, when listed, among its
+// allowedRoutes.kinds; a parentRef naming obj (group, kind and namespace
+// defaulted), with the listener's sectionName and port when set; a route
+// namespace the listener's allowedRoutes admits (a Selector over namespaces
+// whose labels are unknown is assumed to admit, so the route is judged); and
+// hostnames that intersect the listener's when both are set.
+func (r *GatewayRoutes) attachedRoutes(ctx *Context, obj *Object, l gwListener) []gwRoute {
 	if r == nil || obj.Meta == nil {
 		return nil
 	}
@@ -31,13 +75,13 @@ func (r *GatewayRoutes) attachedHTTPRoutes(ctx *Context, obj *Object, l gwListen
 	if _, ok := obj.Body.(*gatewayv1.ListenerSet); ok {
 		kind = "ListenerSet"
 	}
-	var out []*gatewayv1.HTTPRoute
-	for _, rt := range r.HTTPRoutes {
-		if rt == nil || !listenerAdmitsNamespace(ctx, l, obj.Meta.Namespace, rt.Namespace) ||
-			!listenerAdmitsHTTPRoutes(l) || !hostnamesIntersect(l.Hostname, rt.Spec.Hostnames) {
+	var out []gwRoute
+	for _, rt := range r.all() {
+		if !listenerSupports(l, rt.Kind) || !listenerAdmitsNamespace(ctx, l, obj.Meta.Namespace, rt.Namespace) ||
+			!hostnamesIntersect(l.Hostname, rt.Hostnames) {
 			continue
 		}
-		if slices.ContainsFunc(rt.Spec.ParentRefs, func(p gatewayv1.ParentReference) bool {
+		if slices.ContainsFunc(rt.ParentRefs, func(p gatewayv1.ParentReference) bool {
 			return parentRefNames(p, rt.Namespace, kind, obj.Meta.Namespace, obj.Meta.Name) &&
 				(p.SectionName == nil || *p.SectionName == l.Name) && (p.Port == nil || *p.Port == l.Port)
 		}) {
@@ -86,14 +130,28 @@ func listenerAdmitsNamespace(ctx *Context, l gwListener, ownNS, routeNS string) 
 	return routeNS == ownNS
 }
 
-// listenerAdmitsHTTPRoutes applies allowedRoutes.kinds (HTTP listeners
-// default to HTTPRoute).
-func listenerAdmitsHTTPRoutes(l gwListener) bool {
+// listenerSupports reports whether routes of kind attach to listener l:
+// the kinds istiod supports on the listener's protocol
+// (gatewaycommon.GenerateGatewaySupportedKinds), narrowed to
+// allowedRoutes.kinds when it lists any.
+func listenerSupports(l gwListener, kind string) bool {
+	switch l.Protocol {
+	case gatewayv1.HTTPProtocolType, gatewayv1.HTTPSProtocolType:
+		if kind != "HTTPRoute" && kind != "GRPCRoute" {
+			return false
+		}
+	case gatewayv1.TLSProtocolType:
+		if kind != "TLSRoute" {
+			return false
+		}
+	default:
+		return false
+	}
 	if l.AllowedRoutes == nil || len(l.AllowedRoutes.Kinds) == 0 {
 		return true
 	}
 	return slices.ContainsFunc(l.AllowedRoutes.Kinds, func(k gatewayv1.RouteGroupKind) bool {
-		return k.Kind == "HTTPRoute" && (k.Group == nil || string(*k.Group) == gatewayv1.GroupName)
+		return string(k.Kind) == kind && (k.Group == nil || string(*k.Group) == gatewayv1.GroupName)
 	})
 }
 

@@ -51,7 +51,7 @@ type ruleCase struct {
 	ns map[string]map[string]string
 	// params override the rule's defaults.
 	params Params
-	// routes, when set, are the HTTPRoutes of the input (Context.Routes), as
+	// routes, when set, are the Gateway API routes of the input (Context.Routes), as
 	// YAML documents separated by "---"; "---" alone is an input without any.
 	routes string
 	// want are the violations, as "field" or "field (advisory)", any order
@@ -135,7 +135,8 @@ func checkViolationsIn(t *testing.T, ctx *Context, r *Rule, obj *Object, over Pa
 	return vs
 }
 
-// testRoutes decodes HTTPRoute documents strictly into a GatewayRoutes.
+// testRoutes decodes HTTPRoute, GRPCRoute and TLSRoute documents strictly
+// into a GatewayRoutes.
 func testRoutes(t *testing.T, docs string) *GatewayRoutes {
 	t.Helper()
 	out := &GatewayRoutes{}
@@ -143,9 +144,20 @@ func testRoutes(t *testing.T, docs string) *GatewayRoutes {
 		if strings.TrimSpace(strings.Trim(doc, "-")) == "" {
 			continue
 		}
-		rt := &gatewayv1.HTTPRoute{}
-		strictYAML(t, doc, rt)
-		out.HTTPRoutes = append(out.HTTPRoutes, rt)
+		switch {
+		case strings.Contains(doc, "kind: GRPCRoute"):
+			rt := &gatewayv1.GRPCRoute{}
+			strictYAML(t, doc, rt)
+			out.GRPCRoutes = append(out.GRPCRoutes, rt)
+		case strings.Contains(doc, "kind: TLSRoute"):
+			rt := &gatewayv1.TLSRoute{}
+			strictYAML(t, doc, rt)
+			out.TLSRoutes = append(out.TLSRoutes, rt)
+		default:
+			rt := &gatewayv1.HTTPRoute{}
+			strictYAML(t, doc, rt)
+			out.HTTPRoutes = append(out.HTTPRoutes, rt)
+		}
 	}
 	return out
 }

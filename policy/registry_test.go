@@ -37,6 +37,8 @@ func TestRegistryRules(t *testing.T) {
 				{"default action valid", r.DefaultAction.Valid()},
 				{"check function present", r.Check != nil},
 				{"targets parse back", targetsRoundTrip(r.Targets)},
+				{"exactly one of a CEL form and a reason for none", (r.CEL != nil) != (r.CELGap != "")},
+				{"only cross-object rules (IGR8xx) evaluate the cluster", (r.Cluster == nil && !r.ClusterOnly) || strings.HasPrefix(r.ID, "IGR8")},
 			}
 			for _, c := range checks {
 				if !c.ok {
@@ -254,4 +256,20 @@ func TestSettingsParamsOfTheWrongType(t *testing.T) {
 	if p, _ := e.Params("IGR601"); p.(*IGR601Params).MinReplicas != 3 {
 		t.Errorf("a nil *IGR601Params: params %+v, want the defaults", p)
 	}
+}
+
+// rulesBetween returns the catalogue's rules with IDs from first to last
+// (inclusive), in ID order; it fails when there are none.
+func rulesBetween(t *testing.T, first, last string) []*Rule {
+	t.Helper()
+	var out []*Rule
+	for _, r := range Catalogue() {
+		if r.ID >= first && r.ID <= last {
+			out = append(out, r)
+		}
+	}
+	if len(out) == 0 {
+		t.Fatalf("no rule between %s and %s", first, last)
+	}
+	return out
 }

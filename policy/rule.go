@@ -27,6 +27,17 @@ type Rule struct {
 	// Check evaluates the rule on one object with its parameters (see
 	// checkWith). It must not modify obj.
 	Check func(ctx *Context, obj *Object, p Params) []Violation
+	// CEL is the rule's exact ValidatingAdmissionPolicy form (vap_rules.go);
+	// a rule without one says why in CELGap. Every rule has exactly one of
+	// the two (never a weaker approximation under the same ID).
+	CEL    func() CELForm
+	CELGap string
+	// Cluster evaluates a cross-object rule over the index of a set of
+	// objects (its Check finds nothing per object). ClusterOnly marks a rule
+	// that concludes only from a whole cluster: a partial input (check's
+	// files) cannot know what is missing.
+	Cluster     clusterCheck
+	ClusterOnly bool
 }
 
 // Context is the per-evaluation context a rule or mutator may read. It holds
@@ -41,7 +52,7 @@ type Context struct {
 	// the input, so a rendered control plane is judged as a whole; nil when
 	// the caller cannot know them all (admission).
 	Scaling *Scaling
-	// Routes holds every Gateway API HTTPRoute of the input, so a Gateway's
+	// Routes holds every Gateway API route of the input, so a Gateway's
 	// plaintext listeners are judged with the routes attached to them
 	// (IGR308); nil when the caller cannot know them all (admission).
 	Routes *GatewayRoutes

@@ -22,6 +22,7 @@ func ruleIGR101() *Rule {
 		Istio:         "PeerAuthentication proto (istio.io/api v1.31): `mtls.mode` UNSET inherits from the parent (workload, namespace, mesh-wide policy in the root namespace) and is PERMISSIVE where nothing sets it; enum names only (the CRD types enums as strings).",
 		Targets:       []Kind{KindPeerAuthentication},
 		DefaultAction: ActionDeny,
+		CEL:           celIGR101,
 		Params:        ParamsOf(IGR101Params{RootNamespace: "istio-system"}),
 		Check:         checkWith(checkIGR101),
 	}

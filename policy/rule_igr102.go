@@ -23,6 +23,7 @@ func ruleIGR102() *Rule {
 		Istio:         "PeerAuthentication proto: `portLevelMtls` is honoured only with a workload selector; an entry's UNSET inherits the workload mode.",
 		Targets:       []Kind{KindPeerAuthentication},
 		DefaultAction: ActionDeny,
+		CEL:           celIGR102,
 		Check:         checkIGR102,
 	}
 }

@@ -23,6 +23,7 @@ func ruleIGR103() *Rule {
 		Istio:         "RequestAuthentication proto: `jwksUri` is optional (OpenID discovery of `issuer` otherwise); `issuer` is required by Istio's validation.",
 		Targets:       []Kind{KindRequestAuthentication},
 		DefaultAction: ActionDeny,
+		CELGap:        celNotYet,
 		Check:         checkIGR103,
 	}
 }

@@ -23,6 +23,7 @@ func ruleIGR201() *Rule {
 		Istio:         "DestinationRule proto and istiod's MergeTrafficPolicy (Istio 1.31): a subset's `tls` replaces the top-level one, a port-level entry's `tls` replaces it for its port (no inheritance); a `tls` block without `mode` is DISABLE, the enum's zero value.",
 		Targets:       []Kind{KindDestinationRule},
 		DefaultAction: ActionDeny,
+		CEL:           celIGR201,
 		Check:         checkIGR201,
 	}
 }

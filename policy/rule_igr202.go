@@ -23,6 +23,7 @@ func ruleIGR202() *Rule {
 		Istio:         "ClientTLSSettings proto: SIMPLE/MUTUAL without `caCertificates`/`credentialName` use the proxy's system roots since Istio 1.20; SAN and SNI are derived from the host by default.",
 		Targets:       []Kind{KindDestinationRule},
 		DefaultAction: ActionDeny,
+		CELGap:        celNotYet,
 		Check:         checkIGR202,
 	}
 }

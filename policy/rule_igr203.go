@@ -37,6 +37,7 @@ func ruleIGR203() *Rule {
 		Istio:         "DestinationRule proto (PortTrafficPolicy: \"default values will be applied to fields omitted in port-level traffic policies\") and MergeTrafficPolicy: pools replace, never merge; ConnectionPoolSettings defaults 2^32-1 (unbounded), `connectTimeout` defaults to the mesh's 10s; Go-style durations (time.ParseDuration, as istiod's jsonpb).",
 		Targets:       []Kind{KindDestinationRule},
 		DefaultAction: ActionDeny,
+		CELGap:        celDurations,
 		Params:        ParamsOf(IGR203Params{MaxConnectTimeout: 10 * time.Second}),
 		Check:         checkWith(checkIGR203),
 	}

@@ -29,6 +29,7 @@ func ruleIGR204() *Rule {
 		Istio:         "OutlierDetection proto defaults: `consecutive5xxErrors` 5 (0 disables), `consecutiveGatewayErrors` off, `interval` 10s, `baseEjectionTime` 30s, `maxEjectionPercent` 10%; same merge rules as IGR203.",
 		Targets:       []Kind{KindDestinationRule},
 		DefaultAction: ActionDeny,
+		CELGap:        celDurations,
 		Check:         checkIGR204,
 	}
 }

@@ -32,6 +32,7 @@ func ruleIGR301() *Rule {
 		Istio:         "ServerTLSSettings proto: `minProtocolVersion` defaults to TLSV1_2 (TLS_AUTO is the default); PASSTHROUGH is the default `mode` when `tls` is unset on an HTTPS/TLS server; protocol names are case-insensitive.",
 		Targets:       []Kind{KindGateway},
 		DefaultAction: ActionDeny,
+		CEL:           celIGR301,
 		Params:        ParamsOf(IGR301Params{}),
 		Check: checkWith(func(_ *Context, obj *Object, p *IGR301Params) []Violation {
 			requireExplicit := p.RequireExplicitMinProtocolVersion

@@ -41,6 +41,7 @@ func ruleIGR302() *Rule {
 		Istio:         "ServerTLSSettings proto: an empty `cipherSuites` uses `meshConfig.tlsDefaults.cipherSuites` or Envoy's server defaults (ECDHE with AEAD); TLS 1.3 suites are fixed by Envoy.",
 		Targets:       []Kind{KindGateway},
 		DefaultAction: ActionDeny,
+		CELGap:        celNotYet,
 		Params:        ParamsOf(IGR302Params{AllowedCipherSuites: defaultAllowedCipherSuites()}),
 		Check: checkWith(func(_ *Context, obj *Object, p *IGR302Params) []Violation {
 			allowed := cipherSuiteSet(p.AllowedCipherSuites)

@@ -19,6 +19,7 @@ func ruleIGR303() *Rule {
 		Istio:         "ServerTLSSettings proto: `httpsRedirect` applies to plaintext servers and answers 301 to HTTPS.",
 		Targets:       []Kind{KindGateway},
 		DefaultAction: ActionDeny,
+		CELGap:        celNotYet,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {
 			return forEachGatewayServer(obj, checkGatewayHTTPSRedirect)
 		},

@@ -22,6 +22,7 @@ func ruleIGR304() *Rule {
 		Istio:         "ServerTLSSettings proto: `credentialName` (SDS) is mutually exclusive with file paths and picks up secret rotation without restarts.",
 		Targets:       []Kind{KindGateway},
 		DefaultAction: ActionWarn,
+		CELGap:        celNotYet,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {
 			return forEachGatewayServer(obj, checkGatewayCredentialSource)
 		},

@@ -21,6 +21,7 @@ func ruleIGR305() *Rule {
 		Istio:         "Server proto: `hosts` entries are `namespace/dnsName`; `*` or `*/` in the namespace part lets any namespace bind VirtualServices.",
 		Targets:       []Kind{KindGateway},
 		DefaultAction: ActionWarn,
+		CELGap:        celNotYet,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {
 			return forEachGatewayServer(obj, checkGatewayHosts)
 		},

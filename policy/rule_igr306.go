@@ -20,6 +20,7 @@ func ruleIGR306() *Rule {
 		Istio:         "ServerTLSSettings proto: PASSTHROUGH and AUTO_PASSTHROUGH forward by SNI without terminating TLS.",
 		Targets:       []Kind{KindGateway},
 		DefaultAction: ActionWarn,
+		CELGap:        celNotYet,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {
 			return forEachGatewayServer(obj, checkGatewayPassthrough)
 		},

@@ -33,6 +33,7 @@ func ruleIGR307() *Rule {
 			"not implemented, so ServerTLSSettings' TLSV1_2 minimum applies.",
 		Targets:       gatewayAPIListenerTargets,
 		DefaultAction: ActionDeny,
+		CELGap:        celNotYet,
 		Params:        ParamsOf(IGR307Params{GatewayClassesParams: defaultGatewayClasses(), AllowedCipherSuites: defaultAllowedCipherSuites()}),
 		Check: checkWith(func(_ *Context, obj *Object, p *IGR307Params) []Violation {
 			allowed := cipherSuiteSet(p.AllowedCipherSuites)

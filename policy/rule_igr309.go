@@ -20,6 +20,7 @@ func ruleIGR309() *Rule {
 			"for waypoints (ambient/waypoints.go makeAllowedRoutes) the HBONE listener's allowedRoutes selects the namespaces that may use it.",
 		Targets:       gatewayAPIListenerTargets,
 		DefaultAction: ActionWarn,
+		CELGap:        celNotYet,
 		Params:        ParamsOf(defaultGatewayClasses()),
 		Check: checkWith(func(_ *Context, obj *Object, p *GatewayClassesParams) []Violation {
 			return forEachGatewayAPIListener(obj, p.GatewayClasses, checkGatewayAPIAllowedRoutes)

@@ -14,6 +14,7 @@ func ruleIGR310() *Rule {
 		Istio:         "istiod buildHostnameMatch (1.31 line): the listener hostname becomes the Istio Gateway server host `<namespace>/<hostname>`; the Gateway API allows only a leading `*.` wildcard.",
 		Targets:       gatewayAPIListenerTargets,
 		DefaultAction: ActionWarn,
+		CELGap:        celSuffixes,
 		Params:        ParamsOf(defaultGatewayClasses()),
 		Check: checkWith(func(_ *Context, obj *Object, p *GatewayClassesParams) []Violation {
 			return forEachGatewayAPIListener(obj, p.GatewayClasses, func(l gwListener) []Violation {

@@ -20,6 +20,7 @@ func ruleIGR312() *Rule {
 			"allows every object of the kind; Istio reads grants for Secrets (Gateway certificateRefs) and Services (route backendRefs).",
 		Targets:       []Kind{KindReferenceGrant},
 		DefaultAction: ActionWarn,
+		CELGap:        celNotYet,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {
 			rg, _ := obj.Body.(*gatewayv1.ReferenceGrant)
 			if rg == nil {

@@ -105,7 +105,7 @@ func TestRules2ThroughEngine(t *testing.T) {
 
 // TestRules2Catalogue checks the metadata every rule of this group must carry.
 func TestRules2Catalogue(t *testing.T) {
-	groups := map[string][]*Rule{"gateway": gatewayRules(), "authorization": authorizationRules(), "sidecar": sidecarRules()}
+	groups := map[string][]*Rule{"gateway": rulesBetween(t, "IGR301", "IGR306"), "authorization": rulesBetween(t, "IGR401", "IGR405"), "sidecar": rulesBetween(t, "IGR501", "IGR502")}
 	wantIDs := map[string][]string{
 		"gateway":       {"IGR301", "IGR302", "IGR303", "IGR304", "IGR305", "IGR306"},
 		"authorization": {"IGR401", "IGR402", "IGR403", "IGR404", "IGR405"},
@@ -162,7 +162,7 @@ func TestRules2NilEntries(t *testing.T) {
 		},
 		"sidecar": nil,
 	}
-	all := append(append(gatewayRules(), authorizationRules()...), sidecarRules()...)
+	all := append(append(rulesBetween(t, "IGR301", "IGR306"), rulesBetween(t, "IGR401", "IGR405")...), rulesBetween(t, "IGR501", "IGR502")...)
 	for desc, obj := range objects {
 		t.Run(desc, func(t *testing.T) {
 			var got []string

@@ -18,6 +18,7 @@ func ruleIGR401() *Rule {
 		Istio:         "AuthorizationPolicy proto (Istio 1.31): an ALLOW rule with no `from`, `to` or `when` matches every request; `spec: {}` (no rules) denies all; DENY is evaluated before ALLOW.",
 		Targets:       []Kind{KindAuthorizationPolicy},
 		DefaultAction: ActionDeny,
+		CEL:           celIGR401,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {
 			return forEachAllowRule(obj, checkAuthzAllowAll)
 		},

@@ -32,6 +32,7 @@ func ruleIGR402() *Rule {
 		Istio:         "AuthorizationPolicy proto and istiod's authorization builder: `from` entries ORed, fields of a source ANDed, values of a field ORed, `when` ANDed; prefix/suffix `*` wildcards only; `requestPrincipals: [\"*\"]` requires a valid JWT.",
 		Targets:       []Kind{KindAuthorizationPolicy},
 		DefaultAction: ActionDeny,
+		CELGap:        celIPsAndGlobs,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {
 			return forEachAllowRule(obj, checkAuthzAnySource)
 		},

@@ -20,6 +20,7 @@ func ruleIGR403() *Rule {
 		Istio:         "AuthorizationPolicy proto: `not*` fields and `notValues` match everything except the listed values.",
 		Targets:       []Kind{KindAuthorizationPolicy},
 		DefaultAction: ActionWarn,
+		CELGap:        celNotYet,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {
 			return forEachAllowRule(obj, checkAuthzNegativeMatches)
 		},

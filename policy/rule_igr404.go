@@ -24,6 +24,7 @@ func ruleIGR404() *Rule {
 		Istio:         "AuthorizationPolicy proto: principals are `<trust-domain>/ns/<ns>/sa/<sa>`, compared literally except a leading or trailing `*`.",
 		Targets:       []Kind{KindAuthorizationPolicy},
 		DefaultAction: ActionDeny,
+		CELGap:        celNotYet,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {
 			return forEachAuthzRule(obj, checkAuthzPrincipals)
 		},

@@ -19,6 +19,7 @@ func ruleIGR405() *Rule {
 		Istio:         "AuthorizationPolicy proto: a rule without `to` matches every operation (hosts, ports, methods, paths).",
 		Targets:       []Kind{KindAuthorizationPolicy},
 		DefaultAction: ActionWarn,
+		CELGap:        celNotYet,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {
 			return forEachAllowRule(obj, checkAuthzOperation)
 		},

@@ -28,6 +28,7 @@ func ruleIGR406() *Rule {
 			"rules with HTTP attributes are omitted from ALLOW and enforced without them in DENY.",
 		Targets:       []Kind{KindAuthorizationPolicy},
 		DefaultAction: ActionDeny,
+		CELGap:        celNotYet,
 		Check: func(ctx *Context, obj *Object, _ Params) []Violation {
 			ap := authorizationPolicyOf(obj)
 			if ap == nil || obj.Meta == nil || len(ap.GetTargetRefs()) > 0 || ap.GetTargetRef() != nil {

@@ -21,6 +21,7 @@ func ruleIGR501() *Rule {
 		Istio:         "Sidecar proto: with no `egress` listener the default is `*/*` (every namespace's services).",
 		Targets:       []Kind{KindSidecar},
 		DefaultAction: ActionDeny,
+		CEL:           celIGR501,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {
 			sc := sidecarSpecOf(obj)
 			if sc == nil {

@@ -19,6 +19,7 @@ func ruleIGR502() *Rule {
 		Istio:         "Sidecar proto: `outboundTrafficPolicy` overrides the mesh config's for the selected workloads.",
 		Targets:       []Kind{KindSidecar},
 		DefaultAction: ActionDeny,
+		CEL:           celIGR502,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {
 			mode := sidecarSpecOf(obj).GetOutboundTrafficPolicy().GetMode()
 			if mode != networkingapi.OutboundTrafficPolicy_ALLOW_ANY {

@@ -27,6 +27,7 @@ func ruleIGR503() *Rule {
 			"istiod's ValidateServiceEntry rejects the host `*` and warns on partial wildcards unless DYNAMIC_DNS.",
 		Targets:       []Kind{KindServiceEntry},
 		DefaultAction: ActionDeny,
+		CELGap:        celSuffixes,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {
 			se := serviceEntrySpecOf(obj)
 			if se == nil || se.GetLocation() != networkingapi.ServiceEntry_MESH_EXTERNAL {

@@ -29,6 +29,7 @@ func ruleIGR504() *Rule {
 			"defaultServiceExportTo (MeshConfig proto: all namespaces by default).",
 		Targets:       []Kind{KindServiceEntry},
 		DefaultAction: ActionWarn,
+		CELGap:        celNotYet,
 		Params:        ParamsOf(IGR504Params{SharedNamespaces: []string{"istio-system"}}),
 		Check: checkWith(func(_ *Context, obj *Object, p *IGR504Params) []Violation {
 			se := serviceEntrySpecOf(obj)

@@ -30,6 +30,7 @@ func ruleIGR601() *Rule {
 		Istio:         "istiod chart (istio.io/istio 1.31 line, checked by test/render): replicas omitted while `autoscaleEnabled`, HPA only with `autoscaleMin` and `autoscaleMax` truthy, `pilot.X` over `X`, Helm truthiness; defaults autoscaleMin 1; rendered Deployments judged with their HPA in `check`.",
 		Targets:       []Kind{KindIstioOperator, KindIstiodValues, KindDeployment},
 		DefaultAction: ActionDeny,
+		CELGap:        celCharts,
 		Params:        ParamsOf(IGR601Params{MinReplicas: 3}),
 		Check: checkWith(func(ctx *Context, obj *Object, p *IGR601Params) []Violation {
 			floor := int64(p.MinReplicas)

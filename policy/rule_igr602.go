@@ -19,6 +19,7 @@ func ruleIGR602() *Rule {
 		Istio:         "istiod chart defaults: requests 500m/2048Mi, no limits; `null` removes a default (Helm merge).",
 		Targets:       []Kind{KindIstioOperator, KindIstiodValues, KindDeployment},
 		DefaultAction: ActionDeny,
+		CELGap:        celCharts,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {
 			cp, ok := controlPlaneOf(obj)
 			if !ok || cp.Istiod == nil {

@@ -28,6 +28,7 @@ func ruleIGR603() *Rule {
 		Istio:         "istiod chart poddisruptionbudget.yaml (1.31 line, checked by test/render): a PDB only with `global.defaultPodDisruptionBudget.enabled` and a floor above 1; bounds from `pdb.minAvailable` (default 1) unless `pdb.maxUnavailable` is a key; the chart defaults render no PDB.",
 		Targets:       []Kind{KindIstioOperator, KindIstiodValues, KindDeployment},
 		DefaultAction: ActionDeny,
+		CELGap:        celCharts,
 		Check: func(ctx *Context, obj *Object, _ Params) []Violation {
 			if d, ok := istiodDeploymentOf(obj); ok {
 				if ctx == nil || ctx.Scaling == nil {

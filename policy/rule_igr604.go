@@ -15,6 +15,7 @@ func ruleIGR604() *Rule {
 		Istio:         "istiod chart: `affinity` and `topologySpreadConstraints` are copied into the pod template as given (no defaults).",
 		Targets:       []Kind{KindIstioOperator, KindIstiodValues, KindDeployment},
 		DefaultAction: ActionDeny,
+		CELGap:        celCharts,
 		Params:        ParamsOf(defaultTopologyKeys()),
 		Check: checkWith(func(_ *Context, obj *Object, p *TopologyKeysParams) []Violation {
 			cp, ok := controlPlaneOf(obj)

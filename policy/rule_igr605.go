@@ -29,6 +29,7 @@ func ruleIGR605() *Rule {
 		Istio:         "gateway chart (1.31 line, checked by test/render): autoscaling on by default (1-5), spec.replicas only without autoscaling, a PDB only when `podDisruptionBudget` is non-empty and the floor is above 1 (copied as written); rendered gateways judged with their HPA and PDBs in `check`; IstioOperator gateways as istioctl renders them (legacy gateways/istio-ingress chart: values under gateways.istio-ingressgateway, k8s.hpaSpec/replicaCount translated into them, PDB minAvailable 1 only above a floor of 1, then the k8s.podDisruptionBudget patch; checked against istioctl manifest generate by test/render).",
 		Targets:       []Kind{KindIstioOperator, KindGatewayValues, KindDeployment},
 		DefaultAction: ActionDeny,
+		CELGap:        celCharts,
 		Params:        ParamsOf(IGR605Params{MinReplicas: 2, TopologyKeysParams: defaultTopologyKeys()}),
 		Check: checkWith(func(ctx *Context, obj *Object, p *IGR605Params) []Violation {
 			cp, ok := controlPlaneOf(obj)

@@ -18,6 +18,7 @@ func ruleIGR606() *Rule {
 		Istio:         "MeshConfig proto: `outboundTrafficPolicy.mode` defaults to ALLOW_ANY; pkg/config/mesh ApplyMeshConfig (1.31 line) decodes with jsonpb, ignores unknown fields and rejects the whole config on any other error, running the defaults.",
 		Targets:       cpMeshTargets(),
 		DefaultAction: ActionDeny,
+		CELGap:        celMeshConfig,
 		Params:        ParamsOf(defaultMeshRoot()),
 		Check: checkWith(func(_ *Context, obj *Object, p *MeshRootParams) []Violation {
 			src, ok := meshConfigOf(obj, p.RootNamespace)

@@ -11,6 +11,7 @@ func ruleIGR607() *Rule {
 		Istio:         "MeshConfig proto: `enableAutoMtls` defaults to true.",
 		Targets:       cpMeshTargets(),
 		DefaultAction: ActionDeny,
+		CELGap:        celMeshConfig,
 		Params:        ParamsOf(defaultMeshRoot()),
 		Check: cpMeshCheck(func(src cpMeshSource, _ *MeshRootParams) []Violation {
 			n := src.Mesh.get("enableAutoMtls")

@@ -16,6 +16,7 @@ func ruleIGR608() *Rule {
 		Istio:         "MeshConfig proto: `accessLogFile` unset means no access log; `accessLogEncoding` defaults to TEXT.",
 		Targets:       cpMeshTargets(),
 		DefaultAction: ActionDeny,
+		CELGap:        celMeshConfig,
 		Params:        ParamsOf(defaultMeshRoot()),
 		Check: cpMeshCheck(func(src cpMeshSource, _ *MeshRootParams) []Violation {
 			return igr608AccessLog(src.Mesh)

@@ -24,6 +24,7 @@ func ruleIGR609() *Rule {
 		Istio:         "ProxyConfig proto: `holdApplicationUntilProxyStarts` defaults to false; the 1.31 injection template ignores it with native sidecars; ENABLE_NATIVE_SIDECARS defaults to auto (native when every kubelet is >= 1.33) from 1.27, and is a boolean defaulting to false up to 1.26 (istioVersion).",
 		Targets:       cpMeshTargets(),
 		DefaultAction: ActionDeny,
+		CELGap:        celMeshConfig,
 		Params:        ParamsOf(IGR609Params{MeshRootParams: defaultMeshRoot()}),
 		Check: checkWith(func(ctx *Context, obj *Object, p *IGR609Params) []Violation {
 			src, ok := meshConfigOf(obj, p.RootNamespace)

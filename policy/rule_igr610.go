@@ -21,6 +21,7 @@ func ruleIGR610() *Rule {
 		Istio:         "ProxyConfig tracing `sampling` and the istiod chart's `traceSampling` (PILOT_TRACE_SAMPLING) default to 1.0 (percent).",
 		Targets:       cpMeshTargets(),
 		DefaultAction: ActionDeny,
+		CELGap:        celMeshConfig,
 		Params:        ParamsOf(SamplingParams{MaxSamplingPercent: 10, MeshRootParams: defaultMeshRoot()}),
 		Check: cpMeshCheck(func(src cpMeshSource, p *SamplingParams) []Violation {
 			nodes := []cpNode{src.Mesh.get("defaultConfig", "tracing", "sampling")}

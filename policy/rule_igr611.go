@@ -14,6 +14,7 @@ func ruleIGR611() *Rule {
 		Istio:         "istiod chart `global.proxy.resources` defaults: requests 100m/128Mi, limits 2000m/1024Mi; per-pod `sidecar.istio.io/proxy*` annotations replace them all.",
 		Targets:       []Kind{KindIstioOperator, KindIstiodValues},
 		DefaultAction: ActionDeny,
+		CELGap:        celCharts,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {
 			cp, ok := controlPlaneOf(obj)
 			if !ok || cp.Values == nil {

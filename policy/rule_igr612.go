@@ -13,6 +13,7 @@ func ruleIGR612() *Rule {
 		Istio:         "istiod chart mutatingwebhook.yaml (1.31 line): `{{ if .Values.sidecarInjectorWebhook.enableNamespacesByDefault }}` (default false, Helm truthiness: a quoted \"false\" is true) adds the `auto.` webhook that selects every unlabelled namespace except the system ones.",
 		Targets:       []Kind{KindIstioOperator, KindIstiodValues},
 		DefaultAction: ActionDeny,
+		CELGap:        celCharts,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {
 			cp, ok := controlPlaneOf(obj)
 			if !ok || cp.Values == nil {

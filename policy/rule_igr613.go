@@ -14,6 +14,7 @@ func ruleIGR613() *Rule {
 		Istio:         "istiod chart `global.logging.level` (default `default:info`) and `global.proxy.logLevel` (default warning).",
 		Targets:       []Kind{KindIstioOperator, KindIstiodValues},
 		DefaultAction: ActionWarn,
+		CELGap:        celCharts,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {
 			cp, ok := controlPlaneOf(obj)
 			if !ok || cp.Values == nil {

@@ -19,6 +19,7 @@ func ruleIGR614() *Rule {
 			"a Telemetry in the root namespace without selector applies mesh-wide.",
 		Targets:       []Kind{KindTelemetry},
 		DefaultAction: ActionDeny,
+		CELGap:        celNotYet,
 		Params:        ParamsOf(defaultMeshRoot()),
 		Check: checkWith(func(_ *Context, obj *Object, p *MeshRootParams) []Violation {
 			t := telemetrySpecOf(obj)

@@ -17,6 +17,7 @@ func ruleIGR615() *Rule {
 			"exists, overriding the parent scope's (missing values filled from parents).",
 		Targets:       []Kind{KindTelemetry},
 		DefaultAction: ActionDeny,
+		CELGap:        celNotYet,
 		Params:        ParamsOf(SamplingParams{MaxSamplingPercent: 10, MeshRootParams: defaultMeshRoot()}),
 		Check: checkWith(func(_ *Context, obj *Object, p *SamplingParams) []Violation {
 			t := telemetrySpecOf(obj)

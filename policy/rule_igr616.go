@@ -7,12 +7,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
-// proxyConfigRules returns the ProxyConfig rule (IGR616), after the control
-// plane's proxy defaults (IGR609-IGR613).
-func proxyConfigRules() []*Rule {
-	return []*Rule{ruleIGR616()}
-}
-
 // ruleIGR616 judges the proxy settings a ProxyConfig resource overrides.
 func ruleIGR616() *Rule {
 	return &Rule{
@@ -31,6 +25,7 @@ func ruleIGR616() *Rule {
 			"default, debug or distroless selects the published proxy image.",
 		Targets:       []Kind{KindProxyConfig},
 		DefaultAction: ActionWarn,
+		CELGap:        celNotYet,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {
 			pc, _ := obj.Body.(*networkingv1beta1api.ProxyConfig)
 			if pc == nil {

@@ -18,7 +18,7 @@ import (
 func TestRules3Golden(t *testing.T) {
 	runRuleGolden(t, ruleGolden{
 		glob:     "igr[67]*",
-		rules:    append(controlPlaneRules(), workloadRules()...),
+		rules:    append(rulesBetween(t, "IGR601", "IGR613"), rulesBetween(t, "IGR701", "IGR706")...),
 		load:     loadGoldenValuesOrManifests,
 		noGolden: func(file string) bool { return strings.Contains(filepath.Base(file), "-hardened") },
 	})

@@ -17,6 +17,7 @@ func ruleIGR701() *Rule {
 		Istio:         "istiod chart mutatingwebhook.yaml (1.31 line): every revision webhook requires `istio-injection` DoesNotExist, so that label wins over `istio.io/rev`; only `enabled` selects the legacy webhook.",
 		Targets:       []Kind{KindNamespace},
 		DefaultAction: ActionDeny,
+		CEL:           celIGR701,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {
 			if obj.Meta == nil {
 				return nil

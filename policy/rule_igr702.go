@@ -22,6 +22,7 @@ func ruleIGR702() *Rule {
 		Istio:         "injector injectRequired (pkg/kube/inject): from 1.27 only exact \"true\"/\"false\" decide, other values fall back to the default policy; up to 1.26 y/yes/true/on (any case) inject and any other non-empty value disables (istioVersion); a present label replaces the annotation; hostNetwork pods are never injected.",
 		Targets:       append([]Kind{KindPod}, WorkloadKinds()...),
 		DefaultAction: ActionDeny,
+		CELGap:        celNotYet,
 		Check: func(ctx *Context, obj *Object, _ Params) []Violation {
 			pt, ok := PodTemplateOf(obj)
 			if !ok {

@@ -25,6 +25,7 @@ func ruleIGR703() *Rule {
 		Istio:         "injector: traffic annotations `traffic.sidecar.istio.io/*` and `sidecar.istio.io/interceptionMode` as istio-iptables reads them; an empty include list captures nothing; istio-iptables exempts UID and GID 1337 (the proxy) from outbound capture.",
 		Targets:       append([]Kind{KindPod}, WorkloadKinds()...),
 		DefaultAction: ActionDeny,
+		CELGap:        celProxyConfig,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {
 			pt, ok := PodTemplateOf(obj)
 			if !ok {

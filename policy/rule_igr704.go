@@ -14,6 +14,7 @@ func ruleIGR704() *Rule {
 		Istio:         "EnvoyFilter proto: patches are applied to generated Envoy config without API validation.",
 		Targets:       []Kind{KindEnvoyFilter},
 		DefaultAction: ActionWarn,
+		CELGap:        celNotYet,
 		Check: func(_ *Context, _ *Object, _ Params) []Violation {
 			return []Violation{Invalid(field.NewPath("spec", "configPatches"), nil,
 				"patch Envoy configuration directly and need a security review")}

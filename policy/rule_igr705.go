@@ -20,6 +20,7 @@ func ruleIGR705() *Rule {
 		Istio:         "HTTPRoute proto: no route timeout by default (disabled since Istio 1.6) and a zero timeout is Envoy's \"no timeout\" (pilot/pkg/networking/core/route setTimeout); `perTryTimeout` defaults to the route timeout; `retries` unset is Istio's default policy (2 attempts on connect failures, no per-try timeout), `attempts: 0` disables retries (route/retry ConvertPolicy); a delegate route inherits the root route's unset timeout and retries (pilot/pkg/model mergeHTTPRoute); Go-style durations.",
 		Targets:       []Kind{KindVirtualService},
 		DefaultAction: ActionWarn,
+		CELGap:        celDurations,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {
 			vs, ok := obj.Body.(*networkingapi.VirtualService)
 			if !ok || vs == nil {

@@ -33,6 +33,7 @@ func ruleIGR706() *Rule {
 		Istio:         "cert-manager v1 Certificate API (not Istio): duration default 90d, `privateKey.rotationPolicy` default Always since 1.18.",
 		Targets:       []Kind{KindCertificate},
 		DefaultAction: ActionDeny,
+		CELGap:        celNotYet,
 		Params:        ParamsOf(IGR706Params{MaxDuration: 2160 * time.Hour, MinRSASize: 2048, MinECDSASize: 256}),
 		Check: checkWith(func(_ *Context, obj *Object, p *IGR706Params) []Violation {
 			c, ok := obj.Body.(*cmapi.Certificate)

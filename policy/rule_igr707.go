@@ -15,6 +15,7 @@ func ruleIGR707() *Rule {
 		Istio:         "WasmPlugin proto (istio.io/api v1.31): the module runs in the selected proxies' HTTP filter chain at `phase` (AUTHN, AUTHZ, STATS or before the router); `failStrategy` FAIL_CLOSE by default.",
 		Targets:       []Kind{KindWasmPlugin},
 		DefaultAction: ActionWarn,
+		CELGap:        celNotYet,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {
 			w := wasmPluginSpecOf(obj)
 			if w == nil {

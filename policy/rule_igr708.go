@@ -23,6 +23,7 @@ func ruleIGR708() *Rule {
 			"to IfNotPresent, Always for an OCI `latest` tag.",
 		Targets:       []Kind{KindWasmPlugin},
 		DefaultAction: ActionDeny,
+		CELGap:        celNotYet,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {
 			w := wasmPluginSpecOf(obj)
 			if w == nil || !wasmModuleRemote(w.GetUrl()) || wasmModulePinned(w) {

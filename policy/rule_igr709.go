@@ -15,6 +15,7 @@ func ruleIGR709() *Rule {
 			"the selector\"; without a selector the resource applies to its namespace, and from the root namespace to all namespaces.",
 		Targets:       []Kind{KindEnvoyFilter, KindWasmPlugin},
 		DefaultAction: ActionWarn,
+		CELGap:        celNotYet,
 		Params:        ParamsOf(defaultMeshRoot()),
 		Check: checkWith(func(_ *Context, obj *Object, p *MeshRootParams) []Violation {
 			if obj.Meta == nil || obj.Meta.Namespace != p.RootNamespace {

@@ -15,6 +15,7 @@ func ruleIGR710() *Rule {
 		Istio:         "injector: `sidecar.istio.io/proxyCPU`, `proxyMemory`, `proxyCPULimit`, `proxyMemoryLimit` are Kubernetes quantities; invalid ones fail injection.",
 		Targets:       podAndWorkloadKinds(),
 		DefaultAction: ActionDeny,
+		CELGap:        celNotYet,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {
 			pt, ok := PodTemplateOf(obj)
 			if !ok {

@@ -18,6 +18,7 @@ func ruleIGR711() *Rule {
 		Istio:         "injector: with any `sidecar.istio.io/proxy*` resource annotation set, `global.proxy.resources` is dropped; native sidecars are `initContainers` with restartPolicy Always.",
 		Targets:       podAndWorkloadKinds(),
 		DefaultAction: ActionAudit,
+		CELGap:        celNotYet,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {
 			pt, ok := PodTemplateOf(obj)
 			if !ok {

@@ -21,6 +21,7 @@ func ruleIGR712() *Rule {
 			"namespace labelled ambient and a pod label NotIn [none]; CompiledEnablementSelectors.Matches skips hostNetwork pods and pods with a `sidecar.istio.io/status` annotation.",
 		Targets:       append([]Kind{KindPod}, WorkloadKinds()...),
 		DefaultAction: ActionDeny,
+		CELGap:        celNotYet,
 		Check: func(ctx *Context, obj *Object, _ Params) []Violation {
 			pt, ok := PodTemplateOf(obj)
 			if !ok {

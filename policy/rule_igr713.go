@@ -23,6 +23,7 @@ func ruleIGR713() *Rule {
 			"the redirection in the pod's network namespace (sidecar mode), as istio-cni does for ambient; ephemeral containers share it.",
 		Targets:       []Kind{KindPod},
 		DefaultAction: ActionDeny,
+		CELGap:        celNotYet,
 		Check: func(ctx *Context, obj *Object, _ Params) []Violation {
 			pt, ok := PodTemplateOf(obj)
 			if !ok || len(pt.Spec.EphemeralContainers) == 0 {

@@ -20,6 +20,9 @@ func ruleIGR801() *Rule {
 		Istio:         "ComposePeerAuthentication (pilot/pkg/security/authn, Istio 1.31): the oldest policy per scope wins, UNSET inherits, no policy means PERMISSIVE; policies in the root namespace without selector are mesh-wide.",
 		Targets:       []Kind{KindNamespace, KindPeerAuthentication},
 		DefaultAction: ActionDeny,
+		CELGap:        celCluster,
+		Cluster:       clusterWith(checkIGR801),
+		ClusterOnly:   true,
 		Params:        ParamsOf(RootNamespaceParams{RootNamespace: "istio-system"}),
 		Check:         crossObjectOnly,
 	}

@@ -25,6 +25,9 @@ func ruleIGR802() *Rule {
 		Istio:         "ComposePeerAuthentication and getConfigsForWorkload (pilot/pkg/security/authn, pilot/pkg/model/authentication.go, Istio 1.31).",
 		Targets:       append([]Kind{KindNamespace, KindPod}, WorkloadKinds()...),
 		DefaultAction: ActionDeny,
+		CELGap:        celCluster,
+		Cluster:       clusterWith(checkIGR802),
+		ClusterOnly:   true,
 		Params:        ParamsOf(RootNamespaceParams{RootNamespace: "istio-system"}),
 		Check:         crossObjectOnly,
 	}

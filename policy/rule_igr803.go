@@ -26,6 +26,8 @@ func ruleIGR803() *Rule {
 		Istio:         "DestinationRule ClientTLSSettings (istio.io/api v1.31); host short names resolve in the rule's namespace (ResolveShortnameToFQDN); server modes as ComposePeerAuthentication.",
 		Targets:       []Kind{KindDestinationRule},
 		DefaultAction: ActionDeny,
+		CELGap:        celCluster,
+		Cluster:       clusterWith(checkIGR803),
 		Params:        ParamsOf(RootNamespaceParams{RootNamespace: "istio-system"}),
 		Check:         crossObjectOnly,
 	}

@@ -20,6 +20,9 @@ func ruleIGR804() *Rule {
 		Istio:         "AuthorizationPolicy proto (istio.io/api v1.31): ALLOW with no rules matches nothing; an empty rule matches every request; root-namespace policies apply mesh-wide; the deny-all and allow-nothing examples of Istio's docs.",
 		Targets:       []Kind{KindNamespace},
 		DefaultAction: ActionDeny,
+		CELGap:        celCluster,
+		Cluster:       clusterWith(checkIGR804),
+		ClusterOnly:   true,
 		Params:        ParamsOf(RootNamespaceParams{RootNamespace: "istio-system"}),
 		Check:         crossObjectOnly,
 	}

@@ -14,6 +14,9 @@ func ruleIGR805() *Rule {
 		Istio:         "Istio security best practices (istio.io/latest/docs/ops/best-practices/security, Istio 1.31): NetworkPolicies as a second layer.",
 		Targets:       []Kind{KindNamespace},
 		DefaultAction: ActionWarn,
+		CELGap:        celCluster,
+		Cluster:       checkIGR805,
+		ClusterOnly:   true,
 		Check:         crossObjectOnly,
 	}
 }

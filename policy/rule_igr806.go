@@ -24,6 +24,9 @@ func ruleIGR806() *Rule {
 		Istio:         "istiod chart mutatingwebhook.yaml and revision-tags-mwc.yaml (Istio 1.31): injector labels istio.io/rev and istio.io/tag, namespaceSelector/objectSelector on istio.io/rev and istio-injection.",
 		Targets:       []Kind{KindNamespace, KindPod},
 		DefaultAction: ActionDeny,
+		CELGap:        celCluster,
+		Cluster:       checkIGR806,
+		ClusterOnly:   true,
 		Check:         crossObjectOnly,
 	}
 }

@@ -20,6 +20,9 @@ func ruleIGR807() *Rule {
 		Istio:         "injectRequired (pkg/kube/inject/inject.go, Istio 1.31): namespace labels, the pod's label or annotation sidecar.istio.io/inject, hostNetwork pods never injected; kube-system and kube-public ignored.",
 		Targets:       []Kind{KindPod},
 		DefaultAction: ActionWarn,
+		CELGap:        celCluster,
+		Cluster:       checkIGR807,
+		ClusterOnly:   true,
 		Check:         crossObjectOnly,
 	}
 }

@@ -20,6 +20,9 @@ func ruleIGR808() *Rule {
 		Istio:         "SidecarInjectionStatus.revision (pkg/kube/inject/inject.go) and revision-tags-mwc.yaml (Istio 1.31).",
 		Targets:       []Kind{KindPod},
 		DefaultAction: ActionWarn,
+		CELGap:        celCluster,
+		Cluster:       checkIGR808,
+		ClusterOnly:   true,
 		Check:         crossObjectOnly,
 	}
 }

@@ -20,6 +20,9 @@ func ruleIGR809() *Rule {
 		Istio:         "getConfigsForWorkload and ComposePeerAuthentication (pilot/pkg/model/authentication.go, pilot/pkg/security/authn, Istio 1.31): labels.Instance.SubsetOf; workload-level PeerAuthentication in the root namespace is skipped.",
 		Targets:       []Kind{KindAuthorizationPolicy, KindPeerAuthentication},
 		DefaultAction: ActionWarn,
+		CELGap:        celCluster,
+		Cluster:       clusterWith(checkIGR809),
+		ClusterOnly:   true,
 		Params:        ParamsOf(RootNamespaceParams{RootNamespace: "istio-system"}),
 		Check:         crossObjectOnly,
 	}

@@ -35,6 +35,8 @@ func ruleIGR810() *Rule {
 		Istio:         "ComposePeerAuthentication (pilot/pkg/security/authn) and the AuthorizationPolicy proto (istio.io/api v1.31); istiod reads mesh config from ConfigMap istio[-<revision>] in its namespace (pilot/pkg/bootstrap/mesh.go), falling back to defaults when it is gone.",
 		Targets:       []Kind{KindPeerAuthentication, KindAuthorizationPolicy, KindConfigMap},
 		DefaultAction: ActionDeny,
+		CELGap:        celAnchors,
+		ClusterOnly:   true,
 		Params:        ParamsOf(IGR810Params{BreakGlassGroups: []string{}}),
 		Check:         crossObjectOnly,
 	}

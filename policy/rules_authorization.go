@@ -7,17 +7,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
-// authorizationRules returns the rules of this group, in ID order.
-func authorizationRules() []*Rule {
-	return []*Rule{
-		ruleIGR401(),
-		ruleIGR402(),
-		ruleIGR403(),
-		ruleIGR404(),
-		ruleIGR405(),
-	}
-}
-
 // authorizationPolicyOf returns the AuthorizationPolicy spec carried by obj,
 // or nil when obj is not a decoded AuthorizationPolicy.
 func authorizationPolicyOf(obj *Object) *securityapi.AuthorizationPolicy {

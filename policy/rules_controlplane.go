@@ -10,17 +10,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
-// controlPlaneRules returns the rules of this group, in ID order: the
-// control-plane rules (IGR601-IGR605, IGR611-IGR613) and the mesh-config rules
-// (IGR606-IGR610). Their sources are normalised in controlplane.go.
-func controlPlaneRules() []*Rule {
-	return []*Rule{
-		ruleIGR601(), ruleIGR602(), ruleIGR603(), ruleIGR604(), ruleIGR605(),
-		ruleIGR606(), ruleIGR607(), ruleIGR608(), ruleIGR609(), ruleIGR610(),
-		ruleIGR611(), ruleIGR612(), ruleIGR613(),
-	}
-}
-
 // cpNode is a value inside a decoded document with the path it lives at.
 // The zero-value parts are safe: getters on an absent node return ok=false.
 type cpNode struct {

@@ -5,11 +5,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
-// destinationRuleRules returns the rules of this group, in ID order.
-func destinationRuleRules() []*Rule {
-	return []*Rule{ruleIGR201(), ruleIGR202(), ruleIGR203(), ruleIGR204()}
-}
-
 // drSite is one place in a DestinationRule where client TLS, a connection pool
 // or outlier detection can be written: the top-level trafficPolicy, one of its
 // portLevelSettings, a subset's trafficPolicy or one of the subset's

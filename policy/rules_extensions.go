@@ -7,12 +7,6 @@ import (
 	networkingapi "istio.io/api/networking/v1alpha3"
 )
 
-// extensionRules returns the proxy extension rules (IGR707-IGR709), next to
-// the EnvoyFilter review rule IGR704.
-func extensionRules() []*Rule {
-	return []*Rule{ruleIGR707(), ruleIGR708(), ruleIGR709()}
-}
-
 // wasmPluginSpecOf returns the WasmPlugin spec carried by obj, or nil.
 func wasmPluginSpecOf(obj *Object) *extensionsapi.WasmPlugin {
 	if obj == nil {

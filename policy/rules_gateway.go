@@ -7,18 +7,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
-// gatewayRules returns the rules of this group, in ID order.
-func gatewayRules() []*Rule {
-	return []*Rule{
-		ruleIGR301(),
-		ruleIGR302(),
-		ruleIGR303(),
-		ruleIGR304(),
-		ruleIGR305(),
-		ruleIGR306(),
-	}
-}
-
 // gatewaySpecOf returns the Gateway spec carried by obj, or nil when obj is not
 // a decoded Gateway.
 func gatewaySpecOf(obj *Object) *networkingapi.Gateway {

@@ -7,13 +7,6 @@ import (
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
 
-// gatewayAPIRules returns the Kubernetes Gateway API rules (IGR307-IGR312):
-// the IGR3xx Gateway profile applied to Gateway API listeners, for the
-// gateway classes Istio implements.
-func gatewayAPIRules() []*Rule {
-	return []*Rule{ruleIGR307(), ruleIGR308(), ruleIGR309(), ruleIGR310(), ruleIGR311(), ruleIGR312()}
-}
-
 // GatewayClassesParams are the parameters of the Gateway API listener rules:
 // the gateway classes they judge.
 type GatewayClassesParams struct {

@@ -6,12 +6,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
-// metaRules are about the guardrail's own annotations and the documents
-// themselves rather than about one Istio setting.
-func metaRules() []*Rule {
-	return []*Rule{ruleIGR001(), ruleIGR002()}
-}
-
 func ruleIGR001() *Rule {
 	return &Rule{
 		ID:    "IGR001",
@@ -23,6 +17,7 @@ func ruleIGR001() *Rule {
 		Remediation:   "add the " + AnnotationExemptReason + " annotation explaining the exemption, or remove " + AnnotationExempt,
 		Istio:         "The guardrail's own annotations (no Istio semantics).",
 		DefaultAction: ActionWarn,
+		CELGap:        celExemptions,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {
 			if obj.Meta == nil {
 				return nil
@@ -40,16 +35,22 @@ func ruleIGR001() *Rule {
 func ruleIGR002() *Rule {
 	return &Rule{
 		ID:    "IGR002",
-		Title: "Unknown field in an Istio spec",
-		Description: "A field in the spec of an Istio resource is not part of its CRD schema: a typo such as `mtsl:`, or the " +
+		Title: "Unknown field in an Istio or Gateway API object",
+		Description: "A field in the spec of an Istio resource, or anywhere but the metadata of a Gateway API resource " +
+			"(Gateway, ListenerSet, HTTPRoute, GRPCRoute, TLSRoute, ReferenceGrant), is not part of its CRD schema: a typo " +
+			"such as `mtsl:` or `certificateRef:`, an Istio field in a Gateway API object (`httpsRedirect:`), or the " +
 			"protobuf name of a field (`connect_timeout:`) where the schema has only the JSON name (`connectTimeout:`), " +
 			"which Istio's own decoders would accept but the API server never stores. " +
 			"The API server prunes unknown fields silently, so the setting the author meant never takes effect. " +
 			"Only `check` can see these: at admission the API server has already pruned them. `check` judges the " +
 			"object without them, as it will be stored.",
-		Remediation:   "correct the field name (see the Istio API reference) or remove the field",
-		Istio:         "The API server prunes fields the Istio CRD's structural schema lacks (JSON names only; proto names such as `connect_timeout` are pruned although istiod's decoder would accept them); checked against the real pruning code and CRDs of istio.io/api v1.31.",
+		Remediation: "correct the field name (see the Istio or Gateway API reference) or remove the field",
+		Istio: "The API server prunes fields the CRD's structural schema lacks (JSON names only; proto names such as `connect_timeout` " +
+			"are pruned although istiod's decoder would accept them); checked against the real pruning code and the CRDs of " +
+			"istio.io/api v1.31 and sigs.k8s.io/gateway-api v1.6 (standard channel; experimental for TLSRoute v1alpha2 and v1alpha3). " +
+			"The Gateway API CRDs have no `x-kubernetes-preserve-unknown-fields`.",
 		DefaultAction: ActionDeny,
+		CELGap:        celFiles,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {
 			out := make([]Violation, 0, len(obj.UnknownFields))
 			for _, f := range obj.UnknownFields {

@@ -7,11 +7,6 @@ import (
 // paramRootNamespace is IGR101's Istio root namespace (meshConfig.rootNamespace).
 const paramRootNamespace = "rootNamespace"
 
-// securityRules returns the rules of this group, in ID order.
-func securityRules() []*Rule {
-	return []*Rule{ruleIGR101(), ruleIGR102(), ruleIGR103()}
-}
-
 // peerAuthenticationOf returns the PeerAuthentication spec of obj, ok=false
 // when the body is of another type. The spec may be nil: its getters are nil-safe.
 func peerAuthenticationOf(obj *Object) (*securityapi.PeerAuthentication, bool) {

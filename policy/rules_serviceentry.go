@@ -7,12 +7,6 @@ import (
 	networkingapi "istio.io/api/networking/v1alpha3"
 )
 
-// serviceEntryRules returns the ServiceEntry rules (IGR503-IGR504), next to
-// the Sidecar egress rules: a ServiceEntry is what REGISTRY_ONLY lets out.
-func serviceEntryRules() []*Rule {
-	return []*Rule{ruleIGR503(), ruleIGR504()}
-}
-
 // serviceEntrySpecOf returns the ServiceEntry spec carried by obj, or nil.
 func serviceEntrySpecOf(obj *Object) *networkingapi.ServiceEntry {
 	if obj == nil {

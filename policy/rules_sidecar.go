@@ -4,14 +4,6 @@ import (
 	networkingapi "istio.io/api/networking/v1alpha3"
 )
 
-// sidecarRules returns the rules of this group, in ID order.
-func sidecarRules() []*Rule {
-	return []*Rule{
-		ruleIGR501(),
-		ruleIGR502(),
-	}
-}
-
 // sidecarSpecOf returns the Sidecar spec carried by obj, or nil when obj is
 // not a decoded Sidecar.
 func sidecarSpecOf(obj *Object) *networkingapi.Sidecar {

@@ -2,13 +2,6 @@ package policy
 
 import telemetryapi "istio.io/api/telemetry/v1alpha1"
 
-// telemetryRules returns the Telemetry rules (IGR614-IGR615): the mesh
-// config's access log and tracing rules (IGR608, IGR610) wherever a
-// Telemetry resource overrides them.
-func telemetryRules() []*Rule {
-	return []*Rule{ruleIGR614(), ruleIGR615()}
-}
-
 // telemetrySpecOf returns the Telemetry spec carried by obj, or nil.
 func telemetrySpecOf(obj *Object) *telemetryapi.Telemetry {
 	if obj == nil {

@@ -214,5 +214,7 @@ const (
 	KindGatewayAPIGateway Kind = "Gateway.gateway.networking.k8s.io"
 	KindListenerSet       Kind = "ListenerSet.gateway.networking.k8s.io"
 	KindHTTPRoute         Kind = "HTTPRoute.gateway.networking.k8s.io"
+	KindGRPCRoute         Kind = "GRPCRoute.gateway.networking.k8s.io"
+	KindTLSRoute          Kind = "TLSRoute.gateway.networking.k8s.io"
 	KindReferenceGrant    Kind = "ReferenceGrant.gateway.networking.k8s.io"
 )

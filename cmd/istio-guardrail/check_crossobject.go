@@ -11,10 +11,11 @@ import (
 // addCrossObjectFindings judges the inputs together with the cross-object
 // rules (IGR8xx) and adds their findings to the objects of rep they are on.
 // The input is a partial view of a cluster, so only the rules that conclude
-// from what is present can fire, all of them about DestinationRules: inputs
-// without one are not decoded a second time.
+// from what is present can fire: about DestinationRules (IGR803) and the
+// Gateway API Gateways istiod deploys (IGR811). Inputs with neither are not
+// decoded a second time.
 func addCrossObjectFindings(rep *report.Report, eng *policy.Engine, srcs []source, mopts manifest.Options) {
-	if !anySourceContains(srcs, []byte("DestinationRule")) {
+	if !anySourceContains(srcs, []byte("DestinationRule")) && !anySourceContains(srcs, []byte("gatewayClassName")) {
 		return
 	}
 	idx := policy.NewClusterIndex(false)
@@ -25,7 +26,8 @@ func addCrossObjectFindings(rep *report.Report, eng *policy.Engine, srcs []sourc
 				continue // reported by the per-object pass
 			}
 			idx.Add(d.Object)
-			if _, seen := located[d.Object.Ref()]; !seen && policy.KindOf(d.Object.GroupKind) == policy.KindDestinationRule {
+			k := policy.KindOf(d.Object.GroupKind)
+			if _, seen := located[d.Object.Ref()]; !seen && (k == policy.KindDestinationRule || k == policy.KindGatewayAPIGateway) {
 				located[d.Object.Ref()] = d
 			}
 		}

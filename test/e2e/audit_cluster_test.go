@@ -91,6 +91,19 @@ func (f auditFinding) String() string {
 // the findings (as strings, sorted) and stderr.
 func runAudit(t *testing.T, c *framework.Cluster, args ...string) (int, []string, string) {
 	t.Helper()
+	code, findings, stderr := auditFindings(t, c, args...)
+	var got []string
+	for _, f := range findings {
+		got = append(got, f.String())
+	}
+	sort.Strings(got)
+	return code, got, stderr
+}
+
+// auditFindings runs istio-guardrail audit against c and returns the exit
+// code, the findings and stderr.
+func auditFindings(t *testing.T, c *framework.Cluster, args ...string) (int, []auditFinding, string) {
+	t.Helper()
 	full := append([]string{"audit", "--kubeconfig", c.Kubeconfig, "-o", "json"}, args...)
 	cmd := exec.CommandContext(t.Context(), c.Binaries.Guardrail, full...)
 	var stdout, stderr bytes.Buffer
@@ -109,12 +122,7 @@ func runAudit(t *testing.T, c *framework.Cluster, args ...string) (int, []string
 	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
 		t.Fatalf("audit output: %v\n%s\n%s", err, stdout.String(), stderr.String())
 	}
-	var got []string
-	for _, f := range out.Findings {
-		got = append(got, f.String())
-	}
-	sort.Strings(got)
-	return code, got, stderr.String()
+	return code, out.Findings, stderr.String()
 }
 
 // expectedFindings reads testdata/audit/<name>: one finding per line,

@@ -2,13 +2,10 @@ package e2e
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"slices"
 	"sort"
 	"strings"
@@ -295,22 +292,9 @@ func guardrailDecisions(t *testing.T, webhook, kind, ns string) []decision {
 // checkFindings does for testdata files.
 func checkFindingsOf(t *testing.T, manifest []byte, ns string, extra ...string) map[string][]string {
 	t.Helper()
-	args := append([]string{"check", "-o", "json", "--namespace", ns, "--config", env.ConfigPath, "-f", "-"}, extra...)
-	cmd := exec.CommandContext(t.Context(), env.Cluster.Binaries.Guardrail, args...)
-	cmd.Stdin = bytes.NewReader(manifest)
-	out, err := cmd.Output()
-	var ee *exec.ExitError
-	if err != nil && (!errors.As(err, &ee) || ee.ExitCode() > 1) {
-		t.Fatalf("istio-guardrail check: %v\n%s", err, out)
-	}
-	var report struct {
-		Findings []struct{ Rule, Action string } `json:"findings"`
-	}
-	if err := json.Unmarshal(out, &report); err != nil {
-		t.Fatalf("decode check output: %v\n%s", err, out)
-	}
+	findings := checkFindingList(t, manifest, ns, extra...)
 	byAction := map[string][]string{}
-	for _, f := range report.Findings {
+	for _, f := range findings {
 		if !slices.Contains(byAction[f.Action], f.Rule) {
 			byAction[f.Action] = append(byAction[f.Action], f.Rule)
 		}

@@ -18,7 +18,8 @@ import (
 // server stores (pruned, defaulted) is compared with check by
 // test/e2e/parity_test.go on a real API server. IGR002 is the one documented
 // exception here: the YAML still carries unknown fields, the JSON path is
-// meant for objects the API server has already pruned.
+// meant for objects the API server has already pruned (so a kind no other
+// rule targets, such as a TLSRoute, is judged in check only for them).
 func TestYAMLAndJSONDecodersAgree(t *testing.T) {
 	eng, err := policy.NewEngine(policy.Settings{})
 	if err != nil {
@@ -41,7 +42,8 @@ func TestYAMLAndJSONDecodersAgree(t *testing.T) {
 					obj.Meta.Namespace = d.Object.Meta.Namespace // the webhook takes it from the request
 				}
 				cli, admission := withoutUnknownFields(eng.Validate(ctx, d.Object)), eng.Validate(ctx, obj)
-				if !reflect.DeepEqual(cli.Findings, admission.Findings) || cli.Skipped != admission.Skipped {
+				skippedDiffers := cli.Skipped != admission.Skipped && len(d.Object.UnknownFields) == 0
+				if !reflect.DeepEqual(cli.Findings, admission.Findings) || skippedDiffers {
 					t.Errorf("%s:%d: check and admission disagree:\n check:     %+v\n admission: %+v", d.File, d.Line, cli, admission)
 				}
 			}
