@@ -184,6 +184,7 @@ func serverOptions(f *serveFlags, src certs.Source, v admission.Handler, m *webh
 	return webhooks.ServerOptions{
 		BindAddress: f.bindAddress, Port: f.port, HealthAddr: f.healthAddr, MetricsAddr: f.metricsAddr,
 		Certificates: src, TLS: tlsOpts, MaxRequestBytes: f.maxRequestBytes, MaxInflightBytes: f.maxInflightBytes, MaxConnections: f.maxConnections, ShutdownGrace: f.shutdownGrace,
+		MaxInflightBytesPerSource: f.maxInflightBytesPerSource, MaxConnectionsPerSource: f.maxConnectionsPerSource,
 		Validator: v, Mutator: m, Gatherer: reg, ReadyChecks: ready, Log: log.Named("server"),
 	}, nil
 }

@@ -7,9 +7,14 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"sort"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -196,3 +201,116 @@ func counterValue(t testing.TB, reg prometheus.Gatherer, name string, labels map
 }
 
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
+
+// loadResult is what a run of real reviews saw.
+type loadResult struct {
+	lat    []time.Duration // of the answered requests, sorted
+	failed int             // transport errors and non-200 answers
+	first  string          // the first failure, for the log
+}
+
+// pct returns the p-quantile of the latencies (0 if none).
+func (r loadResult) pct(p float64) time.Duration {
+	if len(r.lat) == 0 {
+		return 0
+	}
+	return r.lat[min(len(r.lat)-1, int(float64(len(r.lat))*p))]
+}
+
+func (r loadResult) String() string {
+	return fmt.Sprintf("%d answered: p50 %s, p99 %s, max %s; %d failed (first: %s)",
+		len(r.lat), r.pct(0.50), r.pct(0.99), r.pct(1), r.failed, r.first)
+}
+
+// sendReviews posts body n times to /validate with workers in parallel
+// (each pausing 10ms between requests, as a steady stream of API calls),
+// from the local address from ("" any), over keep-alive connections.
+func (s *tlsServer) sendReviews(t testing.TB, from string, body []byte, n, workers int) loadResult {
+	t.Helper()
+	dialer := &net.Dialer{Timeout: 5 * time.Second}
+	if from != "" {
+		dialer.LocalAddr = &net.TCPAddr{IP: net.ParseIP(from)}
+	}
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+		TLSClientConfig: s.tlsConfig(), MaxIdleConnsPerHost: workers, DialContext: dialer.DialContext,
+	}}
+	defer client.CloseIdleConnections()
+	url := "https://" + s.srv.WebhookAddr() + webhooks.PathValidate
+	var mu sync.Mutex
+	var res loadResult
+	fail := func(msg string) {
+		mu.Lock()
+		defer mu.Unlock()
+		if res.failed++; res.first == "" {
+			res.first = msg
+		}
+	}
+	jobs := make(chan struct{}, n)
+	for range n {
+		jobs <- struct{}{}
+	}
+	close(jobs)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for range jobs {
+				start := time.Now()
+				resp, err := client.Post(url, "application/json", bytes.NewReader(body))
+				d := time.Since(start)
+				if err != nil {
+					fail(err.Error())
+					continue
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				_ = resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					fail(fmt.Sprintf("HTTP %d after %s", resp.StatusCode, d))
+				}
+				mu.Lock()
+				res.lat = append(res.lat, d)
+				mu.Unlock()
+				time.Sleep(10 * time.Millisecond)
+			}
+		})
+	}
+	wg.Wait()
+	sort.Slice(res.lat, func(i, j int) bool { return res.lat[i] < res.lat[j] })
+	return res
+}
+
+// attackers runs n hostile clients until ctx is done, each dialing the
+// webhook port from the local address from ("" any), playing play on the
+// TLS connection, and dialing again as soon as it is cut off. It returns the
+// count of connections opened and a wait for all of them to stop.
+func (s *tlsServer) attackers(ctx context.Context, n int, from string, play func(c *tls.Conn)) (*atomic.Int64, func()) {
+	var opened atomic.Int64
+	var wg sync.WaitGroup
+	nd := &net.Dialer{Timeout: 2 * time.Second}
+	if from != "" {
+		nd.LocalAddr = &net.TCPAddr{IP: net.ParseIP(from)}
+	}
+	for range n {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				d := tls.Dialer{Config: s.tlsConfig(), NetDialer: nd}
+				c, err := d.DialContext(ctx, "tcp", s.srv.WebhookAddr())
+				if err != nil {
+					time.Sleep(50 * time.Millisecond)
+					continue
+				}
+				opened.Add(1)
+				stop := context.AfterFunc(ctx, func() { _ = c.Close() })
+				play(c.(*tls.Conn))
+				stop()
+				_ = c.Close()
+			}
+		})
+	}
+	return &opened, wg.Wait
+}
+
+// peerAuthReview is a real review: a STRICT PeerAuthentication, allowed.
+func peerAuthReview(t testing.TB) []byte {
+	return review(t, "real", admissionv1.Create, peerAuthKind, "shop", "strict",
+		[]byte(`{"apiVersion":"security.istio.io/v1","kind":"PeerAuthentication","metadata":{"name":"strict","namespace":"shop"},"spec":{"mtls":{"mode":"STRICT"}}}`))
+}
