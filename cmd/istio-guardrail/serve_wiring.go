@@ -71,6 +71,10 @@ func serve(ctx context.Context, f *serveFlags, log *zap.Logger) error {
 	loadInitialConfig(f, pol)
 
 	ready := map[string]func() error{"config": pol.Ready}
+	if f.certMode == certModeSelfManaged {
+		// A replica whose leaf the API server would not trust must not be Ready.
+		ready["cabundle"] = certs.NewBundleTrust(client, f.webhookConfigName, src.GetCertificate, 0).Ready
+	}
 	opts := webhooks.Options{Policy: pol, Decode: manifest.FromJSON,
 		Metrics: metrics, Log: log.Named("admission"), Debug: f.logLevel == "debug"}
 	if client != nil {
