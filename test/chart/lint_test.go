@@ -82,7 +82,7 @@ func TestSchemaIsClosed(t *testing.T) {
 	}
 	freeForm := map[string]bool{
 		"/config/rules/*/params": true, "/config/mutators/*/params": true,
-		"/tolerations[]": true, "/networkPolicy/webhookFrom[]": true, "/networkPolicy/metricsFrom[]": true,
+		"/tolerations[]": true, "/networkPolicy/webhookFrom[]": true, "/networkPolicy/metricsFrom[]": true, "/networkPolicy/dns/to[]": true,
 	}
 	walkSchema(t, "", schema, freeForm)
 }
