@@ -60,17 +60,17 @@ func TestOneSourceCannotStarveAnother(t *testing.T) {
 		ts := startTLSServer(t, g, o)
 		ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 		defer cancel()
-		trickled, waitTrickle := ts.attackers(ctx, trickling, hogAddr, trickleBody(ctx))
-		stalls, waitStall := ts.attackers(ctx, stalled, hogAddr, stallBody)
+		trickled, waitTrickle := ts.attackers(ctx, trickling, hogAddr, 0, trickleBody(ctx))
+		stalls, waitStall := ts.attackers(ctx, stalled, hogAddr, 0, stallBody)
 		time.Sleep(2 * time.Second) // let the hog fill what it can
 		res := ts.sendReviews(t, apiServerAddr, peerAuthReview(t), reviews, reviewers)
 		cancel()
 		waitTrickle()
 		waitStall()
 		t.Logf("hog at %s: %d trickling, %d stalled connections opened; reviews from %s: %s",
-			hogAddr, trickled.Load(), stalls.Load(), apiServerAddr, res)
-		if trickled.Load() < trickling || stalls.Load() < stalled {
-			t.Fatalf("the attack did not run: %d trickling, %d stalled connections", trickled.Load(), stalls.Load())
+			hogAddr, trickled.opened.Load(), stalls.opened.Load(), apiServerAddr, res)
+		if trickled.opened.Load() < trickling || stalls.opened.Load() < stalled {
+			t.Fatalf("the attack did not run: %d trickling, %d stalled connections", trickled.opened.Load(), stalls.opened.Load())
 		}
 		return res
 	}

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -204,9 +205,12 @@ func errorsAs(err error, target any) bool { return errors.As(err, target) }
 
 // loadResult is what a run of real reviews saw.
 type loadResult struct {
-	lat    []time.Duration // of the answered requests, sorted
-	failed int             // transport errors and non-200 answers
-	first  string          // the first failure, for the log
+	lat      []time.Duration // of the answered requests, sorted
+	failed   int             // transport errors and non-200 answers
+	first    string          // the first failure, for the log
+	newConns int             // requests that had to open a connection
+	slowNew  int             // of the requests over 100ms, those that opened one
+	slow     int             // requests over 100ms
 }
 
 // pct returns the p-quantile of the latencies (0 if none).
@@ -218,8 +222,8 @@ func (r loadResult) pct(p float64) time.Duration {
 }
 
 func (r loadResult) String() string {
-	return fmt.Sprintf("%d answered: p50 %s, p99 %s, max %s; %d failed (first: %s)",
-		len(r.lat), r.pct(0.50), r.pct(0.99), r.pct(1), r.failed, r.first)
+	return fmt.Sprintf("%d answered: p50 %s, p99 %s, max %s; %d failed (first: %s); %d over 100ms, %d of them on a new connection; %d new connections",
+		len(r.lat), r.pct(0.50), r.pct(0.99), r.pct(1), r.failed, r.first, r.slow, r.slowNew, r.newConns)
 }
 
 // sendReviews posts body n times to /validate with workers in parallel
@@ -227,15 +231,20 @@ func (r loadResult) String() string {
 // from the local address from ("" any), over keep-alive connections.
 func (s *tlsServer) sendReviews(t testing.TB, from string, body []byte, n, workers int) loadResult {
 	t.Helper()
+	return sendReviews(t, s.srv.WebhookAddr(), s.tlsConfig(), from, body, n, workers)
+}
+
+func sendReviews(t testing.TB, addr string, cfg *tls.Config, from string, body []byte, n, workers int) loadResult {
+	t.Helper()
 	dialer := &net.Dialer{Timeout: 5 * time.Second}
 	if from != "" {
 		dialer.LocalAddr = &net.TCPAddr{IP: net.ParseIP(from)}
 	}
 	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
-		TLSClientConfig: s.tlsConfig(), MaxIdleConnsPerHost: workers, DialContext: dialer.DialContext,
+		TLSClientConfig: cfg, MaxIdleConnsPerHost: workers, DialContext: dialer.DialContext,
 	}}
 	defer client.CloseIdleConnections()
-	url := "https://" + s.srv.WebhookAddr() + webhooks.PathValidate
+	url := "https://" + addr + webhooks.PathValidate
 	var mu sync.Mutex
 	var res loadResult
 	fail := func(msg string) {
@@ -254,9 +263,29 @@ func (s *tlsServer) sendReviews(t testing.TB, from string, body []byte, n, worke
 	for range workers {
 		wg.Go(func() {
 			for range jobs {
+				reused := false
+				req, err := http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(), &httptrace.ClientTrace{
+					GotConn: func(i httptrace.GotConnInfo) { reused = i.Reused },
+				}), http.MethodPost, url, bytes.NewReader(body))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				req.Header.Set("Content-Type", "application/json")
 				start := time.Now()
-				resp, err := client.Post(url, "application/json", bytes.NewReader(body))
+				resp, err := client.Do(req)
 				d := time.Since(start)
+				mu.Lock()
+				if !reused {
+					res.newConns++
+				}
+				if d > 100*time.Millisecond {
+					res.slow++
+					if !reused {
+						res.slowNew++
+					}
+				}
+				mu.Unlock()
 				if err != nil {
 					fail(err.Error())
 					continue
@@ -278,13 +307,26 @@ func (s *tlsServer) sendReviews(t testing.TB, from string, body []byte, n, worke
 	return res
 }
 
+// attackStats counts what hostile clients got: connections the server
+// took (TLS handshake done) and attempts it refused (closed before the
+// handshake, or not reachable).
+type attackStats struct{ opened, refused atomic.Int64 }
+
 // attackers runs n hostile clients until ctx is done, each dialing the
 // webhook port from the local address from ("" any), playing play on the
-// TLS connection, and dialing again as soon as it is cut off. It returns the
-// count of connections opened and a wait for all of them to stop.
-func (s *tlsServer) attackers(ctx context.Context, n int, from string, play func(c *tls.Conn)) (*atomic.Int64, func()) {
-	var opened atomic.Int64
+// TLS connection, and dialing again as soon as it is cut off; after a
+// refused attempt it waits backoff (50ms if 0). It returns the counts and a
+// wait for all of them to stop.
+func (s *tlsServer) attackers(ctx context.Context, n int, from string, backoff time.Duration, play func(c *tls.Conn)) (*attackStats, func()) {
+	return attackAddr(ctx, s.srv.WebhookAddr(), s.tlsConfig(), n, from, backoff, play)
+}
+
+func attackAddr(ctx context.Context, addr string, cfg *tls.Config, n int, from string, backoff time.Duration, play func(c *tls.Conn)) (*attackStats, func()) {
+	var st attackStats
 	var wg sync.WaitGroup
+	if backoff <= 0 {
+		backoff = 50 * time.Millisecond
+	}
 	nd := &net.Dialer{Timeout: 2 * time.Second}
 	if from != "" {
 		nd.LocalAddr = &net.TCPAddr{IP: net.ParseIP(from)}
@@ -292,13 +334,17 @@ func (s *tlsServer) attackers(ctx context.Context, n int, from string, play func
 	for range n {
 		wg.Go(func() {
 			for ctx.Err() == nil {
-				d := tls.Dialer{Config: s.tlsConfig(), NetDialer: nd}
-				c, err := d.DialContext(ctx, "tcp", s.srv.WebhookAddr())
+				d := tls.Dialer{Config: cfg, NetDialer: nd}
+				c, err := d.DialContext(ctx, "tcp", addr)
 				if err != nil {
-					time.Sleep(50 * time.Millisecond)
+					st.refused.Add(1)
+					select {
+					case <-ctx.Done():
+					case <-time.After(backoff):
+					}
 					continue
 				}
-				opened.Add(1)
+				st.opened.Add(1)
 				stop := context.AfterFunc(ctx, func() { _ = c.Close() })
 				play(c.(*tls.Conn))
 				stop()
@@ -306,7 +352,7 @@ func (s *tlsServer) attackers(ctx context.Context, n int, from string, play func
 			}
 		})
 	}
-	return &opened, wg.Wait
+	return &st, wg.Wait
 }
 
 // peerAuthReview is a real review: a STRICT PeerAuthentication, allowed.

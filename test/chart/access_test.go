@@ -31,7 +31,6 @@ func rulePorts(ports []networkingv1.NetworkPolicyPort) []string {
 	return out
 }
 
-
 // TestNetworkPolicy: off by default; when on, the guardrail pods are
 // isolated both ways and admit only what the API server needs.
 func TestNetworkPolicy(t *testing.T) {
