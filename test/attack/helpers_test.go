@@ -211,6 +211,7 @@ type loadResult struct {
 	newConns int             // requests that had to open a connection
 	slowNew  int             // of the requests over 100ms, those that opened one
 	slow     int             // requests over 100ms
+	unsent   int             // requests not sent because the time bound passed
 }
 
 // pct returns the p-quantile of the latencies (0 if none).
@@ -222,13 +223,18 @@ func (r loadResult) pct(p float64) time.Duration {
 }
 
 func (r loadResult) String() string {
-	return fmt.Sprintf("%d answered: p50 %s, p99 %s, max %s; %d failed (first: %s); %d over 100ms, %d of them on a new connection; %d new connections",
-		len(r.lat), r.pct(0.50), r.pct(0.99), r.pct(1), r.failed, r.first, r.slow, r.slowNew, r.newConns)
+	return fmt.Sprintf("%d answered: p50 %s, p99 %s, max %s; %d failed (first: %s); %d over 100ms, %d of them on a new connection; %d new connections; %d not sent in time",
+		len(r.lat), r.pct(0.50), r.pct(0.99), r.pct(1), r.failed, r.first, r.slow, r.slowNew, r.newConns, r.unsent)
 }
+
+// reviewTimeBound bounds a run of reviews: requests not sent by then are
+// counted as unsent.
+const reviewTimeBound = 30 * time.Second
 
 // sendReviews posts body n times to /validate with workers in parallel
 // (each pausing 10ms between requests, as a steady stream of API calls),
-// from the local address from ("" any), over keep-alive connections.
+// from the local address from ("" any), over keep-alive connections,
+// within reviewTimeBound.
 func (s *tlsServer) sendReviews(t testing.TB, from string, body []byte, n, workers int) loadResult {
 	t.Helper()
 	return sendReviews(t, s.srv.WebhookAddr(), s.tlsConfig(), from, body, n, workers)
@@ -236,6 +242,7 @@ func (s *tlsServer) sendReviews(t testing.TB, from string, body []byte, n, worke
 
 func sendReviews(t testing.TB, addr string, cfg *tls.Config, from string, body []byte, n, workers int) loadResult {
 	t.Helper()
+	bound := time.Now().Add(reviewTimeBound)
 	dialer := &net.Dialer{Timeout: 5 * time.Second}
 	if from != "" {
 		dialer.LocalAddr = &net.TCPAddr{IP: net.ParseIP(from)}
@@ -263,6 +270,12 @@ func sendReviews(t testing.TB, addr string, cfg *tls.Config, from string, body [
 	for range workers {
 		wg.Go(func() {
 			for range jobs {
+				if time.Now().After(bound) {
+					mu.Lock()
+					res.unsent++
+					mu.Unlock()
+					continue
+				}
 				reused := false
 				req, err := http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(), &httptrace.ClientTrace{
 					GotConn: func(i httptrace.GotConnInfo) { reused = i.Reused },
