@@ -20,8 +20,11 @@
 //     configurations by name, and renews the leaf at two thirds of its life.
 //     Because the API server trusts the CA, a new leaf is trusted the moment
 //     it is served: rotation never opens a window where bundle and serving
-//     certificate disagree. CA rotation is not automatic: the CA lives ten
-//     years by default; delete the Secret to re-key.
+//     certificate disagree. The CA is rolled over at two thirds of its life
+//     (or when the stored one is unusable) with an overlap during which the
+//     bundle carries the old and the new CA.
+//   - BundleTrust is the readiness check that the served leaf chains to the
+//     caBundle the API server holds for this release.
 //
 // What we use from cert-manager and why: the PKI helpers of
 // github.com/cert-manager/cert-manager/pkg/util/pki (key generation, signing,

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -52,24 +53,71 @@ const initialBuffer = 4 << 10
 // its body at once; so requests that have all started reading cannot
 // deadlock each holding part of the capacity, and a large request is not
 // starved by a stream of small ones. A nil limiter admits everything.
+//
+// Fairness: the requests of one source (sourceOf) together hold at most
+// perSource bytes, so a source that trickles many bodies (each holding what
+// has arrived until the read timeout) fills its own share and then waits or
+// gets 429, while the rest of the capacity stays with the other sources.
+// A source reserves from its share first, then from the whole.
 type inflightLimiter struct {
-	sem      *semaphore.Weighted
-	capacity int64
-	maxBody  int64
-	wait     time.Duration
-	held     atomic.Int64 // bytes reserved now, for tests and debugging
+	sem       *semaphore.Weighted
+	capacity  int64
+	perSource int64
+	maxBody   int64
+	wait      time.Duration
+	held      atomic.Int64 // bytes reserved now, for tests and debugging
+
+	mu      sync.Mutex
+	sources map[string]*sourceShare // sources with a request in flight
+}
+
+// sourceShare is one source's part of the capacity.
+type sourceShare struct {
+	sem  *semaphore.Weighted
+	refs int // requests of this source in flight
 }
 
 // newInflightLimiter returns a limiter of capacity bytes for bodies of at
-// most maxBody bytes. The capacity is raised to maxBody so that a request
-// under the body cap can always be admitted eventually. wait <= 0 takes
-// DefaultInflightWait.
-func newInflightLimiter(capacity, maxBody int64, wait time.Duration) *inflightLimiter {
+// most maxBody bytes, of which one source may hold perSource (<= 0: half
+// the capacity). The capacity and the per-source share are raised to
+// maxBody so that a request under the body cap can always be admitted
+// eventually. wait <= 0 takes DefaultInflightWait.
+func newInflightLimiter(capacity, perSource, maxBody int64, wait time.Duration) *inflightLimiter {
 	capacity = max(capacity, maxBody)
+	if perSource <= 0 {
+		perSource = capacity / 2
+	}
+	perSource = min(max(perSource, maxBody), capacity)
 	if wait <= 0 {
 		wait = DefaultInflightWait
 	}
-	return &inflightLimiter{sem: semaphore.NewWeighted(capacity), capacity: capacity, maxBody: maxBody, wait: wait}
+	return &inflightLimiter{sem: semaphore.NewWeighted(capacity), capacity: capacity, perSource: perSource,
+		maxBody: maxBody, wait: wait, sources: map[string]*sourceShare{}}
+}
+
+// share returns the share of source key, counting one more request on it.
+func (l *inflightLimiter) share(key string) *sourceShare {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	sh := l.sources[key]
+	if sh == nil {
+		sh = &sourceShare{sem: semaphore.NewWeighted(l.perSource)}
+		l.sources[key] = sh
+	}
+	sh.refs++
+	return sh
+}
+
+// unshare counts one request of source key less, forgetting the source
+// after its last one.
+func (l *inflightLimiter) unshare(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if sh := l.sources[key]; sh != nil {
+		if sh.refs--; sh.refs <= 0 {
+			delete(l.sources, key)
+		}
+	}
 }
 
 // waitOr is the limiter's wait, or the default for a nil limiter.
@@ -84,6 +132,8 @@ func (l *inflightLimiter) waitOr() time.Duration {
 // reservation (no limiter) admits everything.
 type reservation struct {
 	l        *inflightLimiter
+	source   string
+	share    *sourceShare
 	ctx      context.Context // the request's context
 	deadline time.Time       // for waiting; set when the first byte arrives
 	declared int64           // Content-Length, or -1
@@ -96,7 +146,34 @@ func (l *inflightLimiter) start(r *http.Request) *reservation {
 	if l == nil {
 		return nil
 	}
-	return &reservation{l: l, ctx: r.Context(), declared: r.ContentLength}
+	key := sourceOf(r)
+	return &reservation{l: l, source: key, share: l.share(key), ctx: r.Context(), declared: r.ContentLength}
+}
+
+// tryAcquire reserves n bytes from the source's share and the whole at
+// once, or nothing.
+func (res *reservation) tryAcquire(n int64) bool {
+	if !res.share.sem.TryAcquire(n) {
+		return false
+	}
+	if !res.l.sem.TryAcquire(n) {
+		res.share.sem.Release(n)
+		return false
+	}
+	return true
+}
+
+// acquire waits until ctx is done for n bytes from the source's share, then
+// from the whole; it holds nothing when it fails.
+func (res *reservation) acquire(ctx context.Context, n int64) error {
+	if err := res.share.sem.Acquire(ctx, n); err != nil {
+		return err
+	}
+	if err := res.l.sem.Acquire(ctx, n); err != nil {
+		res.share.sem.Release(n)
+		return err
+	}
+	return nil
 }
 
 // grow reserves n more bytes that have just arrived (have bytes so far).
@@ -109,12 +186,12 @@ func (res *reservation) grow(n, have int64) *httpError {
 	if res.deadline.IsZero() {
 		res.deadline = time.Now().Add(l.wait)
 	}
-	if l.sem.TryAcquire(n) {
+	if res.tryAcquire(n) {
 		res.add(n)
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(res.ctx, min(contendedWait, time.Until(res.deadline)))
-	err := l.sem.Acquire(ctx, n)
+	err := res.acquire(ctx, n)
 	cancel()
 	if err == nil {
 		res.add(n)
@@ -125,14 +202,14 @@ func (res *reservation) grow(n, have int64) *httpError {
 	if res.declared >= 0 && res.declared <= l.maxBody {
 		whole = max(res.declared, have+n)
 	}
-	res.release()
+	res.giveBack()
 	ctx, cancel = context.WithDeadline(res.ctx, res.deadline)
 	defer cancel()
-	if err := l.sem.Acquire(ctx, whole); err != nil {
+	if err := res.acquire(ctx, whole); err != nil {
 		return &httpError{
 			code:       http.StatusTooManyRequests,
 			retryAfter: strconv.Itoa(retryAfterSeconds),
-			err:        fmt.Errorf("no room for a %d byte body under the %d byte in-flight cap within %s: %w", whole, l.capacity, l.wait, err),
+			err:        fmt.Errorf("no room for a %d byte body under the %d byte in-flight cap (%d per source) within %s: %w", whole, l.capacity, l.perSource, l.wait, err),
 		}
 	}
 	res.add(whole)
@@ -145,14 +222,25 @@ func (res *reservation) add(n int64) {
 	res.l.held.Add(n)
 }
 
-// release gives back everything res holds.
-func (res *reservation) release() {
+// giveBack gives back everything res holds.
+func (res *reservation) giveBack() {
 	if res == nil || res.held == 0 {
 		return
 	}
 	res.l.sem.Release(res.held)
+	res.share.sem.Release(res.held)
 	res.l.held.Add(-res.held)
 	res.held = 0
+}
+
+// release ends the reservation: everything is given back and the request
+// no longer counts for its source. Call it once, when the response is written.
+func (res *reservation) release() {
+	if res == nil {
+		return
+	}
+	res.giveBack()
+	res.l.unshare(res.source)
 }
 
 // errReserve wraps a reservation failure met while reading a body.

@@ -22,7 +22,7 @@ import (
 // arrived, and all of it is released with the response.
 func TestReservationFollowsArrivedBytes(t *testing.T) {
 	const declared = 64 << 10
-	l := newInflightLimiter(declared, declared, time.Second)
+	l := newInflightLimiter(declared, 0, declared, time.Second)
 	block := blockingHandler{entered: make(chan struct{}, 1), release: make(chan struct{})}
 	h := newReviewHandler(block, declared, l, nil)
 	body := reviewBody(t, request(admissionv1.Create, podKind, "app", podJSON(map[string]string{"pad": strings.Repeat("x", declared)}, "")))
@@ -69,7 +69,7 @@ func TestReservationFollowsArrivedBytes(t *testing.T) {
 // the cap has room for, a real review is served at once.
 func TestStalledBodiesHoldNoCapacity(t *testing.T) {
 	const maxBody = 1 << 20
-	l := newInflightLimiter(2*maxBody, maxBody, 50*time.Millisecond)
+	l := newInflightLimiter(2*maxBody, 0, maxBody, 50*time.Millisecond)
 	h := newReviewHandler(NewValidator(fakeOptions()), maxBody, l, nil)
 	var writers []*io.PipeWriter
 	var wg sync.WaitGroup
@@ -104,7 +104,7 @@ func TestInflightLimiterCapacity(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.desc, func(t *testing.T) {
-			if got := newInflightLimiter(tc.capacity, tc.maxBody, 0).capacity; got != tc.want {
+			if got := newInflightLimiter(tc.capacity, 0, tc.maxBody, 0).capacity; got != tc.want {
 				t.Errorf("capacity = %d, want %d", got, tc.want)
 			}
 		})
@@ -125,7 +125,7 @@ func (b blockingHandler) Handle(_ context.Context, _ admission.Request) admissio
 
 func TestReviewHandlerAnswers429WhenFull(t *testing.T) {
 	body := reviewBody(t, request(admissionv1.Create, podKind, "app", podJSON(nil, "")))
-	limiter := newInflightLimiter(int64(len(body)), int64(len(body)), 50*time.Millisecond)
+	limiter := newInflightLimiter(int64(len(body)), 0, int64(len(body)), 50*time.Millisecond)
 	block := blockingHandler{entered: make(chan struct{}, 1), release: make(chan struct{})}
 	h := newReviewHandler(block, int64(len(body)), limiter, nil)
 

@@ -55,7 +55,7 @@ func TestRejectionsAreCounted(t *testing.T) {
 			if opts.Policy == nil {
 				opts = fakeOptions()
 			}
-			l := newInflightLimiter(maxBody, maxBody, 20*time.Millisecond)
+			l := newInflightLimiter(maxBody, 0, maxBody, 20*time.Millisecond)
 			if tc.full && !l.sem.TryAcquire(l.capacity) {
 				t.Fatal("could not fill the in-flight cap")
 			}

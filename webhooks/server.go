@@ -60,7 +60,12 @@ type ServerOptions struct {
 	// inflightLimiter), so clients that declare bodies and send nothing
 	// hold nothing.
 	MaxInflightBytes int64
-	InflightWait     time.Duration
+	// MaxInflightBytesPerSource caps what the requests of one source (the
+	// verified client certificate's subject, else the remote address) hold
+	// together under MaxInflightBytes (default half of it; never below
+	// MaxRequestBytes), so one source cannot hold all the capacity.
+	MaxInflightBytesPerSource int64
+	InflightWait              time.Duration
 	// BodyStartTimeout bounds the wait, after the headers, for the first
 	// byte of a declared body (default DefaultBodyStartTimeout).
 	BodyStartTimeout time.Duration
@@ -69,6 +74,10 @@ type ServerOptions struct {
 	// connection costs its TLS and bufio buffers and a goroutine, so this
 	// bounds the memory a few thousand idle or slow clients can take.
 	MaxConnections int
+	// MaxConnectionsPerSource caps the connections from one remote address
+	// (default a quarter of MaxConnections, at least 1); one more is closed
+	// as soon as it is accepted, so one address cannot hold every slot.
+	MaxConnectionsPerSource int
 	// ReadHeaderTimeout, ReadTimeout, WriteTimeout and IdleTimeout bound
 	// each connection (defaults 5s, 10s, 10s, 30s; the API server's webhook
 	// timeout is at most 30s). ReadHeaderTimeout also bounds the TLS
@@ -129,6 +138,10 @@ func withDefaults(o ServerOptions) ServerOptions {
 	if o.MaxConnections <= 0 {
 		o.MaxConnections = DefaultMaxConnections
 	}
+	if o.MaxConnectionsPerSource <= 0 {
+		o.MaxConnectionsPerSource = max(o.MaxConnections/4, 1)
+	}
+	o.MaxConnectionsPerSource = min(o.MaxConnectionsPerSource, o.MaxConnections)
 	def(&o.ShutdownGrace, 15*time.Second)
 	def(&o.ShutdownDelay, o.ShutdownGrace/3)
 	def(&o.InflightWait, DefaultInflightWait)
@@ -154,7 +167,7 @@ func (s *Server) listen() error {
 	if s.webhookLn, err = net.Listen("tcp", addr); err != nil {
 		return fmt.Errorf("listen on webhook address %s: %w", addr, err)
 	}
-	s.webhookLn = netutil.LimitListener(s.webhookLn, s.o.MaxConnections)
+	s.webhookLn = netutil.LimitListener(newSourceListener(s.webhookLn, s.o.MaxConnectionsPerSource), s.o.MaxConnections)
 	if s.healthLn, err = net.Listen("tcp", s.o.HealthAddr); err != nil {
 		return fmt.Errorf("listen on health address %s: %w", s.o.HealthAddr, err)
 	}
@@ -178,7 +191,7 @@ func (s *Server) closeListeners() {
 
 // build creates the three http.Servers.
 func (s *Server) build() {
-	inflight := newInflightLimiter(s.o.MaxInflightBytes, s.o.MaxRequestBytes, s.o.InflightWait)
+	inflight := newInflightLimiter(s.o.MaxInflightBytes, s.o.MaxInflightBytesPerSource, s.o.MaxRequestBytes, s.o.InflightWait)
 	mux := http.NewServeMux()
 	for _, ep := range []struct {
 		path, webhook string

@@ -40,10 +40,13 @@ type serveFlags struct {
 	maxRequestBytes   int64
 	maxInflightBytes  int64
 	maxConnections    int
-	logFormat         string
-	logLevel          string
-	shutdownGrace     time.Duration
-	audit             auditFlags // the background audit (serve_audit.go)
+	// per-source shares (0: derived from the caps above)
+	maxInflightBytesPerSource int64
+	maxConnectionsPerSource   int
+	logFormat                 string
+	logLevel                  string
+	shutdownGrace             time.Duration
+	audit                     auditFlags // the background audit (serve_audit.go)
 }
 
 // Certificate modes.
@@ -114,6 +117,10 @@ func serveFlagSet(fs *pflag.FlagSet, f *serveFlags) {
 		"request bytes read and handled at once by both endpoints, reserved as they arrive; more wait, then get 429 (0: 4x --max-request-bytes)")
 	fs.IntVar(&f.maxConnections, "max-connections", webhooks.DefaultMaxConnections,
 		"concurrent webhook connections; more wait in the accept queue")
+	fs.Int64Var(&f.maxInflightBytesPerSource, "max-inflight-bytes-per-source", 0,
+		"in-flight bytes one source (verified client certificate subject, else remote address) may hold (0: half of --max-inflight-bytes)")
+	fs.IntVar(&f.maxConnectionsPerSource, "max-connections-per-source", 0,
+		"concurrent webhook connections from one remote address; more are closed at once (0: a quarter of --max-connections)")
 	fs.StringVar(&f.logFormat, "log-format", "json", "log format: json or console")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: info or debug (debug logs object bodies)")
 	fs.DurationVar(&f.shutdownGrace, "shutdown-grace", 15*time.Second, "on SIGTERM: time for readiness to drain and in-flight requests to finish")
@@ -135,6 +142,10 @@ func (f *serveFlags) validate() error {
 		return errors.New("--max-inflight-bytes must not be negative")
 	case f.maxConnections <= 0:
 		return errors.New("--max-connections must be positive")
+	case f.maxInflightBytesPerSource < 0:
+		return errors.New("--max-inflight-bytes-per-source must not be negative")
+	case f.maxConnectionsPerSource < 0:
+		return errors.New("--max-connections-per-source must not be negative")
 	case f.shutdownGrace <= 0:
 		return errors.New("--shutdown-grace must be positive")
 	case f.namespace == "":

@@ -35,6 +35,14 @@ func TestParseServeFlags(t *testing.T) {
 		{desc: "non-positive body cap", args: []string{"--max-request-bytes=0"}, wantErr: "--max-request-bytes"},
 		{desc: "negative in-flight cap", args: []string{"--max-inflight-bytes=-1"}, wantErr: "--max-inflight-bytes"},
 		{desc: "zero connection cap", args: []string{"--max-connections=0"}, wantErr: "--max-connections"},
+		{desc: "negative per-source byte share", args: []string{"--max-inflight-bytes-per-source=-1"}, wantErr: "--max-inflight-bytes-per-source"},
+		{desc: "negative per-source connection quota", args: []string{"--max-connections-per-source=-1"}, wantErr: "--max-connections-per-source"},
+		{desc: "per-source shares", args: []string{"--max-inflight-bytes-per-source=5000000", "--max-connections-per-source=100"},
+			check: func(t *testing.T, f *serveFlags) {
+				if f.maxInflightBytesPerSource != 5000000 || f.maxConnectionsPerSource != 100 {
+					t.Errorf("per-source shares = %d bytes, %d connections", f.maxInflightBytesPerSource, f.maxConnectionsPerSource)
+				}
+			}},
 		{desc: "stray argument", args: []string{"extra"}, wantErr: "unexpected arguments"},
 		{desc: "unknown flag", args: []string{"--nope"}, wantErr: "unknown flag: --nope"},
 	}

@@ -71,6 +71,10 @@ func serve(ctx context.Context, f *serveFlags, log *zap.Logger) error {
 	loadInitialConfig(f, pol)
 
 	ready := map[string]func() error{"config": pol.Ready}
+	if f.certMode == certModeSelfManaged {
+		// A replica whose leaf the API server would not trust must not be Ready.
+		ready["cabundle"] = certs.NewBundleTrust(client, f.webhookConfigName, src.GetCertificate, 0).Ready
+	}
 	opts := webhooks.Options{Policy: pol, Decode: manifest.FromJSON,
 		Metrics: metrics, Log: log.Named("admission"), Debug: f.logLevel == "debug"}
 	if client != nil {
@@ -184,6 +188,7 @@ func serverOptions(f *serveFlags, src certs.Source, v admission.Handler, m *webh
 	return webhooks.ServerOptions{
 		BindAddress: f.bindAddress, Port: f.port, HealthAddr: f.healthAddr, MetricsAddr: f.metricsAddr,
 		Certificates: src, TLS: tlsOpts, MaxRequestBytes: f.maxRequestBytes, MaxInflightBytes: f.maxInflightBytes, MaxConnections: f.maxConnections, ShutdownGrace: f.shutdownGrace,
+		MaxInflightBytesPerSource: f.maxInflightBytesPerSource, MaxConnectionsPerSource: f.maxConnectionsPerSource,
 		Validator: v, Mutator: m, Gatherer: reg, ReadyChecks: ready, Log: log.Named("server"),
 	}, nil
 }

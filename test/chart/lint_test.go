@@ -81,7 +81,7 @@ func TestSchemaIsClosed(t *testing.T) {
 		t.Fatalf("values.schema.json: %v", err)
 	}
 	freeForm := map[string]bool{
-		"/tolerations[]": true, "/networkPolicy/webhookFrom[]": true, "/networkPolicy/metricsFrom[]": true,
+		"/tolerations[]": true, "/networkPolicy/webhookFrom[]": true, "/networkPolicy/metricsFrom[]": true, "/networkPolicy/dns/to[]": true,
 	}
 	walkSchema(t, "", schema, freeForm)
 }

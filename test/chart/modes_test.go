@@ -7,7 +7,6 @@ import (
 
 	cmapi "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
 	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 )
@@ -95,36 +94,6 @@ func TestNoCAInjectionWhenSelfManaged(t *testing.T) {
 	}
 	if _, ok := mu.Annotations["cert-manager.io/inject-ca-from"]; ok {
 		t.Error("self-managed mutating configuration must not ask cert-manager for injection")
-	}
-}
-
-// TestNetworkPolicy checks that ingress is limited to the webhook, metrics
-// and health ports of the guardrail pods.
-func TestNetworkPolicy(t *testing.T) {
-	if names := render(t, nil).names("NetworkPolicy"); len(names) != 0 {
-		t.Errorf("NetworkPolicy must be off by default, got %v", names)
-	}
-	m := render(t, modes["network policy on"])
-	var np networkingv1.NetworkPolicy
-	decodeInto(t, m, "NetworkPolicy", fullname, &np)
-	if !selects(t, &np.Spec.PodSelector, deployment(t, m).Spec.Template.Labels) {
-		t.Error("NetworkPolicy does not select the guardrail pods")
-	}
-	if !slices.Equal(np.Spec.PolicyTypes, []networkingv1.PolicyType{networkingv1.PolicyTypeIngress}) {
-		t.Errorf("policyTypes = %v, want [Ingress]", np.Spec.PolicyTypes)
-	}
-	var ports []int
-	for _, r := range np.Spec.Ingress {
-		if len(r.Ports) == 0 {
-			t.Error("an ingress rule without ports admits every port")
-		}
-		for _, p := range r.Ports {
-			ports = append(ports, p.Port.IntValue())
-		}
-	}
-	slices.Sort(ports)
-	if !slices.Equal(ports, []int{8080, 8081, 9443}) {
-		t.Errorf("ingress ports = %v, want [8080 8081 9443]", ports)
 	}
 }
 

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/istio-guardrail/istio-guardrail/test/e2e/framework"
@@ -23,55 +22,69 @@ const (
 	rolloverSecret = rolloverName + "-tls"
 )
 
-// TestCARekeyFailsNoRequest: two self-managed replicas share one Secret and
-// both sit in the API server's path (one webhook each, failurePolicy Fail),
-// so every request needs both trusted. The CA is re-keyed (its key made
-// unusable, as a corrupted or restored Secret would) while requests flow:
-// the replica that syncs first rolls over to a new CA, the other keeps its
-// leaf of the old one until its own sync (here about 30 s later). With the
-// old CA kept in the caBundle during the overlap, not one request fails.
+// TestCARekeyFailsNoRequest: three self-managed replicas share one Secret
+// and all sit in the API server's path (one webhook each, failurePolicy
+// Fail), so every request needs all three trusted. The CA is re-keyed (its
+// key made unusable, as a corrupted or restored Secret would) while two
+// clients send requests without pause between them but a short sleep: the
+// replica that syncs first rolls over to a new CA, the others keep their
+// leaves of the old one until their own syncs (here about 20 and 40 s
+// later). With the old CA kept in the caBundle during the overlap, not one
+// request fails.
 func TestCARekeyFailsNoRequest(t *testing.T) {
+	const (
+		replicas = 3
+		clients  = 2
+	)
 	ns := newNamespace(t, nil)
-	g1, g2 := newRolloverReplica(t, "rollover-1"), newRolloverReplica(t, "rollover-2")
-	registerRolloverWebhooks(t, ns, g1, g2)
-	// The replicas sync once a minute from their start: half a minute apart,
-	// whichever rolls the CA over, the other serves its old leaf for about
-	// half a minute more.
-	startReplica(t, g1)
-	time.Sleep(30 * time.Second)
-	startReplica(t, g2)
+	var gs []*framework.Guardrail
+	for i := range replicas {
+		gs = append(gs, newRolloverReplica(t, fmt.Sprintf("rollover-%d", i+1)))
+	}
+	registerRolloverWebhooks(t, ns, gs)
+	// The replicas sync once a minute from their start: started 20 s apart,
+	// whichever rolls the CA over, the others serve their old leaves for
+	// about 20 and 40 s more.
+	for i, g := range gs {
+		if i > 0 {
+			time.Sleep(20 * time.Second)
+		}
+		startReplica(t, g)
+	}
 	bundle := waitValidatingBundle(t, func([]byte) bool { return true })
-	old := requireServes(t, g1, bundle)
-	requireServes(t, g2, bundle)
+	old := requireServes(t, gs[0], bundle)
+	for _, g := range gs[1:] {
+		requireServes(t, g, bundle)
+	}
 	requireAllowed(t, kubectl(t, peerAuthentication("before-rekey", "STRICT"), "apply", "--dry-run=server", "-n", ns, "-f", "-"))
 
 	var sent, failed atomic.Int64
 	var firstFailure atomic.Value
 	ctx, stop := context.WithCancel(t.Context())
 	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for ctx.Err() == nil {
-			r := env.Cluster.Kubectl(ctx, peerAuthentication("during-rekey", "STRICT"), "apply", "--dry-run=server", "-n", ns, "-f", "-")
-			if ctx.Err() != nil {
-				return
+	for c := range clients {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				r := env.Cluster.Kubectl(ctx, peerAuthentication(fmt.Sprintf("during-rekey-%d", c), "STRICT"), "apply", "--dry-run=server", "-n", ns, "-f", "-")
+				if ctx.Err() != nil {
+					return
+				}
+				sent.Add(1)
+				if r.Err != nil {
+					failed.Add(1)
+					firstFailure.CompareAndSwap(nil, r.String())
+				}
+				time.Sleep(100 * time.Millisecond)
 			}
-			sent.Add(1)
-			if r.Err != nil {
-				failed.Add(1)
-				firstFailure.CompareAndSwap(nil, r.String())
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
-	}()
+		})
+	}
 
 	rekeyRolloverSecret(t)
-	// Both replicas end up serving leaves of a new CA (each syncs at least
+	// Every replica ends up serving a leaf of a new CA (each syncs at least
 	// once a minute), trusted by the bundle in force.
 	err := framework.Poll(t.Context(), rotationTimeout, time.Second, func(context.Context) error {
 		now := waitValidatingBundle(t, func([]byte) bool { return true })
-		for i, g := range []*framework.Guardrail{g1, g2} {
+		for i, g := range gs {
 			leaf, err := servedLeaf(g.Port, now)
 			if err != nil {
 				return fmt.Errorf("replica %d: %w", i+1, err)
@@ -82,13 +95,13 @@ func TestCARekeyFailsNoRequest(t *testing.T) {
 		}
 		return nil
 	})
-	time.Sleep(2 * time.Second) // requests after both moved
+	time.Sleep(2 * time.Second) // requests after all moved
 	stop()
 	wg.Wait()
 	if err != nil {
-		t.Fatalf("the replicas did not both move to the new CA: %v", err)
+		t.Fatalf("the replicas did not all move to the new CA: %v", err)
 	}
-	t.Logf("%d requests through both replicas across the CA re-key, %d failed", sent.Load(), failed.Load())
+	t.Logf("%d requests through %d replicas across the CA re-key, %d failed", sent.Load(), replicas, failed.Load())
 	if sent.Load() < 10 {
 		t.Fatalf("only %d requests were sent: the case tests nothing", sent.Load())
 	}
@@ -117,18 +130,21 @@ func newRolloverReplica(t *testing.T, name string) *framework.Guardrail {
 }
 
 // registerRolloverWebhooks registers one ValidatingWebhookConfiguration
-// with the Istio-kinds webhook twice, once per replica, for namespace ns only.
-func registerRolloverWebhooks(t *testing.T, ns string, g1, g2 *framework.Guardrail) {
+// with the Istio-kinds webhook once per replica, for namespace ns only.
+func registerRolloverWebhooks(t *testing.T, ns string, gs []*framework.Guardrail) {
 	t.Helper()
-	vwc, _ := framework.WebhookConfigurations(framework.WebhookOptions{Name: rolloverName, Namespace: env.Namespace, URL: g1.URL()})
-	w1 := vwc.Webhooks[0]
+	vwc, _ := framework.WebhookConfigurations(framework.WebhookOptions{Name: rolloverName, Namespace: env.Namespace, URL: gs[0].URL()})
+	w := vwc.Webhooks[0]
 	only := metav1.LabelSelectorRequirement{Key: "kubernetes.io/metadata.name", Operator: metav1.LabelSelectorOpIn, Values: []string{ns}}
-	w1.NamespaceSelector = &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{only}}
-	w2 := *w1.DeepCopy()
-	w2.Name = "second." + w1.Name
-	u := g2.URL() + framework.ValidatePath
-	w2.ClientConfig.URL = &u
-	vwc.Webhooks = []admissionregistrationv1.ValidatingWebhook{w1, w2}
+	w.NamespaceSelector = &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{only}}
+	vwc.Webhooks = nil
+	for i, g := range gs {
+		wi := *w.DeepCopy()
+		wi.Name = fmt.Sprintf("r%d.%s", i+1, w.Name)
+		u := g.URL() + framework.ValidatePath
+		wi.ClientConfig.URL = &u
+		vwc.Webhooks = append(vwc.Webhooks, wi)
+	}
 	adm := env.Cluster.Client.AdmissionregistrationV1().ValidatingWebhookConfigurations()
 	if _, err := adm.Create(t.Context(), vwc, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
@@ -139,7 +155,7 @@ func registerRolloverWebhooks(t *testing.T, ns string, g1, g2 *framework.Guardra
 	})
 }
 
-// waitValidatingBundle waits until both webhooks carry the same non-empty
+// waitValidatingBundle waits until every webhook carries the same non-empty
 // caBundle that ok accepts, and returns it.
 func waitValidatingBundle(t *testing.T, ok func([]byte) bool) []byte {
 	t.Helper()
@@ -149,9 +165,14 @@ func waitValidatingBundle(t *testing.T, ok func([]byte) bool) []byte {
 		if err != nil {
 			return err
 		}
-		a, b := v.Webhooks[0].ClientConfig.CABundle, v.Webhooks[1].ClientConfig.CABundle
-		if len(a) == 0 || !bytes.Equal(a, b) || !ok(a) {
-			return errors.New("caBundle not (yet) in both webhooks")
+		a := v.Webhooks[0].ClientConfig.CABundle
+		for _, w := range v.Webhooks[1:] {
+			if !bytes.Equal(a, w.ClientConfig.CABundle) {
+				return errors.New("the webhooks' caBundles differ (yet)")
+			}
+		}
+		if len(a) == 0 || !ok(a) {
+			return errors.New("caBundle not (yet) in the webhooks")
 		}
 		bundle = a
 		return nil

@@ -7,7 +7,9 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -80,6 +82,66 @@ func TestSelfManagedCertificates(t *testing.T) {
 			t.Errorf("rotating the leaf changed the CA bundle")
 		}
 		requireWebhookWorks(t, g, ns, "rotated")
+	})
+
+	t.Run("a replica whose leaf does not chain to the caBundle is not Ready until it is repaired", func(t *testing.T) {
+		other, err := testpki.NewCA("someone else's CA")
+		if err != nil {
+			t.Fatal(err)
+		}
+		adm := env.Cluster.Client.AdmissionregistrationV1().ValidatingWebhookConfigurations()
+		// overwrite gives the first webhook another CA's bundle, unless it
+		// still has it (the replica's sync, once a minute, repairs it).
+		overwrite := func(ctx context.Context) error {
+			vwc, err := adm.Get(ctx, selfManagedName, metav1.GetOptions{})
+			if err != nil {
+				return err
+			}
+			if bytes.Equal(vwc.Webhooks[0].ClientConfig.CABundle, other.CertPEM) {
+				return nil
+			}
+			vwc.Webhooks[0].ClientConfig.CABundle = other.CertPEM
+			_, err = adm.Update(ctx, vwc, metav1.UpdateOptions{})
+			return err
+		}
+		if err := overwrite(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		readyz := func(ctx context.Context) (int, string) {
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("http://127.0.0.1:%d/readyz", g.HealthPort), nil)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				return 0, err.Error()
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			return resp.StatusCode, string(b)
+		}
+		// The verdict is re-read at least every 10s; if a sync repaired the
+		// bundle first, it is overwritten again.
+		err = framework.Poll(t.Context(), 90*time.Second, 500*time.Millisecond, func(ctx context.Context) error {
+			if code, body := readyz(ctx); code != http.StatusServiceUnavailable || !strings.Contains(body, "cabundle") {
+				if err := overwrite(ctx); err != nil {
+					return err
+				}
+				return fmt.Errorf("readyz %d %q, want 503 naming the cabundle check", code, body)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("a replica the API server cannot verify stayed Ready: %v", err)
+		}
+		// Its next sync (at most a minute) injects the bundle again: Ready.
+		err = framework.Poll(t.Context(), rotationTimeout, time.Second, func(ctx context.Context) error {
+			if code, body := readyz(ctx); code != http.StatusOK {
+				return fmt.Errorf("readyz %d %q", code, body)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("the replica did not become Ready after its bundle was repaired: %v", err)
+		}
+		requireServes(t, g, waitCABundle(t, selfManagedName))
 	})
 }
 

@@ -21,6 +21,9 @@
 {{- end }}
 - --max-request-bytes={{ int64 .Values.server.maxRequestBytes }}
 - --max-connections={{ int64 .Values.server.maxConnections }}
+{{- if .Values.server.clientCA.secretName }}
+- --client-ca-file=/client-ca/{{ .Values.server.clientCA.key }}
+{{- end }}
 - --log-format={{ .Values.server.logFormat }}
 - --log-level={{ .Values.server.logLevel }}
 - --shutdown-grace={{ .Values.server.shutdownGrace }}

@@ -33,6 +33,9 @@ type ClusterOptions struct {
 	// a namespace whose "default" ServiceAccount does not exist yet, so only
 	// set it when kube-controller-manager runs from the start (the demo).
 	ServiceAccountAdmission bool
+	// APIServerArgs are appended to kube-apiserver's flags (e.g.
+	// --admission-control-config-file).
+	APIServerArgs []string
 }
 
 // Cluster is a running etcd + kube-apiserver pair on loopback.
@@ -139,7 +142,7 @@ func (c *Cluster) startAPIServer(ctx context.Context, o ClusterOptions, pki clus
 	c.apiServer, err = StartProcess(ProcessSpec{
 		Name: "kube-apiserver", Path: o.Binaries.APIServer, Detach: o.Detach,
 		LogPath: filepath.Join(o.Dir, "kube-apiserver.log"), PIDFile: filepath.Join(o.Dir, "kube-apiserver.pid"),
-		Args: []string{
+		Args: append([]string{
 			"--advertise-address=127.0.0.1", "--bind-address=127.0.0.1",
 			"--secure-port=" + strconv.Itoa(port), "--etcd-servers=" + etcdURL,
 			"--cert-dir=" + pki.dir,
@@ -153,7 +156,7 @@ func (c *Cluster) startAPIServer(ctx context.Context, o ClusterOptions, pki clus
 			"--allow-privileged=true", "--profiling=false",
 			// A loopback advertise address is refused by the endpoint reconciler.
 			"--endpoint-reconciler-type=none",
-		},
+		}, o.APIServerArgs...),
 	})
 	if err != nil {
 		return err
