@@ -6,6 +6,8 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -61,9 +63,9 @@ func StartProcess(spec ProcessSpec) (*Process, error) {
 	}
 	p := &Process{spec: spec, cmd: cmd, log: log, done: make(chan struct{})}
 	if spec.PIDFile != "" {
-		if err := os.WriteFile(spec.PIDFile, []byte(strconv.Itoa(cmd.Process.Pid)+"\n"), 0o600); err != nil {
+		if err := WritePIDFile(spec.PIDFile, cmd.Process.Pid); err != nil {
 			_ = p.Stop(time.Second)
-			return nil, fmt.Errorf("write %s pid file: %w", spec.Name, err)
+			return nil, err
 		}
 	}
 	go p.wait()
@@ -122,6 +124,42 @@ func TailFile(path string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// WritePIDFile writes pid to path.
+func WritePIDFile(path string, pid int) error {
+	if err := os.WriteFile(path, []byte(strconv.Itoa(pid)+"\n"), 0o600); err != nil {
+		return fmt.Errorf("write pid file: %w", err)
+	}
+	return nil
+}
+
+// ChildPID returns the process id of the caller's child process whose
+// command line has arg as one of its arguments.
+func ChildPID(arg string) (int, error) {
+	dirs, err := filepath.Glob("/proc/[0-9]*")
+	if err != nil {
+		return 0, err
+	}
+	self := os.Getpid()
+	for _, d := range dirs {
+		pid, _ := strconv.Atoi(filepath.Base(d))
+		stat, err := os.ReadFile(d + "/stat")
+		if err != nil {
+			continue
+		}
+		// The parent id is the second field after the parenthesised name.
+		s := string(stat)
+		fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+		if len(fields) < 2 || fields[1] != strconv.Itoa(self) {
+			continue
+		}
+		cmdline, _ := os.ReadFile(d + "/cmdline")
+		if slices.Contains(strings.Split(string(cmdline), "\x00"), arg) {
+			return pid, nil
+		}
+	}
+	return 0, fmt.Errorf("no child process with argument %s", arg)
 }
 
 // KillPIDFile stops the process named in a pid file (SIGTERM, then SIGKILL
