@@ -23,7 +23,9 @@ type ClusterOptions struct {
 	// Dir holds all state: etcd data, certificates, logs, pid files, kubeconfig.
 	Dir      string
 	Binaries Binaries
-	// Detach lets the processes outlive the caller (the demo).
+	// Detach lets kube-controller-manager outlive the caller (the demo).
+	// etcd and kube-apiserver always do until Stop: envtest starts them in
+	// process groups of their own, without a parent-death signal.
 	Detach bool
 	// StartTimeout bounds the start of etcd and of the API server (default 90s).
 	StartTimeout time.Duration
@@ -150,7 +152,7 @@ func (c *Cluster) writePIDFiles() error {
 		"etcd":           "--data-dir=" + c.env.ControlPlane.Etcd.DataDir,
 		"kube-apiserver": "--cert-dir=" + c.env.ControlPlane.APIServer.CertDir,
 	} {
-		pid, err := ChildPID(arg)
+		pid, err := PIDWithArg(arg)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}

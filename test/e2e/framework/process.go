@@ -134,32 +134,20 @@ func WritePIDFile(path string, pid int) error {
 	return nil
 }
 
-// ChildPID returns the process id of the caller's child process whose
-// command line has arg as one of its arguments.
-func ChildPID(arg string) (int, error) {
-	dirs, err := filepath.Glob("/proc/[0-9]*")
+// PIDWithArg returns the id of a process that has arg as one of its
+// command-line arguments (an argument that names a cluster's own folder).
+func PIDWithArg(arg string) (int, error) {
+	cmdlines, err := filepath.Glob("/proc/[0-9]*/cmdline")
 	if err != nil {
 		return 0, err
 	}
-	self := os.Getpid()
-	for _, d := range dirs {
-		pid, _ := strconv.Atoi(filepath.Base(d))
-		stat, err := os.ReadFile(d + "/stat")
-		if err != nil {
-			continue
-		}
-		// The parent id is the second field after the parenthesised name.
-		s := string(stat)
-		fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-		if len(fields) < 2 || fields[1] != strconv.Itoa(self) {
-			continue
-		}
-		cmdline, _ := os.ReadFile(d + "/cmdline")
-		if slices.Contains(strings.Split(string(cmdline), "\x00"), arg) {
-			return pid, nil
+	for _, f := range cmdlines {
+		b, err := os.ReadFile(f)
+		if err == nil && slices.Contains(strings.Split(string(b), "\x00"), arg) {
+			return strconv.Atoi(filepath.Base(filepath.Dir(f)))
 		}
 	}
-	return 0, fmt.Errorf("no child process with argument %s", arg)
+	return 0, fmt.Errorf("no process with argument %s", arg)
 }
 
 // KillPIDFile stops the process named in a pid file (SIGTERM, then SIGKILL
