@@ -152,11 +152,11 @@ func (c *Cluster) writePIDFiles() error {
 		"etcd":           "--data-dir=" + c.env.ControlPlane.Etcd.DataDir,
 		"kube-apiserver": "--cert-dir=" + c.env.ControlPlane.APIServer.CertDir,
 	} {
-		pid, err := PIDWithArg(arg)
+		pid, err := pidWithArg(arg)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		if err := WritePIDFile(filepath.Join(c.Dir, name+".pid"), pid); err != nil {
+		if err := writePIDFile(filepath.Join(c.Dir, name+".pid"), pid); err != nil {
 			return err
 		}
 	}

@@ -63,7 +63,7 @@ func StartProcess(spec ProcessSpec) (*Process, error) {
 	}
 	p := &Process{spec: spec, cmd: cmd, log: log, done: make(chan struct{})}
 	if spec.PIDFile != "" {
-		if err := WritePIDFile(spec.PIDFile, cmd.Process.Pid); err != nil {
+		if err := writePIDFile(spec.PIDFile, cmd.Process.Pid); err != nil {
 			_ = p.Stop(time.Second)
 			return nil, err
 		}
@@ -126,17 +126,17 @@ func TailFile(path string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// WritePIDFile writes pid to path.
-func WritePIDFile(path string, pid int) error {
+// writePIDFile writes pid to path.
+func writePIDFile(path string, pid int) error {
 	if err := os.WriteFile(path, []byte(strconv.Itoa(pid)+"\n"), 0o600); err != nil {
 		return fmt.Errorf("write pid file: %w", err)
 	}
 	return nil
 }
 
-// PIDWithArg returns the id of a process that has arg as one of its
+// pidWithArg returns the id of a process that has arg as one of its
 // command-line arguments (an argument that names a cluster's own folder).
-func PIDWithArg(arg string) (int, error) {
+func pidWithArg(arg string) (int, error) {
 	cmdlines, err := filepath.Glob("/proc/[0-9]*/cmdline")
 	if err != nil {
 		return 0, err
