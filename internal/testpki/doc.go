@@ -1,7 +1,8 @@
 // Package testpki is the one test PKI of the repository: an in-memory ECDSA
 // P-256 CA that issues serving and client leaves (with chosen SANs, groups
-// and validity) and writes them as files. It imports only the standard
-// library, so the tests of any package (certs included) and the e2e
-// framework can use it without an import cycle. It is for tests and
-// benchmarks only; production certificates come from package certs.
+// and validity) and writes them as files. It generates, signs, encodes and
+// decodes with cert-manager's pki package, as package certs does for the
+// production certificates; it cannot import certs itself, whose own tests
+// use it. It is for tests, the e2e framework and benchmarks only; the API
+// server of the e2e cluster gets its certificates from envtest.
 package testpki

@@ -3,18 +3,17 @@ package testpki
 import (
 	"crypto"
 	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/pem"
-	"errors"
 	"fmt"
 	"math/big"
 	"net"
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/cert-manager/cert-manager/pkg/util/pki"
 )
 
 // certLifetime is long enough for any test run or demo session.
@@ -47,7 +46,7 @@ type LeafOptions struct {
 
 // NewCA creates a self-signed ECDSA P-256 CA.
 func NewCA(commonName string) (*CA, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	key, err := pki.GenerateECPrivateKey(pki.ECCurve256)
 	if err != nil {
 		return nil, fmt.Errorf("generate CA key: %w", err)
 	}
@@ -58,45 +57,30 @@ func NewCA(commonName string) (*CA, error) {
 	tmpl.IsCA = true
 	tmpl.BasicConstraintsValid = true
 	tmpl.KeyUsage = x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature | x509.KeyUsageCRLSign
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	certPEM, cert, err := pki.SignCertificate(tmpl, tmpl, key.Public(), key)
 	if err != nil {
 		return nil, fmt.Errorf("self-sign CA: %w", err)
 	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, fmt.Errorf("parse CA certificate: %w", err)
-	}
-	return &CA{Cert: cert, Key: key, CertPEM: pemBlock("CERTIFICATE", der)}, nil
+	return &CA{Cert: cert, Key: key, CertPEM: certPEM}, nil
 }
 
-// ParseCA loads a CA from PEM: a certificate and a PKCS#8 or SEC1 EC key
-// (for example the CA the self-managed mode keeps in its Secret).
+// ParseCA loads a CA from PEM: a certificate and its private key in any
+// encoding (for example the CA the self-managed mode keeps in its Secret).
 func ParseCA(certPEM, keyPEM []byte) (*CA, error) {
-	cb, _ := pem.Decode(certPEM)
-	kb, _ := pem.Decode(keyPEM)
-	if cb == nil || kb == nil {
-		return nil, errors.New("CA certificate or key is not PEM")
-	}
-	cert, err := x509.ParseCertificate(cb.Bytes)
+	cert, err := pki.DecodeX509CertificateBytes(certPEM)
 	if err != nil {
 		return nil, fmt.Errorf("parse CA certificate: %w", err)
 	}
-	var key any
-	if key, err = x509.ParsePKCS8PrivateKey(kb.Bytes); err != nil {
-		if key, err = x509.ParseECPrivateKey(kb.Bytes); err != nil {
-			return nil, fmt.Errorf("parse CA key: %w", err)
-		}
+	key, err := pki.DecodePrivateKeyBytes(keyPEM)
+	if err != nil {
+		return nil, fmt.Errorf("parse CA key: %w", err)
 	}
-	signer, ok := key.(crypto.Signer)
-	if !ok {
-		return nil, fmt.Errorf("CA key of type %T cannot sign", key)
-	}
-	return &CA{Cert: cert, Key: signer, CertPEM: certPEM}, nil
+	return &CA{Cert: cert, Key: key, CertPEM: certPEM}, nil
 }
 
 // Issue signs a new leaf certificate with a fresh ECDSA P-256 key.
 func (ca *CA) Issue(o LeafOptions) (KeyPair, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	key, err := pki.GenerateECPrivateKey(pki.ECCurve256)
 	if err != nil {
 		return KeyPair{}, fmt.Errorf("generate leaf key: %w", err)
 	}
@@ -116,7 +100,7 @@ func (ca *CA) Issue(o LeafOptions) (KeyPair, error) {
 	if o.Client {
 		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, key.Public(), ca.Key)
+	certPEM, _, err := pki.SignCertificate(tmpl, ca.Cert, key.Public(), ca.Key)
 	if err != nil {
 		return KeyPair{}, fmt.Errorf("sign leaf %q: %w", o.CommonName, err)
 	}
@@ -124,7 +108,7 @@ func (ca *CA) Issue(o LeafOptions) (KeyPair, error) {
 	if err != nil {
 		return KeyPair{}, err
 	}
-	return KeyPair{CertPEM: pemBlock("CERTIFICATE", der), KeyPEM: keyPEM}, nil
+	return KeyPair{CertPEM: certPEM, KeyPEM: keyPEM}, nil
 }
 
 // Write stores the pair as <dir>/<certName> and <dir>/<keyName> (key 0600).
@@ -144,7 +128,7 @@ func (kp KeyPair) Write(dir, certName, keyName string) error {
 // NewSigningKeyPEM returns a PEM-encoded ECDSA P-256 private key, e.g. for
 // the API server's service-account token signing.
 func NewSigningKeyPEM() ([]byte, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	key, err := pki.GenerateECPrivateKey(pki.ECCurve256)
 	if err != nil {
 		return nil, fmt.Errorf("generate signing key: %w", err)
 	}
@@ -165,16 +149,12 @@ func template(subject pkix.Name) (*x509.Certificate, error) {
 	}, nil
 }
 
+// privateKeyPEM encodes SEC1 ("EC PRIVATE KEY"), which every reader of the
+// suites accepts (the API server's service-account key loader included).
 func privateKeyPEM(key *ecdsa.PrivateKey) ([]byte, error) {
-	// SEC1 ("EC PRIVATE KEY"): the API server's service-account key loader
-	// does not read PKCS#8.
-	der, err := x509.MarshalECPrivateKey(key)
+	b, err := pki.EncodeECPrivateKey(key)
 	if err != nil {
-		return nil, fmt.Errorf("marshal private key: %w", err)
+		return nil, fmt.Errorf("encode private key: %w", err)
 	}
-	return pemBlock("EC PRIVATE KEY", der), nil
-}
-
-func pemBlock(typ string, der []byte) []byte {
-	return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der})
+	return b, nil
 }

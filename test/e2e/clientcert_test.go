@@ -73,7 +73,7 @@ func TestAPIServerAuthenticatesWithClientCertificate(t *testing.T) {
 		t.Fatal(err)
 	}
 	c, err := framework.StartCluster(t.Context(), framework.ClusterOptions{Dir: filepath.Join(dir, "cluster"), Binaries: env.Cluster.Binaries,
-		APIServerArgs: []string{"--admission-control-config-file=" + admission}})
+		APIServerFlags: map[string][]string{"admission-control-config-file": {admission}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -56,8 +56,11 @@ func runSuite(m *testing.M) int {
 }
 
 // stopOnSignal tears the environment down when the run is interrupted
-// (Ctrl-C, or go test's timeout), so no process or state outlives it. The
-// child processes also carry a parent-death signal as a last resort.
+// (Ctrl-C, SIGTERM), so no process or state outlives it. The processes the
+// framework starts itself also carry a parent-death signal; etcd and
+// kube-apiserver, started by envtest, do not, and outlive a test binary that
+// panics (go test's -timeout): stop them with the pid files in the run's
+// folder (framework.KillPIDFile).
 func stopOnSignal(dir string) {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)

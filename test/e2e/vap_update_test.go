@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -60,6 +61,16 @@ func testVAPUpdates(t *testing.T, v *vapCluster) {
 		"metadata": map[string]any{"name": "vap-both-labels", "labels": map[string]any{"istio-injection": "enabled", "istio.io/rev": "canary"}}}})
 	v.install(t, formSettings(""))
 	v.waitFor(t, "denying", func(err error, _ []string) bool { return err != nil && strings.Contains(err.Error(), "IGR101") })
+	// Each kind has its own policy, which the API server picks up on its
+	// own: wait until the Namespace policy denies too.
+	requireNoErr(t, framework.Poll(t.Context(), 30*time.Second, 200*time.Millisecond, func(ctx context.Context) error {
+		err, _ := v.dryRunCreate(ctx, &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "Namespace",
+			"metadata": map[string]any{"name": "vap-probe-both-labels", "labels": map[string]any{"istio-injection": "enabled", "istio.io/rev": "canary"}}}})
+		if err != nil && strings.Contains(err.Error(), "IGR701") {
+			return nil
+		}
+		return fmt.Errorf("the Namespace policy does not deny yet: %v", err)
+	}))
 
 	labelled := pa.DeepCopy()
 	labelled.SetLabels(map[string]string{"team": "shop"})

@@ -4,16 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
-	"strconv"
+	"strings"
 	"time"
 
+	"github.com/go-logr/logr"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
-	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/istio-guardrail/istio-guardrail/internal/testpki"
 )
@@ -23,9 +23,11 @@ type ClusterOptions struct {
 	// Dir holds all state: etcd data, certificates, logs, pid files, kubeconfig.
 	Dir      string
 	Binaries Binaries
-	// Detach lets the processes outlive the caller (the demo).
+	// Detach lets kube-controller-manager outlive the caller (the demo).
+	// etcd and kube-apiserver always do until Stop: envtest starts them in
+	// process groups of their own, without a parent-death signal.
 	Detach bool
-	// StartTimeout bounds the start of etcd and the API server (default 90s).
+	// StartTimeout bounds the start of etcd and of the API server (default 90s).
 	StartTimeout time.Duration
 	// ServiceAccountAdmission keeps the API server's ServiceAccount admission
 	// plugin on, as in a real cluster (every Pod gets a serviceAccountName,
@@ -33,12 +35,14 @@ type ClusterOptions struct {
 	// a namespace whose "default" ServiceAccount does not exist yet, so only
 	// set it when kube-controller-manager runs from the start (the demo).
 	ServiceAccountAdmission bool
-	// APIServerArgs are appended to kube-apiserver's flags (e.g.
-	// --admission-control-config-file).
-	APIServerArgs []string
+	// APIServerFlags are set on kube-apiserver over envtest's and the
+	// framework's defaults (flag name without "--" to its values), e.g.
+	// "admission-control-config-file".
+	APIServerFlags map[string][]string
 }
 
-// Cluster is a running etcd + kube-apiserver pair on loopback.
+// Cluster is a running etcd + kube-apiserver pair on loopback, started by
+// controller-runtime's envtest from the binaries in Binaries.
 type Cluster struct {
 	Dir        string
 	Kubeconfig string // admin kubeconfig (system:masters client certificate)
@@ -47,203 +51,138 @@ type Cluster struct {
 	Client     kubernetes.Interface
 	Binaries   Binaries
 
-	etcd, apiServer, controllerManager *Process
-	pki                                clusterPKI
-	detach                             bool
+	env               *envtest.Environment
+	controllerManager *Process
+	// caFile is the API server's serving CA; saKey signs (and verifies)
+	// service-account tokens. Both are read by kube-controller-manager.
+	caFile, saKey string
+	logs          []*os.File
+	detach        bool
 }
 
-// StartCluster starts etcd and kube-apiserver and waits until the API server
-// is ready. On error everything started so far is stopped.
+// StartCluster starts etcd and kube-apiserver with envtest, writes the admin
+// kubeconfig and pid files for both processes. The API server runs as envtest
+// configures it (RBAC, client-certificate users, ServiceAccount admission
+// off) plus a loopback advertise address, the in-cluster service-account
+// issuer and APIServerFlags. On error everything started so far is stopped.
 func StartCluster(ctx context.Context, o ClusterOptions) (c *Cluster, err error) {
 	if o.StartTimeout == 0 {
 		o.StartTimeout = 90 * time.Second
 	}
-	c = &Cluster{Dir: o.Dir, Binaries: o.Binaries, Kubeconfig: filepath.Join(o.Dir, "kubeconfig"), detach: o.Detach}
+	c = &Cluster{Dir: o.Dir, Binaries: o.Binaries, Kubeconfig: filepath.Join(o.Dir, "kubeconfig"), detach: o.Detach,
+		caFile: filepath.Join(o.Dir, "pki", "ca.crt"), saKey: filepath.Join(o.Dir, "pki", "sa.key")}
 	defer func() {
 		if err != nil {
 			_ = c.Stop()
 			c = nil
 		}
 	}()
-	pki, err := newClusterPKI(filepath.Join(o.Dir, "pki"))
+	// envtest logs through controller-runtime's logger; its errors are also
+	// returned, and an unset logger prints a warning with a stack trace.
+	ctrllog.SetLogger(logr.Discard())
+	if err := os.MkdirAll(filepath.Join(o.Dir, "pki"), 0o700); err != nil {
+		return c, fmt.Errorf("create %s: %w", o.Dir, err)
+	}
+	sa, err := testpki.NewSigningKeyPEM()
 	if err != nil {
 		return c, err
 	}
-	c.pki = pki
-	etcdURL, err := c.startEtcd(ctx, o)
+	if err := os.WriteFile(c.saKey, sa, 0o600); err != nil {
+		return c, fmt.Errorf("write service-account key: %w", err)
+	}
+	etcdLog, err := c.openLog("etcd.log")
 	if err != nil {
 		return c, err
 	}
-	if err := c.startAPIServer(ctx, o, pki, etcdURL); err != nil {
-		return c, err
-	}
-	if err := c.writeKubeconfig(pki); err != nil {
-		return c, err
-	}
-	c.Client, err = kubernetes.NewForConfig(c.Config)
+	apiLog, err := c.openLog("kube-apiserver.log")
 	if err != nil {
+		return c, err
+	}
+	c.env = &envtest.Environment{
+		ControlPlane: envtest.ControlPlane{
+			Etcd:        &envtest.Etcd{Path: o.Binaries.Etcd, DataDir: filepath.Join(o.Dir, "etcd"), Out: etcdLog, Err: etcdLog},
+			APIServer:   &envtest.APIServer{Path: o.Binaries.APIServer, CertDir: filepath.Join(o.Dir, "pki"), Out: apiLog, Err: apiLog},
+			KubectlPath: o.Binaries.Kubectl,
+		},
+		ControlPlaneStartTimeout: o.StartTimeout,
+		ControlPlaneStopTimeout:  10 * time.Second,
+		// Never the cluster of the caller's kubeconfig (USE_EXISTING_CLUSTER).
+		UseExistingCluster: ptr(false),
+	}
+	c.env.ControlPlane.Etcd.Configure().Set("listen-metrics-urls", "").Set("log-level", "warn")
+	args := c.env.ControlPlane.APIServer.Configure().
+		Set("advertise-address", "127.0.0.1").
+		// A loopback advertise address is refused by the endpoint reconciler.
+		Set("endpoint-reconciler-type", "none").
+		Set("service-account-issuer", "https://kubernetes.default.svc.cluster.local").
+		Set("service-account-key-file", c.saKey).Set("service-account-signing-key-file", c.saKey).
+		Set("profiling", "false")
+	if o.ServiceAccountAdmission {
+		args.Disable("disable-admission-plugins")
+	}
+	for k, v := range o.APIServerFlags {
+		args.Set(k, v...)
+	}
+	if c.Config, err = c.env.Start(); err != nil {
+		return c, fmt.Errorf("start etcd and kube-apiserver: %w\netcd log:\n%s\nkube-apiserver log:\n%s",
+			err, TailFile(etcdLog.Name(), 20), TailFile(apiLog.Name(), 40))
+	}
+	// Only the API server's certificates are wanted from envtest; the
+	// serving certificates it writes for in-process webhooks are not.
+	if err := c.env.WebhookInstallOptions.Cleanup(); err != nil {
+		return c, err
+	}
+	c.Server = strings.TrimSuffix(c.Config.Host, "/")
+	if err := os.WriteFile(c.Kubeconfig, c.env.KubeConfig, 0o600); err != nil {
+		return c, fmt.Errorf("write kubeconfig: %w", err)
+	}
+	if err := os.WriteFile(c.caFile, c.env.ControlPlane.APIServer.SecureServing.CA, 0o600); err != nil {
+		return c, fmt.Errorf("write the API server's CA: %w", err)
+	}
+	if c.Client, err = kubernetes.NewForConfig(c.Config); err != nil {
 		return c, fmt.Errorf("build client: %w", err)
 	}
-	return c, c.waitReady(ctx, o.StartTimeout)
+	return c, c.writePIDFiles()
+}
+
+// writePIDFiles records etcd's and kube-apiserver's process ids (envtest
+// does not expose them), so that KillPIDFile can stop a detached cluster.
+func (c *Cluster) writePIDFiles() error {
+	for name, arg := range map[string]string{
+		"etcd":           "--data-dir=" + c.env.ControlPlane.Etcd.DataDir,
+		"kube-apiserver": "--cert-dir=" + c.env.ControlPlane.APIServer.CertDir,
+	} {
+		pid, err := pidWithArg(arg)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if err := writePIDFile(filepath.Join(c.Dir, name+".pid"), pid); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Cluster) openLog(name string) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(c.Dir, name), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", name, err)
+	}
+	c.logs = append(c.logs, f)
+	return f, nil
 }
 
 // Stop stops the controller-manager (if started), the API server, then etcd.
 func (c *Cluster) Stop() error {
 	var errs []error
-	for _, p := range []*Process{c.controllerManager, c.apiServer, c.etcd} {
-		if p != nil {
-			errs = append(errs, p.Stop(10*time.Second))
-		}
+	if c.controllerManager != nil {
+		errs = append(errs, c.controllerManager.Stop(10*time.Second))
+	}
+	if c.env != nil {
+		errs = append(errs, c.env.Stop())
+	}
+	for _, f := range c.logs {
+		_ = f.Close()
 	}
 	return errors.Join(errs...)
-}
-
-func (c *Cluster) startEtcd(ctx context.Context, o ClusterOptions) (string, error) {
-	clientPort, err := FreePort()
-	if err != nil {
-		return "", err
-	}
-	peerPort, err := FreePort()
-	if err != nil {
-		return "", err
-	}
-	clientURL := "http://127.0.0.1:" + strconv.Itoa(clientPort)
-	peerURL := "http://127.0.0.1:" + strconv.Itoa(peerPort)
-	c.etcd, err = StartProcess(ProcessSpec{
-		Name: "etcd", Path: o.Binaries.Etcd, Detach: o.Detach,
-		LogPath: filepath.Join(o.Dir, "etcd.log"), PIDFile: filepath.Join(o.Dir, "etcd.pid"),
-		Args: []string{
-			"--name=e2e", "--data-dir=" + filepath.Join(o.Dir, "etcd"),
-			"--listen-client-urls=" + clientURL, "--advertise-client-urls=" + clientURL,
-			"--listen-peer-urls=" + peerURL, "--initial-advertise-peer-urls=" + peerURL,
-			"--initial-cluster=e2e=" + peerURL, "--unsafe-no-fsync=true",
-			"--listen-metrics-urls=", "--log-level=warn",
-		},
-	})
-	if err != nil {
-		return "", err
-	}
-	return clientURL, waitTCP(ctx, c.etcd, "127.0.0.1:"+strconv.Itoa(clientPort), o.StartTimeout)
-}
-
-func (c *Cluster) startAPIServer(ctx context.Context, o ClusterOptions, pki clusterPKI, etcdURL string) error {
-	port, err := FreePort()
-	if err != nil {
-		return err
-	}
-	// Without a controller-manager from the start, nothing creates default
-	// service accounts, so the ServiceAccount admission plugin would reject
-	// every Pod.
-	admission := "--disable-admission-plugins=ServiceAccount"
-	if o.ServiceAccountAdmission {
-		admission = "--disable-admission-plugins="
-	}
-	c.Server = "https://127.0.0.1:" + strconv.Itoa(port)
-	c.apiServer, err = StartProcess(ProcessSpec{
-		Name: "kube-apiserver", Path: o.Binaries.APIServer, Detach: o.Detach,
-		LogPath: filepath.Join(o.Dir, "kube-apiserver.log"), PIDFile: filepath.Join(o.Dir, "kube-apiserver.pid"),
-		Args: append([]string{
-			"--advertise-address=127.0.0.1", "--bind-address=127.0.0.1",
-			"--secure-port=" + strconv.Itoa(port), "--etcd-servers=" + etcdURL,
-			"--cert-dir=" + pki.dir,
-			"--tls-cert-file=" + pki.servingCert, "--tls-private-key-file=" + pki.servingKey,
-			"--client-ca-file=" + pki.caFile,
-			"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-			"--service-account-key-file=" + pki.saKey, "--service-account-signing-key-file=" + pki.saKey,
-			"--service-cluster-ip-range=10.0.0.0/24",
-			"--authorization-mode=RBAC",
-			admission,
-			"--allow-privileged=true", "--profiling=false",
-			// A loopback advertise address is refused by the endpoint reconciler.
-			"--endpoint-reconciler-type=none",
-		}, o.APIServerArgs...),
-	})
-	if err != nil {
-		return err
-	}
-	return waitTCP(ctx, c.apiServer, "127.0.0.1:"+strconv.Itoa(port), o.StartTimeout)
-}
-
-func (c *Cluster) writeKubeconfig(pki clusterPKI) error {
-	kc := clientcmdapi.NewConfig()
-	kc.Clusters["e2e"] = &clientcmdapi.Cluster{Server: c.Server, CertificateAuthorityData: pki.ca.CertPEM}
-	kc.AuthInfos["admin"] = &clientcmdapi.AuthInfo{ClientCertificateData: pki.admin.CertPEM, ClientKeyData: pki.admin.KeyPEM}
-	kc.Contexts["e2e"] = &clientcmdapi.Context{Cluster: "e2e", AuthInfo: "admin", Namespace: "default"}
-	kc.CurrentContext = "e2e"
-	if err := clientcmd.WriteToFile(*kc, c.Kubeconfig); err != nil {
-		return fmt.Errorf("write kubeconfig: %w", err)
-	}
-	cfg, err := clientcmd.BuildConfigFromFlags("", c.Kubeconfig)
-	if err != nil {
-		return fmt.Errorf("load kubeconfig: %w", err)
-	}
-	cfg.QPS, cfg.Burst = 100, 200
-	c.Config = cfg
-	return nil
-}
-
-// waitReady polls /readyz until the API server reports ready.
-func (c *Cluster) waitReady(ctx context.Context, timeout time.Duration) error {
-	return Poll(ctx, timeout, 250*time.Millisecond, func(ctx context.Context) error {
-		if exited, werr := c.apiServer.Exited(); exited {
-			return Permanent(fmt.Errorf("kube-apiserver exited (%w):\n%s", werr, c.apiServer.Logs()))
-		}
-		body, err := c.Client.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
-		if err != nil {
-			return fmt.Errorf("kube-apiserver not ready: %w: %s", err, body)
-		}
-		return nil
-	})
-}
-
-// waitTCP waits until addr accepts connections or p exits.
-func waitTCP(ctx context.Context, p *Process, addr string, timeout time.Duration) error {
-	return Poll(ctx, timeout, 100*time.Millisecond, func(ctx context.Context) error {
-		if exited, werr := p.Exited(); exited {
-			return Permanent(fmt.Errorf("%s exited (%w):\n%s", p.spec.Name, werr, p.Logs()))
-		}
-		conn, err := (&net.Dialer{Timeout: time.Second}).DialContext(ctx, "tcp", addr)
-		if err != nil {
-			return fmt.Errorf("%s not listening on %s: %w", p.spec.Name, addr, err)
-		}
-		return conn.Close()
-	})
-}
-
-// clusterPKI is the API server's CA, serving and admin certificates on disk.
-type clusterPKI struct {
-	dir                                    string
-	ca                                     *testpki.CA
-	admin                                  testpki.KeyPair
-	caFile, servingCert, servingKey, saKey string
-}
-
-func newClusterPKI(dir string) (clusterPKI, error) {
-	p := clusterPKI{dir: dir, caFile: filepath.Join(dir, "ca.crt"),
-		servingCert: filepath.Join(dir, "apiserver.crt"), servingKey: filepath.Join(dir, "apiserver.key"),
-		saKey: filepath.Join(dir, "sa.key")}
-	var err error
-	if p.ca, err = testpki.NewCA("e2e-kubernetes-ca"); err != nil {
-		return p, err
-	}
-	serving, err := p.ca.Issue(testpki.LeafOptions{CommonName: "kube-apiserver",
-		DNSNames: []string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc"},
-		IPs:      []net.IP{net.IPv4(127, 0, 0, 1), net.IPv4(10, 0, 0, 1)}})
-	if err != nil {
-		return p, err
-	}
-	if err := serving.Write(dir, "apiserver.crt", "apiserver.key"); err != nil {
-		return p, err
-	}
-	if p.admin, err = p.ca.Issue(testpki.LeafOptions{CommonName: "e2e-admin", Organization: []string{"system:masters"}, Client: true}); err != nil {
-		return p, err
-	}
-	sa, err := testpki.NewSigningKeyPEM()
-	if err != nil {
-		return p, err
-	}
-	if err := os.WriteFile(p.saKey, sa, 0o600); err != nil {
-		return p, fmt.Errorf("write service-account key: %w", err)
-	}
-	return p, os.WriteFile(p.caFile, p.ca.CertPEM, 0o600)
 }

@@ -45,8 +45,8 @@ func (c *Cluster) StartControllerManager(ctx context.Context) error {
 			// No serving port: nothing scrapes it, and a fixed port would
 			// collide with other clusters on the machine.
 			"--secure-port=0",
-			"--root-ca-file=" + c.pki.caFile,
-			"--service-account-private-key-file=" + c.pki.saKey,
+			"--root-ca-file=" + c.caFile,
+			"--service-account-private-key-file=" + c.saKey,
 			"--kube-api-qps=100", "--kube-api-burst=200",
 			"--profiling=false",
 		},

@@ -6,58 +6,61 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
 )
 
-// CRDFiles returns the Istio CRDs of the istio.io/api module and the
-// cert-manager CRDs of the cert-manager module, both from the module cache
-// at the versions in go.mod.
-func CRDFiles(ctx context.Context) ([]string, error) {
+// crdPaths returns the CRD files and directories of the Istio (istio.io/api),
+// cert-manager and Gateway API (standard channel) modules at the versions in
+// go.mod: the Go types the guardrail decodes with.
+func crdPaths(ctx context.Context) (istio, certManager, gatewayAPI string, err error) {
 	root, err := RepoRoot()
 	if err != nil {
-		return nil, err
+		return "", "", "", err
 	}
-	cmd := exec.CommandContext(ctx, "go", "list", "-m", "-f", "{{.Dir}}", "istio.io/api", "github.com/cert-manager/cert-manager")
+	cmd := exec.CommandContext(ctx, "go", "list", "-m", "-f", "{{.Dir}}",
+		"istio.io/api", "github.com/cert-manager/cert-manager", "sigs.k8s.io/gateway-api")
 	cmd.Dir = root
 	out, err := cmd.Output()
 	if err != nil {
-		return nil, fmt.Errorf("locate CRD modules with go list: %w", err)
+		return "", "", "", fmt.Errorf("locate CRD modules with go list: %w", err)
 	}
 	dirs := strings.Fields(string(out))
-	if len(dirs) != 2 {
-		return nil, fmt.Errorf("locate CRD modules: go list printed %q", out)
+	if len(dirs) != 3 {
+		return "", "", "", fmt.Errorf("locate CRD modules: go list printed %q", out)
 	}
-	files := []string{filepath.Join(dirs[0], "kubernetes", "customresourcedefinitions.gen.yaml")}
-	cm, err := filepath.Glob(filepath.Join(dirs[1], "deploy", "crds", "*.yaml"))
-	if err != nil || len(cm) == 0 {
-		return nil, fmt.Errorf("no cert-manager CRDs under %s (%w)", dirs[1], err)
-	}
-	return append(files, cm...), nil
+	return filepath.Join(dirs[0], "kubernetes", "customresourcedefinitions.gen.yaml"),
+		filepath.Join(dirs[1], "deploy", "crds"),
+		filepath.Join(dirs[2], "config", "crd", "standard"), nil
 }
 
-// InstallCRDs applies the Istio and cert-manager CRDs with kubectl
-// (server-side: some CRDs exceed the client-side apply annotation limit) and
-// waits until they are established.
+// InstallCRDs installs the Istio and cert-manager CRDs and waits until the
+// API server serves them.
 func (c *Cluster) InstallCRDs(ctx context.Context) error {
-	files, err := CRDFiles(ctx)
+	istio, certManager, _, err := crdPaths(ctx)
 	if err != nil {
 		return err
 	}
-	return c.applyCRDs(ctx, "CRDs", files)
+	return c.installCRDs("Istio and cert-manager CRDs", istio, certManager)
 }
 
-// applyCRDs applies the CRD files with kubectl server-side and waits until
-// every CRD of the cluster is established; what names them in errors.
-func (c *Cluster) applyCRDs(ctx context.Context, what string, files []string) error {
-	args := []string{"apply", "--server-side", "--force-conflicts"}
-	for _, f := range files {
-		args = append(args, "-f", f)
+// InstallGatewayAPICRDs installs the Gateway API CRDs and waits until the
+// API server serves them. It is separate from InstallCRDs so a test can
+// first prove that webhook rules for the absent kinds do not break anything.
+func (c *Cluster) InstallGatewayAPICRDs(ctx context.Context) error {
+	_, _, gatewayAPI, err := crdPaths(ctx)
+	if err != nil {
+		return err
 	}
-	if r := c.Kubectl(ctx, "", args...); r.Err != nil {
-		return fmt.Errorf("install %s: %w\n%s", what, r.Err, r.Stderr)
-	}
-	r := c.Kubectl(ctx, "", "wait", "--for=condition=Established", "--timeout=60s", "crd", "--all")
-	if r.Err != nil {
-		return fmt.Errorf("wait for %s: %w\n%s", what, r.Err, r.Stderr)
+	return c.installCRDs("Gateway API CRDs", gatewayAPI)
+}
+
+// installCRDs creates (or updates) the CRDs of the files and directories
+// with envtest, which skips documents that are not CRDs (the Gateway API's
+// ValidatingAdmissionPolicy), and waits until discovery lists them.
+func (c *Cluster) installCRDs(what string, paths ...string) error {
+	if _, err := envtest.InstallCRDs(c.Config, envtest.CRDInstallOptions{Paths: paths, ErrorIfPathMissing: true}); err != nil {
+		return fmt.Errorf("install %s: %w", what, err)
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 // Package framework runs a real, throw-away Kubernetes control plane on
-// loopback for the end-to-end suite and the demo: etcd and kube-apiserver as
-// processes, a kubeconfig with a system:masters client certificate, the Istio
+// loopback for the end-to-end suite and the demo: etcd and kube-apiserver
+// started by controller-runtime's envtest, a kubeconfig with a
+// system:masters client certificate (envtest's admin user), the Istio
 // and cert-manager CRDs, the real kubectl, the istio-guardrail serve process,
 // and the webhook configurations the Helm chart ships (see
 // WebhookConfigurations). Binaries come from KUBEBUILDER_ASSETS or the

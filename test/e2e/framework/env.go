@@ -153,7 +153,10 @@ func (e *Env) Stop() error {
 	return errors.Join(errs...)
 }
 
-// WebhookOptions returns the options of this Env's webhook configurations.
+// WebhookOptions returns the options of this Env's webhook configurations:
+// the chart's, except for the mesh-config entry (MeshConfigNamespaces
+// empty), since Istio's chart-default mesh config, which StartIstiod
+// applies to istio-system unchanged, is denied by IGR606, IGR608 and IGR609.
 func (e *Env) WebhookOptions() (WebhookOptions, error) {
 	istioOperators, err := e.Cluster.Serves("install.istio.io", "istiooperators")
 	if err != nil {

@@ -111,7 +111,7 @@ func (c *Cluster) StartIstiod(ctx context.Context, o IstiodOptions) (*Istiod, er
 	if len(o.RevisionTags) > 0 {
 		values = append(values, "revisionTags={"+strings.Join(o.RevisionTags, ",")+"}")
 	}
-	if d.Rendered, err = c.helmTemplate(ctx, "istiod-"+o.Revision, o.Chart, IstioNamespace, values); err != nil {
+	if d.Rendered, err = HelmTemplate(ctx, c.Binaries.Helm, "istiod-"+o.Revision, o.Chart, IstioNamespace, values); err != nil {
 		return nil, err
 	}
 	var apply []*unstructured.Unstructured
@@ -327,14 +327,15 @@ func (d *Istiod) Stop() error {
 // Logs returns the tail of istiod's log.
 func (d *Istiod) Logs() string { return TailFile(d.logPath, 40) }
 
-// helmTemplate renders a chart and decodes every document.
-func (c *Cluster) helmTemplate(ctx context.Context, release, chart, ns string, values []string) ([]*unstructured.Unstructured, error) {
+// HelmTemplate renders chart with helm template for kubeVersion (the
+// cluster's) and decodes every document; values are --set values.
+func HelmTemplate(ctx context.Context, helm, release, chart, ns string, values []string) ([]*unstructured.Unstructured, error) {
 	args := []string{"template", release, chart, "--namespace", ns, "--kube-version", kubeVersion}
 	for _, v := range values {
 		args = append(args, "--set", v)
 	}
 	var stdout, stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, c.Binaries.Helm, args...)
+	cmd := exec.CommandContext(ctx, helm, args...)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		return nil, fmt.Errorf("helm %s: %w: %s", strings.Join(args, " "), err, stderr.String())

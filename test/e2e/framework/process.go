@@ -6,6 +6,8 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -61,9 +63,9 @@ func StartProcess(spec ProcessSpec) (*Process, error) {
 	}
 	p := &Process{spec: spec, cmd: cmd, log: log, done: make(chan struct{})}
 	if spec.PIDFile != "" {
-		if err := os.WriteFile(spec.PIDFile, []byte(strconv.Itoa(cmd.Process.Pid)+"\n"), 0o600); err != nil {
+		if err := writePIDFile(spec.PIDFile, cmd.Process.Pid); err != nil {
 			_ = p.Stop(time.Second)
-			return nil, fmt.Errorf("write %s pid file: %w", spec.Name, err)
+			return nil, err
 		}
 	}
 	go p.wait()
@@ -122,6 +124,30 @@ func TailFile(path string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// writePIDFile writes pid to path.
+func writePIDFile(path string, pid int) error {
+	if err := os.WriteFile(path, []byte(strconv.Itoa(pid)+"\n"), 0o600); err != nil {
+		return fmt.Errorf("write pid file: %w", err)
+	}
+	return nil
+}
+
+// pidWithArg returns the id of a process that has arg as one of its
+// command-line arguments (an argument that names a cluster's own folder).
+func pidWithArg(arg string) (int, error) {
+	cmdlines, err := filepath.Glob("/proc/[0-9]*/cmdline")
+	if err != nil {
+		return 0, err
+	}
+	for _, f := range cmdlines {
+		b, err := os.ReadFile(f)
+		if err == nil && slices.Contains(strings.Split(string(b), "\x00"), arg) {
+			return strconv.Atoi(filepath.Base(filepath.Dir(f)))
+		}
+	}
+	return 0, fmt.Errorf("no process with argument %s", arg)
 }
 
 // KillPIDFile stops the process named in a pid file (SIGTERM, then SIGKILL

@@ -48,6 +48,11 @@ type WebhookOptions struct {
 	// although not injected (the chart's mesh root and mesh-config
 	// namespaces); empty means istio-system, the chart's default.
 	ControlPlaneNamespaces []string
+	// MeshConfigNamespaces registers the chart's mesh-config entry: ConfigMap
+	// CREATE and UPDATE from these namespaces only (the chart's
+	// webhook.meshConfig.namespaces, [istio-system] by default), failurePolicy
+	// Ignore. Empty: not registered (webhook.meshConfig.enabled=false).
+	MeshConfigNamespaces []string
 }
 
 // WebhookConfigurations builds the validating and mutating configurations
@@ -58,9 +63,10 @@ type WebhookOptions struct {
 // namespace by kubernetes.io/metadata.name. As in the chart, Pods and
 // workloads have their own entries that only match mesh namespaces
 // (istio-injection=enabled; istio.io/rev without istio-injection) and, for
-// validation, the control-plane namespaces by name; Namespaces and Istio
-// kinds are matched cluster-wide. (The chart's mesh-config ConfigMap entry is
-// not registered here.)
+// validation, the control-plane namespaces by name; ConfigMaps only the
+// mesh-config namespaces by name (MeshConfigNamespaces); Namespaces and Istio
+// kinds are matched cluster-wide. The chart's DELETE entries for the anchors
+// (IGR810) are registered by the posture tests that need them.
 func WebhookConfigurations(o WebhookOptions) (*admissionregistrationv1.ValidatingWebhookConfiguration, *admissionregistrationv1.MutatingWebhookConfiguration) {
 	validating := func(name string, sel *metav1.LabelSelector, rules []admissionregistrationv1.RuleWithOperations) admissionregistrationv1.ValidatingWebhook {
 		return admissionregistrationv1.ValidatingWebhook{
@@ -105,6 +111,15 @@ func WebhookConfigurations(o WebhookOptions) (*admissionregistrationv1.Validatin
 	vwc.Webhooks = append(vwc.Webhooks, validating("ambient.workloads."+ValidatingWebhookName, ambientSelector(o.Namespace), podRules))
 	vwc.Webhooks = append(vwc.Webhooks, validating("controlplane.workloads."+ValidatingWebhookName,
 		controlPlaneSelector(o.Namespace, cp), podRules))
+	if len(o.MeshConfigNamespaces) > 0 {
+		// istiod writes ConfigMaps in its namespace and must not depend on
+		// the guardrail: fail open, as the chart.
+		mc := validating("meshconfig."+ValidatingWebhookName, controlPlaneSelector(o.Namespace, o.MeshConfigNamespaces),
+			[]admissionregistrationv1.RuleWithOperations{rule(ops, "", "configmaps")})
+		mc.Rules[0].Scope = ptr(admissionregistrationv1.NamespacedScope)
+		mc.FailurePolicy = ptr(admissionregistrationv1.Ignore)
+		vwc.Webhooks = append(vwc.Webhooks, mc)
+	}
 
 	mwc := &admissionregistrationv1.MutatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: o.Name}}
 	if o.MutateNamespaces {
@@ -167,7 +182,7 @@ func meshSelectors(own string) []struct {
 	}
 }
 
-// controlPlaneSelector selects the control-plane namespaces by name.
+// controlPlaneSelector selects the named namespaces, with the exclusions.
 func controlPlaneSelector(own string, names []string) *metav1.LabelSelector {
 	return &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
 		{Key: "kubernetes.io/metadata.name", Operator: metav1.LabelSelectorOpIn, Values: names},

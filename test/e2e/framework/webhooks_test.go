@@ -1,83 +1,135 @@
 package framework
 
 import (
-	"slices"
+	"encoding/json"
+	"path/filepath"
 	"testing"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 )
 
-func TestWebhookConfigurations(t *testing.T) {
+// TestWebhookConfigurationsAreTheChartsWebhooks renders the Helm chart with
+// bin/helm for the cluster's Kubernetes version and checks that
+// WebhookConfigurations, given the options that correspond to the values,
+// registers exactly the chart's webhooks: the same entries in the same order,
+// each equal field by field, with the chart's Service client config. The
+// chart's DELETE entries of the anchors (IGR810) are rendered off
+// (anchors.enabled=false): the posture tests register them themselves.
+func TestWebhookConfigurationsAreTheChartsWebhooks(t *testing.T) {
+	const release, ns, fullname = "rel", "guardrail-system", "rel-istio-guardrail"
+	svc := &admissionregistrationv1.ServiceReference{Name: fullname, Namespace: ns, Port: ptr(int32(443))}
 	cases := map[string]struct {
-		opts            WebhookOptions
-		wantURL         string
-		wantService     bool
-		wantIstioOp     bool
-		wantMutateRules int
+		values []string
+		opts   WebhookOptions
 	}{
-		"URL client config for an out-of-cluster server": {
-			opts:    WebhookOptions{Name: "g", Namespace: "guard", URL: "https://127.0.0.1:9443", CABundle: []byte("ca")},
-			wantURL: "https://127.0.0.1:9443/validate", wantMutateRules: 2,
+		"chart defaults": {
+			opts: WebhookOptions{IstioOperators: true, MutateNamespaces: true, MeshConfigNamespaces: []string{"istio-system"}},
 		},
-		"Service client config, IstioOperators served, namespace and workload mutation": {
-			opts: WebhookOptions{Name: "g", Namespace: "guard", IstioOperators: true, MutateNamespaces: true, MutateWorkloads: true,
-				Service: &admissionregistrationv1.ServiceReference{Name: "svc", Namespace: "guard", Port: ptr(int32(443))}},
-			wantService: true, wantIstioOp: true, wantMutateRules: 7,
+		"mesh config off, workloads mutated, namespaces not, extra control-plane namespaces": {
+			values: []string{"webhook.meshConfig.enabled=false", "config.mutation.workloads=true", "config.mutation.namespaces=false",
+				"webhook.meshConfig.namespaces={istio-config}", "webhook.workloadNamespaces={istio-ingress}"},
+			opts: WebhookOptions{IstioOperators: true, MutateWorkloads: true,
+				ControlPlaneNamespaces: []string{"istio-config", "istio-system", "istio-ingress"}},
 		},
+		"mesh config from two namespaces": {
+			values: []string{"webhook.meshConfig.namespaces={istio-system,istio-config}"},
+			opts: WebhookOptions{IstioOperators: true, MutateNamespaces: true, MeshConfigNamespaces: []string{"istio-system", "istio-config"},
+				ControlPlaneNamespaces: []string{"istio-system", "istio-config"}},
+		},
+	}
+	root, err := RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := binDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	helm := filepath.Join(dir, "helm")
+	if err := executable(helm, "run make tools"); err != nil {
+		t.Fatal(err)
 	}
 	for desc, tc := range cases {
 		t.Run(desc, func(t *testing.T) {
-			vwc, mwc := WebhookConfigurations(tc.opts)
-			if vwc.Name != "g" || mwc.Name != "g" {
-				t.Fatalf("names = %q, %q; want both g", vwc.Name, mwc.Name)
+			objs, err := HelmTemplate(t.Context(), helm, release, filepath.Join(root, "charts", "istio-guardrail"), ns,
+				append([]string{"anchors.enabled=false"}, tc.values...))
+			if err != nil {
+				t.Fatal(err)
 			}
-			v, m := vwc.Webhooks[0], mwc.Webhooks[0]
-			if len(vwc.Webhooks) != 5 {
-				t.Errorf("validating entries = %d, want 5 (cluster-wide, injection, revision, ambient, control plane)", len(vwc.Webhooks))
-			}
-			for _, w := range vwc.Webhooks {
-				if *w.FailurePolicy != admissionregistrationv1.Fail || !excludes(w.NamespaceSelector.MatchExpressions) {
-					t.Errorf("%s: failurePolicy %s, selector %v", w.Name, *w.FailurePolicy, w.NamespaceSelector)
+			var chartV admissionregistrationv1.ValidatingWebhookConfiguration
+			var chartM admissionregistrationv1.MutatingWebhookConfiguration
+			for _, u := range objs {
+				var into any
+				switch u.GetKind() {
+				case "ValidatingWebhookConfiguration":
+					into = &chartV
+				case "MutatingWebhookConfiguration":
+					into = &chartM
+				default:
+					continue
+				}
+				if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, into); err != nil {
+					t.Fatal(err)
 				}
 			}
-			mutateRules := 0
-			for _, w := range mwc.Webhooks {
-				mutateRules += len(w.Rules)
-				if *w.FailurePolicy != admissionregistrationv1.Ignore || *w.ReinvocationPolicy != admissionregistrationv1.IfNeededReinvocationPolicy ||
-					!excludes(w.NamespaceSelector.MatchExpressions) {
-					t.Errorf("%s: failurePolicy %s, reinvocation %s, selector %v", w.Name, *w.FailurePolicy, *w.ReinvocationPolicy, w.NamespaceSelector)
-				}
+			if len(chartV.Webhooks) == 0 || len(chartM.Webhooks) == 0 {
+				t.Fatalf("the chart rendered no webhooks: %d validating, %d mutating", len(chartV.Webhooks), len(chartM.Webhooks))
 			}
-			if *v.SideEffects != admissionregistrationv1.SideEffectClassNone || *v.TimeoutSeconds != 5 ||
-				*v.MatchPolicy != admissionregistrationv1.Equivalent || !slices.Equal(v.AdmissionReviewVersions, []string{"v1"}) {
-				t.Errorf("common settings differ from the chart's: %+v", v)
+			o := tc.opts
+			o.Name, o.Namespace, o.Service = fullname, ns, svc
+			v, m := WebhookConfigurations(o)
+			if v.Name != chartV.Name || m.Name != chartM.Name {
+				t.Errorf("names = %q, %q; chart: %q, %q", v.Name, m.Name, chartV.Name, chartM.Name)
 			}
-			if tc.wantURL != "" && (v.ClientConfig.URL == nil || *v.ClientConfig.URL != tc.wantURL) {
-				t.Errorf("validating URL = %v, want %s", v.ClientConfig.URL, tc.wantURL)
-			}
-			if tc.wantService && (m.ClientConfig.Service == nil || *m.ClientConfig.Service.Path != MutatePath ||
-				*v.ClientConfig.Service.Path != ValidatePath) {
-				t.Errorf("service client configs = %+v / %+v", v.ClientConfig.Service, m.ClientConfig.Service)
-			}
-			hasIstioOp := slices.ContainsFunc(v.Rules, func(r admissionregistrationv1.RuleWithOperations) bool {
-				return slices.Contains(r.APIGroups, "install.istio.io")
-			})
-			if hasIstioOp != tc.wantIstioOp {
-				t.Errorf("istiooperators rule present = %v, want %v", hasIstioOp, tc.wantIstioOp)
-			}
-			if mutateRules != tc.wantMutateRules {
-				t.Errorf("mutating rules = %d, want %d", mutateRules, tc.wantMutateRules)
-			}
+			sameEntries(t, "validating", chartV.Webhooks, v.Webhooks, func(w admissionregistrationv1.ValidatingWebhook) string { return w.Name })
+			sameEntries(t, "mutating", chartM.Webhooks, m.Webhooks, func(w admissionregistrationv1.MutatingWebhook) string { return w.Name })
 		})
 	}
 }
 
-// excludes reports whether the selector excludes the namespaces that must
-// never depend on the webhook, by name.
-func excludes(reqs []metav1.LabelSelectorRequirement) bool {
-	return slices.ContainsFunc(reqs, func(r metav1.LabelSelectorRequirement) bool {
-		return r.Key == "kubernetes.io/metadata.name" && r.Operator == metav1.LabelSelectorOpNotIn &&
-			slices.Equal(r.Values, []string{"kube-system", "kube-node-lease", "guard"})
-	})
+// TestWebhookConfigurationsURLClientConfig: an out-of-cluster server is
+// called at its URL with the CA bundle, on the path of each configuration.
+func TestWebhookConfigurationsURLClientConfig(t *testing.T) {
+	v, m := WebhookConfigurations(WebhookOptions{Name: "g", Namespace: "guard", URL: "https://127.0.0.1:9443", CABundle: []byte("ca"),
+		MutateNamespaces: true, MeshConfigNamespaces: []string{"istio-system"}})
+	check := func(name string, cc admissionregistrationv1.WebhookClientConfig, want string) {
+		if cc.URL == nil || *cc.URL != want || string(cc.CABundle) != "ca" || cc.Service != nil {
+			t.Errorf("%s: client config %+v, want URL %s with the CA bundle and no Service", name, cc, want)
+		}
+	}
+	for _, w := range v.Webhooks {
+		check(w.Name, w.ClientConfig, "https://127.0.0.1:9443"+ValidatePath)
+	}
+	for _, w := range m.Webhooks {
+		check(w.Name, w.ClientConfig, "https://127.0.0.1:9443"+MutatePath)
+	}
+}
+
+// sameEntries compares webhook entries by name and order, and each entry as
+// JSON, reporting every difference.
+func sameEntries[W any](t *testing.T, what string, chart, fw []W, name func(W) string) {
+	t.Helper()
+	if len(chart) != len(fw) {
+		t.Errorf("%s: %d entries, chart %d", what, len(fw), len(chart))
+	}
+	for i := range min(len(chart), len(fw)) {
+		c, err := json.Marshal(chart[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := json.Marshal(fw[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(c) != string(f) {
+			t.Errorf("%s entry %d (%s) differs\n chart:     %s\n framework: %s", what, i, name(chart[i]), c, f)
+		}
+	}
+	for i := len(fw); i < len(chart); i++ {
+		t.Errorf("%s: the framework does not register the chart's %s", what, name(chart[i]))
+	}
+	for i := len(chart); i < len(fw); i++ {
+		t.Errorf("%s: the framework registers %s, which the chart does not ship", what, name(fw[i]))
+	}
 }
