@@ -62,7 +62,7 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("build the discovery client: %w", err)
 	}
-	served, missing, err := mappings(dc, kindsToList(o.Engine))
+	served, missing, err := mappings(dc, Kinds(o.Engine))
 	if err != nil {
 		return nil, err
 	}

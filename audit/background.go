@@ -131,7 +131,7 @@ func lead(ctx context.Context, o BackgroundOptions, id string, metrics *postureM
 	if err != nil {
 		return err
 	}
-	served, _, err := mappings(dc, kindsToList(eng))
+	served, _, err := mappings(dc, Kinds(eng))
 	if err != nil {
 		return err
 	}

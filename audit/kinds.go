@@ -13,12 +13,13 @@ import (
 	"github.com/istio-guardrail/istio-guardrail/policy"
 )
 
-// kindsToList returns the kinds an audit lists: those the enabled rules and
-// mutators target plus those the cross-object index reads, Namespaces and
-// injector configurations first (the per-object rules read namespace
-// labels), then in name order. Kinds that are not API objects (Helm values
-// documents) are left out.
-func kindsToList(eng *policy.Engine) []schema.GroupKind {
+// Kinds returns the kinds an audit with eng lists (eng nil: with every rule
+// enabled, what the chart's audit ClusterRole must grant list and watch on):
+// those the enabled rules and mutators target plus those the cross-object
+// index reads, Namespaces and injector configurations first (the per-object
+// rules read namespace labels), then in name order. Kinds that are not API
+// objects (Helm values documents) are left out.
+func Kinds(eng *policy.Engine) []schema.GroupKind {
 	seen := map[policy.Kind]bool{}
 	var rest []policy.Kind
 	add := func(k policy.Kind) {
@@ -29,7 +30,7 @@ func kindsToList(eng *policy.Engine) []schema.GroupKind {
 		rest = append(rest, k)
 	}
 	for _, r := range policy.Catalogue() {
-		if eng.Action(r.ID) == policy.ActionOff {
+		if eng != nil && eng.Action(r.ID) == policy.ActionOff {
 			continue
 		}
 		for _, k := range r.Targets {

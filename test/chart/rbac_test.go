@@ -7,6 +7,11 @@ import (
 	"testing"
 
 	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/istio-guardrail/istio-guardrail/audit"
+	"github.com/istio-guardrail/istio-guardrail/test/e2e/framework"
 )
 
 // grant is one (apiGroup, resource, verb, resourceName) the release's
@@ -88,7 +93,7 @@ func flatten(scope string, rules []rbacv1.PolicyRule) []string {
 // Secret and webhook configurations by name.
 func TestRBACLeastPrivilege(t *testing.T) {
 	informer := append([]string{"cluster list /namespaces", "cluster watch /namespaces",
-		"cluster list security.istio.io/authorizationpolicies", "cluster list security.istio.io/peerauthentications"}, auditGrants()...)
+		"cluster list security.istio.io/authorizationpolicies", "cluster list security.istio.io/peerauthentications"}, auditGrants(t)...)
 	selfManaged := []string{
 		"cluster get admissionregistration.k8s.io/mutatingwebhookconfigurations/" + fullname,
 		"cluster get admissionregistration.k8s.io/validatingwebhookconfigurations/" + fullname,
@@ -125,17 +130,16 @@ func TestRBACLeastPrivilege(t *testing.T) {
 }
 
 // auditGrants are the background audit's permissions (audit.enabled): list
-// and watch of every kind it judges, its reports (whose create is the one
-// create the chart grants: a Report per namespace cannot be made in advance),
-// and get/update of its Lease by name.
-func auditGrants() []string {
+// and watch of every kind the audit lists with every rule enabled
+// (audit.Kinds; Namespaces are also the informer's), its reports (whose
+// create is the one create the chart grants: a Report per namespace cannot be
+// made in advance), and get/update of its Lease by name.
+func auditGrants(t *testing.T) []string {
 	var out []string
-	for _, gr := range []string{"/pods", "/services", "/configmaps", "apps/deployments", "apps/statefulsets", "apps/daemonsets",
-		"apps/replicasets", "batch/jobs", "batch/cronjobs", "networking.k8s.io/networkpolicies",
-		"admissionregistration.k8s.io/mutatingwebhookconfigurations", "security.istio.io/peerauthentications",
-		"security.istio.io/requestauthentications", "security.istio.io/authorizationpolicies", "networking.istio.io/destinationrules",
-		"networking.istio.io/gateways", "networking.istio.io/sidecars", "networking.istio.io/virtualservices",
-		"networking.istio.io/envoyfilters", "install.istio.io/istiooperators", "cert-manager.io/certificates"} {
+	for _, gr := range auditResources(t) {
+		if gr == "/namespaces" {
+			continue // granted to every mode (the informer)
+		}
 		out = append(out, "cluster list "+gr, "cluster watch "+gr)
 	}
 	for _, r := range []string{"reports", "clusterreports"} {
@@ -145,6 +149,64 @@ func auditGrants() []string {
 	}
 	return append(out, "namespace "+namespace+" get coordination.k8s.io/leases/istio-guardrail-audit",
 		"namespace "+namespace+" update coordination.k8s.io/leases/istio-guardrail-audit")
+}
+
+// auditResources are the "group/resource" of every kind audit.Kinds lists
+// with every rule enabled. A custom kind's resource is its CRD's plural (the
+// CRDs of the modules the e2e suite installs); a built-in kind's is its
+// lower-case plural, regular for all of them. The e2e test
+// TestChartAuditRBACListsEveryServedKind resolves them with discovery instead.
+func auditResources(t *testing.T) []string {
+	t.Helper()
+	istio, certManager, gatewayAPI, err := framework.CRDPaths(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := envtest.CRDInstallOptions{Paths: []string{istio, certManager, gatewayAPI}, ErrorIfPathMissing: true}
+	if err := envtest.ReadCRDFiles(&opts); err != nil {
+		t.Fatal(err)
+	}
+	plurals := map[schema.GroupKind]string{}
+	for _, crd := range opts.CRDs {
+		plurals[schema.GroupKind{Group: crd.Spec.Group, Kind: crd.Spec.Names.Kind}] = crd.Spec.Names.Plural
+	}
+	// The IstioOperator CRD left Istio's modules with the in-cluster
+	// operator (1.24); clusters that kept it serve this plural.
+	plurals[schema.GroupKind{Group: "install.istio.io", Kind: "IstioOperator"}] = "istiooperators"
+	builtin := []string{"", "apps", "batch", "networking.k8s.io", "admissionregistration.k8s.io", "policy", "autoscaling"}
+	var out []string
+	for _, gk := range audit.Kinds(nil) {
+		plural, ok := plurals[gk]
+		switch {
+		case ok:
+		case slices.Contains(builtin, gk.Group):
+			plural = strings.ToLower(gk.Kind) + "s"
+			if strings.HasSuffix(plural, "ys") {
+				plural = strings.TrimSuffix(plural, "ys") + "ies"
+			}
+		default:
+			t.Fatalf("audit lists %s: no CRD of the suite's modules defines it", gk)
+		}
+		out = append(out, gk.Group+"/"+plural)
+	}
+	if len(out) < 20 {
+		t.Fatalf("audit.Kinds lists %d kinds, fewer than it reads: %v", len(out), out)
+	}
+	return out
+}
+
+// TestAuditRBACGrantsEveryKindAuditLists names each kind the audit lists that
+// the chart's audit role does not let it list and watch: such a kind is never
+// judged in the cluster (and its informer never syncs).
+func TestAuditRBACGrantsEveryKindAuditLists(t *testing.T) {
+	got := grants(t, render(t, nil))
+	for _, gr := range auditResources(t) {
+		for _, verb := range []string{"list", "watch"} {
+			if g := "cluster " + verb + " " + gr; !slices.Contains(got, g) {
+				t.Errorf("audit lists %s but the chart does not grant %q", gr, g)
+			}
+		}
+	}
 }
 
 // TestSelfManagedSecretIsPreCreated checks that the Secret the server fills

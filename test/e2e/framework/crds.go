@@ -10,10 +10,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 )
 
-// crdPaths returns the CRD files and directories of the Istio (istio.io/api),
+// CRDPaths returns the CRD files and directories of the Istio (istio.io/api),
 // cert-manager and Gateway API (standard channel) modules at the versions in
 // go.mod: the Go types the guardrail decodes with.
-func crdPaths(ctx context.Context) (istio, certManager, gatewayAPI string, err error) {
+func CRDPaths(ctx context.Context) (istio, certManager, gatewayAPI string, err error) {
 	root, err := RepoRoot()
 	if err != nil {
 		return "", "", "", err
@@ -37,7 +37,7 @@ func crdPaths(ctx context.Context) (istio, certManager, gatewayAPI string, err e
 // InstallCRDs installs the Istio and cert-manager CRDs and waits until the
 // API server serves them.
 func (c *Cluster) InstallCRDs(ctx context.Context) error {
-	istio, certManager, _, err := crdPaths(ctx)
+	istio, certManager, _, err := CRDPaths(ctx)
 	if err != nil {
 		return err
 	}
@@ -48,7 +48,7 @@ func (c *Cluster) InstallCRDs(ctx context.Context) error {
 // API server serves them. It is separate from InstallCRDs so a test can
 // first prove that webhook rules for the absent kinds do not break anything.
 func (c *Cluster) InstallGatewayAPICRDs(ctx context.Context) error {
-	_, _, gatewayAPI, err := crdPaths(ctx)
+	_, _, gatewayAPI, err := CRDPaths(ctx)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,86 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/discovery/cached/memory"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/restmapper"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/istio-guardrail/istio-guardrail/audit"
+)
+
+// TestChartAuditRBACListsEveryServedKind installs the chart (audit.enabled
+// by default) on a server with the Istio, cert-manager and Gateway API CRDs
+// and, as the chart's ServiceAccount, lists and watches every kind the audit
+// lists (audit.Kinds with every rule enabled) that the server serves,
+// resolved by discovery as the audit resolves them: a kind the role does not
+// grant is Forbidden here, and in the cluster its informer would never sync.
+// A Gateway API Gateway created by the admin is in the ServiceAccount's list.
+func TestChartAuditRBACListsEveryServedKind(t *testing.T) {
+	withGatewayAPI(t)
+	// The Gateway first: the chart's webhooks point at a Service with no
+	// server behind it (nothing here runs the chart's Deployment).
+	ns := newNamespace(t, nil)
+	requireAllowed(t, kubectl(t, testdata(t, "meshapi/gateway-hardened.yaml"), "apply", "-n", ns, "-f", "-"))
+	c := chartInstall{release: "guardrail-audit", namespace: "guardrail-chart-audit"}
+	c.install(t)
+
+	cfg, err := clientcmd.BuildConfigFromFlags("", impersonatingKubeconfig(t, c.serviceAccount()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(discovery.NewDiscoveryClientForConfigOrDie(env.Cluster.Config)))
+	served := 0
+	for _, gk := range audit.Kinds(nil) {
+		m, err := mapper.RESTMapping(gk)
+		if meta.IsNoMatchError(err) {
+			t.Logf("not served: %s", gk)
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		served++
+		res := dyn.Resource(m.Resource)
+		list, err := res.List(t.Context(), metav1.ListOptions{})
+		if err != nil {
+			t.Errorf("as %s, list %s: %v (forbidden: %v)", c.serviceAccount(), m.Resource, err, apierrors.IsForbidden(err))
+			continue
+		}
+		w, err := res.Watch(t.Context(), metav1.ListOptions{ResourceVersion: list.GetResourceVersion()})
+		if err != nil {
+			t.Errorf("as %s, watch %s: %v", c.serviceAccount(), m.Resource, err)
+			continue
+		}
+		w.Stop()
+		if m.Resource.Group == "gateway.networking.k8s.io" && m.Resource.Resource == "gateways" {
+			var names []string
+			for _, it := range list.Items {
+				names = append(names, it.GetNamespace()+"/"+it.GetName())
+			}
+			if !strings.Contains(strings.Join(names, " "), ns+"/") {
+				t.Errorf("as %s, the Gateway API Gateways listed are %v: the one in %s is missing", c.serviceAccount(), names, ns)
+			}
+		}
+	}
+	// Istio's, cert-manager's and the Gateway API's CRDs are installed: all
+	// but IstioOperator (whose CRD no module of the suite ships) are served.
+	if want := len(audit.Kinds(nil)) - 1; served != want {
+		t.Errorf("%d of the audit's kinds are served, want %d", served, want)
+	}
+	// And nothing beyond list/watch on them: no get.
+	if r := kubectl(t, "", "auth", "can-i", "get", "gateways.gateway.networking.k8s.io", "-n", ns, "--as", c.serviceAccount()); strings.TrimSpace(r.Stdout) != "no" {
+		t.Errorf("kubectl auth can-i get gateways.gateway.networking.k8s.io as %s: %q, want no", c.serviceAccount(), r.Stdout)
+	}
+}
