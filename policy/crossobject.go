@@ -68,20 +68,24 @@ type ClusterIndex struct {
 	// the ConfigMaps they may be deployed from ("ns/name"), for IGR811.
 	gateways []*gwFacts
 	overlays map[string]*overlayFacts
+	// injectorValues are istiod's values for the gateway templates, by
+	// revision ("default": the istio-sidecar-injector ConfigMap).
+	injectorValues map[string]*gwTemplateValues
 }
 
 // NewClusterIndex returns an empty index. complete states that every object
 // of IndexKinds will be added (a live cluster), not a part of them.
 func NewClusterIndex(complete bool) *ClusterIndex {
 	return &ClusterIndex{
-		complete:   complete,
-		namespaces: map[string]*nsFacts{},
-		services:   map[string]*svcFacts{},
-		netpols:    map[string]int{},
-		revisions:  map[string]bool{},
-		tags:       map[string]string{},
-		workloads:  map[string]*wlFacts{},
-		overlays:   map[string]*overlayFacts{},
+		complete:       complete,
+		namespaces:     map[string]*nsFacts{},
+		services:       map[string]*svcFacts{},
+		netpols:        map[string]int{},
+		revisions:      map[string]bool{},
+		tags:           map[string]string{},
+		workloads:      map[string]*wlFacts{},
+		overlays:       map[string]*overlayFacts{},
+		injectorValues: map[string]*gwTemplateValues{},
 	}
 }
 

@@ -16,6 +16,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
 	kyaml "k8s.io/apimachinery/pkg/util/yaml"
+
+	"istio.io/api/label"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
 
@@ -56,6 +58,10 @@ type gwFacts struct {
 	// paramsKind is set when parametersRef names another kind, which
 	// istiod refuses to render.
 	params, paramsKind string
+	// rev is the Gateway's istio.io/rev label, revSet whether it has one:
+	// they choose the istiod (and its values) that deploys it.
+	rev    string
+	revSet bool
 }
 
 // overlayFacts is a ConfigMap a Gateway may take overlays from: the values
@@ -79,6 +85,9 @@ func (c *ClusterIndex) addGatewayDeployment(obj *Object) {
 		return
 	}
 	f := &gwFacts{subject: subjectOf(obj), class: strings.Clone(string(gw.Spec.GatewayClassName))}
+	if rev, ok := gw.Labels[label.IoIstioRev.Name]; ok {
+		f.rev, f.revSet = strings.Clone(rev), true
+	}
 	if inf := gw.Spec.Infrastructure; inf != nil && inf.ParametersRef != nil {
 		pr := inf.ParametersRef
 		if pr.Group == "" && pr.Kind == "ConfigMap" {
@@ -123,6 +132,7 @@ func (c *ClusterIndex) addOverlayConfigMap(obj *Object) {
 		}
 	}
 	c.overlays[f.ref.Namespace+"/"+f.ref.Name] = f
+	c.addInjectorValues(cm)
 }
 
 // classDefaults returns the ConfigMap istiod takes the defaults of class
@@ -157,14 +167,33 @@ type gwRender struct {
 }
 
 // renderGateway renders gw's Deployment, HPA and PDB from the template's
-// shape and the overlays in istiod's order. The template leaves replicas,
-// affinity and spread unset, gives the proxy container istiod's default
-// resources (values global.waypoint.resources or global.proxy.resources,
-// both requests 100m/128Mi and limits 2/1Gi by default), and its HPA and
-// PDB only a target (maxReplicas 1) and a selector.
-func renderGateway(gw *gwFacts, overlays []*overlayFacts) (*gwRender, error) {
+// shape, istiod's values and the overlays in istiod's order. The template
+// leaves replicas unset, and its HPA and PDB only a target (maxReplicas 1)
+// and a selector. With values (see gatewayvalues.go) the pod takes the
+// affinity, spread and proxy resources they set for gw's template; without
+// (nil: not in the index) the chart defaults: no affinity or spread, and
+// proxy resources global.waypoint.resources or global.proxy.resources, both
+// requests 100m/128Mi and limits 2/1Gi.
+func renderGateway(gw *gwFacts, values *gwTemplateValues, overlays []*overlayFacts) (*gwRender, error) {
 	name := gw.ref.Name
 	sel := map[string]string{gwNameLabel: name}
+	proxy := corev1.Container{Name: "istio-proxy", Resources: corev1.ResourceRequirements{
+		Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("128Mi")},
+		Limits:   corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("2"), corev1.ResourceMemory: resource.MustParse("1Gi")},
+	}}
+	var pod corev1.PodSpec
+	if values != nil {
+		res := values.proxyResources
+		if gwTemplate(gw.class) == "waypoint" {
+			res = values.waypointResources
+			pod.Affinity, pod.TopologySpreadConstraints = values.waypointAffinity, values.waypointSpread
+		}
+		proxy.Resources = corev1.ResourceRequirements{}
+		if res != nil {
+			proxy.Resources = *res
+		}
+	}
+	pod.Containers = []corev1.Container{proxy}
 	r := &gwRender{from: map[string]ObjectRef{},
 		deployment: &appsv1.Deployment{
 			TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
@@ -173,10 +202,7 @@ func renderGateway(gw *gwFacts, overlays []*overlayFacts) (*gwRender, error) {
 				Selector: &metav1.LabelSelector{MatchLabels: sel},
 				Template: corev1.PodTemplateSpec{
 					ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{gwNameLabel: name}},
-					Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "istio-proxy", Resources: corev1.ResourceRequirements{
-						Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("128Mi")},
-						Limits:   corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("2"), corev1.ResourceMemory: resource.MustParse("1Gi")},
-					}}}},
+					Spec:       pod,
 				},
 			},
 		},

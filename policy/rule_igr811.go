@@ -35,14 +35,22 @@ func ruleIGR811() *Rule {
 			"Each finding is on the Gateway and names the ConfigMap key to set. In `check`, whose input is part of a " +
 			"cluster, a Gateway is judged when the input holds the class defaults ConfigMap or its parametersRef " +
 			"ConfigMap (all it names), and the findings are warnings unless the input holds the class defaults " +
-			"(which may set what the Gateway's own ConfigMap lacks). Not read: istiod's values " +
-			"(`global.waypoint.affinity`, `topologySpreadConstraints`, `resources`), which are taken at their defaults.",
+			"(which may set what the Gateway's own ConfigMap lacks). The template itself takes istiod's values: for " +
+			"`istio-waypoint` and `istio-east-west`, `global.waypoint.affinity`, `topologySpreadConstraints` and " +
+			"`resources`; for `istio`, `global.proxy.resources`. They are read from the `values` key of the ConfigMap " +
+			"`istio-sidecar-injector` (`istio-sidecar-injector-<revision>` for a revisioned istiod) in istio-system, of " +
+			"the revision that deploys the Gateway (its `istio.io/rev` label, else its namespace's, through revision " +
+			"tags, else the default tag or revision). When the input does not hold that ConfigMap, the chart's " +
+			"defaults are assumed (proxy resources set, no affinity or spread) and a waypoint's missing spread is only " +
+			"a warning.",
 		Remediation: "set the overlays in the ConfigMap of spec.infrastructure.parametersRef (or the class defaults ConfigMap)",
 		Istio: "pilot/pkg/config/kube/gatewaycommon/deploymentcontroller.go (1.31 line): render, applyOverlay " +
 			"(supportedOverlays; horizontalPodAutoscaler and podDisruptionBudget rendered only when an overlay sets them), " +
 			"fetchParameters (a ConfigMap of the Gateway's namespace), class defaults: the oldest ConfigMap labelled " +
 			"gateway.istio.io/defaults-for-class in istiod's namespace; IsManaged (Gateways with spec.addresses other " +
-			"than one IP are not deployed); templates kube-gateway.yaml and waypoint.yaml of istio-discovery.",
+			"than one IP are not deployed); templates kube-gateway.yaml and waypoint.yaml of istio-discovery, rendered with " +
+			"the injector's values (pilot/pkg/bootstrap/sidecarinjector.go getInjectorConfigMapName, " +
+			"pkg/kube/inject/watcher.go readConfigMap); the Gateway's istiod: pkg/revisions/tag_watcher.go IsMine.",
 		Targets:       []Kind{KindGatewayAPIGateway},
 		DefaultAction: ActionDeny,
 		CELGap:        celCluster,
@@ -98,7 +106,8 @@ func igr811Gateway(c *ClusterIndex, gw *gwFacts, keys []string) []Violation {
 		}
 		overlays = append(overlays, params)
 	}
-	r, err := renderGateway(gw, overlays)
+	values := c.gatewayValues(gw)
+	r, err := renderGateway(gw, values, overlays)
 	if err != nil {
 		at := ref
 		if gw.params == "" {
@@ -113,8 +122,15 @@ func igr811Gateway(c *ClusterIndex, gw *gwFacts, keys []string) []Violation {
 	igr811PDB(r, floor, fix, &out)
 	spec := r.deployment.Spec.Template.Spec
 	if !podSpreads(spec, keys) {
-		out = append(out, fix.violation(gwOverlayDeployment, "has no anti-affinity or spread",
-			"spec.template.spec.topologySpreadConstraints over kubernetes.io/hostname"))
+		v := fix.violation(gwOverlayDeployment, "has no anti-affinity or spread",
+			"spec.template.spec.topologySpreadConstraints over kubernetes.io/hostname")
+		if gwTemplate(gw.class) == "waypoint" {
+			v.Fix += "; or global.waypoint.topologySpreadConstraints in istiod's values"
+			if values == nil {
+				v = v.AsAdvisory() // istiod's values (not in the input) may spread it
+			}
+		}
+		out = append(out, v)
 	}
 	if missing := proxyResourcesMissing(spec); missing != "" {
 		out = append(out, fix.violation(gwOverlayDeployment, "proxy lacks "+missing,

@@ -154,7 +154,7 @@ func TestIGR811Texts(t *testing.T) {
 	}{
 		"no overlay": {docs: []string{waypointDoc("wp", "istio-waypoint", "")}, want: []string{
 			`spec.infrastructure.parametersRef: is unset, and the gateway has no PodDisruptionBudget (fix: set spec.minAvailable: 2 in data.podDisruptionBudget of a ConfigMap named by spec.infrastructure.parametersRef, or of the istio-system ConfigMap labelled gateway.istio.io/defaults-for-class=istio-waypoint)`,
-			`spec.infrastructure.parametersRef: is unset, and the gateway has no anti-affinity or spread (fix: set spec.template.spec.topologySpreadConstraints over kubernetes.io/hostname in data.deployment of a ConfigMap named by spec.infrastructure.parametersRef, or of the istio-system ConfigMap labelled gateway.istio.io/defaults-for-class=istio-waypoint)`,
+			`spec.infrastructure.parametersRef: is unset, and the gateway has no anti-affinity or spread (fix: set spec.template.spec.topologySpreadConstraints over kubernetes.io/hostname in data.deployment of a ConfigMap named by spec.infrastructure.parametersRef, or of the istio-system ConfigMap labelled gateway.istio.io/defaults-for-class=istio-waypoint; or global.waypoint.topologySpreadConstraints in istiod's values) (advisory)`,
 			`spec.infrastructure.parametersRef: is unset, and the gateway runs 1 replica(s), fewer than 2 (fix: set spec.replicas: 2 (or a horizontalPodAutoscaler with spec.minReplicas: 2) in data.deployment of a ConfigMap named by spec.infrastructure.parametersRef, or of the istio-system ConfigMap labelled gateway.istio.io/defaults-for-class=istio-waypoint)`,
 		}},
 		"rejected HPA, weak PDB, no resources": {docs: []string{waypointDoc("wp", "istio-waypoint", paramsRef("wp-params")),
@@ -192,6 +192,124 @@ func TestIGR811Texts(t *testing.T) {
 					s += " (advisory)"
 				}
 				got = append(got, s)
+			}
+			slices.Sort(got)
+			slices.Sort(tc.want)
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("violations:\n got %q\nwant %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// injectorCM is istiod's injector ConfigMap of revision rev ("" for the
+// default) in istio-system, with the values text (YAML or JSON).
+func injectorCM(rev, values string) string {
+	name := "istio-sidecar-injector"
+	if rev != "" {
+		name += "-" + rev
+	}
+	return overlayCM("istio-system", name, "", nil, map[string]string{"config": "policy: enabled\ntemplates: {}\n", "values": values})
+}
+
+// Values of istiod's chart that spread waypoints, and that give the
+// ingress template's proxy resources.
+const (
+	spreadValues = `{"global": {"waypoint": {"topologySpreadConstraints": [{"maxSkew": 1, "topologyKey": "kubernetes.io/hostname",
+  "whenUnsatisfiable": "ScheduleAnyway", "labelSelector": {"matchLabels": {"gateway.networking.k8s.io/gateway-name": "wp"}}}],
+  "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "2", "memory": "1Gi"}}}}}`
+	antiAffinityValues = "global:\n  waypoint:\n    affinity:\n      podAntiAffinity:\n        preferredDuringSchedulingIgnoredDuringExecution:\n" +
+		"        - {weight: 100, podAffinityTerm: {topologyKey: topology.kubernetes.io/zone, labelSelector: {}}}\n" +
+		"    resources: {requests: {cpu: 100m, memory: 128Mi}, limits: {cpu: '2', memory: 1Gi}}\n"
+	chartDefaultValues = `{"global": {"waypoint": {"affinity": {}, "topologySpreadConstraints": [], "nodeSelector": {}, "tolerations": [],
+  "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "2", "memory": "1Gi"}}},
+  "proxy": {"resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "2000m", "memory": "1024Mi"}}}}}`
+)
+
+// TestIGR811IstiodValues: the waypoint template takes affinity, spread and
+// resources from the values of the istiod that deploys the Gateway (its
+// revision: the Gateway's istio.io/rev label, else its namespace's, through
+// revision tags, else the default); without those values in the input the
+// spread finding is advisory.
+func TestIGR811IstiodValues(t *testing.T) {
+	ha := func(name string) string { // HPA and PDB from the Gateway's ConfigMap: only spread and resources are open
+		return overlayCM("apps", name, "", nil, map[string]string{"horizontalPodAutoscaler": haHPA, "podDisruptionBudget": haPDB})
+	}
+	wp := func(labels string) string {
+		return strings.Replace(waypointDoc("wp", "istio-waypoint", paramsRef("wp-params")), "namespace: apps}", "namespace: apps"+labels+"}", 1)
+	}
+	ns := func(labels ...string) string {
+		return "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: apps\n" + labelsYAML("  ", labels)
+	}
+	tag := func(tag, rev string) string {
+		return "apiVersion: admissionregistration.k8s.io/v1\nkind: MutatingWebhookConfiguration\nmetadata:\n  name: istio-revision-tag-" + tag +
+			"\n  labels: {istio.io/rev: " + rev + ", istio.io/tag: " + tag + "}\nwebhooks:\n- name: rev.namespace.sidecar-injector.istio.io\n" +
+			"  clientConfig: {url: \"https://istiod.example\"}\n  sideEffects: None\n  admissionReviewVersions: [v1]\n"
+	}
+	const spread, resources = "no anti-affinity or spread", "proxy lacks"
+	for desc, tc := range map[string]struct {
+		partial bool
+		docs    []string
+		want    []string // message part, " (advisory)" when advisory
+	}{
+		"miss: the default istiod's values spread the waypoint": {docs: []string{wp(""), ha("wp-params"), injectorCM("", spreadValues)}},
+		"miss: YAML values with zone anti-affinity":             {docs: []string{wp(""), ha("wp-params"), injectorCM("", antiAffinityValues)}},
+		"miss (partial): check's input holds the values":        {partial: true, docs: []string{wp(""), ha("wp-params"), injectorCM("", spreadValues)}},
+		"miss: the Gateway's istio.io/rev picks its revision's values": {docs: []string{
+			wp(", labels: {istio.io/rev: canary}"), ha("wp-params"), injectorCM("", chartDefaultValues), injectorCM("canary", spreadValues)}},
+		"miss: the namespace's istio.io/rev picks its revision's values": {docs: []string{
+			ns("istio.io/rev", "canary"), wp(""), ha("wp-params"), injectorCM("", chartDefaultValues), injectorCM("canary", spreadValues)}},
+		"miss: a revision tag resolves to its revision's values": {docs: []string{
+			wp(", labels: {istio.io/rev: prod}"), tag("prod", "canary"), ha("wp-params"), injectorCM("", chartDefaultValues), injectorCM("canary", spreadValues)}},
+		"miss: the default tag picks its revision's values": {docs: []string{
+			wp(""), tag("default", "canary"), ha("wp-params"), injectorCM("", chartDefaultValues), injectorCM("canary", spreadValues)}},
+		"hit: the chart's default values do not spread": {docs: []string{wp(""), ha("wp-params"), injectorCM("", chartDefaultValues)}, want: []string{spread}},
+		"hit: values of another revision do not count": {docs: []string{
+			wp(""), ha("wp-params"), injectorCM("", chartDefaultValues), injectorCM("canary", spreadValues)}, want: []string{spread}},
+		"hit: the Gateway's label beats its namespace's": {docs: []string{
+			ns("istio.io/rev", "canary"), wp(", labels: {istio.io/rev: stable}"), ha("wp-params"), injectorCM("canary", spreadValues),
+			injectorCM("stable", chartDefaultValues)}, want: []string{spread}},
+		"hit: values outside istiod's namespace do not count": {docs: []string{wp(""), ha("wp-params"),
+			strings.Replace(injectorCM("", spreadValues), "namespace: istio-system", "namespace: apps", 1)}, want: []string{spread + " (advisory)"}},
+		"hit (advisory): no values in the input": {docs: []string{wp(""), ha("wp-params")}, want: []string{spread + " (advisory)"}},
+		"hit (advisory): values for another revision only": {docs: []string{
+			wp(", labels: {istio.io/rev: canary}"), ha("wp-params"), injectorCM("", spreadValues)}, want: []string{spread + " (advisory)"}},
+		"hit (advisory): values istiod cannot parse": {docs: []string{wp(""), ha("wp-params"), injectorCM("", "{global: [")},
+			want: []string{spread + " (advisory)"}},
+		"hit: values that unset the waypoint's resources, with null entries dropped": {docs: []string{wp(""), ha("wp-params"),
+			injectorCM("", `{"global": {"waypoint": {"topologySpreadConstraints": [{"maxSkew": 1, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "DoNotSchedule", "labelSelector": {}}], "resources": {"requests": {"cpu": "100m", "memory": null}}}}}`)},
+			want: []string{resources + " memory requests, cpu limits, memory limits"}},
+		"hit: values without waypoint resources": {docs: []string{wp(""), ha("wp-params"), injectorCM("", `{"global": {"waypoint": {"affinity": {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [{"topologyKey": "kubernetes.io/hostname", "labelSelector": {}}]}}}}}`)},
+			want: []string{resources + " cpu requests, memory requests, cpu limits, memory limits"}},
+		"hit: the ingress template takes no spread from the waypoint values": {docs: []string{
+			strings.Replace(strings.Replace(wp(""), "istio-waypoint", "istio", 1), "protocol: HBONE", "protocol: HTTP", 1), ha("wp-params"),
+			injectorCM("", spreadValues)}, want: []string{resources + " cpu requests, memory requests, cpu limits, memory limits", spread}},
+		"miss: the ingress template's proxy resources from global.proxy.resources": {docs: []string{
+			strings.Replace(strings.Replace(wp(""), "istio-waypoint", "istio", 1), "protocol: HBONE", "protocol: HTTP", 1),
+			overlayCM("apps", "wp-params", "", nil, haData()), injectorCM("", chartDefaultValues)}},
+	} {
+		t.Run(desc, func(t *testing.T) {
+			idx := NewClusterIndex(!tc.partial)
+			for _, d := range tc.docs {
+				idx.Add(clusterObject(t, d))
+			}
+			p, err := effectiveParams("rule IGR811", ruleIGR811().Params, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, v := range checkIGR811(idx, p.(*IGR811Params)) {
+				checkViolationText(t, v.Violation)
+				msg := v.Text()
+				for _, part := range []string{spread, resources} {
+					if i := strings.Index(msg, part); i >= 0 {
+						msg = msg[i:]
+					}
+				}
+				if v.Advisory {
+					msg += " (advisory)"
+				}
+				got = append(got, msg)
 			}
 			slices.Sort(got)
 			slices.Sort(tc.want)

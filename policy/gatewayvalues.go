@@ -1,0 +1,138 @@
+package policy
+
+import (
+	"encoding/json"
+	"strings"
+
+	"istio.io/api/label"
+	corev1 "k8s.io/api/core/v1"
+)
+
+// istiod renders a managed Gateway's template with its injection values
+// (pilot/pkg/config/kube/gatewaycommon/deploymentcontroller.go render:
+// `.Values` is inject.WebhookConfig.Values.Map()), which it reads from the
+// `values` key of the ConfigMap istio-sidecar-injector, or
+// istio-sidecar-injector-<revision> for a revisioned istiod, in its own
+// namespace (pilot/pkg/bootstrap/sidecarinjector.go getInjectorConfigMapName,
+// pkg/kube/inject/watcher.go readConfigMap, webhook.go NewValuesConfig: YAML
+// or JSON). The waypoint template (classes istio-waypoint and
+// istio-east-west) puts global.waypoint.affinity, .topologySpreadConstraints
+// and .resources into the Deployment when they are set (Helm truthiness; the
+// resources through omitNil); the kube-gateway template (class istio) takes
+// only global.proxy.resources. The class and parametersRef overlays are
+// applied after. A Gateway belongs to the istiod whose revision or tag its
+// istio.io/rev label names, else its namespace's, else the default tag, else
+// the default revision (pkg/revisions/tag_watcher.go IsMine).
+
+const injectorConfigMap = "istio-sidecar-injector"
+
+// gwTemplateValues are the values the gateway templates put into the pod.
+type gwTemplateValues struct {
+	waypointAffinity  *corev1.Affinity
+	waypointSpread    []corev1.TopologySpreadConstraint
+	waypointResources *corev1.ResourceRequirements
+	proxyResources    *corev1.ResourceRequirements
+}
+
+// gwTemplate is the template istiod renders a Gateway of class with.
+func gwTemplate(class string) string {
+	if class == "istio-waypoint" || class == "istio-east-west" {
+		return "waypoint"
+	}
+	return "kube-gateway"
+}
+
+// addInjectorValues digests istiod's injection values from its
+// istio-sidecar-injector[-<revision>] ConfigMap, keyed by revision
+// ("default" for the unrevisioned one). A ConfigMap without a values key, or
+// with values istiod cannot parse or whose parts do not decode, leaves the
+// revision's values unknown: istiod has no injection configuration then.
+func (c *ClusterIndex) addInjectorValues(cm *corev1.ConfigMap) {
+	if cm.Namespace != istiodNamespace {
+		return
+	}
+	rev := "default"
+	switch {
+	case cm.Name == injectorConfigMap:
+	case strings.HasPrefix(cm.Name, injectorConfigMap+"-"):
+		rev = strings.TrimPrefix(cm.Name, injectorConfigMap+"-")
+	default:
+		return
+	}
+	text, ok := cm.Data["values"]
+	if !ok {
+		return
+	}
+	var m map[string]any
+	if err := cpParseYAML(text, &m); err != nil {
+		return
+	}
+	root := cpNode{val: m, set: true}
+	v := &gwTemplateValues{}
+	wp := root.get("global", "waypoint")
+	if !decodeTruthy(wp.get("affinity").val, &v.waypointAffinity) ||
+		!decodeTruthy(wp.get("topologySpreadConstraints").val, &v.waypointSpread) ||
+		!decodeTruthy(omitNilValues(wp.get("resources").val), &v.waypointResources) ||
+		!decodeTruthy(omitNilValues(root.get("global", "proxy", "resources").val), &v.proxyResources) {
+		return
+	}
+	c.injectorValues[strings.Clone(rev)] = v
+}
+
+// decodeTruthy decodes x into out when the template would render it
+// (`{{- if x }}`); false when x does not decode into out's type.
+func decodeTruthy[T any](x any, out *T) bool {
+	if !helmTruthy(x) {
+		return true
+	}
+	b, err := json.Marshal(x)
+	if err != nil {
+		return false
+	}
+	return json.Unmarshal(b, out) == nil
+}
+
+// omitNilValues is the template's omitNil: nil map values and list items
+// removed, recursively, and maps and lists left empty by that removed too.
+func omitNilValues(x any) any {
+	switch v := x.(type) {
+	case map[string]any:
+		out := map[string]any{}
+		for k, e := range v {
+			if f := omitNilValues(e); f != nil {
+				out[k] = f
+			}
+		}
+		if len(out) == 0 && len(v) > 0 {
+			return nil
+		}
+		return out
+	case []any:
+		out := []any{}
+		for _, e := range v {
+			if f := omitNilValues(e); f != nil {
+				out = append(out, f)
+			}
+		}
+		if len(out) == 0 && len(v) > 0 {
+			return nil
+		}
+		return out
+	}
+	return x
+}
+
+// gatewayValues returns the values of the istiod that deploys gw, nil when
+// its injector ConfigMap is not in the index.
+func (c *ClusterIndex) gatewayValues(gw *gwFacts) *gwTemplateValues {
+	tag, set := gw.rev, gw.revSet
+	if !set {
+		if ns := c.namespaces[gw.ref.Namespace]; ns != nil {
+			tag = ns.labels[label.IoIstioRev.Name]
+		}
+	}
+	if tag == "" {
+		tag = "default"
+	}
+	return c.injectorValues[c.resolveRevision(tag)]
+}
