@@ -1,8 +1,11 @@
 package e2e
 
 import (
+	"context"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -14,6 +17,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/istio-guardrail/istio-guardrail/audit"
+	"github.com/istio-guardrail/istio-guardrail/test/e2e/framework"
 )
 
 // TestChartAuditRBACListsEveryServedKind installs the chart (audit.enabled
@@ -82,5 +86,36 @@ func TestChartAuditRBACListsEveryServedKind(t *testing.T) {
 	// And nothing beyond list/watch on them: no get.
 	if r := kubectl(t, "", "auth", "can-i", "get", "gateways.gateway.networking.k8s.io", "-n", ns, "--as", c.serviceAccount()); strings.TrimSpace(r.Stdout) != "no" {
 		t.Errorf("kubectl auth can-i get gateways.gateway.networking.k8s.io as %s: %q, want no", c.serviceAccount(), r.Stdout)
+	}
+}
+
+// TestChartBackgroundAuditAsServiceAccountJudgesGatewayAPI runs the
+// background audit as the chart's ServiceAccount, with the chart's
+// configuration, on a server with the Gateway API CRDs: every informer must
+// sync under the chart's role (one Forbidden kind would keep the audit from
+// ever publishing), and the published reports carry IGR811 on a waypoint.
+func TestChartBackgroundAuditAsServiceAccountJudgesGatewayAPI(t *testing.T) {
+	withGatewayAPI(t)
+	ns := newNamespace(t, nil)
+	requireAllowed(t, kubectl(t, testdata(t, "meshapi/waypoint-unhardened.yaml"), "apply", "-n", ns, "-f", "-"))
+	c := chartInstall{release: "guardrail-bg", namespace: "guardrail-chart-bg"}
+	c.install(t)
+	g := startAsChart(t, c, impersonatingKubeconfig(t, c.serviceAccount()), auditServeArgs...)
+	want := "IGR811 Gateway " + ns + "/waypoint-unhardened"
+	var got []string
+	err := framework.Poll(t.Context(), reportBound, time.Second, func(ctx context.Context) error {
+		var err error
+		if _, got, err = reports(ctx, env.Cluster); err != nil {
+			return err
+		}
+		for _, f := range got {
+			if strings.HasPrefix(f, want+" ") {
+				return nil
+			}
+		}
+		return fmt.Errorf("not yet")
+	})
+	if err != nil {
+		t.Fatalf("no report of %q published by the audit running as %s; findings %q\n%s", want, c.serviceAccount(), got, g.Logs())
 	}
 }

@@ -226,9 +226,9 @@ func impersonatingKubeconfig(t *testing.T, user string) string {
 }
 
 // startAsChart runs istio-guardrail serve with the chart's ConfigMap and the
-// chart's own serve flags (except addresses and paths), as the chart's
-// ServiceAccount.
-func startAsChart(t *testing.T, c chartInstall, kubeconfig string) *framework.Guardrail {
+// chart's own serve flags (except addresses and paths) and extraArgs, as the
+// chart's ServiceAccount.
+func startAsChart(t *testing.T, c chartInstall, kubeconfig string, extraArgs ...string) *framework.Guardrail {
 	t.Helper()
 	cm, err := env.Cluster.Client.CoreV1().ConfigMaps(c.namespace).Get(t.Context(), c.fullname(), metav1.GetOptions{})
 	if err != nil {
@@ -240,7 +240,7 @@ func startAsChart(t *testing.T, c chartInstall, kubeconfig string) *framework.Gu
 	}
 	g, err := framework.NewGuardrail(framework.GuardrailOptions{Name: "chart", Dir: dir, Binary: env.Cluster.Binaries.Guardrail,
 		Namespace: c.namespace, ConfigPath: filepath.Join(dir, "config", "config.yaml"), Kubeconfig: kubeconfig,
-		CertMode: framework.CertModeSelfManaged, ExtraArgs: append(chartServeFlags(t, c), "--extra-san=127.0.0.1")})
+		CertMode: framework.CertModeSelfManaged, ExtraArgs: append(append(chartServeFlags(t, c), "--extra-san=127.0.0.1"), extraArgs...)})
 	if err != nil {
 		t.Fatal(err)
 	}
