@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"os/exec"
@@ -181,5 +182,62 @@ func TestWaypointHAAuditAndCheckAgree(t *testing.T) {
 	sort.Strings(checked)
 	if !slices.Equal(checked, audit) {
 		t.Errorf("check reports\n %q\naudit\n %q", checked, audit)
+	}
+}
+
+// TestGatewayHAFollowsIstiodValues: an east-west gateway spread only by
+// istiod's values (global.waypoint.topologySpreadConstraints in the values
+// of istio-sidecar-injector) is admitted by audit once that ConfigMap is on
+// the server, and only warned about before; check agrees with audit with
+// the ConfigMap in its input and without.
+func TestGatewayHAFollowsIstiodValues(t *testing.T) {
+	withGatewayAPI(t)
+	ns := newNamespace(t, nil)
+	if r := kubectl(t, "", "create", "namespace", "istio-system"); r.Err != nil && !strings.Contains(r.Stderr, "AlreadyExists") {
+		t.Fatalf("istio-system: %s", r)
+	}
+	gw := testdata(t, "meshapi/eastwest-values.yaml")
+	values := testdata(t, "meshapi/eastwest-istiod-values.yaml")
+	requireAllowed(t, kubectl(t, gw, "apply", "-n", ns, "-f", "-"))
+	igr811 := func(action, kind, namespace, name, field, msg string) string {
+		return "IGR811 " + action + " " + kind + " " + namespace + "/" + name + " " + field + ": " + msg
+	}
+	audit := func() []string {
+		_, findings, _ := auditFindings(t, env.Cluster, "--config", env.ConfigPath, "-n", ns)
+		var out []string
+		for _, f := range findings {
+			if f.Rule == "IGR811" {
+				out = append(out, igr811(f.Action, f.Kind, f.Namespace, f.Name, f.Field, f.Message))
+			}
+		}
+		sort.Strings(out)
+		return out
+	}
+	check := func(manifest string) []string {
+		var out []string
+		for _, f := range checkFindingList(t, []byte(manifest), ns) {
+			if f.Rule == "IGR811" {
+				out = append(out, igr811(f.Action, f.Kind, f.Namespace, f.Name, f.Field, f.Message))
+			}
+		}
+		sort.Strings(out)
+		return out
+	}
+	unspread := []string{igr811("warn", "Gateway", ns, "eastwest", "spec.infrastructure.parametersRef", `"eastwest" has no anti-affinity or spread`)}
+	if got := audit(); !slices.Equal(got, unspread) {
+		t.Errorf("without istiod's values, audit reports\n %q\nwant\n %q", got, unspread)
+	}
+	if got := check(gw); !slices.Equal(got, unspread) {
+		t.Errorf("without istiod's values, check reports\n %q\nwant\n %q", got, unspread)
+	}
+	requireAllowed(t, kubectl(t, values, "apply", "-f", "-"))
+	t.Cleanup(func() {
+		env.Cluster.Kubectl(context.Background(), "", "delete", "configmap", "istio-sidecar-injector", "-n", "istio-system", "--ignore-not-found")
+	})
+	if got := audit(); len(got) != 0 {
+		t.Errorf("with istiod's values spreading it, audit reports %q", got)
+	}
+	if got := check(values + "\n---\n" + gw); len(got) != 0 {
+		t.Errorf("with istiod's values spreading it, check reports %q", got)
 	}
 }
