@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"slices"
 )
 
 // A minimal JSON scanner for the patch builder: it splits one object or
@@ -20,8 +22,9 @@ type member struct {
 // errSyntax reports text the scanner cannot split.
 var errSyntax = errors.New("invalid JSON")
 
-// members splits an object ({...}) into its members, in order.
-func members(b []byte) ([]member, error) {
+// members splits an object ({...}) into its members, in order; x (nil:
+// none) is the index of the document b is a slice of.
+func members(b []byte, x *containerIndex) ([]member, error) {
 	var out []member
 	err := scanContainer(b, '{', '}', func(i int) (int, error) {
 		if b[i] != '"' {
@@ -36,7 +39,7 @@ func members(b []byte) ([]member, error) {
 			return 0, syntaxAt(j)
 		}
 		j = skipSpace(b, j+1)
-		vEnd, err := valueEnd(b, j)
+		vEnd, err := valueEnd(b, j, x)
 		if err != nil {
 			return 0, err
 		}
@@ -46,11 +49,12 @@ func members(b []byte) ([]member, error) {
 	return out, err
 }
 
-// elements splits an array ([...]) into the spans of its elements.
-func elements(b []byte) ([][]byte, error) {
+// elements splits an array ([...]) into the spans of its elements; x as
+// for members.
+func elements(b []byte, x *containerIndex) ([][]byte, error) {
 	var out [][]byte
 	err := scanContainer(b, '[', ']', func(i int) (int, error) {
-		end, err := valueEnd(b, i)
+		end, err := valueEnd(b, i, x)
 		if err != nil {
 			return 0, err
 		}
@@ -91,8 +95,9 @@ func scanContainer(b []byte, open, closing byte, entry func(i int) (int, error))
 	}
 }
 
-// valueEnd returns the index just after the value starting at b[i].
-func valueEnd(b []byte, i int) (int, error) {
+// valueEnd returns the index just after the value starting at b[i]; a
+// container's end is looked up in x when b is a slice of x's document.
+func valueEnd(b []byte, i int, x *containerIndex) (int, error) {
 	if i >= len(b) {
 		return 0, syntaxAt(i)
 	}
@@ -100,6 +105,9 @@ func valueEnd(b []byte, i int) (int, error) {
 	case '"':
 		return stringEnd(b, i)
 	case '{', '[':
+		if end, ok := x.end(b, i); ok {
+			return end, nil
+		}
 		return containerEnd(b, i)
 	}
 	j := i
@@ -232,6 +240,7 @@ func unquoteKey(k []byte) string {
 type validator struct {
 	b     []byte
 	depth int
+	rec   *containerIndex // when not nil, every container is recorded in it
 }
 
 // maxNestingDepth is encoding/json's limit on nested objects and arrays.
@@ -382,9 +391,11 @@ func (v *validator) object(i int, member memberFunc) (int, bool) {
 	if !v.enter() {
 		return 0, false
 	}
+	k := v.rec.open(i)
 	j := skipSpace(b, i+1)
 	if j < len(b) && b[j] == '}' {
 		v.depth--
+		v.rec.close(k, j+1)
 		return j + 1, true
 	}
 	for {
@@ -414,6 +425,7 @@ func (v *validator) object(i int, member memberFunc) (int, bool) {
 		switch b[j] {
 		case '}':
 			v.depth--
+			v.rec.close(k, j+1)
 			return j + 1, true
 		case ',':
 			j = skipSpace(b, j+1)
@@ -429,9 +441,11 @@ func (v *validator) array(i int) (int, bool) {
 	if !v.enter() {
 		return 0, false
 	}
+	k := v.rec.open(i)
 	j := skipSpace(b, i+1)
 	if j < len(b) && b[j] == ']' {
 		v.depth--
+		v.rec.close(k, j+1)
 		return j + 1, true
 	}
 	for {
@@ -445,6 +459,7 @@ func (v *validator) array(i int) (int, bool) {
 		switch b[j] {
 		case ']':
 			v.depth--
+			v.rec.close(k, j+1)
 			return j + 1, true
 		case ',':
 			j = skipSpace(b, j+1)
@@ -452,4 +467,71 @@ func (v *validator) array(i int) (int, bool) {
 			return 0, false
 		}
 	}
+}
+
+// containerIndex maps each object and array of a valid JSON document to its
+// end, so the patch builder, which splits one level at a time, skips a
+// nested container by a lookup instead of scanning it again at every level
+// it descends (the cost was proportional to the object's size times its
+// depth).
+type containerIndex struct {
+	doc   []byte
+	opens []int32 // offsets of '{' and '[', ascending
+	ends  []int32 // ends[k]: the offset just after the container at opens[k]
+}
+
+// indexContainers validates doc (as json.Valid) and indexes its containers;
+// nil when doc is not valid JSON, so that invalid text is split, and
+// refused, exactly as without an index.
+func indexContainers(doc []byte) *containerIndex {
+	if len(doc) >= math.MaxInt32 {
+		return nil
+	}
+	// About one container per 24 bytes in Kubernetes objects.
+	x := &containerIndex{doc: doc, opens: make([]int32, 0, len(doc)/24+4), ends: make([]int32, 0, len(doc)/24+4)}
+	v := validator{b: doc, rec: x}
+	end, ok := v.value(skipSpace(doc, 0))
+	if !ok || skipSpace(doc, end) != len(doc) {
+		return nil
+	}
+	return x
+}
+
+// open records a container starting at i and returns its slot (-1 when
+// not recording).
+func (x *containerIndex) open(i int) int {
+	if x == nil {
+		return -1
+	}
+	x.opens = append(x.opens, int32(i))
+	x.ends = append(x.ends, 0)
+	return len(x.opens) - 1
+}
+
+// close records the end of the container in slot k.
+func (x *containerIndex) close(k, end int) {
+	if x != nil {
+		x.ends[k] = int32(end)
+	}
+}
+
+// end returns the index just after the container at b[i], when b is a
+// slice of the indexed document and the container lies within b.
+func (x *containerIndex) end(b []byte, i int) (int, bool) {
+	if x == nil || i >= len(b) {
+		return 0, false
+	}
+	off := cap(x.doc) - cap(b) + i // b[i]'s offset in doc, if b slices doc
+	if off < 0 || off >= len(x.doc) || &x.doc[off] != &b[i] {
+		return 0, false
+	}
+	k, found := slices.BinarySearch(x.opens, int32(off))
+	if !found {
+		return 0, false
+	}
+	end := int(x.ends[k]) - off + i
+	if end > len(b) {
+		return 0, false
+	}
+	return end, true
 }

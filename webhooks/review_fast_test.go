@@ -113,3 +113,48 @@ func FuzzDecodeReview(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body []byte) { checkFastReview(t, body) })
 }
+
+// TestContainerIndexMatchesScan holds every indexed container end to the
+// linear scan, and refuses to index invalid JSON.
+func TestContainerIndexMatchesScan(t *testing.T) {
+	docs := append([]string{` {"a":[1,{"b":"]}"},[[],{}]],"c":{"d":{"e":null}}} `}, reviewSeeds[:6]...)
+	for _, doc := range docs {
+		b := trimSpace([]byte(doc))
+		x := indexContainers(b)
+		if x == nil {
+			t.Fatalf("valid document not indexed: %s", doc)
+		}
+		n := 0
+		for i, c := range b {
+			if c != '{' && c != '[' {
+				continue
+			}
+			want, err := containerEnd(b, i)
+			if got, ok := x.end(b, i); err == nil && ok {
+				n++
+				if got != want {
+					t.Errorf("%s: container at %d ends at %d, scan says %d", doc, i, got, want)
+				}
+			}
+		}
+		if n != len(x.opens) {
+			t.Errorf("%s: %d containers checked, %d indexed", doc, n, len(x.opens))
+		}
+		// A slice of the document is looked up relative to itself; another
+		// buffer with the same bytes is not looked up at all.
+		if sub := b[1:]; len(x.opens) > 1 {
+			at := int(x.opens[1]) - 1
+			if end, ok := x.end(sub, at); !ok || end != int(x.ends[1])-1 {
+				t.Errorf("%s: lookup in a sub-slice gave %d, %v", doc, end, ok)
+			}
+		}
+		if _, ok := x.end(append([]byte(nil), b...), 0); ok {
+			t.Errorf("%s: a copy of the document was looked up in its index", doc)
+		}
+	}
+	for _, bad := range []string{`{"a":[1,}`, `{"a":{`, `{"a":1}}`} {
+		if indexContainers([]byte(bad)) != nil {
+			t.Errorf("invalid JSON indexed: %s", bad)
+		}
+	}
+}
