@@ -240,7 +240,6 @@ func unquoteKey(k []byte) string {
 type validator struct {
 	b     []byte
 	depth int
-	rec   *containerIndex // when not nil, every container is recorded in it
 }
 
 // maxNestingDepth is encoding/json's limit on nested objects and arrays.
@@ -391,11 +390,9 @@ func (v *validator) object(i int, member memberFunc) (int, bool) {
 	if !v.enter() {
 		return 0, false
 	}
-	k := v.rec.open(i)
 	j := skipSpace(b, i+1)
 	if j < len(b) && b[j] == '}' {
 		v.depth--
-		v.rec.close(k, j+1)
 		return j + 1, true
 	}
 	for {
@@ -425,7 +422,6 @@ func (v *validator) object(i int, member memberFunc) (int, bool) {
 		switch b[j] {
 		case '}':
 			v.depth--
-			v.rec.close(k, j+1)
 			return j + 1, true
 		case ',':
 			j = skipSpace(b, j+1)
@@ -441,11 +437,9 @@ func (v *validator) array(i int) (int, bool) {
 	if !v.enter() {
 		return 0, false
 	}
-	k := v.rec.open(i)
 	j := skipSpace(b, i+1)
 	if j < len(b) && b[j] == ']' {
 		v.depth--
-		v.rec.close(k, j+1)
 		return j + 1, true
 	}
 	for {
@@ -459,7 +453,6 @@ func (v *validator) array(i int) (int, bool) {
 		switch b[j] {
 		case ']':
 			v.depth--
-			v.rec.close(k, j+1)
 			return j + 1, true
 		case ',':
 			j = skipSpace(b, j+1)
@@ -469,54 +462,62 @@ func (v *validator) array(i int) (int, bool) {
 	}
 }
 
-// containerIndex maps each object and array of a valid JSON document to its
-// end, so the patch builder, which splits one level at a time, skips a
-// nested container by a lookup instead of scanning it again at every level
-// it descends (the cost was proportional to the object's size times its
-// depth).
+// containerIndex memoises containerEnd over a whole document, so the patch
+// builder, which splits one level at a time, skips a nested container by a
+// lookup instead of scanning it again at every level it descends (the cost
+// was proportional to the object's size times its depth). It is built by
+// the same scan as containerEnd: from any offset it records, both read the
+// same bytes the same way, so a recorded end is the end containerEnd would
+// find, also in invalid text (where the scan stops, nothing further is
+// recorded and the patch builder scans as before). FuzzContainerIndex
+// holds it to containerEnd.
 type containerIndex struct {
 	doc   []byte
 	opens []int32 // offsets of '{' and '[', ascending
-	ends  []int32 // ends[k]: the offset just after the container at opens[k]
+	ends  []int32 // ends[k]: the offset just after the container at opens[k]; 0 while unknown
 }
 
-// indexContainers validates doc (as json.Valid) and indexes its containers;
-// nil when doc is not valid JSON, so that invalid text is split, and
-// refused, exactly as without an index.
+// indexContainers indexes the containers of doc (nil when doc is too large
+// for 32-bit offsets).
 func indexContainers(doc []byte) *containerIndex {
 	if len(doc) >= math.MaxInt32 {
 		return nil
 	}
 	// About one container per 24 bytes in Kubernetes objects.
 	x := &containerIndex{doc: doc, opens: make([]int32, 0, len(doc)/24+4), ends: make([]int32, 0, len(doc)/24+4)}
-	v := validator{b: doc, rec: x}
-	end, ok := v.value(skipSpace(doc, 0))
-	if !ok || skipSpace(doc, end) != len(doc) {
-		return nil
+	stack := make([]int32, 0, 32)
+	for j := 0; j < len(doc); j++ {
+		for j < len(doc) && !structural[doc[j]] {
+			j++
+		}
+		if j == len(doc) {
+			break
+		}
+		switch doc[j] {
+		case '"':
+			end, err := stringEnd(doc, j)
+			if err != nil {
+				return x
+			}
+			j = end - 1
+		case '{', '[':
+			stack = append(stack, int32(len(x.opens)))
+			x.opens = append(x.opens, int32(j))
+			x.ends = append(x.ends, 0)
+		case '}', ']':
+			if len(stack) == 0 {
+				return x
+			}
+			x.ends[stack[len(stack)-1]] = int32(j + 1)
+			stack = stack[:len(stack)-1]
+		}
 	}
 	return x
 }
 
-// open records a container starting at i and returns its slot (-1 when
-// not recording).
-func (x *containerIndex) open(i int) int {
-	if x == nil {
-		return -1
-	}
-	x.opens = append(x.opens, int32(i))
-	x.ends = append(x.ends, 0)
-	return len(x.opens) - 1
-}
-
-// close records the end of the container in slot k.
-func (x *containerIndex) close(k, end int) {
-	if x != nil {
-		x.ends[k] = int32(end)
-	}
-}
-
 // end returns the index just after the container at b[i], when b is a
-// slice of the indexed document and the container lies within b.
+// slice of the indexed document and the container's end is recorded and
+// lies within b.
 func (x *containerIndex) end(b []byte, i int) (int, bool) {
 	if x == nil || i >= len(b) {
 		return 0, false
@@ -526,7 +527,7 @@ func (x *containerIndex) end(b []byte, i int) (int, bool) {
 		return 0, false
 	}
 	k, found := slices.BinarySearch(x.opens, int32(off))
-	if !found {
+	if !found || x.ends[k] == 0 {
 		return 0, false
 	}
 	end := int(x.ends[k]) - off + i

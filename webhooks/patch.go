@@ -47,9 +47,7 @@ func jsonPatch(raw, before, after []byte) ([]jsonpatch.JsonPatchOperation, error
 }
 
 // differ collects the operations of one diff and its first error. tx, bx
-// and ax index the containers of raw, before and after (nil for a document
-// that is not valid JSON: it is then scanned level by level, and refused
-// where a level does not split).
+// and ax index the containers of raw, before and after.
 type differ struct {
 	ops        []jsonpatch.JsonPatchOperation
 	err        error

@@ -115,15 +115,12 @@ func FuzzDecodeReview(f *testing.F) {
 }
 
 // TestContainerIndexMatchesScan holds every indexed container end to the
-// linear scan, and refuses to index invalid JSON.
+// linear scan, in valid and invalid text.
 func TestContainerIndexMatchesScan(t *testing.T) {
 	docs := append([]string{` {"a":[1,{"b":"]}"},[[],{}]],"c":{"d":{"e":null}}} `}, reviewSeeds[:6]...)
 	for _, doc := range docs {
 		b := trimSpace([]byte(doc))
 		x := indexContainers(b)
-		if x == nil {
-			t.Fatalf("valid document not indexed: %s", doc)
-		}
 		n := 0
 		for i, c := range b {
 			if c != '{' && c != '[' {
@@ -152,9 +149,31 @@ func TestContainerIndexMatchesScan(t *testing.T) {
 			t.Errorf("%s: a copy of the document was looked up in its index", doc)
 		}
 	}
-	for _, bad := range []string{`{"a":[1,}`, `{"a":{`, `{"a":1}}`} {
-		if indexContainers([]byte(bad)) != nil {
-			t.Errorf("invalid JSON indexed: %s", bad)
+	// In invalid text, what is recorded still agrees with the scan.
+	for _, bad := range []string{`{"a":[1,}`, `{"a":{`, `{"a":1}}`, `{"a":tru"e,"b":[1],"c":{"d":"x"}}`, `[{"a":"\\"}]`, `{"a":[1]]}`} {
+		checkIndex(t, []byte(bad))
+	}
+}
+
+// checkIndex fails unless every end recorded in b's index is containerEnd's.
+func checkIndex(t *testing.T, b []byte) {
+	t.Helper()
+	x := indexContainers(b)
+	for i, c := range b {
+		if c != '{' && c != '[' {
+			continue
+		}
+		want, err := containerEnd(b, i)
+		if got, ok := x.end(b, i); ok && (err != nil || got != want) {
+			t.Fatalf("%q: container at %d recorded to end at %d, scan says %d, %v", b, i, got, want, err)
 		}
 	}
+}
+
+// FuzzContainerIndex holds the index to containerEnd on any input.
+func FuzzContainerIndex(f *testing.F) {
+	for _, s := range append(validatorSeeds, reviewSeeds...) {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(checkIndex)
 }
