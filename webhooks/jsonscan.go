@@ -234,8 +234,8 @@ func unquoteKey(k []byte) string {
 //
 // validator accepts exactly what encoding/json accepts (json.Valid), nesting
 // limit included, in one pass and without allocating; FuzzValidator holds it
-// to json.Valid. It is about five times faster than json.Valid because it
-// does not run a state machine per byte: strings, which are most of an
+// to json.Valid. It was 4-6x faster than json.Valid on a 16 KB review here:
+// no state machine runs per byte; strings, which are most of an
 // object's bytes, are skipped by a table lookup per byte.
 type validator struct {
 	b     []byte
@@ -319,7 +319,9 @@ func (v *validator) str(i int) (int, bool) {
 	return 0, false
 }
 
-func isHex(c byte) bool { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') }
+func isHex(c byte) bool {
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+}
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
