@@ -34,11 +34,11 @@ import (
 // that turn before into after. before and after are the typed object
 // encoded by encoding/json (deterministic, so equal values are equal bytes).
 func jsonPatch(raw, before, after []byte) ([]jsonpatch.JsonPatchOperation, error) {
-	d := &differ{}
 	t, b, a := trimSpace(raw), trimSpace(before), trimSpace(after)
 	if len(t) == 0 || len(b) == 0 || len(a) == 0 {
 		return nil, errors.New("diff objects: empty document")
 	}
+	d := &differ{tx: indexContainers(t), bx: indexContainers(b), ax: indexContainers(a)}
 	d.node("", t, b, a)
 	if d.err != nil {
 		return nil, d.err
@@ -46,10 +46,12 @@ func jsonPatch(raw, before, after []byte) ([]jsonpatch.JsonPatchOperation, error
 	return d.ops, nil
 }
 
-// differ collects the operations of one diff and its first error.
+// differ collects the operations of one diff and its first error. tx, bx
+// and ax index the containers of raw, before and after.
 type differ struct {
-	ops []jsonpatch.JsonPatchOperation
-	err error
+	ops        []jsonpatch.JsonPatchOperation
+	err        error
+	tx, bx, ax *containerIndex
 }
 
 // node diffs the values at path: t is raw's value there (nil when absent),
@@ -80,9 +82,9 @@ func (d *differ) set(path string, exists bool, value []byte) {
 // object diffs two objects key by key; raw's keys the typed object does not
 // know are left alone.
 func (d *differ) object(path string, t, b, a []byte) {
-	tm, err1 := members(t)
-	bm, err2 := members(b)
-	am, err3 := members(a)
+	tm, err1 := members(t, d.tx)
+	bm, err2 := members(b, d.bx)
+	am, err3 := members(a, d.ax)
 	if d.err = errors.Join(err1, err2, err3); d.err != nil {
 		return
 	}
@@ -113,9 +115,9 @@ func (d *differ) object(path string, t, b, a []byte) {
 // adds the appended elements or removes the dropped tail. When raw's array
 // does not line up with the typed one, the whole array is replaced.
 func (d *differ) array(path string, t, b, a []byte) {
-	te, err1 := elements(t)
-	be, err2 := elements(b)
-	ae, err3 := elements(a)
+	te, err1 := elements(t, d.tx)
+	be, err2 := elements(b, d.bx)
+	ae, err3 := elements(a, d.ax)
 	if d.err = errors.Join(err1, err2, err3); d.err != nil {
 		return
 	}
