@@ -3,7 +3,6 @@ package webhooks
 import (
 	"net/http"
 	"strconv"
-	"strings"
 
 	admissionv1 "k8s.io/api/admission/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -167,17 +166,4 @@ func plural(n int, noun string) string {
 		return noun
 	}
 	return noun + "s"
-}
-
-// truncateList bounds a list of request-derived strings for the log: at
-// most n items of at most maxLogField bytes each.
-func truncateList(items []string, n int) []string {
-	out := make([]string, 0, min(len(items), n+1))
-	for i, s := range items {
-		if i == n {
-			return append(out, "... and "+strconv.Itoa(len(items)-n)+" more")
-		}
-		out = append(out, logField(strings.TrimSpace(s)))
-	}
-	return out
 }
