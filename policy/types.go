@@ -102,6 +102,17 @@ type Object struct {
 	UnknownFields []UnknownField
 }
 
+// bodyAs returns obj's Body as a *T (the spec message of an Istio kind, the
+// typed object of a Kubernetes kind), ok=false when obj is nil or its body is
+// of another type. The pointer may be nil with ok=true: proto getters are nil-safe.
+func bodyAs[T any](obj *Object) (body *T, ok bool) {
+	if obj == nil {
+		return nil, false
+	}
+	body, ok = obj.Body.(*T)
+	return body, ok
+}
+
 // UnknownField is a field the API server would prune.
 type UnknownField struct {
 	// Path is the field path, e.g. "spec.mtsl".
