@@ -236,7 +236,7 @@ func headMeta(raw []byte) (*metav1.ObjectMeta, error) {
 
 // fieldNode returns the value of key in mapping n, or nil.
 func fieldNode(n *yaml.Node, key string) *yaml.Node {
-	v, _ := child(n, segment{name: key, index: -1})
+	v := mapValue(n, key)
 	return resolve(v)
 }
 

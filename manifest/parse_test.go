@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -219,6 +220,13 @@ metadata:
   name: g
   annotations:
     istio-guardrail.io/exempt: IGR305
+    "odd]key": x
+  labels:
+    "0": zero
+data:
+  mesh.yaml: m
+  mesh:
+    yaml: n
 spec:
   servers:
   - port: {number: 80, name: http, protocol: HTTP}
@@ -238,13 +246,20 @@ spec:
 		want       int
 	}{
 		{"document line", "", 5},
-		{"top-level key", "spec", 11},
-		{"list element", "spec.servers[1]", 15},
-		{"nested field", "spec.servers[1].tls.mode", 18},
-		{"flow mapping field", "spec.servers[0].port.number", 13},
+		{"top-level key", "spec", 18},
+		{"list element", "spec.servers[1]", 22},
+		{"nested field", "spec.servers[1].tls.mode", 25},
+		{"flow mapping field", "spec.servers[0].port.number", 20},
 		{"map key with dots and slash", "metadata.annotations[istio-guardrail.io/exempt]", 10},
-		{"missing leaf falls back to parent", "spec.servers[1].tls.minProtocolVersion", 17},
-		{"index out of range falls back", "spec.servers[7].tls", 12},
+		{"map key holding a bracket", "metadata.annotations[odd]key]", 11},
+		{"numeric map key", "metadata.labels[0]", 13},
+		{"child name holding a dot; of two fields rendering alike the first wins", "data.mesh.yaml", 15},
+		{"missing leaf under a dotted name falls back to it", "data.mesh.yaml.x", 15},
+		{"map key holding a dot", "data[mesh.yaml]", 15},
+		{"child of a nested mapping", "data.mesh[yaml]", 17},
+		{"missing leaf falls back to parent", "spec.servers[1].tls.minProtocolVersion", 24},
+		{"index out of range falls back", "spec.servers[7].tls", 19},
+		{"prefix of a key is not the key", "spec.serv", 18},
 		{"missing top-level falls back to document", "status.x", 5},
 	}
 	for _, tc := range tests {
@@ -383,5 +398,29 @@ func TestNamespaceLabelsDecoded(t *testing.T) {
 	ns := docs[0].Object.Body.(*corev1.Namespace)
 	if ns.Labels["istio-injection"] != "enabled" || docs[0].Object.Meta.Labels["istio-injection"] != "enabled" {
 		t.Fatalf("labels not decoded: %v", ns.Labels)
+	}
+}
+
+// TestFieldLineAmbiguousKeys: keys that render alike ("a" then "a", or
+// "a.a") give a path many spellings, reached through aliases; the lookup
+// tries them until one reaches the field (splitting the path at every dot
+// stops at the dead end one level short).
+func TestFieldLineAmbiguousKeys(t *testing.T) {
+	const depth = 20
+	var b strings.Builder
+	b.WriteString("apiVersion: example.com/v1\nkind: Thing\nmetadata: {name: x}\nlevels:\n")
+	fmt.Fprintf(&b, "  l%d: &l%d {z: 1}\n", depth, depth)
+	fmt.Fprintf(&b, "  l%d: &l%d {b: 1}\n", depth-1, depth-1) // a dead end: the last two steps must be "a.a"
+	for i := depth - 2; i >= 0; i-- {
+		fmt.Fprintf(&b, "  l%d: &l%d {a: *l%d, a.a: *l%d}\n", i, i, i+1, i+2)
+	}
+	b.WriteString("spec: *l0\n")
+	docs, errs := Parse("x.yaml", []byte(b.String()), Options{})
+	if len(docs) != 1 {
+		t.Fatalf("docs %d errs %v", len(docs), errs)
+	}
+	path := "spec" + strings.Repeat(".a", depth) + ".z"
+	if got, want := docs[0].FieldLine(path), 5; got != want {
+		t.Errorf("FieldLine(%s) = %d, want %d (the z of the deepest level)", path, got, want)
 	}
 }

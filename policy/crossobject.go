@@ -232,7 +232,7 @@ func (c *ClusterIndex) Add(obj *Object) {
 }
 
 func (c *ClusterIndex) addPeerAuthentication(obj *Object) {
-	pa, ok := peerAuthenticationOf(obj)
+	pa, ok := bodyAs[securityapi.PeerAuthentication](obj)
 	if !ok || pa == nil {
 		return
 	}
@@ -248,7 +248,7 @@ func (c *ClusterIndex) addPeerAuthentication(obj *Object) {
 }
 
 func (c *ClusterIndex) addAuthorizationPolicy(obj *Object) {
-	ap := authorizationPolicyOf(obj)
+	ap, _ := bodyAs[securityapi.AuthorizationPolicy](obj)
 	if ap == nil {
 		return
 	}

@@ -286,7 +286,7 @@ func (cr *compiledRule) finding(ref ObjectRef, v Violation) Finding {
 	if v.Value != nil {
 		msg = quoteValue(v.Value) + " " + msg
 	}
-	return Finding{Rule: cr.rule.ID, Action: action, Object: ref, Field: v.Field, Message: msg, Remediation: fix}
+	return Finding{Rule: cr.rule.ID, Action: action, Object: ref, Field: v.Path.String(), Message: msg, Remediation: fix}
 }
 
 func sortFindings(f []Finding) {

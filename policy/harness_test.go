@@ -197,7 +197,7 @@ func paramsWith[P any](edit func(p *P)) Params {
 func renderViolations(vs []Violation) []string {
 	var out []string
 	for _, v := range vs {
-		s := v.Field
+		s := v.Path.String()
 		if v.Advisory {
 			s += " (advisory)"
 		}
@@ -340,16 +340,16 @@ func loadGoldenManifests(t *testing.T, file string) []*Object {
 func checkViolationText(t *testing.T, v Violation) {
 	t.Helper()
 	switch {
-	case v.Field == "":
+	case v.Path == nil || v.Path.String() == "":
 		t.Errorf("violation without a field: %+v", v)
 	case v.Message == "":
-		t.Errorf("violation at %s has no message", v.Field)
+		t.Errorf("violation at %s has no message", v.Path)
 	case strings.ToLower(v.Message[:1]) != v.Message[:1]:
 		t.Errorf("message must start lowercase: %q", v.Message)
 	case len(v.Message) > 80:
 		t.Errorf("message is %d characters, want <= 80: %q", len(v.Message), v.Message)
 	}
-	leaf := fieldLeaf(v.Field)
+	leaf := fieldLeaf(v.Path.String())
 	if v.Fix != "" && !strings.Contains(v.Fix, leaf) {
 		t.Errorf("fix %q does not name the field %q it fixes", v.Fix, leaf)
 	}

@@ -35,7 +35,7 @@ type IGR101Params struct {
 
 // checkIGR101 rejects a weak top-level mode, and an unset one on the mesh-wide policy.
 func checkIGR101(_ *Context, obj *Object, p *IGR101Params) []Violation {
-	pa, ok := peerAuthenticationOf(obj)
+	pa, ok := bodyAs[securityapi.PeerAuthentication](obj)
 	if !ok {
 		return nil
 	}

@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strconv"
 
+	securityapi "istio.io/api/security/v1beta1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
@@ -30,7 +31,7 @@ func ruleIGR102() *Rule {
 
 // checkIGR102 reports each weak portLevelMtls entry, in port order.
 func checkIGR102(_ *Context, obj *Object, _ Params) []Violation {
-	pa, ok := peerAuthenticationOf(obj)
+	pa, ok := bodyAs[securityapi.PeerAuthentication](obj)
 	if !ok {
 		return nil
 	}

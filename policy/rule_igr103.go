@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"strings"
 
+	securityapi "istio.io/api/security/v1beta1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
@@ -30,7 +31,7 @@ func ruleIGR103() *Rule {
 
 // checkIGR103 checks every JWT rule's issuer and jwksUri.
 func checkIGR103(_ *Context, obj *Object, _ Params) []Violation {
-	ra, ok := requestAuthenticationOf(obj)
+	ra, ok := bodyAs[securityapi.RequestAuthentication](obj)
 	if !ok {
 		return nil
 	}

@@ -30,7 +30,7 @@ func ruleIGR201() *Rule {
 
 // checkIGR201 reports every site whose tls block has mode DISABLE.
 func checkIGR201(_ *Context, obj *Object, _ Params) []Violation {
-	dr, ok := destinationRuleOf(obj)
+	dr, ok := bodyAs[networkingapi.DestinationRule](obj)
 	if !ok {
 		return nil
 	}

@@ -31,7 +31,7 @@ func ruleIGR202() *Rule {
 // checkIGR202 reports skipped verification (deny) and a missing CA (advisory)
 // at every site that has a tls block.
 func checkIGR202(_ *Context, obj *Object, _ Params) []Violation {
-	dr, ok := destinationRuleOf(obj)
+	dr, ok := bodyAs[networkingapi.DestinationRule](obj)
 	if !ok {
 		return nil
 	}

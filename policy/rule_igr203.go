@@ -45,7 +45,7 @@ func ruleIGR203() *Rule {
 
 // checkIGR203 requires the top-level pool and checks every written pool.
 func checkIGR203(_ *Context, obj *Object, p *IGR203Params) []Violation {
-	dr, ok := destinationRuleOf(obj)
+	dr, ok := bodyAs[networkingapi.DestinationRule](obj)
 	if !ok {
 		return nil
 	}

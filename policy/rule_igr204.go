@@ -36,7 +36,7 @@ func ruleIGR204() *Rule {
 
 // checkIGR204 requires the top-level outlier detection and checks every written one.
 func checkIGR204(_ *Context, obj *Object, _ Params) []Violation {
-	dr, ok := destinationRuleOf(obj)
+	dr, ok := bodyAs[networkingapi.DestinationRule](obj)
 	if !ok {
 		return nil
 	}

@@ -168,7 +168,7 @@ func TestRules2NilEntries(t *testing.T) {
 			var got []string
 			for _, r := range all {
 				for _, v := range r.Check(nil, obj, defaults(r.Params)) {
-					got = append(got, r.ID+" "+v.Field)
+					got = append(got, r.ID+" "+v.Path.String())
 				}
 			}
 			if !reflect.DeepEqual(got, want[desc]) {

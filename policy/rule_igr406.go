@@ -30,7 +30,7 @@ func ruleIGR406() *Rule {
 		DefaultAction: ActionDeny,
 		CELGap:        celNotYet,
 		Check: func(ctx *Context, obj *Object, _ Params) []Violation {
-			ap := authorizationPolicyOf(obj)
+			ap, _ := bodyAs[securityapi.AuthorizationPolicy](obj)
 			if ap == nil || obj.Meta == nil || len(ap.GetTargetRefs()) > 0 || ap.GetTargetRef() != nil {
 				return nil
 			}

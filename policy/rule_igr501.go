@@ -3,6 +3,7 @@ package policy
 import (
 	"strings"
 
+	networkingapi "istio.io/api/networking/v1alpha3"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
@@ -23,7 +24,7 @@ func ruleIGR501() *Rule {
 		DefaultAction: ActionDeny,
 		CEL:           celIGR501,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {
-			sc := sidecarSpecOf(obj)
+			sc, _ := bodyAs[networkingapi.Sidecar](obj)
 			if sc == nil {
 				return nil
 			}

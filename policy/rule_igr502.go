@@ -21,7 +21,8 @@ func ruleIGR502() *Rule {
 		DefaultAction: ActionDeny,
 		CEL:           celIGR502,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {
-			mode := sidecarSpecOf(obj).GetOutboundTrafficPolicy().GetMode()
+			sc, _ := bodyAs[networkingapi.Sidecar](obj)
+			mode := sc.GetOutboundTrafficPolicy().GetMode()
 			if mode != networkingapi.OutboundTrafficPolicy_ALLOW_ANY {
 				return nil
 			}

@@ -29,7 +29,7 @@ func ruleIGR503() *Rule {
 		DefaultAction: ActionDeny,
 		CELGap:        celSuffixes,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {
-			se := serviceEntrySpecOf(obj)
+			se, _ := bodyAs[networkingapi.ServiceEntry](obj)
 			if se == nil || se.GetLocation() != networkingapi.ServiceEntry_MESH_EXTERNAL {
 				return nil
 			}

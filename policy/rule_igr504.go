@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	networkingapi "istio.io/api/networking/v1alpha3"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
@@ -32,7 +33,7 @@ func ruleIGR504() *Rule {
 		CELGap:        celNotYet,
 		Params:        ParamsOf(IGR504Params{SharedNamespaces: []string{"istio-system"}}),
 		Check: checkWith(func(_ *Context, obj *Object, p *IGR504Params) []Violation {
-			se := serviceEntrySpecOf(obj)
+			se, _ := bodyAs[networkingapi.ServiceEntry](obj)
 			if se == nil || obj.Meta == nil || slices.Contains(p.SharedNamespaces, obj.Meta.Namespace) {
 				return nil
 			}

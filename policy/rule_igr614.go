@@ -1,6 +1,9 @@
 package policy
 
-import "k8s.io/apimachinery/pkg/util/validation/field"
+import (
+	telemetryapi "istio.io/api/telemetry/v1alpha1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
 
 // ruleIGR614 flags Telemetry resources that switch access logging off.
 func ruleIGR614() *Rule {
@@ -22,7 +25,7 @@ func ruleIGR614() *Rule {
 		CELGap:        celNotYet,
 		Params:        ParamsOf(defaultMeshRoot()),
 		Check: checkWith(func(_ *Context, obj *Object, p *MeshRootParams) []Violation {
-			t := telemetrySpecOf(obj)
+			t, _ := bodyAs[telemetryapi.Telemetry](obj)
 			if t == nil {
 				return nil
 			}

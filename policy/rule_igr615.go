@@ -1,6 +1,9 @@
 package policy
 
-import "k8s.io/apimachinery/pkg/util/validation/field"
+import (
+	telemetryapi "istio.io/api/telemetry/v1alpha1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
 
 // ruleIGR615 caps Telemetry tracing sampling like IGR610 caps the mesh's.
 func ruleIGR615() *Rule {
@@ -20,7 +23,7 @@ func ruleIGR615() *Rule {
 		CELGap:        celNotYet,
 		Params:        ParamsOf(SamplingParams{MaxSamplingPercent: 10, MeshRootParams: defaultMeshRoot()}),
 		Check: checkWith(func(_ *Context, obj *Object, p *SamplingParams) []Violation {
-			t := telemetrySpecOf(obj)
+			t, _ := bodyAs[telemetryapi.Telemetry](obj)
 			if t == nil {
 				return nil
 			}

@@ -112,8 +112,8 @@ func igr703ProxyIdentity(pt PodTemplate) []Violation {
 	var out []Violation
 	seen := map[string]bool{}
 	add := func(v Violation) {
-		if !seen[v.Field] { // a pod-level setting is reported once
-			seen[v.Field] = true
+		if !seen[v.Path.String()] { // a pod-level setting is reported once
+			seen[v.Path.String()] = true
 			out = append(out, v)
 		}
 	}

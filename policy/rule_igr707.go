@@ -1,6 +1,9 @@
 package policy
 
-import "k8s.io/apimachinery/pkg/util/validation/field"
+import (
+	extensionsapi "istio.io/api/extensions/v1alpha1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
 
 // ruleIGR707 asks for a review of every WasmPlugin, as IGR704 for EnvoyFilters.
 func ruleIGR707() *Rule {
@@ -17,7 +20,7 @@ func ruleIGR707() *Rule {
 		DefaultAction: ActionWarn,
 		CELGap:        celNotYet,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {
-			w := wasmPluginSpecOf(obj)
+			w, _ := bodyAs[extensionsapi.WasmPlugin](obj)
 			if w == nil {
 				return nil
 			}

@@ -25,7 +25,7 @@ func ruleIGR708() *Rule {
 		DefaultAction: ActionDeny,
 		CELGap:        celNotYet,
 		Check: func(_ *Context, obj *Object, _ Params) []Violation {
-			w := wasmPluginSpecOf(obj)
+			w, _ := bodyAs[extensionsapi.WasmPlugin](obj)
 			if w == nil || !wasmModuleRemote(w.GetUrl()) || wasmModulePinned(w) {
 				return nil
 			}

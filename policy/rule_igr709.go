@@ -1,6 +1,10 @@
 package policy
 
-import "k8s.io/apimachinery/pkg/util/validation/field"
+import (
+	extensionsapi "istio.io/api/extensions/v1alpha1"
+	networkingapi "istio.io/api/networking/v1alpha3"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
 
 // ruleIGR709 warns on EnvoyFilters and WasmPlugins applied to the whole mesh.
 func ruleIGR709() *Rule {
@@ -22,12 +26,12 @@ func ruleIGR709() *Rule {
 				return nil
 			}
 			var selector *field.Path
-			if ef := envoyFilterSpecOf(obj); ef != nil {
+			if ef, _ := bodyAs[networkingapi.EnvoyFilter](obj); ef != nil {
 				if ef.GetWorkloadSelector() != nil || len(ef.GetTargetRefs()) > 0 {
 					return nil
 				}
 				selector = field.NewPath("spec", "workloadSelector")
-			} else if w := wasmPluginSpecOf(obj); w != nil {
+			} else if w, _ := bodyAs[extensionsapi.WasmPlugin](obj); w != nil {
 				if w.GetSelector() != nil || len(w.GetTargetRefs()) > 0 || w.GetTargetRef() != nil {
 					return nil
 				}

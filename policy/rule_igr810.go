@@ -98,7 +98,7 @@ func deleteViolations(req DeleteRequest, root string) []Violation {
 	}
 	switch KindOf(obj.GroupKind) {
 	case KindPeerAuthentication:
-		pa, ok := peerAuthenticationOf(obj)
+		pa, ok := bodyAs[securityapi.PeerAuthentication](obj)
 		if !ok || !isMeshWidePeerAuthentication(obj, pa, root) || pa.GetMtls().GetMode() != securityapi.PeerAuthentication_MutualTLS_STRICT {
 			return nil
 		}
@@ -135,7 +135,7 @@ func isMeshConfigMap(obj *Object, root string) bool {
 }
 
 func deleteAuthorizationViolations(obj *Object, c *ClusterIndex, root string) []Violation {
-	ap := authorizationPolicyOf(obj)
+	ap, _ := bodyAs[securityapi.AuthorizationPolicy](obj)
 	if ap == nil {
 		return nil
 	}

@@ -7,16 +7,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
-// authorizationPolicyOf returns the AuthorizationPolicy spec carried by obj,
-// or nil when obj is not a decoded AuthorizationPolicy.
-func authorizationPolicyOf(obj *Object) *securityapi.AuthorizationPolicy {
-	if obj == nil {
-		return nil
-	}
-	ap, _ := obj.Body.(*securityapi.AuthorizationPolicy)
-	return ap
-}
-
 // authzRuleCheck inspects one rule of a policy, found at path p. r may be
 // nil (an empty list entry), which Istio treats as an empty rule.
 type authzRuleCheck func(r *securityapi.Rule, p *field.Path) []Violation
@@ -25,7 +15,8 @@ type authzRuleCheck func(r *securityapi.Rule, p *field.Path) []Violation
 func forEachAuthzRule(obj *Object, check authzRuleCheck) []Violation {
 	var out []Violation
 	rules := field.NewPath("spec", "rules")
-	for i, r := range authorizationPolicyOf(obj).GetRules() {
+	ap, _ := bodyAs[securityapi.AuthorizationPolicy](obj)
+	for i, r := range ap.GetRules() {
 		out = append(out, check(r, rules.Index(i))...)
 	}
 	return out
@@ -34,7 +25,7 @@ func forEachAuthzRule(obj *Object, check authzRuleCheck) []Violation {
 // forEachAllowRule runs check on every rule of obj if it is an ALLOW policy
 // (ALLOW is the default action). DENY, AUDIT and CUSTOM policies are skipped.
 func forEachAllowRule(obj *Object, check authzRuleCheck) []Violation {
-	ap := authorizationPolicyOf(obj)
+	ap, _ := bodyAs[securityapi.AuthorizationPolicy](obj)
 	if ap == nil || ap.GetAction() != securityapi.AuthorizationPolicy_ALLOW {
 		return nil
 	}

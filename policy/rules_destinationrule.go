@@ -29,13 +29,6 @@ type drSite struct {
 	Port uint32
 }
 
-// destinationRuleOf returns the DestinationRule spec of obj, ok=false when the
-// body is of another type. The spec may be nil: its getters are nil-safe.
-func destinationRuleOf(obj *Object) (*networkingapi.DestinationRule, bool) {
-	dr, ok := obj.Body.(*networkingapi.DestinationRule)
-	return dr, ok
-}
-
 // drSetFix renders a precise fix for a missing or bad field: "set <path> (e.g. <example>)".
 func drSetFix(p *field.Path, example string) string {
 	return "set " + p.String() + " (e.g. " + example + ")"

@@ -4,17 +4,7 @@ import (
 	"strings"
 
 	extensionsapi "istio.io/api/extensions/v1alpha1"
-	networkingapi "istio.io/api/networking/v1alpha3"
 )
-
-// wasmPluginSpecOf returns the WasmPlugin spec carried by obj, or nil.
-func wasmPluginSpecOf(obj *Object) *extensionsapi.WasmPlugin {
-	if obj == nil {
-		return nil
-	}
-	w, _ := obj.Body.(*extensionsapi.WasmPlugin)
-	return w
-}
 
 // wasmModuleRemote reports whether a WasmPlugin url is fetched at run time:
 // oci:// (also the default without a scheme), http:// or https://, not a
@@ -28,13 +18,4 @@ func wasmModuleRemote(url string) bool {
 // field, or an OCI reference by digest (`@sha256:`).
 func wasmModulePinned(w *extensionsapi.WasmPlugin) bool {
 	return w.GetSha256() != "" || strings.Contains(w.GetUrl(), "@sha256:")
-}
-
-// envoyFilterSpecOf returns the EnvoyFilter spec carried by obj, or nil.
-func envoyFilterSpecOf(obj *Object) *networkingapi.EnvoyFilter {
-	if obj == nil {
-		return nil
-	}
-	ef, _ := obj.Body.(*networkingapi.EnvoyFilter)
-	return ef
 }

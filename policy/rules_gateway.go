@@ -7,16 +7,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
-// gatewaySpecOf returns the Gateway spec carried by obj, or nil when obj is not
-// a decoded Gateway.
-func gatewaySpecOf(obj *Object) *networkingapi.Gateway {
-	if obj == nil {
-		return nil
-	}
-	gw, _ := obj.Body.(*networkingapi.Gateway)
-	return gw
-}
-
 // gatewayServerCheck inspects one server found at path p.
 type gatewayServerCheck func(s *networkingapi.Server, p *field.Path) []Violation
 
@@ -25,7 +15,8 @@ type gatewayServerCheck func(s *networkingapi.Server, p *field.Path) []Violation
 func forEachGatewayServer(obj *Object, check gatewayServerCheck) []Violation {
 	var out []Violation
 	servers := field.NewPath("spec", "servers")
-	for i, s := range gatewaySpecOf(obj).GetServers() {
+	gw, _ := bodyAs[networkingapi.Gateway](obj)
+	for i, s := range gw.GetServers() {
 		if s == nil {
 			continue
 		}

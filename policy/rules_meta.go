@@ -58,7 +58,9 @@ func ruleIGR002() *Rule {
 				if f.JSONName != "" {
 					msg = "is the protobuf name; the CRD schema knows only " + f.JSONName + " (pruned by the API server, so it has no effect)"
 				}
-				out = append(out, Violation{Field: f.Path, Message: msg})
+				// f.Path is already rendered (manifest found it walking the
+				// document); one element renders as it is.
+				out = append(out, Violation{Path: field.NewPath(f.Path), Message: msg})
 			}
 			return out
 		},

@@ -4,17 +4,7 @@ import (
 	"strings"
 
 	"golang.org/x/net/publicsuffix"
-	networkingapi "istio.io/api/networking/v1alpha3"
 )
-
-// serviceEntrySpecOf returns the ServiceEntry spec carried by obj, or nil.
-func serviceEntrySpecOf(obj *Object) *networkingapi.ServiceEntry {
-	if obj == nil {
-		return nil
-	}
-	se, _ := obj.Body.(*networkingapi.ServiceEntry)
-	return se
-}
 
 // hostBreadth says how much of the DNS name space a host pattern covers.
 type hostBreadth int

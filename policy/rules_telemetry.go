@@ -2,15 +2,6 @@ package policy
 
 import telemetryapi "istio.io/api/telemetry/v1alpha1"
 
-// telemetrySpecOf returns the Telemetry spec carried by obj, or nil.
-func telemetrySpecOf(obj *Object) *telemetryapi.Telemetry {
-	if obj == nil {
-		return nil
-	}
-	t, _ := obj.Body.(*telemetryapi.Telemetry)
-	return t
-}
-
 // telemetryScope names where a Telemetry applies: mesh-wide (root namespace,
 // no selector or targetRefs), its namespace, or the workloads it selects.
 func telemetryScope(obj *Object, t *telemetryapi.Telemetry, root string) string {

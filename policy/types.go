@@ -102,6 +102,17 @@ type Object struct {
 	UnknownFields []UnknownField
 }
 
+// bodyAs returns obj's Body as a *T (the spec message of an Istio kind, the
+// typed object of a Kubernetes kind), ok=false when obj is nil or its body is
+// of another type. The pointer may be nil with ok=true: proto getters are nil-safe.
+func bodyAs[T any](obj *Object) (body *T, ok bool) {
+	if obj == nil {
+		return nil, false
+	}
+	body, ok = obj.Body.(*T)
+	return body, ok
+}
+
 // UnknownField is a field the API server would prune.
 type UnknownField struct {
 	// Path is the field path, e.g. "spec.mtsl".
@@ -123,10 +134,11 @@ func (o *Object) Ref() ObjectRef {
 }
 
 // Violation is one thing a rule found wrong, before the engine turns it into a
-// Finding. Build it with Invalid, Required or Forbidden.
+// Finding. Build it with Invalid or Required.
 type Violation struct {
-	// Field is the path of the offending field, e.g. "spec.mtls.mode".
-	Field string
+	// Path is the offending field, e.g. spec.mtls.mode. It stays a
+	// *field.Path until the engine renders it into Finding.Field.
+	Path *field.Path
 	// Value is the offending value, quoted in the message; nil omits it.
 	Value any
 	// Message says what is wrong, e.g. "must be STRICT".
@@ -141,12 +153,12 @@ type Violation struct {
 
 // Invalid reports a field with a bad value.
 func Invalid(path *field.Path, value any, msg string) Violation {
-	return Violation{Field: path.String(), Value: value, Message: msg}
+	return Violation{Path: path, Value: value, Message: msg}
 }
 
 // Required reports a missing field.
 func Required(path *field.Path, msg string) Violation {
-	return Violation{Field: path.String(), Message: msg}
+	return Violation{Path: path, Message: msg}
 }
 
 // WithFix returns v with a specific remediation.
@@ -158,7 +170,7 @@ func (v Violation) AsAdvisory() Violation { v.Advisory = true; return v }
 // Text renders the violation as `spec.mtls.mode: "PERMISSIVE" must be STRICT`.
 func (v Violation) Text() string {
 	var b strings.Builder
-	b.WriteString(v.Field)
+	b.WriteString(v.Path.String())
 	b.WriteString(": ")
 	if v.Value != nil {
 		b.WriteString(quoteValue(v.Value))
@@ -181,12 +193,14 @@ func quoteValue(v any) string {
 
 // Finding is a violation attributed to a rule, an object and an action.
 type Finding struct {
-	Rule        string    `json:"rule"`
-	Action      Action    `json:"action"`
-	Object      ObjectRef `json:"object"`
-	Field       string    `json:"field"`
-	Message     string    `json:"message"`
-	Remediation string    `json:"remediation"`
+	Rule   string    `json:"rule"`
+	Action Action    `json:"action"`
+	Object ObjectRef `json:"object"`
+	// Field is the violation's field.Path as it renders (spec.servers[0].tls),
+	// the one form renderers, sorting and manifest's line lookup read.
+	Field       string `json:"field"`
+	Message     string `json:"message"`
+	Remediation string `json:"remediation"`
 }
 
 // String renders the user-facing line:
