@@ -209,10 +209,8 @@ func (v *view) watch(factory dynamicinformer.DynamicSharedInformerFactory, serve
 		if err := inf.SetTransform(dropManagedFields); err != nil {
 			return err
 		}
-		if err := inf.SetWatchErrorHandlerWithContext(func(ctx context.Context, r *cache.Reflector, err error) {
-			v.errs.observe(m, err)
-			cache.DefaultWatchErrorHandler(ctx, r, err)
-		}); err != nil {
+		// In place of client-go's default handler, which logs every retry.
+		if err := inf.SetWatchErrorHandler(func(_ *cache.Reflector, err error) { v.errs.observe(m, err) }); err != nil {
 			return err
 		}
 		if _, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
@@ -339,9 +337,9 @@ func (v *view) evaluate(eng *policy.Engine) reportSet {
 	}
 	labels := policy.NamespaceLabels{}
 	ctx := &policy.Context{Namespaces: labels}
-	// Without every kind, the index is a partial input, judged as check
-	// judges files: no rule concludes from an absence.
-	idx := policy.NewClusterIndex(len(unread) == 0)
+	// Without every kind the cross-object rules read, the index is a partial
+	// input, judged as check judges files: no rule concludes from an absence.
+	idx := policy.NewClusterIndex(!anyIndexed(unread))
 	var objs []judged
 	seen := map[string]bool{}
 	for pass := 0; pass < 2; pass++ {

@@ -13,6 +13,8 @@ import (
 	"go.uber.org/zap"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
+
+	"github.com/istio-guardrail/istio-guardrail/policy"
 )
 
 // persistentListError reports whether a list or watch error will not go away
@@ -26,16 +28,16 @@ func persistentListError(err error) bool {
 		apierrors.IsNotAcceptable(err) || apierrors.IsUnsupportedMediaType(err)
 }
 
-// listFix is the remediation of a list or watch error on the resource of m.
-func listFix(m *meta.RESTMapping, err error) string {
+// listFix is the remediation of an error of verbs ("list and watch") on the resource of m.
+func listFix(m *meta.RESTMapping, verbs string, err error) string {
 	res := m.Resource.Resource
 	if g := m.Resource.Group; g != "" {
 		res += "." + g
 	}
 	switch {
 	case apierrors.IsForbidden(err):
-		return fmt.Sprintf("grant the verbs list and watch on %s (ClusterRole rule: apiGroups [%q], resources [%q], verbs [list, watch])",
-			res, m.Resource.Group, m.Resource.Resource)
+		return fmt.Sprintf("grant the verbs %s on %s (ClusterRole rule: apiGroups [%q], resources [%q], verbs [%s])",
+			verbs, res, m.Resource.Group, m.Resource.Resource, strings.ReplaceAll(verbs, " and", ","))
 	case apierrors.IsUnauthorized(err):
 		return "give the audit valid credentials (ServiceAccount token or kubeconfig)"
 	case persistentListError(err):
@@ -44,15 +46,16 @@ func listFix(m *meta.RESTMapping, err error) string {
 	return fmt.Sprintf("check the API server's health and that %s can be listed (the audit keeps retrying)", res)
 }
 
-// ListError is the failure to list one kind: the kind, the error and the fix.
+// ListError is the failure of audit to list one kind: the kind, the error
+// and the fix.
 type ListError struct {
 	Mapping *meta.RESTMapping
 	Err     error
 }
 
 func (e *ListError) Error() string {
-	return fmt.Sprintf("list %s (%s): %v (fix: %s)", e.Mapping.GroupVersionKind.Kind, e.Mapping.Resource.GroupResource(),
-		e.Err, listFix(e.Mapping, e.Err))
+	return fmt.Sprintf("cannot list %s (%s): %v (fix: %s)", e.Mapping.GroupVersionKind.GroupKind(), e.Mapping.Resource.GroupResource(),
+		e.Err, listFix(e.Mapping, "list", e.Err))
 }
 
 func (e *ListError) Unwrap() error { return e.Err }
@@ -97,7 +100,7 @@ func (k *kindErrors) observe(m *meta.RESTMapping, err error) {
 		return
 	}
 	fields := []zap.Field{zap.String("kind", gk), zap.String("resource", m.Resource.String()), zap.Error(err),
-		zap.String("fix", listFix(m, err))}
+		zap.String("fix", listFix(m, "list and watch", err))}
 	if persistent {
 		k.log.Error("background audit cannot list or watch a kind: its objects are not judged, the reports name it", fields...)
 	} else {
@@ -138,6 +141,20 @@ func (m *listMetrics) listError(kind string) {
 type unreadable struct {
 	m   *meta.RESTMapping
 	err error
+}
+
+// anyIndexed reports whether a kind the cross-object rules read is unreadable.
+func anyIndexed(u []unreadable) bool {
+	for _, x := range u {
+		if indexed(x.m) {
+			return true
+		}
+	}
+	return false
+}
+
+func indexed(m *meta.RESTMapping) bool {
+	return slices.ContainsFunc(policy.IndexKinds(), func(k policy.Kind) bool { return k.GroupKind() == m.GroupVersionKind.GroupKind() })
 }
 
 func sortUnreadable(u []unreadable) {

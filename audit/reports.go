@@ -122,11 +122,13 @@ const (
 // errorResult is the error result of a kind the audit could not list.
 func errorResult(u unreadable) orv1alpha1.ReportResult {
 	gk := u.m.GroupVersionKind.GroupKind().String()
+	what := "its objects are not judged: "
+	if indexed(u.m) {
+		what = "its objects are not judged and no cross-object rule concludes from an absence: "
+	}
 	return orv1alpha1.ReportResult{Source: ReportSource, Policy: PolicyListError, Rule: gk, Category: "istio-guardrail",
-		Result: resultError, Severity: "high",
-		Description: "cannot list " + gk + ": its objects are not judged and no cross-object rule concludes from an absence: " +
-			u.err.Error(),
-		Properties: map[string]string{"kind": gk, "resource": u.m.Resource.GroupResource().String(), "remediation": listFix(u.m, u.err)}}
+		Result: resultError, Severity: "high", Description: "cannot list " + gk + ": " + what + u.err.Error(),
+		Properties: map[string]string{"kind": gk, "resource": u.m.Resource.GroupResource().String(), "remediation": listFix(u.m, "list and watch", u.err)}}
 }
 
 // resultOf maps a finding: deny is a failure (severity high), warn a
