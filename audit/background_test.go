@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"errors"
+	"io"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -224,5 +225,43 @@ func waitFor(t *testing.T, cond func() bool) {
 		if time.Now().After(deadline) {
 			t.Fatal("condition not met within 20s")
 		}
+	}
+}
+
+func TestKindErrorsLogOncePerKindAndCount(t *testing.T) {
+	core, logs := observer.New(zapcore.InfoLevel)
+	lists := newListMetrics(prometheus.NewRegistry())
+	k := newKindErrors(zap.New(core), lists)
+	np, tel := npMapping.GroupVersionKind.GroupKind().String(), telMapping.GroupVersionKind.GroupKind().String()
+	steps := []struct {
+		m             *meta.RESTMapping
+		err           error
+		wantLogs      int
+		wantNP        float64
+		wantPersisted bool
+	}{
+		{npMapping, apierrors.NewServiceUnavailable("etcd"), 1, 1, false}, // transient: logged (warn), counted
+		{npMapping, apierrors.NewTimeoutError("slow", 1), 1, 2, false},    // again: counted, not logged
+		{npMapping, forbidden("networkpolicies"), 2, 3, true},             // refused now: logged once more (error)
+		{npMapping, forbidden("networkpolicies"), 2, 4, true},             // and not again
+		{npMapping, io.EOF, 2, 4, true},                                   // a watch closing: not an error
+		{npMapping, apierrors.NewResourceExpired("too old"), 2, 4, true},  // a watch expiring: not an error
+		{telMapping, forbidden("telemetries"), 3, 4, true},                // another kind: its own log
+	}
+	for i, s := range steps {
+		k.observe(s.m, s.err)
+		if logs.Len() != s.wantLogs {
+			t.Errorf("step %d: %d log entries, want %d: %v", i, logs.Len(), s.wantLogs, logs.All())
+		}
+		if got := testutil.ToFloat64(lists.errors.WithLabelValues(np)); got != s.wantNP {
+			t.Errorf("step %d: %s counted %v, want %v", i, np, got, s.wantNP)
+		}
+		if e, _ := k.get(s.m.GroupVersionKind.GroupKind().String()); e.persistent != s.wantPersisted {
+			t.Errorf("step %d: last error persistent %v, want %v", i, e.persistent, s.wantPersisted)
+		}
+	}
+	if all := logs.All(); len(all) == 3 && (all[0].Level != zapcore.WarnLevel || all[1].Level != zapcore.ErrorLevel ||
+		all[2].ContextMap()["kind"] != tel) {
+		t.Errorf("log levels/kinds %v, want warn (transient), error (Forbidden), then Telemetry's", all)
 	}
 }

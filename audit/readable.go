@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
@@ -69,17 +68,16 @@ type kindErrors struct {
 	metrics *listMetrics
 	mu      sync.Mutex
 	last    map[string]kindError // by GroupKind
-	logged  map[string]bool
+	logged  map[string]int       // 1: a transient error logged, 2: a persistent one
 }
 
 type kindError struct {
 	err        error
 	persistent bool
-	at         time.Time
 }
 
 func newKindErrors(log *zap.Logger, metrics *listMetrics) *kindErrors {
-	return &kindErrors{log: log, metrics: metrics, last: map[string]kindError{}, logged: map[string]bool{}}
+	return &kindErrors{log: log, metrics: metrics, last: map[string]kindError{}, logged: map[string]int{}}
 }
 
 // observe records an error of m's informer (the reflector's watch error handler).
@@ -92,11 +90,17 @@ func (k *kindErrors) observe(m *meta.RESTMapping, err error) {
 	persistent := persistentListError(err)
 	k.metrics.listError(gk)
 	k.mu.Lock()
-	k.last[gk] = kindError{err: err, persistent: persistent, at: time.Now()}
-	first := !k.logged[gk]
-	k.logged[gk] = true
+	k.last[gk] = kindError{err: err, persistent: persistent}
+	// Once per kind, and once more if a kind logged as failing transiently
+	// turns out to be refused.
+	level := 1
+	if persistent {
+		level = 2
+	}
+	log := k.logged[gk] < level
+	k.logged[gk] = max(k.logged[gk], level)
 	k.mu.Unlock()
-	if !first {
+	if !log {
 		return
 	}
 	fields := []zap.Field{zap.String("kind", gk), zap.String("resource", m.Resource.String()), zap.Error(err),
