@@ -48,6 +48,11 @@ type BackgroundOptions struct {
 	// Published, if set, is called after each evaluation with the number of
 	// reports written and left unchanged (tests, metrics).
 	Published func(written, unchanged int)
+	// SyncTimeout bounds the wait for the informers' first lists: past it
+	// (or as soon as every kind not yet listed fails with a persistent
+	// error, such as Forbidden), what could be listed is judged and the
+	// kinds that could not are named in the reports as errors.
+	SyncTimeout time.Duration
 }
 
 func (o BackgroundOptions) withDefaults() BackgroundOptions {
@@ -75,6 +80,9 @@ func (o BackgroundOptions) withDefaults() BackgroundOptions {
 	if o.Log == nil {
 		o.Log = zap.NewNop()
 	}
+	if o.SyncTimeout == 0 {
+		o.SyncTimeout = 2 * time.Minute
+	}
 	return o
 }
 
@@ -93,6 +101,7 @@ func RunBackground(ctx context.Context, o BackgroundOptions) error {
 	}
 	id := lock.Identity()
 	metrics := newPostureMetrics(o.Registry)
+	lists := newListMetrics(o.Registry)
 	for ctx.Err() == nil {
 		leaderelection.RunOrDie(ctx, leaderelection.LeaderElectionConfig{
 			Lock: lock, LeaseDuration: o.LeaseDuration, RenewDeadline: o.RenewDeadline, RetryPeriod: o.RetryPeriod,
@@ -102,7 +111,7 @@ func RunBackground(ctx context.Context, o BackgroundOptions) error {
 					o.Log.Info("leading the background audit", zap.String("identity", id))
 					metrics.setLeader(true)
 					defer metrics.setLeader(false)
-					if err := lead(lctx, o, id, metrics); err != nil && lctx.Err() == nil {
+					if err := lead(lctx, o, id, metrics, lists); err != nil && lctx.Err() == nil {
 						o.Log.Error("background audit stopped", zap.Error(err))
 					}
 				},
@@ -117,7 +126,10 @@ func RunBackground(ctx context.Context, o BackgroundOptions) error {
 // dirty flag; at most every Interval the cached objects are judged (each
 // object's per-object findings are kept by UID and resourceVersion, so only
 // changed objects are judged again) and the reports that changed are written.
-func lead(ctx context.Context, o BackgroundOptions, id string, metrics *postureMetrics) error {
+// A kind whose informer has not listed it (Forbidden, or SyncTimeout passed)
+// is judged as absent from a partial input and named in every report as an
+// error; it is judged again as soon as its informer lists it.
+func lead(ctx context.Context, o BackgroundOptions, id string, metrics *postureMetrics, lists *listMetrics) error {
 	eng := o.Engine()
 	for eng == nil {
 		select {
@@ -143,28 +155,15 @@ func lead(ctx context.Context, o BackgroundOptions, id string, metrics *postureM
 	if err != nil {
 		return err
 	}
-	v := &view{o: o, cached: map[string]cachedResult{}}
+	v := newView(o, lists)
 	factory := dynamicinformer.NewDynamicSharedInformerFactory(dyn, 0)
-	for _, m := range served {
-		inf := factory.ForResource(m.Resource).Informer()
-		if err := inf.SetTransform(dropManagedFields); err != nil {
-			return err
-		}
-		if _, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
-			AddFunc:    func(any) { v.dirty.Store(true) },
-			UpdateFunc: func(any, any) { v.dirty.Store(true) },
-			DeleteFunc: func(any) { v.dirty.Store(true) },
-		}); err != nil {
-			return err
-		}
-		v.informers = append(v.informers, informerOf{m, inf})
+	if err := v.watch(factory, served); err != nil {
+		return err
 	}
 	factory.Start(ctx.Done())
 	defer factory.Shutdown()
-	for _, i := range v.informers {
-		if !cache.WaitForCacheSync(ctx.Done(), i.inf.HasSynced) {
-			return ctx.Err()
-		}
+	if err := v.waitForLists(ctx); err != nil {
+		return nil // ctx done
 	}
 	w := &writer{client: reports, id: id, limiter: rate.NewLimiter(rate.Limit(o.WritesPerSecond), 1), log: o.Log}
 	if err := w.load(ctx); err != nil {
@@ -190,8 +189,110 @@ func lead(ctx context.Context, o BackgroundOptions, id string, metrics *postureM
 		case <-ctx.Done():
 			return nil
 		case <-tick.C:
+			if v.unlisted() != v.lastUnlisted.Load() { // a kind became readable
+				v.dirty.Store(true)
+			}
 		}
 	}
+}
+
+// newView builds the leader's view; watch adds its informers.
+func newView(o BackgroundOptions, lists *listMetrics) *view {
+	return &view{o: o, cached: map[string]cachedResult{}, errs: newKindErrors(o.Log, lists)}
+}
+
+// watch adds an informer per served kind to factory, each feeding the dirty
+// flag and reporting its list and watch errors to v.errs.
+func (v *view) watch(factory dynamicinformer.DynamicSharedInformerFactory, served []*meta.RESTMapping) error {
+	for _, m := range served {
+		inf := factory.ForResource(m.Resource).Informer()
+		if err := inf.SetTransform(dropManagedFields); err != nil {
+			return err
+		}
+		// In place of client-go's default handler, which logs every retry.
+		if err := inf.SetWatchErrorHandler(func(_ *cache.Reflector, err error) { v.errs.observe(m, err) }); err != nil {
+			return err
+		}
+		if _, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+			AddFunc:    func(any) { v.dirty.Store(true) },
+			UpdateFunc: func(any, any) { v.dirty.Store(true) },
+			DeleteFunc: func(any) { v.dirty.Store(true) },
+		}); err != nil {
+			return err
+		}
+		v.informers = append(v.informers, informerOf{m, inf})
+	}
+	return nil
+}
+
+// waitForLists waits until every informer has listed its kind, or every one
+// that has not fails with a persistent error, or SyncTimeout passes; it
+// returns an error only when ctx is done.
+func (v *view) waitForLists(ctx context.Context) error {
+	deadline := time.NewTimer(v.o.SyncTimeout)
+	defer deadline.Stop()
+	poll := time.NewTicker(100 * time.Millisecond)
+	defer poll.Stop()
+	for {
+		waiting := 0
+		for _, i := range v.informers {
+			if i.inf.HasSynced() {
+				continue
+			}
+			if e, ok := v.errs.get(i.m.GroupVersionKind.GroupKind().String()); ok && e.persistent {
+				continue
+			}
+			waiting++
+		}
+		if waiting == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-deadline.C:
+			v.o.Log.Error("background audit: kinds not listed in time, judging without them", zap.Duration("syncTimeout", v.o.SyncTimeout),
+				zap.Strings("kinds", v.unlistedKinds()))
+			return nil
+		case <-poll.C:
+		}
+	}
+}
+
+// unreadable returns the informers that have not listed their kind, with
+// the last error seen (or why there is none).
+func (v *view) unreadable() []unreadable {
+	var out []unreadable
+	for _, i := range v.informers {
+		if i.inf.HasSynced() {
+			continue
+		}
+		err := fmt.Errorf("not listed within %s", v.o.SyncTimeout)
+		if e, ok := v.errs.get(i.m.GroupVersionKind.GroupKind().String()); ok {
+			err = e.err
+		}
+		out = append(out, unreadable{m: i.m, err: err})
+	}
+	sortUnreadable(out)
+	return out
+}
+
+func (v *view) unlisted() int64 {
+	n := int64(0)
+	for _, i := range v.informers {
+		if !i.inf.HasSynced() {
+			n++
+		}
+	}
+	return n
+}
+
+func (v *view) unlistedKinds() []string {
+	var out []string
+	for _, u := range v.unreadable() {
+		out = append(out, u.m.GroupVersionKind.GroupKind().String())
+	}
+	return out
 }
 
 type informerOf struct {
@@ -204,9 +305,12 @@ type view struct {
 	o         BackgroundOptions
 	informers []informerOf
 	dirty     atomic.Bool
-	mu        sync.Mutex
-	engine    *policy.Engine
-	cached    map[string]cachedResult // by UID
+	errs      *kindErrors
+	// lastUnlisted is the number of kinds not listed at the last evaluation.
+	lastUnlisted atomic.Int64
+	mu           sync.Mutex
+	engine       *policy.Engine
+	cached       map[string]cachedResult // by UID
 }
 
 // cachedResult is an object's per-object findings, valid while the object
@@ -225,15 +329,23 @@ func (v *view) evaluate(eng *policy.Engine) reportSet {
 	if eng != v.engine { // a new configuration: judge everything again
 		v.engine, v.cached = eng, map[string]cachedResult{}
 	}
+	unread := v.unreadable()
+	v.lastUnlisted.Store(int64(len(unread)))
+	skip := map[*meta.RESTMapping]bool{}
+	for _, u := range unread {
+		skip[u.m] = true
+	}
 	labels := policy.NamespaceLabels{}
 	ctx := &policy.Context{Namespaces: labels}
-	idx := policy.NewClusterIndex(true)
+	// Without every kind the cross-object rules read, the index is a partial
+	// input, judged as check judges files: no rule concludes from an absence.
+	idx := policy.NewClusterIndex(!anyIndexed(unread))
 	var objs []judged
 	seen := map[string]bool{}
 	for pass := 0; pass < 2; pass++ {
 		for _, i := range v.informers {
 			isNS := i.m.GroupVersionKind.GroupKind() == policy.KindNamespace.GroupKind()
-			if isNS != (pass == 0) {
+			if isNS != (pass == 0) || skip[i.m] {
 				continue
 			}
 			for _, item := range i.inf.GetStore().List() {
@@ -284,7 +396,7 @@ func (v *view) evaluate(eng *policy.Engine) reportSet {
 	for ref, fs := range cross { // reported on objects that do not exist
 		objs = append(objs, judged{ref: ref, findings: fs})
 	}
-	return buildReports(objs, v.o.MaxResults)
+	return buildReports(objs, v.o.MaxResults, unread)
 }
 
 func labelString(l map[string]string) string {

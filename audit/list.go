@@ -64,7 +64,7 @@ func (l *lister) each(ctx context.Context, m *meta.RESTMapping, namespace string
 		}
 		body, err := req.Stream(ctx)
 		if err != nil {
-			return fmt.Errorf("list %s: %w", m.Resource.Resource, err)
+			return &ListError{Mapping: m, Err: err}
 		}
 		cont, err = decodePage(body, head, fn)
 		body.Close()

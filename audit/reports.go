@@ -44,9 +44,11 @@ type reportSet struct {
 }
 
 // buildReports turns the judged objects into reports of at most maxResults
-// results each (failures first); summaries count every finding and, as
-// pass, the judged objects without one.
-func buildReports(objs []judged, maxResults int) reportSet {
+// results each (errors, then failures first); summaries count every finding
+// and, as pass, the judged objects without one. Each kind the audit could
+// not list is an error result in every report, and the ClusterReport is
+// published while there is one, so that no report reads as complete.
+func buildReports(objs []judged, maxResults int, unread []unreadable) reportSet {
 	type bucket struct {
 		results []orv1alpha1.ReportResult
 		summary orv1alpha1.ReportSummary
@@ -79,10 +81,17 @@ func buildReports(objs []judged, maxResults int) reportSet {
 			b.results = append(b.results, r)
 		}
 	}
+	if len(unread) > 0 {
+		get("")
+	}
 	set := reportSet{namespaced: map[string]*orv1alpha1.Report{}}
 	for ns, b := range buckets {
-		if len(b.results) == 0 {
+		if len(b.results) == 0 && (ns != "" || len(unread) == 0) {
 			continue
+		}
+		for _, u := range unread {
+			b.results = append(b.results, errorResult(u))
+			b.summary.Error++
 		}
 		sortResults(b.results)
 		cfg := &orv1alpha1.ReportConfiguration{Limits: orv1alpha1.Limits{MaxResults: maxResults}}
@@ -102,9 +111,25 @@ func buildReports(objs []judged, maxResults int) reportSet {
 }
 
 const (
-	resultFail orv1alpha1.Result = "fail"
-	resultWarn orv1alpha1.Result = "warn"
+	resultFail  orv1alpha1.Result = "fail"
+	resultWarn  orv1alpha1.Result = "warn"
+	resultError orv1alpha1.Result = "error"
+	// PolicyListError is the policy of the error results: a kind the audit
+	// could not list (rule: the kind, Kind.group).
+	PolicyListError = "istio-guardrail-list"
 )
+
+// errorResult is the error result of a kind the audit could not list.
+func errorResult(u unreadable) orv1alpha1.ReportResult {
+	gk := u.m.GroupVersionKind.GroupKind().String()
+	what := "its objects are not judged: "
+	if indexed(u.m) {
+		what = "its objects are not judged and no cross-object rule concludes from an absence: "
+	}
+	return orv1alpha1.ReportResult{Source: ReportSource, Policy: PolicyListError, Rule: gk, Category: "istio-guardrail",
+		Result: resultError, Severity: "high", Description: "cannot list " + gk + ": " + what + u.err.Error(),
+		Properties: map[string]string{"kind": gk, "resource": u.m.Resource.GroupResource().String(), "remediation": listFix(u.m, "list and watch", u.err)}}
+}
 
 // resultOf maps a finding: deny is a failure (severity high), warn a
 // warning (medium), audit a warning of severity info.
@@ -123,12 +148,24 @@ func resultOf(ref policy.ObjectRef, f policy.Finding) orv1alpha1.ReportResult {
 	return r
 }
 
-// sortResults orders failures first, then by object, rule and field.
+// sortResults orders errors first, then failures, then by object, rule and field.
 func sortResults(rs []orv1alpha1.ReportResult) {
+	rank := func(r orv1alpha1.Result) int {
+		switch r {
+		case resultError:
+			return 0
+		case resultFail:
+			return 1
+		}
+		return 2
+	}
 	sort.SliceStable(rs, func(i, j int) bool {
 		a, b := rs[i], rs[j]
-		if (a.Result == resultFail) != (b.Result == resultFail) {
-			return a.Result == resultFail
+		if rank(a.Result) != rank(b.Result) {
+			return rank(a.Result) < rank(b.Result)
+		}
+		if len(a.Subjects) == 0 || len(b.Subjects) == 0 { // errors: by kind
+			return a.Rule < b.Rule
 		}
 		sa, sb := a.Subjects[0], b.Subjects[0]
 		if sa.Kind+"/"+sa.Namespace+"/"+sa.Name != sb.Kind+"/"+sb.Namespace+"/"+sb.Name {

@@ -25,7 +25,7 @@ func TestBuildReports(t *testing.T) {
 		{ref: policy.ObjectRef{Kind: "Pod", Namespace: "shop", Name: "clean"}},
 		{ref: policy.ObjectRef{Kind: "Pod", Namespace: "tools", Name: "clean"}},
 		{ref: mwc, findings: []policy.Finding{finding("IGR999", policy.ActionWarn)}},
-	}, 2)
+	}, 2, nil)
 	if len(set.namespaced) != 1 || set.namespaced["shop"] == nil {
 		t.Fatalf("want one Report, in shop (tools has no finding), got %v", set.namespaced)
 	}
@@ -65,11 +65,11 @@ func TestWriterWritesOnlyChanges(t *testing.T) {
 	}
 	pa := policy.ObjectRef{Kind: "PeerAuthentication", Namespace: "shop", Name: "x"}
 	first := []judged{{ref: pa, findings: []policy.Finding{finding("IGR101", policy.ActionDeny)}}}
-	if n, _, err := w.publish(ctx, buildReports(first, 10)); err != nil || n != 1 {
+	if n, _, err := w.publish(ctx, buildReports(first, 10, nil)); err != nil || n != 1 {
 		t.Fatalf("first publish wrote %d (%v), want 1", n, err)
 	}
 	before := writes(client)
-	if n, u, err := w.publish(ctx, buildReports(first, 10)); err != nil || n != 0 || u != 1 {
+	if n, u, err := w.publish(ctx, buildReports(first, 10, nil)); err != nil || n != 0 || u != 1 {
 		t.Fatalf("unchanged publish wrote %d, unchanged %d (%v), want 0 and 1", n, u, err)
 	}
 	// A new leader reads the hash back and does not rewrite either.
@@ -77,14 +77,14 @@ func TestWriterWritesOnlyChanges(t *testing.T) {
 	if err := w2.load(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if n, _, err := w2.publish(ctx, buildReports(first, 10)); err != nil || n != 0 {
+	if n, _, err := w2.publish(ctx, buildReports(first, 10, nil)); err != nil || n != 0 {
 		t.Fatalf("new leader rewrote %d unchanged reports (%v)", n, err)
 	}
 	if writes(client) != before {
 		t.Fatalf("API writes went from %d to %d for unchanged content", before, writes(client))
 	}
 	// The finding is fixed: the namespace's Report goes.
-	if n, _, err := w2.publish(ctx, buildReports(nil, 10)); err != nil || n != 1 {
+	if n, _, err := w2.publish(ctx, buildReports(nil, 10, nil)); err != nil || n != 1 {
 		t.Fatalf("publish after the fix wrote %d (%v), want 1 (the delete)", n, err)
 	}
 	list, err := client.OpenreportsV1alpha1().Reports("").List(ctx, metav1.ListOptions{})

@@ -66,6 +66,7 @@ type auditFlags struct {
 	maxResults                                int
 	writesPerSecond                           float64
 	leaseDuration, renewDeadline, retryPeriod time.Duration
+	syncTimeout                               time.Duration
 }
 
 func (a *auditFlags) register(fs *pflag.FlagSet) {
@@ -76,6 +77,8 @@ func (a *auditFlags) register(fs *pflag.FlagSet) {
 	fs.DurationVar(&a.leaseDuration, "audit-lease-duration", 15*time.Second, "leader election lease duration")
 	fs.DurationVar(&a.renewDeadline, "audit-renew-deadline", 10*time.Second, "leader election renew deadline")
 	fs.DurationVar(&a.retryPeriod, "audit-retry-period", 2*time.Second, "leader election retry period")
+	fs.DurationVar(&a.syncTimeout, "audit-sync-timeout", 2*time.Minute,
+		"wait at most this long for every kind's first list; then publish without the kinds not listed, named as errors")
 }
 
 // startBackgroundAudit runs the background audit next to the webhook when
@@ -98,7 +101,8 @@ func startBackgroundAudit(ctx context.Context, f *serveFlags, pol *webhooks.Poli
 	go func() {
 		err := audit.RunBackground(ctx, audit.BackgroundOptions{Config: cfg, Engine: engine, Decode: manifest.FromJSON,
 			LeaseNamespace: f.namespace, LeaseDuration: a.leaseDuration, RenewDeadline: a.renewDeadline, RetryPeriod: a.retryPeriod,
-			Interval: a.interval, MaxResults: a.maxResults, WritesPerSecond: a.writesPerSecond, Log: log, Registry: reg})
+			Interval: a.interval, MaxResults: a.maxResults, WritesPerSecond: a.writesPerSecond, Log: log, Registry: reg,
+			SyncTimeout: a.syncTimeout})
 		if err != nil {
 			log.Error("background audit stopped", zap.Error(err))
 		}

@@ -63,6 +63,10 @@ func reports(ctx context.Context, c *framework.Cluster) ([]publishedReport, []st
 	var findings []string
 	for _, rep := range all {
 		for _, res := range rep.Results {
+			if len(res.Subjects) == 0 { // an error: a kind the audit could not list
+				findings = append(findings, res.Policy+" "+res.Rule)
+				continue
+			}
 			s := res.Subjects[0]
 			obj := s.Namespace + "/" + s.Name
 			if s.Namespace == "" {

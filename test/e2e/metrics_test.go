@@ -13,7 +13,13 @@ import (
 // scrape returns the metric lines (no comments) of the guardrail's /metrics.
 func scrape(t *testing.T) []string {
 	t.Helper()
-	url := "http://127.0.0.1:" + strconv.Itoa(env.Guardrail.MetricsPort) + "/metrics"
+	return scrapePort(t, env.Guardrail.MetricsPort)
+}
+
+// scrapePort returns the metric lines of the /metrics served on port.
+func scrapePort(t *testing.T, port int) []string {
+	t.Helper()
+	url := "http://127.0.0.1:" + strconv.Itoa(port) + "/metrics"
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
 	if err != nil {
 		t.Fatal(err)

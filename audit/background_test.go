@@ -1,0 +1,267 @@
+package audit
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	orv1alpha1 "github.com/openreports/reports-api/apis/openreports.io/v1alpha1"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic/dynamicinformer"
+	dynamicfake "k8s.io/client-go/dynamic/fake"
+	k8stesting "k8s.io/client-go/testing"
+
+	"github.com/istio-guardrail/istio-guardrail/manifest"
+	"github.com/istio-guardrail/istio-guardrail/policy"
+)
+
+// fakeCluster is a namespace enrolled in the mesh (istio-injection:
+// enabled) without a NetworkPolicy, served by a fake dynamic client whose
+// lists of the resource named fail with errFor while it returns one.
+type fakeCluster struct {
+	mappings []*meta.RESTMapping
+	failing  atomic.Pointer[error]
+	resource string
+}
+
+var (
+	nsMapping = &meta.RESTMapping{Resource: schema.GroupVersionResource{Version: "v1", Resource: "namespaces"},
+		GroupVersionKind: schema.GroupVersionKind{Version: "v1", Kind: "Namespace"}, Scope: meta.RESTScopeRoot}
+	npMapping = &meta.RESTMapping{Resource: schema.GroupVersionResource{Group: "networking.k8s.io", Version: "v1", Resource: "networkpolicies"},
+		GroupVersionKind: schema.GroupVersionKind{Group: "networking.k8s.io", Version: "v1", Kind: "NetworkPolicy"}, Scope: meta.RESTScopeNamespace}
+	telMapping = &meta.RESTMapping{Resource: schema.GroupVersionResource{Group: "telemetry.istio.io", Version: "v1", Resource: "telemetries"},
+		GroupVersionKind: schema.GroupVersionKind{Group: "telemetry.istio.io", Version: "v1", Kind: "Telemetry"}, Scope: meta.RESTScopeNamespace}
+)
+
+func forbidden(resource string) error {
+	return apierrors.NewForbidden(schema.GroupResource{Resource: resource}, "",
+		errors.New(`User "system:serviceaccount:guardrail:istio-guardrail" cannot list resource "`+resource+`"`))
+}
+
+// start runs the view's informers over the fake cluster; lists of
+// c.resource fail while c.failing holds an error.
+func (c *fakeCluster) start(t *testing.T, o BackgroundOptions, lists *listMetrics) *view {
+	t.Helper()
+	shop := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "Namespace",
+		"metadata": map[string]any{"name": "shop", "uid": "u-shop", "resourceVersion": "1", "labels": map[string]any{"istio-injection": "enabled"}}}}
+	client := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{
+		nsMapping.Resource: "NamespaceList", npMapping.Resource: "NetworkPolicyList", telMapping.Resource: "TelemetryList"}, shop)
+	client.PrependReactor("list", "*", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		if e := c.failing.Load(); e != nil && a.GetResource().Resource == c.resource {
+			return true, nil, *e
+		}
+		return false, nil, nil
+	})
+	v := newView(o.withDefaults(), lists)
+	factory := dynamicinformer.NewDynamicSharedInformerFactory(client, 0)
+	if err := v.watch(factory, []*meta.RESTMapping{nsMapping, npMapping, telMapping}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	factory.Start(ctx.Done())
+	t.Cleanup(func() { cancel(); factory.Shutdown() })
+	return v
+}
+
+// results lists every report's results as "namespace: result policy rule".
+func results(set reportSet) (out []string) {
+	add := func(ns string, rs []orv1alpha1.ReportResult) {
+		for _, r := range rs {
+			out = append(out, ns+": "+string(r.Result)+" "+r.Policy+" "+r.Rule)
+		}
+	}
+	for ns, r := range set.namespaced {
+		add(ns, r.Results)
+	}
+	if set.cluster != nil {
+		add("", set.cluster.Results)
+	}
+	return out
+}
+
+func has(rs []string, prefix string) bool {
+	for _, r := range rs {
+		if strings.HasPrefix(r, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestBackgroundUnreadableKind(t *testing.T) {
+	eng, err := policy.NewEngine(policy.Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	igr805 := "shop: warn IGR805"
+	for desc, tc := range map[string]struct {
+		resource    string
+		err         error
+		syncTimeout time.Duration
+		// minWait: a transient error is retried until SyncTimeout.
+		minWait    time.Duration
+		wantErrors []string // kinds named as errors in every report
+		want805    bool
+		wantLogs   int
+		wantInMsg  string
+	}{
+		"every kind listed: reports as before, no error": {want805: true},
+		"NetworkPolicy forbidden: named in every report, IGR805 does not conclude from its absence, no wait": {
+			resource: "networkpolicies", err: forbidden("networkpolicies"), syncTimeout: time.Minute,
+			wantErrors: []string{"NetworkPolicy.networking.k8s.io"}, wantLogs: 1,
+			wantInMsg: `grant the verbs list and watch on networkpolicies.networking.k8s.io`},
+		"Telemetry forbidden: named, and the cross-object rules, which do not read it, still judge": {
+			resource: "telemetries", err: forbidden("telemetries"), syncTimeout: time.Minute,
+			wantErrors: []string{"Telemetry.telemetry.istio.io"}, want805: true, wantLogs: 1,
+			wantInMsg: `resources ["telemetries"], verbs [list, watch]`},
+		"NetworkPolicy list failing transiently: retried until SyncTimeout, then named": {
+			resource: "networkpolicies", err: apierrors.NewInternalError(errors.New("etcd leader changed")), syncTimeout: 2 * time.Second,
+			minWait: 2 * time.Second, wantErrors: []string{"NetworkPolicy.networking.k8s.io"}, wantLogs: 1, wantInMsg: "etcd leader changed"},
+	} {
+		t.Run(desc, func(t *testing.T) {
+			core, logs := observer.New(zapcore.WarnLevel)
+			reg := prometheus.NewRegistry()
+			lists := newListMetrics(reg)
+			c := &fakeCluster{resource: tc.resource}
+			if tc.err != nil {
+				c.failing.Store(&tc.err)
+			}
+			v := c.start(t, BackgroundOptions{Decode: manifest.FromJSON, Log: zap.New(core), SyncTimeout: tc.syncTimeout, MaxResults: 50}, lists)
+			begin := time.Now()
+			if err := v.waitForLists(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			if took := time.Since(begin); took < tc.minWait || took > tc.minWait+10*time.Second {
+				t.Errorf("waited %s for the lists, want %s to %s", took, tc.minWait, tc.minWait+10*time.Second)
+			}
+			if tc.err != nil { // a second failed list: counted again, still logged once
+				waitFor(t, func() bool { return testutil.ToFloat64(lists.errors.WithLabelValues(tc.wantErrors[0])) >= 2 })
+			}
+			set := v.evaluate(eng)
+			got := results(set)
+			if has(got, igr805) != tc.want805 {
+				t.Errorf("IGR805 on shop reported: %v, want %v; results %q", has(got, igr805), tc.want805, got)
+			}
+			if len(tc.wantErrors) > 0 && set.cluster == nil {
+				t.Fatalf("no ClusterReport to name the unreadable kinds; results %q", got)
+			}
+			var reps []orv1alpha1.ReportSummary
+			var resultsOf [][]orv1alpha1.ReportResult
+			for _, r := range set.namespaced {
+				reps, resultsOf = append(reps, r.Summary), append(resultsOf, r.Results)
+			}
+			if set.cluster != nil {
+				reps, resultsOf = append(reps, set.cluster.Summary), append(resultsOf, set.cluster.Results)
+			}
+			for i := range reps {
+				if reps[i].Error != len(tc.wantErrors) {
+					t.Errorf("report %d: summary error %d, want %d", i, reps[i].Error, len(tc.wantErrors))
+				}
+				for j, kind := range tc.wantErrors {
+					if j >= len(resultsOf[i]) {
+						t.Fatalf("report %d has %d results, want the error on %s first", i, len(resultsOf[i]), kind)
+					}
+					r := resultsOf[i][j]
+					if r.Result != resultError || r.Policy != PolicyListError || r.Rule != kind ||
+						!strings.Contains(r.Properties["remediation"]+r.Description, tc.wantInMsg) {
+						t.Errorf("report %d result %d = %+v, want the error on %s mentioning %q", i, j, r, kind, tc.wantInMsg)
+					}
+				}
+			}
+			if n := logs.FilterField(zap.String("kind", firstOr(tc.wantErrors))).Len(); len(tc.wantErrors) > 0 && n != tc.wantLogs {
+				t.Errorf("%d log entries on %s, want %d: %v", n, firstOr(tc.wantErrors), tc.wantLogs, logs.All())
+			}
+			if len(tc.wantErrors) > 0 {
+				e := logs.FilterField(zap.String("kind", tc.wantErrors[0])).All()
+				if len(e) > 0 && !strings.Contains(e[0].ContextMap()["fix"].(string)+e[0].ContextMap()["error"].(string), tc.wantInMsg) {
+					t.Errorf("the log entry %v does not mention %q", e[0].ContextMap(), tc.wantInMsg)
+				}
+			}
+			if tc.err == nil {
+				if n := testutil.CollectAndCount(lists.errors); n != 0 {
+					t.Errorf("%d list error series, want none", n)
+				}
+				if logs.Len() != 0 {
+					t.Errorf("warnings logged: %v", logs.All())
+				}
+				return
+			}
+			// The kind becomes readable (RBAC fixed): the informer lists it
+			// at its next retry and the next evaluation is complete again.
+			c.failing.Store(nil)
+			waitFor(t, func() bool { return v.unlisted() == 0 })
+			got = results(v.evaluate(eng))
+			if !has(got, igr805) || has(got, ": error ") {
+				t.Errorf("after the kind became readable: results %q, want IGR805 on shop and no error", got)
+			}
+		})
+	}
+}
+
+func firstOr(s []string) string {
+	if len(s) == 0 {
+		return ""
+	}
+	return s[0]
+}
+
+// waitFor polls cond for at most 20s (the reflector retries with backoff).
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); !cond(); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 20s")
+		}
+	}
+}
+
+func TestKindErrorsLogOncePerKindAndCount(t *testing.T) {
+	core, logs := observer.New(zapcore.InfoLevel)
+	lists := newListMetrics(prometheus.NewRegistry())
+	k := newKindErrors(zap.New(core), lists)
+	np, tel := npMapping.GroupVersionKind.GroupKind().String(), telMapping.GroupVersionKind.GroupKind().String()
+	steps := []struct {
+		m             *meta.RESTMapping
+		err           error
+		wantLogs      int
+		wantNP        float64
+		wantPersisted bool
+	}{
+		{npMapping, apierrors.NewServiceUnavailable("etcd"), 1, 1, false}, // transient: logged (warn), counted
+		{npMapping, apierrors.NewTimeoutError("slow", 1), 1, 2, false},    // again: counted, not logged
+		{npMapping, forbidden("networkpolicies"), 2, 3, true},             // refused now: logged once more (error)
+		{npMapping, forbidden("networkpolicies"), 2, 4, true},             // and not again
+		{npMapping, io.EOF, 2, 4, true},                                   // a watch closing: not an error
+		{npMapping, apierrors.NewResourceExpired("too old"), 2, 4, true},  // a watch expiring: not an error
+		{telMapping, forbidden("telemetries"), 3, 4, true},                // another kind: its own log
+	}
+	for i, s := range steps {
+		k.observe(s.m, s.err)
+		if logs.Len() != s.wantLogs {
+			t.Errorf("step %d: %d log entries, want %d: %v", i, logs.Len(), s.wantLogs, logs.All())
+		}
+		if got := testutil.ToFloat64(lists.errors.WithLabelValues(np)); got != s.wantNP {
+			t.Errorf("step %d: %s counted %v, want %v", i, np, got, s.wantNP)
+		}
+		if e, _ := k.get(s.m.GroupVersionKind.GroupKind().String()); e.persistent != s.wantPersisted {
+			t.Errorf("step %d: last error persistent %v, want %v", i, e.persistent, s.wantPersisted)
+		}
+	}
+	if all := logs.All(); len(all) == 3 && (all[0].Level != zapcore.WarnLevel || all[1].Level != zapcore.ErrorLevel ||
+		all[2].ContextMap()["kind"] != tel) {
+		t.Errorf("log levels/kinds %v, want warn (transient), error (Forbidden), then Telemetry's", all)
+	}
+}
