@@ -46,7 +46,11 @@ func TestNamespaceLabels(t *testing.T) {
 		peerAuth,
 		"apiVersion: v1\nkind: Namespace\nmetadata: {name: [broken\n",
 	}, "---\n")
-	got := NamespaceLabels([]byte(in))
+	var c Context
+	if err := c.Read(strings.NewReader(in)); err != nil {
+		t.Fatal(err)
+	}
+	got := c.Namespaces
 	tests := []struct {
 		desc, ns, key, want string
 	}{

@@ -31,6 +31,7 @@ type options struct {
 	corpora                                      []string
 	timeout, budget                              time.Duration
 	keep                                         bool
+	generate                                     string // write the corpora into this directory and exit
 }
 
 func main() {
@@ -39,7 +40,11 @@ func main() {
 		fmt.Fprintln(os.Stderr, "peers:", err)
 		os.Exit(2)
 	}
-	if err := runAll(os.Stdout, o); err != nil {
+	run := runAll
+	if o.generate != "" {
+		run = generateAll
+	}
+	if err := run(os.Stdout, o); err != nil {
 		fmt.Fprintln(os.Stderr, "peers:", err)
 		os.Exit(1)
 	}
@@ -58,6 +63,7 @@ func parseFlags(args []string) (options, error) {
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "per-run timeout")
 	fs.DurationVar(&o.budget, "budget", 60*time.Minute, "no run starts after this much total time")
 	fs.BoolVar(&o.keep, "keep", false, "keep the generated corpora")
+	fs.StringVar(&o.generate, "generate", "", "only write the corpora (CORPUS-N.yaml for every corpus and size) into this directory")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -135,6 +141,21 @@ func tools(o options, dir string) ([]tool, error) {
 type cell struct {
 	runs    []run
 	skipped string // why the tool was not run (or stopped being run)
+}
+
+// generateAll writes every corpus at every size into o.generate.
+func generateAll(w io.Writer, o options) error {
+	for _, name := range o.corpora {
+		for _, n := range o.sizes {
+			path := filepath.Join(o.generate, fmt.Sprintf("%s-%d.yaml", name, n))
+			size, err := writeCorpusFile(corpora[name], n, path)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(w, "%s\t%d objects\t%d bytes\n", path, n, size)
+		}
+	}
+	return nil
 }
 
 func runAll(w io.Writer, o options) error {
