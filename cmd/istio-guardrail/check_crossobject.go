@@ -21,15 +21,17 @@ type crossObjects struct {
 	located map[policy.ObjectRef]drPlace // the first DestinationRule of each name
 }
 
-// drPlace is where a DestinationRule was read and reported.
+// drPlace is where a DestinationRule was read and reported: a few words
+// per DestinationRule, whatever its size.
 type drPlace struct {
-	input      int    // index of its input
-	file       string // as its Document named it
-	line       int    // its Document's line
-	part       manifest.Part
-	seq        int  // its input position among the reported objects
-	atDocument bool // its report entry is at file:line (not moved to a Helm template)
-	res        report.ObjectResult
+	offset     int64 // of its part in its input
+	size       int32 // of its part
+	input      int32 // index of its input
+	line       int32 // its Document's line
+	partLine   int32 // its part's first line
+	seq        int   // its input position among the reported objects
+	atDocument bool  // its report entry is at file:line (not moved to a Helm template)
+	skipped    bool  // its report entry's Skipped
 }
 
 func newCrossObjects() *crossObjects {
@@ -43,11 +45,8 @@ func (c *crossObjects) add(d *manifest.Document, input, seq int, res report.Obje
 	if _, seen := c.located[ref]; seen || policy.KindOf(d.Object.GroupKind) != policy.KindDestinationRule {
 		return
 	}
-	part := d.Part
-	part.Text = nil // read again when a finding needs its lines
-	res.Findings = nil
-	c.located[ref] = drPlace{input: input, file: d.File, line: d.Line, part: part, seq: seq,
-		atDocument: res.File == d.File && res.Line == d.Line, res: res}
+	c.located[ref] = drPlace{offset: d.Part.Offset, size: int32(d.Part.Len), input: int32(input), line: int32(d.Line),
+		partLine: int32(d.Part.Line), seq: seq, atDocument: res.File == d.File && res.Line == d.Line, skipped: res.Skipped}
 }
 
 // judge runs the cross-object rules and adds their findings to the objects
@@ -58,10 +57,12 @@ func (c *crossObjects) judge(rep *results, eng *policy.Engine, ins []input, mopt
 		if !ok || !at.atDocument {
 			continue
 		}
-		fieldLine := c.fieldLiner(ins[at.input], at, mopts)
-		o := &rep.Objects[rep.listed(at.seq, at.res)]
+		in := ins[at.input]
+		file := manifest.DisplayName(in.name)
+		fieldLine := c.fieldLiner(in, at, mopts)
+		o := &rep.Objects[rep.listed(at.seq, report.ObjectResult{File: file, Line: int(at.line), Ref: res.Object, Skipped: at.skipped})]
 		for _, f := range res.Findings {
-			o.Findings = append(o.Findings, report.Entry{Finding: f, File: at.file, Line: fieldLine(f.Field)})
+			o.Findings = append(o.Findings, report.Entry{Finding: f, File: file, Line: fieldLine(f.Field)})
 		}
 	}
 }
@@ -69,19 +70,17 @@ func (c *crossObjects) judge(rep *results, eng *policy.Engine, ins []input, mopt
 // fieldLiner decodes the part of the DestinationRule at again and returns
 // its Document's FieldLine (its line for every field when that fails).
 func (c *crossObjects) fieldLiner(in input, at drPlace, mopts manifest.Options) func(string) int {
-	fallback := func(string) int { return at.line }
-	text := make([]byte, at.part.Len)
+	fallback := func(string) int { return int(at.line) }
+	part := manifest.Part{Text: make([]byte, at.size), Offset: at.offset, Len: int(at.size), Line: int(at.partLine)}
 	err := in.each(func(r io.Reader) error {
-		_, err := r.(*os.File).ReadAt(text, at.part.Offset)
+		_, err := r.(*os.File).ReadAt(part.Text, part.Offset)
 		return err
 	})
 	if err != nil {
 		return fallback
 	}
-	part := at.part
-	part.Text = text
 	for d, err := range manifest.Redecode(in.name, part, mopts) {
-		if err == nil && d.Line == at.line {
+		if err == nil && d.Line == int(at.line) {
 			return d.FieldLine
 		}
 	}
