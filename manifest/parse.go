@@ -46,12 +46,15 @@ func (p *parser) fail(err error) { p.emit(nil, err) }
 func (p *parser) chunk(c chunk) {
 	p.part = Part{Text: c.data, Offset: c.offset, Len: len(c.data), Line: c.line}
 	offset := c.line - 1
-	var root yaml.Node
-	if err := yaml.Unmarshal(c.data, &root); err != nil {
-		p.fail(p.yamlError(err, offset, c.line))
-		return
+	root, ok := fastParse(c.data)
+	if !ok {
+		root = &yaml.Node{}
+		if err := yaml.Unmarshal(c.data, root); err != nil {
+			p.fail(p.yamlError(err, offset, c.line))
+			return
+		}
 	}
-	top := resolve(&root)
+	top := resolve(root)
 	if top == nil || top.Kind == 0 || top.Kind == yaml.DocumentNode || isNull(top) {
 		return // empty document: only comments or whitespace
 	}

@@ -137,7 +137,7 @@ const checkMemoryLimit = 112 << 20
 func runCheck(opts *checkOptions, stdin io.Reader, stdout, stderr io.Writer) error {
 	// check is a short batch job that allocates fast while its live heap
 	// stays small: collecting less often saves CPU for little memory.
-	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	defer debug.SetGCPercent(debug.SetGCPercent(250))
 	// What stays live is the findings and the cross-object index: a soft
 	// limit collects more often once the heap nears it, so that peak RSS
 	// stays flat on large inputs (GOMEMLIMIT, when set, wins).
