@@ -96,7 +96,7 @@ type fastParser struct {
 	data   []byte
 	text   string      // data as one string: scalar values are its substrings
 	slab   []yaml.Node // nodes are allocated from it, a batch at a time
-	pos    int // start of the next line
+	pos    int         // start of the next line
 	line   []byte
 	lineNo int
 	indent int
