@@ -228,11 +228,15 @@ func (f *fastParser) key(text []byte, indent int) (*yaml.Node, []byte, bool) {
 		}
 		k, rest = f.scalar(name, 0, f.lineNo, indent+1), text[i+1:]
 	}
-	if len(rest) > 0 && rest[0] != ' ' {
+	if (len(rest) > 0 && rest[0] != ' ') || len(text)-len(rest) > maxKey {
 		return nil, nil, false
 	}
 	return k, bytes.TrimLeft(rest, " "), true
 }
+
+// maxKey bounds the length of an implicit key: yaml.v3 (as libyaml) takes
+// no simple key of more than 1024 characters; longer ones are left to it.
+const maxKey = 1000
 
 // colonSpace returns the index of the first ':' followed by a space or the
 // end of text, or -1.
@@ -391,7 +395,7 @@ func (f *fastParser) flow(text []byte, col int) (*yaml.Node, int, bool) {
 		}
 		i = skipSpaces(text, i+used)
 		if open == '{' {
-			if item.Kind != yaml.ScalarNode || i >= len(text) || text[i] != ':' || i+1 >= len(text) || text[i+1] != ' ' {
+			if item.Kind != yaml.ScalarNode || used > maxKey || i >= len(text) || text[i] != ':' || i+1 >= len(text) || text[i+1] != ' ' {
 				return nil, 0, false
 			}
 			i = skipSpaces(text, i+1)

@@ -156,3 +156,13 @@ func TestFastParseMatchesYAMLOnRepository(t *testing.T) {
 		t.Errorf("fastParse took %d of the %d parts of the benchmark input", benchTaken, bench)
 	}
 }
+
+// FuzzFastParse: whatever part fastParse takes, yaml.v3 parses to the same tree.
+func FuzzFastParse(f *testing.F) {
+	for _, c := range fastCases {
+		f.Add([]byte(c))
+	}
+	f.Fuzz(func(t *testing.T, part []byte) {
+		checkFast(t, "fuzz", part)
+	})
+}
