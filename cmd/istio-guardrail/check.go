@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"slices"
 	"strings"
 	"time"
@@ -127,8 +128,41 @@ func parseOutputs(list []string) ([]outputSink, error) {
 	return out, nil
 }
 
-// checkMemoryLimit is check's soft memory limit (runtime/debug.SetMemoryLimit).
+// checkMemoryLimit is the least soft memory limit check sets
+// (runtime/debug.SetMemoryLimit).
 const checkMemoryLimit = 112 << 20
+
+// boundMemory keeps the soft memory limit at 1.5 times the live heap, and
+// at least checkMemoryLimit, until the returned function is called (which
+// restores the previous limit). A fixed limit would do for small inputs but
+// not once the live heap itself nears it: the collector would then run
+// without pause.
+func boundMemory() func() {
+	prev := debug.SetMemoryLimit(checkMemoryLimit)
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				metrics.Read(live)
+				if live[0].Value.Kind() == metrics.KindUint64 {
+					debug.SetMemoryLimit(max(checkMemoryLimit, int64(live[0].Value.Uint64())*3/2))
+				}
+			}
+		}
+	}()
+	return func() {
+		close(stop)
+		<-done
+		debug.SetMemoryLimit(prev)
+	}
+}
 
 // runCheck validates manifests offline: exit 0 clean, 1 findings at or
 // above --fail-on, 2 for configuration, input or parse errors (the files
@@ -137,12 +171,13 @@ const checkMemoryLimit = 112 << 20
 func runCheck(opts *checkOptions, stdin io.Reader, stdout, stderr io.Writer) error {
 	// check is a short batch job that allocates fast while its live heap
 	// stays small: collecting less often saves CPU for little memory.
-	defer debug.SetGCPercent(debug.SetGCPercent(250))
+	defer debug.SetGCPercent(debug.SetGCPercent(200))
 	// What stays live is the findings and the cross-object index: a soft
-	// limit collects more often once the heap nears it, so that peak RSS
-	// stays flat on large inputs (GOMEMLIMIT, when set, wins).
+	// memory limit that follows the live heap collects more often once the
+	// heap grows, so that peak RSS stays near the live heap on large inputs
+	// (GOMEMLIMIT, when set, wins).
 	if os.Getenv("GOMEMLIMIT") == "" {
-		defer debug.SetMemoryLimit(debug.SetMemoryLimit(checkMemoryLimit))
+		defer boundMemory()()
 	}
 	start := time.Now()
 	rep, inputErrs, err := checkInputs(opts, stdin, stderr)
