@@ -28,7 +28,7 @@ func fastParse(data []byte) (*yaml.Node, bool) {
 			return nil, false
 		}
 	}
-	f := &fastParser{data: data, text: string(data)}
+	f := &fastParser{data: data}
 	f.nextLine()
 	if f.eof {
 		return nil, false
@@ -81,20 +81,35 @@ func (f *fastParser) scalar(value []byte, style yaml.Style, line, col int) *yaml
 	return n
 }
 
-// str returns b, a subslice of f.data, as a substring of f.text.
+// str returns b as a string of its own (never a substring of the part:
+// a kind or a name kept in a report would keep the whole part alive), the
+// keys manifests repeat without allocating.
 func (f *fastParser) str(b []byte) string {
-	if len(b) == 0 {
-		return ""
+	if k, ok := commonKeys[string(b)]; ok {
+		return k
 	}
-	off := cap(f.data) - cap(b)
-	return f.text[off : off+len(b)]
+	return string(b)
 }
+
+// commonKeys are the strings most manifests repeat.
+var commonKeys = func() map[string]string {
+	m := map[string]string{}
+	for _, k := range []string{"apiVersion", "kind", "metadata", "name", "namespace", "labels", "annotations", "spec",
+		"selector", "matchLabels", "app", "version", "mode", "host", "hosts", "port", "ports", "number", "protocol",
+		"containers", "image", "resources", "requests", "limits", "cpu", "memory", "template", "replicas", "tls",
+		"trafficPolicy", "connectionPool", "outlierDetection", "http", "tcp", "rules", "from", "to", "source",
+		"operation", "principals", "namespaces", "methods", "paths", "action", "servers", "credentialName",
+		"mtls", "portLevelMtls", "route", "destination", "subset", "subsets", "STRICT", "ISTIO_MUTUAL", "ALLOW",
+		"DENY", "SIMPLE", "HTTPS", "HTTP", "true", "false", "v1", "apps/v1"} {
+		m[k] = k
+	}
+	return m
+}()
 
 // fastParser walks the lines of a part. line is the current line without
 // its indentation and trailing spaces; lineNo is 1-based.
 type fastParser struct {
 	data   []byte
-	text   string      // data as one string: scalar values are its substrings
 	slab   []yaml.Node // nodes are allocated from it, a batch at a time
 	pos    int         // start of the next line
 	line   []byte
