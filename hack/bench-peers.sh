@@ -14,7 +14,10 @@
 #   10m), PEERS_BUDGET: no run starts after this (default 60m);
 #   KYVERNO_VERSION (default v1.19.1), KYVERNO_BUILD_TIMEOUT (default 15m),
 #   KYVERNO=0 to leave Kyverno out; GUARDRAIL_BIN (default bin/istio-guardrail),
-#   ISTIOCTL_BIN (default bin/istioctl).
+#   ISTIOCTL_BIN (default bin/istioctl), ISTIOCTL=0 to leave istioctl out;
+#   GUARDRAIL_BEFORE: an earlier istio-guardrail binary measured alongside
+#   (before vs after, alternating); PEERS_PROCS: GOMAXPROCS values for check,
+#   e.g. 1,2; PEERS_SPLIT: objects per corpus file (a directory of files).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOTOOLCHAIN="${GOTOOLCHAIN:-auto}"
@@ -22,7 +25,8 @@ BIN="$(pwd)/bin"
 guardrail=${GUARDRAIL_BIN:-$BIN/istio-guardrail}
 istioctl=${ISTIOCTL_BIN:-$BIN/istioctl}
 
-for b in "$guardrail" "$istioctl"; do
+[[ ${ISTIOCTL:-1} == 0 ]] && istioctl=""
+for b in "$guardrail" $istioctl ${GUARDRAIL_BEFORE:-}; do
 	if [[ ! -x $b ]]; then
 		echo "hack/bench-peers.sh: $b not found; run make tools build first" >&2
 		exit 2
@@ -94,9 +98,10 @@ echo "### Run: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short 
 echo
 echo "\`uptime\` at start: $(uptime)"
 echo
-echo "check: $("$guardrail" version); istioctl: built from istio.io/istio $(go version -m "$istioctl" | awk '$1 == "mod" && $2 == "istio.io/istio" {print $3}'); Kyverno CLI: $([[ ${kyverno_args[0]} == -kyverno ]] && echo "$KYVERNO_VERSION" || echo "not measured")."
+echo "check: $("$guardrail" version); istioctl: $([[ -n $istioctl ]] && echo "built from istio.io/istio $(go version -m "$istioctl" | awk '$1 == "mod" && $2 == "istio.io/istio" {print $3}')" || echo "not measured"); Kyverno CLI: $([[ ${kyverno_args[0]} == -kyverno ]] && echo "$KYVERNO_VERSION" || echo "not measured")."
 echo
 "$tmp/peers" -guardrail "$guardrail" -istioctl "$istioctl" "${kyverno_args[@]}" \
+	-before "${GUARDRAIL_BEFORE:-}" -procs "${PEERS_PROCS:-}" -split "${PEERS_SPLIT:-0}" \
 	-sizes "${PEERS_SIZES:-1000,10000,100000}" -rounds "${PEERS_ROUNDS:-3,3,1}" \
 	-corpora "${PEERS_CORPORA:-four-kind,mixed}" \
 	-timeout "${PEERS_TIMEOUT:-10m}" -budget "${PEERS_BUDGET:-60m}"

@@ -2,12 +2,14 @@ package manifest
 
 import (
 	"bytes"
-
 	"errors"
 	"fmt"
+	"io"
 	"iter"
+
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	policyv1 "k8s.io/api/policy/v1"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/istio-guardrail/istio-guardrail/policy"
 )
@@ -27,10 +29,22 @@ type Document struct {
 	Line int
 	// Raw is the document as JSON (for mutate/patch paths).
 	Raw []byte
+	// Part is the "---"-separated part of the input the document is in.
+	Part Part
 	// FieldLine returns the line of a field path like "spec.mtls.mode" or
 	// "spec.servers[0].tls", falling back to the nearest existing parent,
 	// then Line.
 	FieldLine func(path string) int
+}
+
+// Part is one "---"-separated part of an input: its text (held only as
+// long as the Document is), its byte offset in the input and the line it
+// starts on. Redecode decodes it again.
+type Part struct {
+	Text   []byte
+	Offset int64
+	Len    int // of Text, kept when Text is let go
+	Line   int
 }
 
 // Options tune Parse.
@@ -105,24 +119,64 @@ func Parse(file string, data []byte, opts Options) ([]Document, []error) {
 // then scales with one document, not with the file.
 func Documents(file string, data []byte, opts Options) iter.Seq2[*Document, error] {
 	return func(yield func(*Document, error) bool) {
-		file := DisplayName(file)
-		if err := opts.check(file, len(data)); err != nil {
+		if err := opts.check(DisplayName(file), len(data)); err != nil {
 			yield(nil, err)
 			return
 		}
-		if opts.DefaultNamespace == "" {
-			opts.DefaultNamespace = "default"
+		decodeParts(file, bytes.NewReader(data), len(data), opts, yield)
+	}
+}
+
+// Stream decodes like Documents while reading r one "---"-separated part
+// at a time: only the part being decoded is in memory, whatever the size of
+// the input. A part larger than MaxFileSize is an error that ends the input.
+func Stream(file string, r io.Reader, opts Options) iter.Seq2[*Document, error] {
+	return func(yield func(*Document, error) bool) {
+		if err := opts.check(DisplayName(file), 0); err != nil {
+			yield(nil, err)
+			return
 		}
-		p := &parser{file: file, opts: opts, yield: yield}
-		for _, c := range splitDocuments(data) {
-			if p.stopped {
-				return
-			}
-			p.chunk(c)
-		}
-		if p.emitted == 0 {
-			yield(nil, &Error{File: file, Line: 1, Err: ErrNoObjects})
-		}
+		decodeParts(file, r, MaxFileSize, opts, yield)
+	}
+}
+
+// decodeParts decodes the parts of r and hands each document or error to yield.
+func decodeParts(file string, r io.Reader, limit int, opts Options, yield func(*Document, error) bool) {
+	p := newParser(file, opts, yield)
+	err := scanDocuments(r, limit, func(c chunk) bool {
+		p.chunk(c)
+		return !p.stopped
+	})
+	if !p.stopped {
+		p.finish(err, limit)
+	}
+}
+
+func newParser(file string, opts Options, yield func(*Document, error) bool) *parser {
+	if opts.DefaultNamespace == "" {
+		opts.DefaultNamespace = "default"
+	}
+	return &parser{file: DisplayName(file), opts: opts, yield: yield}
+}
+
+// finish hands out the error that ended the scan of an input, or
+// ErrNoObjects for an input that held nothing at all.
+func (p *parser) finish(err error, limit int) {
+	switch {
+	case errors.Is(err, errPartTooLarge):
+		p.fail(errAt(p.file, 0, "a document is more than the limit of %d bytes", limit))
+	case err != nil:
+		p.fail(&Error{File: p.file, Err: fmt.Errorf("read: %w", err)})
+	case p.emitted == 0:
+		p.fail(&Error{File: p.file, Line: 1, Err: ErrNoObjects})
+	}
+}
+
+// Redecode decodes again the part a document was decoded from (Part.Text),
+// yielding the documents it holds (several for a List) as Stream did.
+func Redecode(file string, part Part, opts Options) iter.Seq2[*Document, error] {
+	return func(yield func(*Document, error) bool) {
+		newParser(file, opts, yield).chunk(chunk{data: part.Text, line: part.Line, offset: part.Offset})
 	}
 }
 
@@ -137,52 +191,82 @@ func (o Options) check(file string, size int) error {
 	return nil
 }
 
-// NamespaceLabels returns the labels of the Namespace objects in data (also
-// inside Lists). It decodes only the documents that mention "Namespace", so
-// a caller can learn the namespaces of all inputs before it decodes them one
-// by one; documents that fail to decode are skipped (Documents reports them).
-func NamespaceLabels(data []byte) policy.NamespaceLabels {
-	out := policy.NamespaceLabels{}
-	eachDocumentContaining(data, "default", [][]byte{[]byte("Namespace")}, func(d *Document) {
-		if policy.KindOf(d.Object.GroupKind) == policy.KindNamespace {
-			out[d.Object.Meta.Name] = d.Object.Meta.Labels
-		}
-	})
-	return out
+// Context is what the inputs say about each other, learnt in a cheap first
+// pass before their documents are judged one by one: the labels of their
+// Namespace objects (also inside Lists), their HorizontalPodAutoscalers and
+// PodDisruptionBudgets (a rendered control plane is judged with them), their
+// Gateway API HTTPRoutes, GRPCRoutes and TLSRoutes (Gateway listeners are judged with the routes
+// attached to them, IGR308) and whether any mentions a DestinationRule or a
+// gatewayClassName.
+// Only the parts whose text names one of these kinds are decoded; parts
+// that fail to decode are skipped (the main pass reports them).
+type Context struct {
+	// DefaultNamespace is given to namespaced objects without one ("" means "default").
+	DefaultNamespace string
+	Namespaces       policy.NamespaceLabels
+	Scaling          policy.Scaling
+	Routes           policy.GatewayRoutes
+	// DestinationRules is true when some part's text names the kind.
+	DestinationRules bool
+	// Gateways is true when some part's text has a gatewayClassName.
+	Gateways bool
 }
 
-// Scaling collects the HorizontalPodAutoscalers and PodDisruptionBudgets of
-// data (namespaces defaulted to defaultNamespace, as Parse does), so a
-// rendered control plane can be judged with them. Like NamespaceLabels it
-// decodes only the documents that can hold one.
-func Scaling(data []byte, defaultNamespace string, into *policy.Scaling) {
-	needles := [][]byte{[]byte("HorizontalPodAutoscaler"), []byte("PodDisruptionBudget")}
-	eachDocumentContaining(data, defaultNamespace, needles, func(d *Document) {
-		switch b := d.Object.Body.(type) {
-		case *autoscalingv2.HorizontalPodAutoscaler:
-			into.HPAs = append(into.HPAs, b)
-		case *policyv1.PodDisruptionBudget:
-			into.PDBs = append(into.PDBs, b)
-		}
-	})
-}
+// contextNeedles are the kinds whose parts Context.Read decodes.
+var contextNeedles = [][]byte{[]byte("Namespace"), []byte("HorizontalPodAutoscaler"), []byte("PodDisruptionBudget"), []byte("HTTPRoute"), []byte("GRPCRoute"), []byte("TLSRoute")}
 
-// eachDocumentContaining decodes only the documents of data whose text
-// contains one of needles (a cheap pre-pass before the main one) and hands
-// each decoded document to fn; decoding errors are left to the main pass.
-func eachDocumentContaining(data []byte, defaultNamespace string, needles [][]byte, fn func(*Document)) {
-	p := &parser{opts: Options{DefaultNamespace: defaultNamespace}, yield: func(d *Document, _ error) bool {
+// Read adds what the input r holds to c, one part at a time.
+func (c *Context) Read(r io.Reader) error {
+	if c.Namespaces == nil {
+		c.Namespaces = policy.NamespaceLabels{}
+	}
+	ns := c.DefaultNamespace
+	if ns == "" {
+		ns = "default"
+	}
+	p := &parser{opts: Options{DefaultNamespace: ns}, yield: func(d *Document, _ error) bool {
 		if d != nil {
-			fn(d)
+			c.add(d)
 		}
 		return true
 	}}
-	for _, c := range splitDocuments(data) {
-		for _, n := range needles {
-			if bytes.Contains(c.data, n) {
-				p.chunk(c)
+	err := scanDocuments(r, MaxFileSize, func(ch chunk) bool {
+		if bytes.Contains(ch.data, []byte("DestinationRule")) {
+			c.DestinationRules = true
+		}
+		if bytes.Contains(ch.data, []byte("gatewayClassName")) {
+			c.Gateways = true
+		}
+		for _, n := range contextNeedles {
+			if bytes.Contains(ch.data, n) {
+				p.chunk(ch)
 				break
 			}
 		}
+		return true
+	})
+	if errors.Is(err, errPartTooLarge) {
+		return nil // the main pass reports it
+	}
+	return err
+}
+
+// add keeps what d contributes to the context.
+func (c *Context) add(d *Document) {
+	if policy.KindOf(d.Object.GroupKind) == policy.KindNamespace {
+		c.Namespaces[d.Object.Meta.Name] = d.Object.Meta.Labels
+		return
+	}
+	switch b := d.Object.Body.(type) {
+	case *autoscalingv2.HorizontalPodAutoscaler:
+		c.Scaling.HPAs = append(c.Scaling.HPAs, b)
+	case *policyv1.PodDisruptionBudget:
+		c.Scaling.PDBs = append(c.Scaling.PDBs, b)
+	case *gatewayv1.HTTPRoute:
+		c.Routes.HTTPRoutes = append(c.Routes.HTTPRoutes, b)
+	case *gatewayv1.GRPCRoute:
+		c.Routes.GRPCRoutes = append(c.Routes.GRPCRoutes, b)
+	case *gatewayv1.TLSRoute:
+		c.Routes.TLSRoutes = append(c.Routes.TLSRoutes, b)
 	}
 }

@@ -27,6 +27,7 @@ type parser struct {
 	yield   func(*Document, error) bool
 	stopped bool // yield returned false: emit nothing more
 	emitted int  // documents and errors handed out
+	part    Part // the part being decoded
 }
 
 // emit hands a document or an error to the consumer.
@@ -43,13 +44,17 @@ func (p *parser) fail(err error) { p.emit(nil, err) }
 
 // chunk decodes one "---"-separated part of the file.
 func (p *parser) chunk(c chunk) {
+	p.part = Part{Text: c.data, Offset: c.offset, Len: len(c.data), Line: c.line}
 	offset := c.line - 1
-	var root yaml.Node
-	if err := yaml.Unmarshal(c.data, &root); err != nil {
-		p.fail(p.yamlError(err, offset, c.line))
-		return
+	root, ok := fastParse(c.data)
+	if !ok {
+		root = &yaml.Node{}
+		if err := yaml.Unmarshal(c.data, root); err != nil {
+			p.fail(p.yamlError(err, offset, c.line))
+			return
+		}
 	}
-	top := resolve(&root)
+	top := resolve(root)
 	if top == nil || top.Kind == 0 || top.Kind == yaml.DocumentNode || isNull(top) {
 		return // empty document: only comments or whitespace
 	}
@@ -185,7 +190,7 @@ func (p *parser) values(n *yaml.Node, offset int) (*Document, error) {
 
 func (p *parser) newDoc(n *yaml.Node, offset int, raw []byte) *Document {
 	line := n.Line + offset
-	return &Document{File: p.file, Line: line, Raw: raw, FieldLine: fieldLiner(n, offset, line)}
+	return &Document{File: p.file, Line: line, Raw: raw, Part: p.part, FieldLine: fieldLiner(n, offset, line)}
 }
 
 func (p *parser) defaultNamespace(obj *policy.Object) {

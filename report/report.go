@@ -60,6 +60,11 @@ type Summary struct {
 type Report struct {
 	// Objects are in input order.
 	Objects []ObjectResult
+	// Unlisted counts the objects left out of Objects because they have
+	// neither a finding nor an exemption (Skipped: how many of them no rule
+	// covers); they count in the summary like the others. Only JUnit lists
+	// such objects, so check lists them only for it.
+	Unlisted struct{ Objects, Skipped int }
 	// Files is the number of input files read.
 	Files int
 	// FailOn is the action at and above which a finding fails the run.
@@ -180,7 +185,7 @@ func SortEntries(e []Entry) {
 
 // Summary counts objects and findings by action.
 func (r *Report) Summary() Summary {
-	s := Summary{Files: r.Files, Objects: len(r.Objects), Errors: len(r.Errors)}
+	s := Summary{Files: r.Files, Objects: len(r.Objects) + r.Unlisted.Objects, Skipped: r.Unlisted.Skipped, Errors: len(r.Errors)}
 	for _, o := range r.Objects {
 		if o.Skipped {
 			s.Skipped++

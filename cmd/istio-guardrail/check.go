@@ -9,7 +9,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"slices"
 	"strings"
 	"time"
@@ -126,6 +128,42 @@ func parseOutputs(list []string) ([]outputSink, error) {
 	return out, nil
 }
 
+// checkMemoryLimit is the least soft memory limit check sets
+// (runtime/debug.SetMemoryLimit).
+const checkMemoryLimit = 112 << 20
+
+// boundMemory keeps the soft memory limit at 1.5 times the live heap, and
+// at least checkMemoryLimit, until the returned function is called (which
+// restores the previous limit). A fixed limit would do for small inputs but
+// not once the live heap itself nears it: the collector would then run
+// without pause.
+func boundMemory() func() {
+	prev := debug.SetMemoryLimit(checkMemoryLimit)
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				metrics.Read(live)
+				if live[0].Value.Kind() == metrics.KindUint64 {
+					debug.SetMemoryLimit(max(checkMemoryLimit, int64(live[0].Value.Uint64())*3/2))
+				}
+			}
+		}
+	}()
+	return func() {
+		close(stop)
+		<-done
+		debug.SetMemoryLimit(prev)
+	}
+}
+
 // runCheck validates manifests offline: exit 0 clean, 1 findings at or
 // above --fail-on, 2 for configuration, input or parse errors (the files
 // that parse are still checked and reported, and every report says the
@@ -133,7 +171,14 @@ func parseOutputs(list []string) ([]outputSink, error) {
 func runCheck(opts *checkOptions, stdin io.Reader, stdout, stderr io.Writer) error {
 	// check is a short batch job that allocates fast while its live heap
 	// stays small: collecting less often saves CPU for little memory.
-	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	defer debug.SetGCPercent(debug.SetGCPercent(200))
+	// What stays live is the findings and the cross-object index: a soft
+	// memory limit that follows the live heap collects more often once the
+	// heap grows, so that peak RSS stays near the live heap on large inputs
+	// (GOMEMLIMIT, when set, wins).
+	if os.Getenv("GOMEMLIMIT") == "" {
+		defer boundMemory()()
+	}
 	start := time.Now()
 	rep, inputErrs, err := checkInputs(opts, stdin, stderr)
 	if err != nil {
@@ -241,11 +286,12 @@ func (e *fileError) Error() string { return e.err.Error() }
 func (e *fileError) Unwrap() error { return e.err }
 
 // checkInputs validates the inputs of opts. Errors reading or decoding an input
-// are returned apart: the other inputs are still checked. Documents are
-// validated as they are decoded and then dropped, so memory scales with the
-// findings, not with the input; the Namespace documents of every input are
-// read first because rules need their labels. What was skipped is one line
-// on stderr.
+// are returned apart: the other inputs are still checked. Every input is
+// read twice, one "---" part at a time: first for what documents say about
+// each other (manifest.Context: Namespace labels, HPAs and PDBs, HTTPRoutes),
+// then to judge each document and let it go, on every core. Memory then
+// scales with the findings, not with the input. What was skipped is one
+// line on stderr.
 func checkInputs(opts *checkOptions, stdin io.Reader, stderr io.Writer) (*report.Report, []error, error) {
 	cfg, eng, err := loadEngine(opts.config)
 	if err != nil {
@@ -256,30 +302,59 @@ func checkInputs(opts *checkOptions, stdin io.Reader, stderr io.Writer) (*report
 	if err != nil {
 		return nil, nil, err
 	}
-	srcs, errs := readSources(tally.set.Files, stdin, opts.stdinFilename)
-	namespaces := opts.namespaces.lookup(sourceNamespaces(srcs)) // the input's Namespaces win
+	ins, cleanup, errs := openInputs(tally.set.Files, stdin, opts.stdinFilename)
+	defer cleanup()
 	mopts := manifest.Options{DefaultNamespace: opts.namespace, ValuesFor: opts.valuesFor}
 	// The input is the whole world for a rendered control plane: its HPAs
 	// and PDBs are judged together with the Deployments they scale and protect.
 	// Likewise its HTTPRoutes are judged with the Gateway listeners they attach to.
-	scaling, routes := &policy.Scaling{}, &policy.GatewayRoutes{}
-	for _, src := range srcs {
-		manifest.Scaling(src.data, opts.namespace, scaling)
-		manifest.GatewayRoutes(src.data, opts.namespace, routes)
+	known := &manifest.Context{DefaultNamespace: opts.namespace}
+	for _, in := range ins {
+		if err := in.each(known.Read); err != nil {
+			errs = append(errs, err)
+		}
 	}
-	ctx := &policy.Context{Namespaces: namespaces, Scaling: scaling, Routes: routes}
-	rep := &report.Report{Files: len(tally.set.Files), FailOn: policy.Action(opts.failOn), Version: version}
-	for _, src := range srcs {
-		helm := helmSources(src.data)
-		for d, err := range manifest.Documents(src.name, src.data, mopts) {
-			if err != nil {
-				if !opts.skip(tally, err) {
-					errs = append(errs, err)
+	namespaces := opts.namespaces.lookup(known.Namespaces) // the input's Namespaces win
+	ctx := &policy.Context{Namespaces: namespaces, Scaling: &known.Scaling, Routes: &known.Routes}
+	rep := &results{Report: report.Report{Files: len(tally.set.Files), FailOn: policy.Action(opts.failOn), Version: version},
+		keepClean: slices.ContainsFunc(opts.sinks, func(s outputSink) bool { return s.format == "junit" })}
+	// The cross-object rules that can fire on files are about DestinationRules
+	// (IGR803) and the Gateways istiod deploys (IGR811): inputs with neither
+	// build no index.
+	var cross *crossObjects
+	if known.DestinationRules || known.Gateways {
+		cross = newCrossObjects()
+	}
+	judge := func(d *manifest.Document, err error) judged {
+		if err != nil {
+			return judged{err: err}
+		}
+		j := judged{res: checkDocument(eng, ctx, d, helmSources(d.Part))}
+		if cross != nil {
+			j.doc = d
+		}
+		return j
+	}
+	workers := runtime.GOMAXPROCS(0)
+	for i, in := range ins {
+		err := in.each(func(r io.Reader) error {
+			for j := range manifest.Map(in.name, r, mopts, workers, judge) {
+				if j.err != nil {
+					if !opts.skip(tally, j.err) {
+						errs = append(errs, j.err)
+					}
+					continue
 				}
-				continue
+				tally.objects++
+				seq := rep.add(j.res)
+				if cross != nil {
+					cross.add(j.doc, i, seq, j.res)
+				}
 			}
-			tally.objects++
-			rep.Objects = append(rep.Objects, checkDocument(eng, ctx, d, helm))
+			return nil
+		})
+		if err != nil {
+			errs = append(errs, err)
 		}
 	}
 	if note := tally.note(); note != "" && !opts.quiet {
@@ -288,43 +363,130 @@ func checkInputs(opts *checkOptions, stdin io.Reader, stderr io.Writer) (*report
 	if err := opts.emptyError(tally, "Helm values files need --values-for istiod|gateway"); err != nil {
 		errs = append(errs, err)
 	}
-	addCrossObjectFindings(rep, eng, srcs, mopts)
-	return rep, errs, nil
+	if cross != nil {
+		cross.judge(rep, eng, ins, mopts)
+	}
+	return &rep.Report, errs, nil
 }
 
-// source is the content of one input.
-type source struct {
-	name string
-	data []byte
+// judged is one decoded document's outcome, or its decoding error.
+type judged struct {
+	res report.ObjectResult
+	doc *manifest.Document // for the cross-object index, when one is built
+	err error
 }
 
-// readSources reads every input; unreadable ones are returned as errors.
-// Documents read from stdin are named stdinName when it is set.
-func readSources(files []string, stdin io.Reader, stdinName string) ([]source, []error) {
-	var srcs []source
-	var errs []error
-	for _, f := range files {
-		data, err := manifest.Read(f, stdin)
-		name := f
-		if f == manifest.Stdin && stdinName != "" {
-			name = stdinName
+// results is the report being built. Objects without a finding or an
+// exemption are only counted (Report.Unlisted), unless an output lists them
+// (JUnit): a clean object then costs nothing.
+type results struct {
+	report.Report
+	keepClean bool
+	seqs      []int // the input position of each of Objects
+	n         int   // objects added
+}
+
+// add records an object's result and returns its input position.
+func (r *results) add(o report.ObjectResult) int {
+	seq := r.n
+	r.n++
+	if !r.keepClean && len(o.Findings) == 0 && len(o.Exempted) == 0 {
+		r.Unlisted.Objects++
+		if o.Skipped {
+			r.Unlisted.Skipped++
 		}
-		if err != nil {
-			errs = append(errs, &fileError{file: manifest.DisplayName(name), err: err})
+		return seq
+	}
+	r.Objects = append(r.Objects, o)
+	r.seqs = append(r.seqs, seq)
+	return seq
+}
+
+// listed returns the index in Objects of the object at input position seq,
+// listing it first (at its place in input order) when it was only counted.
+func (r *results) listed(seq int, o report.ObjectResult) int {
+	i, found := slices.BinarySearch(r.seqs, seq)
+	if found {
+		return i
+	}
+	r.Unlisted.Objects--
+	if o.Skipped {
+		r.Unlisted.Skipped--
+	}
+	r.Objects = slices.Insert(r.Objects, i, o)
+	r.seqs = slices.Insert(r.seqs, i, seq)
+	return i
+}
+
+// input is one input file, readable as often as needed: stdin is copied to
+// a temporary file first.
+type input struct {
+	name string // as documents and errors name it
+	path string // what to open
+}
+
+// each opens the input and hands it to fn.
+func (in input) each(fn func(io.Reader) error) error {
+	f, err := os.Open(in.path)
+	if err != nil {
+		return &fileError{file: manifest.DisplayName(in.name), err: fmt.Errorf("read %s: %w", manifest.DisplayName(in.name), err)}
+	}
+	defer f.Close()
+	if err := fn(f); err != nil {
+		return &fileError{file: manifest.DisplayName(in.name), err: fmt.Errorf("read %s: %w", manifest.DisplayName(in.name), err)}
+	}
+	return nil
+}
+
+// openInputs makes every file an input; stdin is copied to a temporary file
+// (removed by cleanup). Documents read from stdin are named stdinName when
+// it is set. Unreadable inputs are returned as errors.
+func openInputs(files []string, stdin io.Reader, stdinName string) ([]input, func(), []error) {
+	var ins []input
+	var errs []error
+	cleanup := func() {}
+	for _, f := range files {
+		if f != manifest.Stdin {
+			fh, err := os.Open(f)
+			if err != nil {
+				errs = append(errs, &fileError{file: f, err: fmt.Errorf("read %s: %w", f, err)})
+				continue
+			}
+			fh.Close()
+			ins = append(ins, input{name: f, path: f})
 			continue
 		}
-		srcs = append(srcs, source{name: name, data: data})
+		name := f
+		if stdinName != "" {
+			name = stdinName
+		}
+		path, err := spool(stdin)
+		if err != nil {
+			errs = append(errs, &fileError{file: manifest.DisplayName(name), err: fmt.Errorf("read %s: %w", manifest.DisplayName(name), err)})
+			continue
+		}
+		prev := cleanup
+		cleanup = func() { prev(); os.Remove(path) }
+		ins = append(ins, input{name: name, path: path})
 	}
-	return srcs, errs
+	return ins, cleanup, errs
 }
 
-// sourceNamespaces collects the labels of the Namespace documents of all inputs.
-func sourceNamespaces(srcs []source) policy.NamespaceLabels {
-	out := policy.NamespaceLabels{}
-	for _, src := range srcs {
-		maps.Copy(out, manifest.NamespaceLabels(src.data))
+// spool copies r to a new temporary file and returns its path.
+func spool(r io.Reader) (string, error) {
+	f, err := os.CreateTemp("", "istio-guardrail-stdin-")
+	if err != nil {
+		return "", err
 	}
-	return out
+	_, err = io.Copy(f, r)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
 }
 
 // newEngine builds the engine from a GuardrailConfig file or the defaults.
@@ -549,8 +711,8 @@ func checkDocument(eng *policy.Engine, ctx *policy.Context, d *manifest.Document
 }
 
 // helmSourceMap holds the "# Source: chart/templates/x.yaml" comments that
-// helm template writes before each rendered document: for each line of the
-// input, the template and the line of its comment (nil without any).
+// helm template writes before each rendered document, in the order of
+// their lines (nil without any).
 type helmSourceMap []helmSource
 
 type helmSource struct {
@@ -558,37 +720,36 @@ type helmSource struct {
 	line     int // of the "# Source:" comment
 }
 
-// helmSources maps the lines of data to the Helm templates they were
-// rendered from.
-func helmSources(data []byte) helmSourceMap {
+// helmSources reads the "# Source:" comments of one part of an input (a
+// part starts at a "---" line, where helm template starts each rendered
+// document).
+func helmSources(part manifest.Part) helmSourceMap {
 	const marker = "# Source: "
-	if !bytes.Contains(data, []byte(marker)) {
+	if !bytes.Contains(part.Text, []byte(marker)) {
 		return nil
 	}
-	lines := bytes.Split(data, []byte("\n"))
-	m := make(helmSourceMap, len(lines)+1)
-	var cur helmSource
-	for i, l := range lines {
-		l = bytes.TrimRight(l, "\r")
-		switch {
-		case bytes.HasPrefix(l, []byte("---")) && (len(l) == 3 || l[3] == ' ' || l[3] == '\t'):
-			cur = helmSource{}
-		case bytes.HasPrefix(l, []byte(marker)):
-			cur = helmSource{template: strings.TrimSpace(string(l[len(marker):])), line: i + 1}
+	var m helmSourceMap
+	for i, l := range bytes.Split(part.Text, []byte("\n")) {
+		if l = bytes.TrimRight(l, "\r"); bytes.HasPrefix(l, []byte(marker)) {
+			m = append(m, helmSource{template: strings.TrimSpace(string(l[len(marker):])), line: part.Line + i})
 		}
-		m[i+1] = cur
 	}
 	return m
 }
 
 // locate returns where to report line of the document starting at
-// docLine: in the template it was rendered from, at its line within the
-// rendered document, or in file itself.
+// docLine: in the template it was rendered from (the last "# Source:"
+// comment of its part above it), at its line within the rendered document,
+// or in file itself.
 func (m helmSourceMap) locate(file string, docLine, line int) (string, int) {
-	if docLine <= 0 || docLine >= len(m) || m[docLine].template == "" {
+	i := len(m) - 1
+	for i >= 0 && m[i].line > docLine {
+		i--
+	}
+	if i < 0 || m[i].template == "" {
 		return file, line
 	}
-	src := m[docLine]
+	src := m[i]
 	return src.template, max(line-src.line, 1)
 }
 

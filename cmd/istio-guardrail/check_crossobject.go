@@ -1,60 +1,92 @@
 package main
 
 import (
-	"bytes"
+	"io"
+	"os"
 
 	"github.com/istio-guardrail/istio-guardrail/manifest"
 	"github.com/istio-guardrail/istio-guardrail/policy"
 	"github.com/istio-guardrail/istio-guardrail/report"
 )
 
-// addCrossObjectFindings judges the inputs together with the cross-object
-// rules (IGR8xx) and adds their findings to the objects of rep they are on.
-// The input is a partial view of a cluster, so only the rules that conclude
-// from what is present can fire: about DestinationRules (IGR803) and the
-// Gateway API Gateways istiod deploys (IGR811). Inputs with neither are not
-// decoded a second time.
-func addCrossObjectFindings(rep *report.Report, eng *policy.Engine, srcs []source, mopts manifest.Options) {
-	if !anySourceContains(srcs, []byte("DestinationRule")) && !anySourceContains(srcs, []byte("gatewayClassName")) {
+// crossObjects judges the inputs together with the cross-object rules
+// (IGR8xx): the main pass digests every object into the compact
+// policy.ClusterIndex and remembers where each DestinationRule and Gateway
+// API Gateway is (the rules that can fire on a partial view, IGR803 and
+// IGR811, report on one); the findings are then located by decoding that one
+// part of its input again. The input is a partial view
+// of a cluster, so only the rules that conclude from what is present can
+// fire.
+type crossObjects struct {
+	idx     *policy.ClusterIndex
+	located map[policy.ObjectRef]drPlace // the first DestinationRule or Gateway of each name
+}
+
+// drPlace is where a DestinationRule or Gateway was read and reported: a few words
+// per object, whatever its size.
+type drPlace struct {
+	offset     int64 // of its part in its input
+	size       int32 // of its part
+	input      int32 // index of its input
+	line       int32 // its Document's line
+	partLine   int32 // its part's first line
+	seq        int   // its input position among the reported objects
+	atDocument bool  // its report entry is at file:line (not moved to a Helm template)
+	skipped    bool  // its report entry's Skipped
+}
+
+func newCrossObjects() *crossObjects {
+	return &crossObjects{idx: policy.NewClusterIndex(false), located: map[policy.ObjectRef]drPlace{}}
+}
+
+// add digests one decoded document, reported as res at input position seq.
+func (c *crossObjects) add(d *manifest.Document, input, seq int, res report.ObjectResult) {
+	c.idx.Add(d.Object)
+	ref := d.Object.Ref()
+	if k := policy.KindOf(d.Object.GroupKind); k != policy.KindDestinationRule && k != policy.KindGatewayAPIGateway {
 		return
 	}
-	idx := policy.NewClusterIndex(false)
-	located := map[policy.ObjectRef]*manifest.Document{}
-	for _, src := range srcs {
-		for d, err := range manifest.Documents(src.name, src.data, mopts) {
-			if err != nil {
-				continue // reported by the per-object pass
-			}
-			idx.Add(d.Object)
-			k := policy.KindOf(d.Object.GroupKind)
-			if _, seen := located[d.Object.Ref()]; !seen && (k == policy.KindDestinationRule || k == policy.KindGatewayAPIGateway) {
-				located[d.Object.Ref()] = d
-			}
-		}
+	if _, seen := c.located[ref]; seen {
+		return
 	}
-	for _, res := range eng.ValidateCluster(idx) {
-		d := located[res.Object]
-		if d == nil {
+	c.located[ref] = drPlace{offset: d.Part.Offset, size: int32(d.Part.Len), input: int32(input), line: int32(d.Line),
+		partLine: int32(d.Part.Line), seq: seq, atDocument: res.File == d.File && res.Line == d.Line, skipped: res.Skipped}
+}
+
+// judge runs the cross-object rules and adds their findings to the objects
+// they are on.
+func (c *crossObjects) judge(rep *results, eng *policy.Engine, ins []input, mopts manifest.Options) {
+	for _, res := range eng.ValidateCluster(c.idx) {
+		at, ok := c.located[res.Object]
+		if !ok || !at.atDocument {
 			continue
 		}
-		for i := range rep.Objects {
-			o := &rep.Objects[i]
-			if o.Ref != res.Object || o.File != d.File || o.Line != d.Line {
-				continue
-			}
-			for _, f := range res.Findings {
-				o.Findings = append(o.Findings, report.Entry{Finding: f, File: d.File, Line: d.FieldLine(f.Field)})
-			}
-			break
+		in := ins[at.input]
+		file := manifest.DisplayName(in.name)
+		fieldLine := c.fieldLiner(in, at, mopts)
+		o := &rep.Objects[rep.listed(at.seq, report.ObjectResult{File: file, Line: int(at.line), Ref: res.Object, Skipped: at.skipped})]
+		for _, f := range res.Findings {
+			o.Findings = append(o.Findings, report.Entry{Finding: f, File: file, Line: fieldLine(f.Field)})
 		}
 	}
 }
 
-func anySourceContains(srcs []source, needle []byte) bool {
-	for _, s := range srcs {
-		if bytes.Contains(s.data, needle) {
-			return true
+// fieldLiner decodes the part of the object at again and returns
+// its Document's FieldLine (its line for every field when that fails).
+func (c *crossObjects) fieldLiner(in input, at drPlace, mopts manifest.Options) func(string) int {
+	fallback := func(string) int { return int(at.line) }
+	part := manifest.Part{Text: make([]byte, at.size), Offset: at.offset, Len: int(at.size), Line: int(at.partLine)}
+	err := in.each(func(r io.Reader) error {
+		_, err := r.(*os.File).ReadAt(part.Text, part.Offset)
+		return err
+	})
+	if err != nil {
+		return fallback
+	}
+	for d, err := range manifest.Redecode(in.name, part, mopts) {
+		if err == nil && d.Line == int(at.line) {
+			return d.FieldLine
 		}
 	}
-	return false
+	return fallback
 }

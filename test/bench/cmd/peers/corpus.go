@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -298,3 +299,61 @@ var (
       minProtocolVersion: TLSV1_0
 `)
 )
+
+// splitCorpus moves the corpus file at path into a directory of the same
+// name holding files of at most per objects each (every object of a
+// generated corpus starts at a "---" line), and returns the directory.
+func splitCorpus(path string, per int) (string, error) {
+	in, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer os.Remove(path)
+	defer in.Close()
+	dir := strings.TrimSuffix(path, ".yaml")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		return "", err
+	}
+	var out *os.File
+	var bw *bufio.Writer
+	closeOut := func() error {
+		if out == nil {
+			return nil
+		}
+		if err := bw.Flush(); err != nil {
+			out.Close()
+			return err
+		}
+		return out.Close()
+	}
+	br := bufio.NewReaderSize(in, 1<<16)
+	objects := 0
+	for {
+		line, rerr := br.ReadString('\n')
+		if line == "---\n" {
+			if objects%per == 0 {
+				if err := closeOut(); err != nil {
+					return "", err
+				}
+				if out, err = os.Create(filepath.Join(dir, fmt.Sprintf("part-%04d.yaml", objects/per))); err != nil {
+					return "", err
+				}
+				bw = bufio.NewWriterSize(out, 1<<16)
+			}
+			objects++
+		}
+		if out != nil {
+			if _, err := bw.WriteString(line); err != nil {
+				out.Close()
+				return "", err
+			}
+		}
+		if rerr == io.EOF {
+			return dir, closeOut()
+		}
+		if rerr != nil {
+			closeOut()
+			return "", rerr
+		}
+	}
+}

@@ -31,6 +31,10 @@ type options struct {
 	corpora                                      []string
 	timeout, budget                              time.Duration
 	keep                                         bool
+	generate                                     string // write the corpora into this directory and exit
+	before                                       string // an earlier istio-guardrail, measured as one more peer
+	procs                                        []int  // GOMAXPROCS values check runs with (none: unset)
+	split                                        int    // objects per file of a corpus (0: one file)
 }
 
 func main() {
@@ -39,7 +43,11 @@ func main() {
 		fmt.Fprintln(os.Stderr, "peers:", err)
 		os.Exit(2)
 	}
-	if err := runAll(os.Stdout, o); err != nil {
+	run := runAll
+	if o.generate != "" {
+		run = generateAll
+	}
+	if err := run(os.Stdout, o); err != nil {
 		fmt.Fprintln(os.Stderr, "peers:", err)
 		os.Exit(1)
 	}
@@ -58,6 +66,10 @@ func parseFlags(args []string) (options, error) {
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "per-run timeout")
 	fs.DurationVar(&o.budget, "budget", 60*time.Minute, "no run starts after this much total time")
 	fs.BoolVar(&o.keep, "keep", false, "keep the generated corpora")
+	fs.StringVar(&o.before, "before", "", "an earlier istio-guardrail binary, run as one more peer (check before vs after)")
+	procs := fs.String("procs", "", "GOMAXPROCS values to run check (and -before) with, one tool each, e.g. 1,2 (empty: unset)")
+	fs.IntVar(&o.split, "split", 0, "write each corpus as a directory of files of at most this many objects (0: one file)")
+	fs.StringVar(&o.generate, "generate", "", "only write the corpora (CORPUS-N.yaml for every corpus and size) into this directory")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -76,6 +88,11 @@ func parseFlags(args []string) (options, error) {
 		}
 	default:
 		return o, fmt.Errorf("-rounds has %d values for %d sizes", len(o.rounds), len(o.sizes))
+	}
+	if *procs != "" {
+		if o.procs, err = parseInts(*procs); err != nil {
+			return o, fmt.Errorf("-procs: %w", err)
+		}
 	}
 	for _, n := range strings.Split(*names, ",") {
 		n = strings.TrimSpace(n)
@@ -100,21 +117,40 @@ func parseInts(s string) ([]int, error) {
 	return out, nil
 }
 
-// tools returns the peers to run; check first, as the reference.
+// tools returns the peers to run; check first, as the reference: once per
+// -procs value, then the -before binary likewise, then istioctl (unless
+// -istioctl is empty) and Kyverno.
 func tools(o options, dir string) ([]tool, error) {
-	ts := []tool{
-		{
-			name: "istio-guardrail check", bin: o.guardrail,
-			args:   func(c string) []string { return []string{"check", "-o", "json", "-f", c} },
-			okExit: map[int]bool{0: true, 1: true}, parse: parseCheckJSON,
-			what: "`check -o json`: entries of `findings` (one per rule violation, every action), by action",
-		},
-		{
+	var ts []tool
+	procs := o.procs
+	if len(procs) == 0 {
+		procs = []int{0}
+	}
+	for _, b := range []struct{ label, bin string }{{"istio-guardrail check", o.guardrail}, {"istio-guardrail check, before", o.before}} {
+		if b.bin == "" {
+			continue
+		}
+		for _, p := range procs {
+			t := tool{
+				name: b.label, bin: b.bin,
+				args:   func(c string) []string { return []string{"check", "-o", "json", "-f", c} },
+				okExit: map[int]bool{0: true, 1: true}, parse: parseCheckJSON,
+				what: "`check -o json`: entries of `findings` (one per rule violation, every action), by action",
+			}
+			if p > 0 {
+				t.name += fmt.Sprintf(" (GOMAXPROCS=%d)", p)
+				t.env = []string{fmt.Sprintf("GOMAXPROCS=%d", p)}
+			}
+			ts = append(ts, t)
+		}
+	}
+	if o.istioctl != "" {
+		ts = append(ts, tool{
 			name: "istioctl analyze", bin: o.istioctl,
 			args:   func(c string) []string { return []string{"analyze", "--use-kube=false", "-A", "-o", "json", c} },
 			okExit: map[int]bool{0: true}, parse: parseIstioctlJSON,
 			what: "`istioctl analyze --use-kube=false -A -o json`: messages of its JSON array (every level, Info included), by level",
-		},
+		})
 	}
 	if o.kyverno != "" {
 		policies := filepath.Join(dir, "kyverno-policies.yaml")
@@ -135,6 +171,26 @@ func tools(o options, dir string) ([]tool, error) {
 type cell struct {
 	runs    []run
 	skipped string // why the tool was not run (or stopped being run)
+}
+
+// generateAll writes every corpus at every size into o.generate.
+func generateAll(w io.Writer, o options) error {
+	for _, name := range o.corpora {
+		for _, n := range o.sizes {
+			path := filepath.Join(o.generate, fmt.Sprintf("%s-%d.yaml", name, n))
+			size, err := writeCorpusFile(corpora[name], n, path)
+			if err != nil {
+				return err
+			}
+			if o.split > 0 {
+				if path, err = splitCorpus(path, o.split); err != nil {
+					return err
+				}
+			}
+			fmt.Fprintf(w, "%s\t%d objects\t%d bytes\n", path, n, size)
+		}
+	}
+	return nil
 }
 
 func runAll(w io.Writer, o options) error {
@@ -163,6 +219,11 @@ func runAll(w io.Writer, o options) error {
 			if err != nil {
 				return err
 			}
+			if o.split > 0 {
+				if path, err = splitCorpus(path, o.split); err != nil {
+					return err
+				}
+			}
 			sr := sizeRows{objects: n, bytes: size, cells: make([]cell, len(ts))}
 			for r := range o.rounds[si] {
 				for k := range ts {
@@ -189,7 +250,7 @@ func runAll(w io.Writer, o options) error {
 				}
 			}
 			if !o.keep {
-				os.Remove(path)
+				os.RemoveAll(path)
 			}
 			rows = append(rows, sr)
 		}

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -174,5 +176,69 @@ func TestParseFlags(t *testing.T) {
 	}
 	if _, err := parseFlags([]string{"-corpora", "nope"}); err == nil {
 		t.Error("unknown corpus: want an error")
+	}
+}
+
+// TestSplitCorpus: a corpus split into a directory holds every object once,
+// in files of at most the given count, in order.
+func TestSplitCorpus(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "four-kind-25.yaml")
+	whole, err := os.ReadFile(writeTemp(t, path, 25))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := splitCorpus(path, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	var joined []byte
+	var counts []int
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		counts = append(counts, len(splitDocs(t, b)))
+		joined = append(joined, b...)
+	}
+	if !slices.Equal(counts, []int{10, 10, 5}) || !bytes.Equal(joined, whole) {
+		t.Errorf("split into %v objects per file; joined equals the corpus: %v", counts, bytes.Equal(joined, whole))
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("the corpus file is still there: %v", err)
+	}
+}
+
+func writeTemp(t *testing.T, path string, n int) string {
+	t.Helper()
+	if _, err := writeCorpusFile(corpora["four-kind"], n, path); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copyPath := path + ".whole"
+	if err := os.WriteFile(copyPath, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return copyPath
+}
+
+// TestToolsBeforeAndProcs: -before and -procs add one check run per binary
+// and GOMAXPROCS value, the current binary first (the ratios' reference).
+func TestToolsBeforeAndProcs(t *testing.T) {
+	ts, err := tools(options{guardrail: "new", before: "old", procs: []int{1, 2}}, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, tl := range ts {
+		got = append(got, tl.bin+" "+strings.Join(tl.env, ","))
+	}
+	want := []string{"new GOMAXPROCS=1", "new GOMAXPROCS=2", "old GOMAXPROCS=1", "old GOMAXPROCS=2"}
+	if !slices.Equal(got, want) {
+		t.Errorf("tools %q, want %q", got, want)
 	}
 }

@@ -26,6 +26,8 @@ type tool struct {
 	parse  func(io.Reader) (counts, error)
 	// what says in words what the findings column counts.
 	what string
+	// env is added to the environment of the run.
+	env []string
 }
 
 // run is one measured process.
@@ -62,6 +64,9 @@ func measure(t tool, corpus, dir string, timeout time.Duration) run {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, t.bin, t.args(corpus)...)
 	cmd.Stdout = f
+	if len(t.env) > 0 {
+		cmd.Env = append(os.Environ(), t.env...)
+	}
 	var stderr stderrTail
 	cmd.Stderr = &stderr
 	cmd.WaitDelay = 10 * time.Second
