@@ -176,16 +176,8 @@ func TestIGR811Texts(t *testing.T) {
 		}},
 	} {
 		t.Run(desc, func(t *testing.T) {
-			idx := NewClusterIndex(!tc.partial)
-			for _, d := range tc.docs {
-				idx.Add(clusterObject(t, d))
-			}
-			p, err := effectiveParams("rule IGR811", ruleIGR811().Params, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
 			var got []string
-			for _, v := range checkIGR811(idx, p.(*IGR811Params)) {
+			for _, v := range igr811Findings(t, tc.docs, tc.partial) {
 				checkViolationText(t, v.Violation)
 				s := v.Text() + " (fix: " + v.Fix + ")"
 				if v.Advisory {
@@ -289,16 +281,8 @@ func TestIGR811IstiodValues(t *testing.T) {
 			overlayCM("apps", "wp-params", "", nil, haData()), injectorCM("", chartDefaultValues)}},
 	} {
 		t.Run(desc, func(t *testing.T) {
-			idx := NewClusterIndex(!tc.partial)
-			for _, d := range tc.docs {
-				idx.Add(clusterObject(t, d))
-			}
-			p, err := effectiveParams("rule IGR811", ruleIGR811().Params, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
 			var got []string
-			for _, v := range checkIGR811(idx, p.(*IGR811Params)) {
+			for _, v := range igr811Findings(t, tc.docs, tc.partial) {
 				checkViolationText(t, v.Violation)
 				msg := v.Text()
 				for _, part := range []string{spread, resources} {
@@ -318,4 +302,19 @@ func TestIGR811IstiodValues(t *testing.T) {
 			}
 		})
 	}
+}
+
+// igr811Findings runs IGR811 with its default parameters over docs, as one
+// cluster (complete unless partial).
+func igr811Findings(t *testing.T, docs []string, partial bool) []clusterViolation {
+	t.Helper()
+	idx := NewClusterIndex(!partial)
+	for _, d := range docs {
+		idx.Add(clusterObject(t, d))
+	}
+	p, err := effectiveParams("rule IGR811", ruleIGR811().Params, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return checkIGR811(idx, p.(*IGR811Params))
 }
