@@ -24,6 +24,7 @@ import (
 // hog starves the other source, which shows the test can fail.
 func TestOneSourceCannotHoldTheInflightCapacity(t *testing.T) {
 	const maxBody = 64 << 10
+	const sent = 60 << 10 // of each hog body's declared maxBody
 	body := reviewBody(t, request(admissionv1.Create, podKind, "app", podJSON(map[string]string{"pad": strings.Repeat("x", maxBody/2)}, "")))
 	for _, tc := range []struct {
 		desc      string
@@ -44,8 +45,12 @@ func TestOneSourceCannotHoldTheInflightCapacity(t *testing.T) {
 				}
 				wg.Wait()
 			}()
-			// The hog: 8 bodies of 64 KiB declared, 60 KiB sent, then nothing.
-			for range 8 {
+			// The hog: 4 bodies of 64 KiB declared, 60 KiB sent, then nothing.
+			// Four fit in the whole capacity, so without fairness no hog body
+			// waits for room: one that waited would give up after the
+			// limiter's wait, release what it held and let the review in
+			// (a race the full suite lost under load with 8 bodies).
+			for range 4 {
 				pr, pw := io.Pipe()
 				writers = append(writers, pw)
 				r := httptest.NewRequest(http.MethodPost, "/validate", pr)
@@ -53,14 +58,19 @@ func TestOneSourceCannotHoldTheInflightCapacity(t *testing.T) {
 				r.Header.Set("Content-Type", "application/json")
 				r.ContentLength = maxBody
 				wg.Go(func() { h.ServeHTTP(httptest.NewRecorder(), r) })
-				go func() { _, _ = pw.Write(bytes.Repeat([]byte(" "), 60<<10)) }()
+				go func() { _, _ = pw.Write(bytes.Repeat([]byte(" "), sent)) }()
 			}
-			// Until the hog holds all it can: its share, less room for one review.
-			full := l.perSource - int64(len(body))
+			// Until the hog holds all it can: every body that fits in its
+			// share, arrived in full (a body still arriving could contend
+			// with the review, give back what it holds and let it in).
+			full := min(4*sent, l.perSource/sent*sent)
+			if tc.perSource != 0 && 4*maxBody-full >= int64(len(body)) {
+				t.Fatalf("the hog's %d bytes leave room for the %d byte review: the control shows nothing", full, len(body))
+			}
 			deadline := time.Now().Add(5 * time.Second)
-			for held := l.held.Load(); held <= full; held = l.held.Load() {
+			for held := l.held.Load(); held < full; held = l.held.Load() {
 				if time.Now().After(deadline) {
-					t.Fatalf("the hog holds %d bytes, want over %d", held, full)
+					t.Fatalf("the hog holds %d bytes, want %d", held, full)
 				}
 				time.Sleep(time.Millisecond)
 			}
