@@ -173,6 +173,41 @@ func (v *vapCluster) waitFor(t *testing.T, what string, ok func(err error, warni
 	requireNoErr(t, err)
 }
 
+// waitInForce waits until the policy of every rule that the engine alone
+// flags in some case is in force: that case's dry run is refused (deny) or
+// warned (warn) naming the rule. The API server loads policies and bindings
+// one by one, so the first policy working says nothing of the others. A
+// policy that never takes effect is left to the comparison that follows,
+// which then fails naming it.
+func (v *vapCluster) waitInForce(t *testing.T, eng *policy.Engine, cases []vapCase, action policy.Action) {
+	t.Helper()
+	probes := map[string]*unstructured.Unstructured{}
+	for _, c := range cases {
+		if ids := engineVerdict(t, eng, c.stored)[action]; len(ids) == 1 && probes[ids[0]] == nil {
+			probes[ids[0]] = c.stored
+		}
+	}
+	err := framework.Poll(t.Context(), time.Minute, 250*time.Millisecond, func(ctx context.Context) error {
+		for id, u := range probes {
+			err, warnings := v.dryRunCreate(ctx, u)
+			text := strings.Join(warnings, "\n")
+			if action == policy.ActionDeny {
+				if err == nil {
+					return fmt.Errorf("the policy of %s is not in force yet", id)
+				}
+				text = err.Error()
+			}
+			if !slices.Contains(ruleIDs(text), id) {
+				return fmt.Errorf("the policy of %s is not in force yet", id)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Logf("%v after a minute; comparing anyway", err)
+	}
+}
+
 // gvr returns the resource of an object's kind.
 func gvr(u *unstructured.Unstructured) (schema.GroupVersionResource, bool) {
 	gvk := u.GroupVersionKind()
@@ -353,6 +388,7 @@ func TestValidatingAdmissionPolicies(t *testing.T) {
 		v.install(t, s)
 		v.waitFor(t, "denying", func(err error, _ []string) bool { return err != nil && strings.Contains(err.Error(), "IGR101") })
 		eng := mustEngine(t, s)
+		v.waitInForce(t, eng, cases, policy.ActionDeny)
 		denied, allowed := 0, 0
 		for _, c := range cases {
 			want := engineVerdict(t, eng, c.stored)
@@ -393,6 +429,7 @@ func TestValidatingAdmissionPolicies(t *testing.T) {
 			return err == nil && strings.Contains(strings.Join(w, " "), "IGR101")
 		})
 		eng := mustEngine(t, s)
+		v.waitInForce(t, eng, cases, policy.ActionWarn)
 		found := map[string]int{}
 		for _, c := range cases {
 			want := engineVerdict(t, eng, c.stored)[policy.ActionWarn]
