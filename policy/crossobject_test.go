@@ -7,12 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
-	appsv1 "k8s.io/api/apps/v1"
-	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 	"sigs.k8s.io/yaml"
 )
 
@@ -107,27 +102,7 @@ func clusterObject(t *testing.T, doc string) *Object {
 		obj.Meta = &meta
 		return obj
 	}
-	var typed interface{ GetObjectMeta() metav1.Object }
-	switch kind {
-	case KindPod:
-		typed = &corev1.Pod{}
-	case KindNamespace:
-		typed = &corev1.Namespace{}
-	case KindService:
-		typed = &corev1.Service{}
-	case KindConfigMap:
-		typed = &corev1.ConfigMap{}
-	case KindDeployment:
-		typed = &appsv1.Deployment{}
-	case KindNetworkPolicy:
-		typed = &networkingv1.NetworkPolicy{}
-	case KindMutatingWebhook:
-		typed = &admissionregistrationv1.MutatingWebhookConfiguration{}
-	case KindGatewayAPIGateway:
-		typed = &gatewayv1.Gateway{}
-	default:
-		t.Fatalf("clusterObject: unsupported kind %s", kind)
-	}
+	typed := newTypedObject(t, kind, "clusterObject")
 	strictYAML(t, doc, typed)
 	obj.Body, obj.Meta = typed, typed.GetObjectMeta().(*metav1.ObjectMeta)
 	return obj

@@ -20,10 +20,12 @@ import (
 	networkingv1beta1api "istio.io/api/networking/v1beta1"
 	securityapi "istio.io/api/security/v1beta1"
 	telemetryapi "istio.io/api/telemetry/v1alpha1"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -401,46 +403,58 @@ func testObject(t *testing.T, kind Kind, doc string) *Object {
 		obj.Meta = &metav1.ObjectMeta{Namespace: "istio-system", Name: "prod"}
 		return obj
 	}
-	var typed interface{ GetObjectMeta() metav1.Object }
-	switch kind {
-	case KindPod:
-		typed = &corev1.Pod{}
-	case KindNamespace:
-		typed = &corev1.Namespace{}
-	case KindConfigMap:
-		typed = &corev1.ConfigMap{}
-	case KindDeployment:
-		typed = &appsv1.Deployment{}
-	case KindStatefulSet:
-		typed = &appsv1.StatefulSet{}
-	case KindDaemonSet:
-		typed = &appsv1.DaemonSet{}
-	case KindReplicaSet:
-		typed = &appsv1.ReplicaSet{}
-	case KindJob:
-		typed = &batchv1.Job{}
-	case KindCronJob:
-		typed = &batchv1.CronJob{}
-	case KindPDB:
-		typed = &policyv1.PodDisruptionBudget{}
-	case KindHPA:
-		typed = &autoscalingv2.HorizontalPodAutoscaler{}
-	case KindCertificate:
-		typed = &cmapi.Certificate{}
-	case KindGatewayAPIGateway:
-		typed = &gatewayv1.Gateway{}
-	case KindListenerSet:
-		typed = &gatewayv1.ListenerSet{}
-	case KindHTTPRoute:
-		typed = &gatewayv1.HTTPRoute{}
-	case KindReferenceGrant:
-		typed = &gatewayv1.ReferenceGrant{}
-	default:
-		t.Fatalf("testObject: unsupported kind %s", kind)
-	}
+	typed := newTypedObject(t, kind, "testObject")
 	strictYAML(t, doc, typed)
 	obj.Body, obj.Meta = typed, typed.GetObjectMeta().(*metav1.ObjectMeta)
 	return obj
+}
+
+// newTypedObject returns an empty typed object of a Kubernetes or Gateway
+// API kind for the test decoders (testObject, clusterObject).
+func newTypedObject(t *testing.T, kind Kind, caller string) interface{ GetObjectMeta() metav1.Object } {
+	t.Helper()
+	switch kind {
+	case KindPod:
+		return &corev1.Pod{}
+	case KindNamespace:
+		return &corev1.Namespace{}
+	case KindConfigMap:
+		return &corev1.ConfigMap{}
+	case KindDeployment:
+		return &appsv1.Deployment{}
+	case KindStatefulSet:
+		return &appsv1.StatefulSet{}
+	case KindDaemonSet:
+		return &appsv1.DaemonSet{}
+	case KindReplicaSet:
+		return &appsv1.ReplicaSet{}
+	case KindJob:
+		return &batchv1.Job{}
+	case KindCronJob:
+		return &batchv1.CronJob{}
+	case KindPDB:
+		return &policyv1.PodDisruptionBudget{}
+	case KindHPA:
+		return &autoscalingv2.HorizontalPodAutoscaler{}
+	case KindCertificate:
+		return &cmapi.Certificate{}
+	case KindGatewayAPIGateway:
+		return &gatewayv1.Gateway{}
+	case KindListenerSet:
+		return &gatewayv1.ListenerSet{}
+	case KindHTTPRoute:
+		return &gatewayv1.HTTPRoute{}
+	case KindReferenceGrant:
+		return &gatewayv1.ReferenceGrant{}
+	case KindService:
+		return &corev1.Service{}
+	case KindNetworkPolicy:
+		return &networkingv1.NetworkPolicy{}
+	case KindMutatingWebhook:
+		return &admissionregistrationv1.MutatingWebhookConfiguration{}
+	}
+	t.Fatalf("%s: unsupported kind %s", caller, kind)
+	return nil
 }
 
 // strictYAML decodes YAML (1.1, as kubectl) strictly: unknown or duplicate
