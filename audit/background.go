@@ -14,6 +14,7 @@ import (
 	"golang.org/x/time/rate"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	k8slabels "k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/dynamic/dynamicinformer"
@@ -368,7 +369,7 @@ func (v *view) evaluate(eng *policy.Engine) reportSet {
 				idx.Add(obj)
 				uid := string(obj.Meta.UID)
 				seen[uid] = true
-				nsKey := labelString(labels[obj.Meta.Namespace])
+				nsKey := k8slabels.Set(labels[obj.Meta.Namespace]).String() // sorted: equal label sets, equal keys
 				c, ok := v.cached[uid]
 				if !ok || c.rv != obj.Meta.ResourceVersion || c.nsLabels != nsKey {
 					c = cachedResult{rv: obj.Meta.ResourceVersion, nsLabels: nsKey, findings: eng.Validate(ctx, obj).Findings}
@@ -397,11 +398,6 @@ func (v *view) evaluate(eng *policy.Engine) reportSet {
 		objs = append(objs, judged{ref: ref, findings: fs})
 	}
 	return buildReports(objs, v.o.MaxResults, unread)
-}
-
-func labelString(l map[string]string) string {
-	b, _ := jsonMarshalSorted(l)
-	return string(b)
 }
 
 // dropManagedFields keeps the informers' objects smaller: nothing reads them.

@@ -2,12 +2,10 @@ package audit
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"maps"
 	"slices"
 
-	orv1alpha1 "github.com/openreports/reports-api/apis/openreports.io/v1alpha1"
 	orclient "github.com/openreports/reports-api/pkg/client/clientset/versioned"
 	"go.uber.org/zap"
 	"golang.org/x/time/rate"
@@ -69,7 +67,7 @@ func (w *writer) publish(ctx context.Context, set reportSet) (written, unchanged
 			return written, unchanged, err
 		}
 		w.stamp(&r.ObjectMeta, h)
-		if err := w.putReport(ctx, r); err != nil {
+		if err := upsert(ctx, w.client.OpenreportsV1alpha1().Reports(r.Namespace), r); err != nil {
 			errs = append(errs, err)
 			continue
 		}
@@ -84,7 +82,7 @@ func (w *writer) publish(ctx context.Context, set reportSet) (written, unchanged
 			return written, unchanged, err
 		} else {
 			w.stamp(&set.cluster.ObjectMeta, h)
-			if err := w.putClusterReport(ctx, set.cluster); err != nil {
+			if err := upsert(ctx, w.client.OpenreportsV1alpha1().ClusterReports(), set.cluster); err != nil {
 				errs = append(errs, err)
 			} else {
 				w.published[""] = h
@@ -120,38 +118,27 @@ func (w *writer) stamp(m *metav1.ObjectMeta, hash string) {
 	m.Annotations = map[string]string{AnnotationHash: hash, AnnotationWriter: w.id}
 }
 
-func (w *writer) putReport(ctx context.Context, r *orv1alpha1.Report) error {
-	c := w.client.OpenreportsV1alpha1().Reports(r.Namespace)
-	cur, err := c.Get(ctx, r.Name, metav1.GetOptions{})
+// reportClient is what upsert needs of the typed Report and ClusterReport clients.
+type reportClient[T metav1.Object] interface {
+	Get(ctx context.Context, name string, opts metav1.GetOptions) (T, error)
+	Create(ctx context.Context, obj T, opts metav1.CreateOptions) (T, error)
+	Update(ctx context.Context, obj T, opts metav1.UpdateOptions) (T, error)
+}
+
+// upsert creates obj, or updates it over the stored resourceVersion.
+func upsert[T metav1.Object](ctx context.Context, c reportClient[T], obj T) error {
+	cur, err := c.Get(ctx, obj.GetName(), metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
-		_, err = c.Create(ctx, r, metav1.CreateOptions{})
+		_, err = c.Create(ctx, obj, metav1.CreateOptions{})
 		return err
 	}
 	if err != nil {
 		return err
 	}
-	r.ResourceVersion = cur.ResourceVersion
-	_, err = c.Update(ctx, r, metav1.UpdateOptions{})
+	obj.SetResourceVersion(cur.GetResourceVersion())
+	_, err = c.Update(ctx, obj, metav1.UpdateOptions{})
 	return err
 }
-
-func (w *writer) putClusterReport(ctx context.Context, r *orv1alpha1.ClusterReport) error {
-	c := w.client.OpenreportsV1alpha1().ClusterReports()
-	cur, err := c.Get(ctx, r.Name, metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		_, err = c.Create(ctx, r, metav1.CreateOptions{})
-		return err
-	}
-	if err != nil {
-		return err
-	}
-	r.ResourceVersion = cur.ResourceVersion
-	_, err = c.Update(ctx, r, metav1.UpdateOptions{})
-	return err
-}
-
-// jsonMarshalSorted marshals a map with sorted keys (encoding/json does).
-func jsonMarshalSorted(m map[string]string) ([]byte, error) { return json.Marshal(m) }
 
 // noRecorders is the event recorder provider of the leader election: the
 // audit logs its leadership changes instead of writing Events.
