@@ -5,5 +5,6 @@
 - --audit-interval={{ .Values.audit.interval }}
 - --audit-max-results={{ int64 .Values.audit.maxResultsPerReport }}
 - --audit-writes-per-second={{ .Values.audit.writesPerSecond }}
+- --audit-sync-timeout={{ .Values.audit.syncTimeout }}
 {{- end }}
 {{- end }}

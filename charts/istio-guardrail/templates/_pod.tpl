@@ -21,6 +21,15 @@
 {{- end }}
 - --max-request-bytes={{ int64 .Values.server.maxRequestBytes }}
 - --max-connections={{ int64 .Values.server.maxConnections }}
+{{- with .Values.server.maxInflightBytes }}
+- --max-inflight-bytes={{ int64 . }}
+{{- end }}
+{{- with .Values.server.maxInflightBytesPerSource }}
+- --max-inflight-bytes-per-source={{ int64 . }}
+{{- end }}
+{{- with .Values.server.maxConnectionsPerSource }}
+- --max-connections-per-source={{ int64 . }}
+{{- end }}
 {{- if .Values.server.clientCA.secretName }}
 - --client-ca-file=/client-ca/{{ .Values.server.clientCA.key }}
 {{- end }}

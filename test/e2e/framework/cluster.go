@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -23,9 +24,11 @@ type ClusterOptions struct {
 	// Dir holds all state: etcd data, certificates, logs, pid files, kubeconfig.
 	Dir      string
 	Binaries Binaries
-	// Detach lets kube-controller-manager outlive the caller (the demo).
-	// etcd and kube-apiserver always do until Stop: envtest starts them in
-	// process groups of their own, without a parent-death signal.
+	// Detach lets the cluster outlive the caller (the demo). Otherwise every
+	// process of it is killed when the caller dies, even by SIGKILL or go
+	// test's -timeout: envtest starts etcd and kube-apiserver in process
+	// groups of their own without a parent-death signal, so StartCluster
+	// starts them through setpriv --pdeathsig (see attached).
 	Detach bool
 	// StartTimeout bounds the start of etcd and of the API server (default 90s).
 	StartTimeout time.Duration
@@ -98,10 +101,19 @@ func StartCluster(ctx context.Context, o ClusterOptions) (c *Cluster, err error)
 	if err != nil {
 		return c, err
 	}
+	etcd, apiServer := o.Binaries.Etcd, o.Binaries.APIServer
+	if !o.Detach {
+		if etcd, err = c.attached("etcd", etcd); err != nil {
+			return c, err
+		}
+		if apiServer, err = c.attached("kube-apiserver", apiServer); err != nil {
+			return c, err
+		}
+	}
 	c.env = &envtest.Environment{
 		ControlPlane: envtest.ControlPlane{
-			Etcd:        &envtest.Etcd{Path: o.Binaries.Etcd, DataDir: filepath.Join(o.Dir, "etcd"), Out: etcdLog, Err: etcdLog},
-			APIServer:   &envtest.APIServer{Path: o.Binaries.APIServer, CertDir: filepath.Join(o.Dir, "pki"), Out: apiLog, Err: apiLog},
+			Etcd:        &envtest.Etcd{Path: etcd, DataDir: filepath.Join(o.Dir, "etcd"), Out: etcdLog, Err: etcdLog},
+			APIServer:   &envtest.APIServer{Path: apiServer, CertDir: filepath.Join(o.Dir, "pki"), Out: apiLog, Err: apiLog},
 			KubectlPath: o.Binaries.Kubectl,
 		},
 		ControlPlaneStartTimeout: o.StartTimeout,
@@ -144,6 +156,25 @@ func StartCluster(ctx context.Context, o ClusterOptions) (c *Cluster, err error)
 	}
 	return c, c.writePIDFiles()
 }
+
+// attached writes a launcher for bin that execs it with SIGKILL as its
+// parent-death signal (setpriv, util-linux), so that the process dies with
+// the one that started it, as StartProcess's attached children do. The
+// launcher execs: the process id envtest holds is bin's own.
+func (c *Cluster) attached(name, bin string) (string, error) {
+	setpriv, err := exec.LookPath("setpriv")
+	if err != nil {
+		return "", fmt.Errorf("%s must die with the test that starts it: setpriv (Debian package util-linux) is needed: %w", name, err)
+	}
+	launcher := filepath.Join(c.Dir, name+"-attached")
+	script := fmt.Sprintf("#!/bin/sh\nexec %s --pdeathsig KILL -- %s \"$@\"\n", shellQuote(setpriv), shellQuote(bin))
+	if err := os.WriteFile(launcher, []byte(script), 0o700); err != nil {
+		return "", fmt.Errorf("write %s launcher: %w", name, err)
+	}
+	return launcher, nil
+}
+
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 // writePIDFiles records etcd's and kube-apiserver's process ids (envtest
 // does not expose them), so that KillPIDFile can stop a detached cluster.

@@ -7,7 +7,7 @@ import (
 	"github.com/istio-guardrail/istio-guardrail/policy"
 )
 
-// ValuesSchema is the JSON schema of the chart's `config` values, generated
+// ValuesSchema (test code: nothing shipped needs it) is the JSON schema of the chart's `config` values, generated
 // from GuardrailConfig: every key but the chart:"-" ones, every rule and
 // mutator by ID with its flag and its typed parameters, descriptions from
 // the desc tags. values.schema.json holds it under properties.config
