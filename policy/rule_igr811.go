@@ -9,10 +9,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
-// igr811MinReplicas is the fewest replicas a gateway or waypoint must run
-// (IGR605's default; a plain constant until the rule parameters are typed).
-const igr811MinReplicas = 2
-
 // ruleIGR811 judges the Deployment, HPA and PDB istiod renders for a
 // Gateway API gateway or waypoint, with the ConfigMaps it renders them from.
 func ruleIGR811() *Rule {
@@ -26,7 +22,7 @@ func ruleIGR811() *Rule {
 			"`podDisruptionBudget`, strategic merge patches) of the ConfigMap labelled " +
 			"`gateway.istio.io/defaults-for-class: <class>` in istio-system, then of the ConfigMap the Gateway names in " +
 			"`spec.infrastructure.parametersRef`. The rule renders the Deployment, HPA and PDB as istiod does and " +
-			"requires, like IGR605 for ingress gateways: at least 2 replicas (HPA `minReplicas`, default 1, else " +
+			"requires, like IGR605 for ingress gateways: at least `minReplicas` (2) replicas (HPA `minReplicas`, default 1, else " +
 			"Deployment `replicas`, default 1; an HPA overlay that raises `minReplicas` above the template's " +
 			"`maxReplicas: 1` is rejected by the API server), a PDB keeping 2 (`minAvailable >= 2` or " +
 			"`maxUnavailable <= 1`), pod anti-affinity or a topology spread constraint over a node or zone key, and " +
@@ -55,14 +51,15 @@ func ruleIGR811() *Rule {
 		DefaultAction: ActionDeny,
 		CELGap:        celCluster,
 		Cluster:       clusterWith(checkIGR811),
-		Params:        ParamsOf(IGR811Params{GatewayClassesParams: defaultGatewayClasses(), TopologyKeysParams: defaultTopologyKeys()}),
+		Params:        ParamsOf(IGR811Params{MinReplicas: 2, GatewayClassesParams: defaultGatewayClasses(), TopologyKeysParams: defaultTopologyKeys()}),
 		Check:         crossObjectOnly,
 	}
 }
 
-// IGR811Params are the gateway classes judged and the topology keys that
-// count as spreading replicas.
+// IGR811Params are the replica floor, the gateway classes judged and the
+// topology keys that count as spreading replicas.
 type IGR811Params struct {
+	MinReplicas          int `yaml:"minReplicas" desc:"fewest replicas of a gateway or waypoint istiod deploys (HPA minimum or fixed count)"`
 	GatewayClassesParams `yaml:",inline"`
 	TopologyKeysParams   `yaml:",inline"`
 }
@@ -73,7 +70,7 @@ func checkIGR811(c *ClusterIndex, p *IGR811Params) []clusterViolation {
 		if !slices.Contains(p.GatewayClasses, gw.class) {
 			continue
 		}
-		for _, v := range igr811Gateway(c, gw, p.TopologyKeys) {
+		for _, v := range igr811Gateway(c, gw, p) {
 			out = append(out, clusterViolation{on: gw.subject, Violation: v})
 		}
 	}
@@ -81,7 +78,7 @@ func checkIGR811(c *ClusterIndex, p *IGR811Params) []clusterViolation {
 }
 
 // igr811Gateway judges one Gateway.
-func igr811Gateway(c *ClusterIndex, gw *gwFacts, keys []string) []Violation {
+func igr811Gateway(c *ClusterIndex, gw *gwFacts, p *IGR811Params) []Violation {
 	ref := field.NewPath("spec", "infrastructure", "parametersRef")
 	if gw.paramsKind != "" {
 		return []Violation{Invalid(ref, gw.paramsKind, "is not a ConfigMap: istiod deploys nothing for this Gateway").
@@ -118,10 +115,10 @@ func igr811Gateway(c *ClusterIndex, gw *gwFacts, keys []string) []Violation {
 	}
 	fix := igr811Fixer{gw: gw, params: params, at: ref}
 	var out []Violation
-	floor := igr811Replicas(r, fix, &out)
+	floor := igr811Replicas(r, int64(p.MinReplicas), fix, &out)
 	igr811PDB(r, floor, fix, &out)
 	spec := r.deployment.Spec.Template.Spec
-	if !podSpreads(spec, keys) {
+	if !podSpreads(spec, p.TopologyKeys) {
 		v := fix.violation(gwOverlayDeployment, "has no anti-affinity or spread",
 			"spec.template.spec.topologySpreadConstraints over kubernetes.io/hostname")
 		if gwTemplate(gw.class) == "waypoint" {
@@ -145,7 +142,7 @@ func igr811Gateway(c *ClusterIndex, gw *gwFacts, keys []string) []Violation {
 }
 
 // igr811Replicas reports a replica floor below the minimum and returns it.
-func igr811Replicas(r *gwRender, fix igr811Fixer, out *[]Violation) int64 {
+func igr811Replicas(r *gwRender, minReplicas int64, fix igr811Fixer, out *[]Violation) int64 {
 	replicas := int64(1)
 	if n := r.deployment.Spec.Replicas; n != nil {
 		replicas = int64(*n)
@@ -165,12 +162,12 @@ func igr811Replicas(r *gwRender, fix igr811Fixer, out *[]Violation) int64 {
 		}
 		replicas = minimum
 	}
-	if replicas < igr811MinReplicas {
-		key, what := gwOverlayHPA, fmt.Sprintf("spec.minReplicas: %d and spec.maxReplicas", igr811MinReplicas)
+	if replicas < minReplicas {
+		key, what := gwOverlayHPA, fmt.Sprintf("spec.minReplicas: %d and spec.maxReplicas", minReplicas)
 		if r.hpa == nil {
-			key, what = gwOverlayDeployment, fmt.Sprintf("spec.replicas: %d (or a horizontalPodAutoscaler with spec.minReplicas: %d)", igr811MinReplicas, igr811MinReplicas)
+			key, what = gwOverlayDeployment, fmt.Sprintf("spec.replicas: %d (or a horizontalPodAutoscaler with spec.minReplicas: %d)", minReplicas, minReplicas)
 		}
-		*out = append(*out, fix.violation(key, fmt.Sprintf("runs %d replica(s), fewer than %d", replicas, igr811MinReplicas), what))
+		*out = append(*out, fix.violation(key, fmt.Sprintf("runs %d replica(s), fewer than %d", replicas, minReplicas), what))
 	}
 	return replicas
 }

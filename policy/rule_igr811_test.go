@@ -139,9 +139,24 @@ func TestIGR811(t *testing.T) {
 		"miss: classes istiod does not deploy, and Gateways with a hostname address": {docs: []string{
 			waypointDoc("wp", "nginx", ""),
 			waypointDoc("own", "istio-waypoint", "  addresses: [{type: Hostname, value: wp.example.com}]\n")}},
+		"hit: minReplicas 3 (a parameter) and an HPA keeping 2": {params: igr811MinReplicas(3), docs: []string{
+			waypointDoc("wp", "istio-waypoint", paramsRef("wp-params")),
+			overlayCM("apps", "wp-params", "", nil, haData())},
+			want: []string{at}},
+		"miss: minReplicas 3 (a parameter) and an HPA keeping 3": {params: igr811MinReplicas(3), docs: []string{
+			waypointDoc("wp", "istio-waypoint", paramsRef("wp-params")),
+			overlayCM("apps", "wp-params", "", nil, map[string]string{"horizontalPodAutoscaler": "spec: {minReplicas: 3, maxReplicas: 5}",
+				"podDisruptionBudget": haPDB, "deployment": haDep})}},
 		"miss (partial): nothing the Gateway is deployed from is in the input": {partial: true, docs: []string{
 			waypointDoc("wp", "istio-waypoint", ""), waypointDoc("wp2", "istio-waypoint", paramsRef("absent"))}},
 	})
+}
+
+// igr811MinReplicas is IGR811's default parameters with another replica floor.
+func igr811MinReplicas(n int) *IGR811Params {
+	p := *ruleIGR811().Params.New().(*IGR811Params)
+	p.MinReplicas = n
+	return &p
 }
 
 // TestIGR811Texts: the findings say what is wrong and which ConfigMap key
