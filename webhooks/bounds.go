@@ -35,14 +35,19 @@ const maxWarningBytes = 3072
 const maxLogField = 256
 
 // knownKinds maps each group/kind the engine's rules or mutators target to
-// its metric label (the bare kind, as before the bound was introduced).
+// its metric label: the bare kind, as before the bound was introduced, or
+// Kind.group for a kind that two groups share (Istio's Gateway and the
+// Gateway API's), so that their series stay apart.
 // Built once from the registry: it is constant for a binary.
 var knownKinds = func() map[schema.GroupKind]string {
+	groups := map[string]int{}
 	m := map[schema.GroupKind]string{}
 	add := func(ks []policy.Kind) {
 		for _, k := range ks {
-			gk := k.GroupKind()
-			m[gk] = gk.Kind
+			if gk := k.GroupKind(); m[gk] == "" {
+				m[gk] = gk.Kind
+				groups[gk.Kind]++
+			}
 		}
 	}
 	for _, r := range policy.Catalogue() {
@@ -50,6 +55,11 @@ var knownKinds = func() map[schema.GroupKind]string {
 	}
 	for _, mu := range policy.Mutators() {
 		add(mu.Targets)
+	}
+	for gk := range m {
+		if groups[gk.Kind] > 1 {
+			m[gk] = gk.Kind + "." + gk.Group
+		}
 	}
 	return m
 }()

@@ -26,7 +26,7 @@ import (
 //	                                                           code: 400|405|408|413|415|429|500|503|other
 //
 // Label values never come from the request unbounded: kind is a kind the
-// engine knows, operation one of CREATE|UPDATE|DELETE|CONNECT, rule an ID of
+// engine knows (Kind.group for a kind two groups share: Gateway), operation one of CREATE|UPDATE|DELETE|CONNECT, rule an ID of
 // the registry; anything else is "other" (see bounds.go).
 const (
 	MetricRequests          = "istio_guardrail_requests_total"

@@ -9,6 +9,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	admissionv1 "k8s.io/api/admission/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 func TestMetricsEndpoint(t *testing.T) {
@@ -54,6 +55,26 @@ func TestMetricsEndpoint(t *testing.T) {
 	} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("metrics lack %q", want)
+		}
+	}
+}
+
+// TestKindLabels: a kind the engine targets is labelled by its bare name,
+// unless two groups share the name (Istio's and the Gateway API's Gateway),
+// whose series would then merge: those carry their group. Anything else is
+// "other".
+func TestKindLabels(t *testing.T) {
+	for gk, want := range map[schema.GroupKind]string{
+		{Kind: "Pod"}: "Pod",
+		{Group: "security.istio.io", Kind: "PeerAuthentication"}: "PeerAuthentication",
+		{Group: "networking.istio.io", Kind: "Gateway"}:          "Gateway.networking.istio.io",
+		{Group: "gateway.networking.k8s.io", Kind: "Gateway"}:    "Gateway.gateway.networking.k8s.io",
+		{Group: "networking.istio.io", Kind: "Sidecar"}:          "Sidecar",
+		{Group: "example.com", Kind: "Gateway"}:                  labelOther,
+		{Group: "example.com", Kind: "PeerAuthentication"}:       labelOther,
+	} {
+		if got := kindLabel(gk); got != want {
+			t.Errorf("kindLabel(%v) = %q, want %q", gk, got, want)
 		}
 	}
 }
