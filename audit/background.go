@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -54,6 +55,11 @@ type BackgroundOptions struct {
 	// error, such as Forbidden), what could be listed is judged and the
 	// kinds that could not are named in the reports as errors.
 	SyncTimeout time.Duration
+	// DiscoveryInterval is how often the leader asks discovery again for the
+	// kinds the engine judges (default 1m): a CRD installed after it took
+	// the lead (Istio installed after the guardrail, or a kind a reloaded
+	// configuration judges) is watched from then on.
+	DiscoveryInterval time.Duration
 }
 
 func (o BackgroundOptions) withDefaults() BackgroundOptions {
@@ -83,6 +89,9 @@ func (o BackgroundOptions) withDefaults() BackgroundOptions {
 	}
 	if o.SyncTimeout == 0 {
 		o.SyncTimeout = 2 * time.Minute
+	}
+	if o.DiscoveryInterval == 0 {
+		o.DiscoveryInterval = time.Minute
 	}
 	return o
 }
@@ -173,6 +182,8 @@ func lead(ctx context.Context, o BackgroundOptions, id string, metrics *postureM
 	v.dirty.Store(true)
 	tick := time.NewTicker(o.Interval)
 	defer tick.Stop()
+	rediscover := time.NewTicker(o.DiscoveryInterval)
+	defer rediscover.Stop()
 	for {
 		if v.dirty.Swap(false) {
 			set := v.evaluate(o.Engine())
@@ -191,6 +202,10 @@ func lead(ctx context.Context, o BackgroundOptions, id string, metrics *postureM
 			return nil
 		case <-tick.C:
 			if v.unlisted() != v.lastUnlisted.Load() { // a kind became readable
+				v.dirty.Store(true)
+			}
+		case <-rediscover.C:
+			if v.watchNew(ctx, dc, factory) > 0 {
 				v.dirty.Store(true)
 			}
 		}
@@ -225,6 +240,53 @@ func (v *view) watch(factory dynamicinformer.DynamicSharedInformerFactory, serve
 	}
 	return nil
 }
+
+// watchNew adds and starts informers for the kinds the engine judges that
+// the server serves now but were not served (or not judged) when the
+// informers were last added, waits a little (newListWait, at most
+// SyncTimeout) for their first lists, and returns how many it added; one not
+// listed by then is judged as any kind not listed yet. A failed discovery is logged and tried
+// again at the next call.
+func (v *view) watchNew(ctx context.Context, dc discovery.DiscoveryInterface, factory dynamicinformer.DynamicSharedInformerFactory) int {
+	eng := v.o.Engine()
+	if eng == nil {
+		return 0
+	}
+	served, _, err := mappings(dc, Kinds(eng))
+	if err != nil {
+		v.o.Log.Warn("background audit: discovery failed; kinds installed since the last discovery are not watched yet", zap.Error(err))
+		return 0
+	}
+	var fresh []*meta.RESTMapping
+	for _, m := range served {
+		if !slices.ContainsFunc(v.informers, func(i informerOf) bool { return i.m.Resource == m.Resource }) {
+			fresh = append(fresh, m)
+		}
+	}
+	if len(fresh) == 0 {
+		return 0
+	}
+	if err := v.watch(factory, fresh); err != nil {
+		v.o.Log.Error("background audit: watch kinds served since the last discovery", zap.Error(err))
+		return 0
+	}
+	factory.Start(ctx.Done())
+	kinds := make([]string, len(fresh))
+	synced := make([]cache.InformerSynced, len(fresh))
+	for i, m := range fresh {
+		kinds[i] = m.GroupVersionKind.GroupKind().String()
+		synced[i] = v.informers[len(v.informers)-len(fresh)+i].inf.HasSynced
+	}
+	wait, cancel := context.WithTimeout(ctx, min(newListWait, v.o.SyncTimeout))
+	defer cancel()
+	cache.WaitForCacheSync(wait.Done(), synced...)
+	v.o.Log.Info("background audit: watching kinds served since the last discovery", zap.Strings("kinds", kinds))
+	return len(fresh)
+}
+
+// newListWait bounds watchNew's wait for the first lists of new kinds, so
+// that a kind the ServiceAccount may not list delays the leader's loop little.
+const newListWait = 10 * time.Second
 
 // waitForLists waits until every informer has listed its kind, or every one
 // that has not fails with a persistent error, or SyncTimeout passes; it

@@ -17,9 +17,11 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	discoveryfake "k8s.io/client-go/discovery/fake"
 	"k8s.io/client-go/dynamic/dynamicinformer"
 	dynamicfake "k8s.io/client-go/dynamic/fake"
 	k8stesting "k8s.io/client-go/testing"
@@ -263,5 +265,52 @@ func TestKindErrorsLogOncePerKindAndCount(t *testing.T) {
 	if all := logs.All(); len(all) == 3 && (all[0].Level != zapcore.WarnLevel || all[1].Level != zapcore.ErrorLevel ||
 		all[2].ContextMap()["kind"] != tel) {
 		t.Errorf("log levels/kinds %v, want warn (transient), error (Forbidden), then Telemetry's", all)
+	}
+}
+
+// TestBackgroundWatchesKindsServedLater: a kind the server starts serving
+// after the leader's first discovery (its CRD installed later: Istio after
+// the guardrail) is watched from the next discovery on, and its objects are
+// judged: here a NetworkPolicy in shop ends IGR805's finding there, which
+// stood while the kind was not served.
+func TestBackgroundWatchesKindsServedLater(t *testing.T) {
+	eng, err := policy.NewEngine(policy.Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	shop := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "Namespace",
+		"metadata": map[string]any{"name": "shop", "uid": "u-shop", "resourceVersion": "1", "labels": map[string]any{"istio-injection": "enabled"}}}}
+	np := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+		"metadata": map[string]any{"name": "default-deny", "namespace": "shop", "uid": "u-np", "resourceVersion": "2"},
+		"spec":     map[string]any{"podSelector": map[string]any{}, "policyTypes": []any{"Ingress"}}}}
+	client := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{
+		nsMapping.Resource: "NamespaceList", npMapping.Resource: "NetworkPolicyList"}, shop, np)
+	resources := func(lists ...*metav1.APIResourceList) *discoveryfake.FakeDiscovery {
+		return &discoveryfake.FakeDiscovery{Fake: &k8stesting.Fake{Resources: lists}}
+	}
+	verbs := metav1.Verbs{"get", "list", "watch"}
+	core := &metav1.APIResourceList{GroupVersion: "v1", APIResources: []metav1.APIResource{{Name: "namespaces", Kind: "Namespace", Verbs: verbs}}}
+	networking := &metav1.APIResourceList{GroupVersion: "networking.k8s.io/v1", APIResources: []metav1.APIResource{
+		{Name: "networkpolicies", Kind: "NetworkPolicy", Namespaced: true, Verbs: verbs}}}
+
+	v := newView(BackgroundOptions{Engine: func() *policy.Engine { return eng }, Decode: manifest.FromJSON, MaxResults: 50}.withDefaults(),
+		newListMetrics(prometheus.NewRegistry()))
+	factory := dynamicinformer.NewDynamicSharedInformerFactory(client, 0)
+	t.Cleanup(factory.Shutdown)
+	if n := v.watchNew(t.Context(), resources(core), factory); n != 1 {
+		t.Fatalf("first discovery: %d kinds watched, want 1 (Namespace)", n)
+	}
+	if got := results(v.evaluate(eng)); !has(got, "shop: warn IGR805") {
+		t.Fatalf("NetworkPolicies not served: results %q, want IGR805 on shop", got)
+	}
+	later := resources(core, networking)
+	if n := v.watchNew(t.Context(), later, factory); n != 1 {
+		t.Fatalf("NetworkPolicies served since: %d kinds added, want 1", n)
+	}
+	if n := v.watchNew(t.Context(), later, factory); n != 0 {
+		t.Fatalf("nothing new served: %d kinds added, want 0", n)
+	}
+	if got := results(v.evaluate(eng)); has(got, "shop: warn IGR805") || has(got, ": error ") {
+		t.Errorf("after the NetworkPolicy kind is watched: results %q, want neither IGR805 on shop nor an error", got)
 	}
 }
