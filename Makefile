@@ -52,6 +52,10 @@ bench: tools build ## Benchmarks and the loopback load run; results go in BENCHM
 bench-peers: tools build ## check side by side with istioctl analyze and kyverno apply on generated 1k/10k/100k corpora (not part of make test).
 	./hack/bench-peers.sh
 
+.PHONY: bench-all
+bench-all: tools build ## Every benchmark of BENCHMARKS.md in one go: bench, bench-peers at 1k/10k/100k and check at 1M (30-45 min; not part of make test).
+	./hack/bench-all.sh
+
 .PHONY: fuzz
 fuzz: ## Longer fuzzing runs (60s per target).
 	./hack/fuzz.sh 60s
