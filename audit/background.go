@@ -226,7 +226,7 @@ func (v *view) watch(factory dynamicinformer.DynamicSharedInformerFactory, serve
 			return err
 		}
 		// In place of client-go's default handler, which logs every retry.
-		if err := inf.SetWatchErrorHandler(func(_ *cache.Reflector, err error) { v.errs.observe(m, err) }); err != nil {
+		if err := inf.SetWatchErrorHandler(func(r *cache.Reflector, err error) { v.errs.observe(m, r.LastSyncResourceVersion(), err) }); err != nil {
 			return err
 		}
 		if _, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
@@ -322,33 +322,31 @@ func (v *view) waitForLists(ctx context.Context) error {
 	}
 }
 
-// unreadable returns the informers that have not listed their kind, with
-// the last error seen (or why there is none).
+// unreadable returns the informers that have not listed their kind, or
+// whose kind was refused (a persistent error) after their last list or watch
+// event, with the last error seen (or why there is none).
 func (v *view) unreadable() []unreadable {
 	var out []unreadable
 	for _, i := range v.informers {
-		if i.inf.HasSynced() {
+		e, failed := v.errs.get(i.m.GroupVersionKind.GroupKind().String())
+		switch {
+		case !i.inf.HasSynced():
+			if !failed {
+				e.err = fmt.Errorf("not listed within %s", v.o.SyncTimeout)
+			}
+		case failed && e.persistent && i.inf.LastSyncResourceVersion() == e.rv:
+			// Listed once, refused since (RBAC revoked, CRD removed): the
+			// cached objects are stale, and are not judged.
+		default:
 			continue
 		}
-		err := fmt.Errorf("not listed within %s", v.o.SyncTimeout)
-		if e, ok := v.errs.get(i.m.GroupVersionKind.GroupKind().String()); ok {
-			err = e.err
-		}
-		out = append(out, unreadable{m: i.m, err: err})
+		out = append(out, unreadable{m: i.m, err: e.err})
 	}
 	sortUnreadable(out)
 	return out
 }
 
-func (v *view) unlisted() int64 {
-	n := int64(0)
-	for _, i := range v.informers {
-		if !i.inf.HasSynced() {
-			n++
-		}
-	}
-	return n
-}
+func (v *view) unlisted() int64 { return int64(len(v.unreadable())) }
 
 func (v *view) unlistedKinds() []string {
 	var out []string

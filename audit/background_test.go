@@ -37,6 +37,7 @@ type fakeCluster struct {
 	mappings []*meta.RESTMapping
 	failing  atomic.Pointer[error]
 	resource string
+	client   *dynamicfake.FakeDynamicClient
 }
 
 var (
@@ -61,6 +62,7 @@ func (c *fakeCluster) start(t *testing.T, o BackgroundOptions, lists *listMetric
 		"metadata": map[string]any{"name": "shop", "uid": "u-shop", "resourceVersion": "1", "labels": map[string]any{"istio-injection": "enabled"}}}}
 	client := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{
 		nsMapping.Resource: "NamespaceList", npMapping.Resource: "NetworkPolicyList", telMapping.Resource: "TelemetryList"}, shop)
+	c.client = client
 	client.PrependReactor("list", "*", func(a k8stesting.Action) (bool, runtime.Object, error) {
 		if e := c.failing.Load(); e != nil && a.GetResource().Resource == c.resource {
 			return true, nil, *e
@@ -251,7 +253,7 @@ func TestKindErrorsLogOncePerKindAndCount(t *testing.T) {
 		{telMapping, forbidden("telemetries"), 3, 4, true},                // another kind: its own log
 	}
 	for i, s := range steps {
-		k.observe(s.m, s.err)
+		k.observe(s.m, "", s.err)
 		if logs.Len() != s.wantLogs {
 			t.Errorf("step %d: %d log entries, want %d: %v", i, logs.Len(), s.wantLogs, logs.All())
 		}
@@ -312,5 +314,53 @@ func TestBackgroundWatchesKindsServedLater(t *testing.T) {
 	}
 	if got := results(v.evaluate(eng)); has(got, "shop: warn IGR805") || has(got, ": error ") {
 		t.Errorf("after the NetworkPolicy kind is watched: results %q, want neither IGR805 on shop nor an error", got)
+	}
+}
+
+// TestBackgroundKindRefusedAfterItsList: a kind listed once and refused
+// since (the ClusterRole lost it) is not judged from the informer's stale
+// cache: it is named as an error, and IGR805 no longer concludes from the
+// cached NetworkPolicies; once the informer receives anything again, the
+// kind is judged again.
+func TestBackgroundKindRefusedAfterItsList(t *testing.T) {
+	eng, err := policy.NewEngine(policy.Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &fakeCluster{}
+	v := c.start(t, BackgroundOptions{Decode: manifest.FromJSON, MaxResults: 50}, newListMetrics(prometheus.NewRegistry()))
+	if err := v.waitForLists(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got := results(v.evaluate(eng)); !has(got, "shop: warn IGR805") || has(got, ": error ") {
+		t.Fatalf("every kind listed: results %q, want IGR805 on shop and no error", got)
+	}
+	var np informerOf
+	for _, i := range v.informers {
+		if i.m == npMapping {
+			np = i
+		}
+	}
+	// What the reflector's watch error handler does when the list after a
+	// closed watch is refused.
+	v.errs.observe(npMapping, np.inf.LastSyncResourceVersion(), forbidden("networkpolicies"))
+	got := results(v.evaluate(eng))
+	if !strings.Contains(strings.Join(got, "\n"), "error "+PolicyListError+" NetworkPolicy.networking.k8s.io") || has(got, "shop: warn IGR805") {
+		t.Errorf("NetworkPolicies refused after their list: results %q, want the kind named as an error and no IGR805 conclusion", got)
+	}
+	if v.unlisted() != 1 {
+		t.Errorf("unlisted = %d, want 1", v.unlisted())
+	}
+	// The informer hears from the server again (RBAC restored): a new
+	// resource version, and the kind is judged again.
+	add := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+		"metadata": map[string]any{"name": "elsewhere", "namespace": "other", "uid": "u-np", "resourceVersion": "7"},
+		"spec":     map[string]any{"podSelector": map[string]any{}}}}
+	if _, err := c.client.Resource(npMapping.Resource).Namespace("other").Create(t.Context(), add, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return v.unlisted() == 0 })
+	if got := results(v.evaluate(eng)); !has(got, "shop: warn IGR805") || has(got, ": error ") {
+		t.Errorf("after the kind was heard from again: results %q, want IGR805 on shop and no error", got)
 	}
 }

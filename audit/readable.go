@@ -74,14 +74,18 @@ type kindErrors struct {
 type kindError struct {
 	err        error
 	persistent bool
+	// rv is the informer's last synced resource version when the error
+	// came: while it is unchanged, nothing has been listed or watched since.
+	rv string
 }
 
 func newKindErrors(log *zap.Logger, metrics *listMetrics) *kindErrors {
 	return &kindErrors{log: log, metrics: metrics, last: map[string]kindError{}, logged: map[string]int{}}
 }
 
-// observe records an error of m's informer (the reflector's watch error handler).
-func (k *kindErrors) observe(m *meta.RESTMapping, err error) {
+// observe records an error of m's informer (the reflector's watch error
+// handler), whose last synced resource version is rv.
+func (k *kindErrors) observe(m *meta.RESTMapping, rv string, err error) {
 	if err == nil || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		apierrors.IsResourceExpired(err) || apierrors.IsGone(err) {
 		return // a watch closed or expired: the reflector lists again, as it always does
@@ -90,7 +94,7 @@ func (k *kindErrors) observe(m *meta.RESTMapping, err error) {
 	persistent := persistentListError(err)
 	k.metrics.listError(gk)
 	k.mu.Lock()
-	k.last[gk] = kindError{err: err, persistent: persistent}
+	k.last[gk] = kindError{err: err, persistent: persistent, rv: rv}
 	// Once per kind, and once more if a kind logged as failing transiently
 	// turns out to be refused.
 	level := 1
