@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os/exec"
 	"path/filepath"
@@ -33,9 +34,24 @@ var (
 	anchors postureCluster // the DELETE guard's cluster
 )
 
+// stopPostureClusters stops the posture clusters that were started; the
+// suite calls it when the tests are done (before, they were left to the
+// parent-death signal, which etcd and kube-apiserver lacked: each run left
+// two API servers behind).
+func stopPostureClusters() error {
+	var errs []error
+	for _, p := range []*postureCluster{&seeded, &anchors} {
+		if p.c != nil {
+			errs = append(errs, p.c.Stop())
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // start starts (once) a control plane with the Istio CRDs and the objects
-// of the testdata/audit files. It lives under the suite's directory and its
-// processes, like the suite's, die with the test binary (parent-death signal).
+// of the testdata/audit files. It lives under the suite's directory; the
+// suite stops it at the end (stopPostureClusters), and its processes die
+// with the test binary if that dies first (parent-death signal).
 func (p *postureCluster) start(t *testing.T, name string, seeds ...string) *framework.Cluster {
 	t.Helper()
 	p.once.Do(func() {

@@ -49,6 +49,9 @@ func runSuite(m *testing.M) int {
 	if code != 0 {
 		fmt.Fprintf(os.Stderr, "e2e: guardrail log (tail):\n%s\n", env.Guardrail.Logs())
 	}
+	if err := stopPostureClusters(); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: stop the posture clusters: %v\n", err)
+	}
 	if err := env.Stop(); err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: stop the environment: %v\n", err)
 	}
@@ -56,17 +59,17 @@ func runSuite(m *testing.M) int {
 }
 
 // stopOnSignal tears the environment down when the run is interrupted
-// (Ctrl-C, SIGTERM), so no process or state outlives it. The processes the
-// framework starts itself also carry a parent-death signal; etcd and
-// kube-apiserver, started by envtest, do not, and outlive a test binary that
-// panics (go test's -timeout): stop them with the pid files in the run's
-// folder (framework.KillPIDFile).
+// (Ctrl-C, SIGTERM), so no process or state outlives it. Every process the
+// framework starts (etcd and kube-apiserver through setpriv) also carries a
+// parent-death signal, so a test binary that panics (go test's -timeout)
+// takes them with it.
 func stopOnSignal(dir string) {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		s := <-sig
 		fmt.Fprintf(os.Stderr, "e2e: %v: stopping the environment\n", s)
+		_ = stopPostureClusters()
 		_ = env.Stop()
 		_ = os.RemoveAll(dir)
 		os.Exit(1)
