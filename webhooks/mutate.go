@@ -192,18 +192,16 @@ func (s bodySnapshot) patch(raw []byte, after any) ([]jsonpatch.JsonPatchOperati
 	return jsonDiffPatch(raw, before, after)
 }
 
-// prunedPair prunes snap (owned by the snapshot) against a copy of after,
-// which the caller keeps unchanged, and returns the pruned copy.
+// prunedPair prunes snap (owned by the snapshot) against after, which the
+// caller keeps unchanged (pruneEqual copies what it zeroes), and returns
+// the pruned copy of after.
 func prunedPair(snap any, after runtime.Object) any {
-	b := reflect.ValueOf(snap)
-	if b.Kind() != reflect.Pointer || b.IsNil() || b.Elem().Kind() != reflect.Struct {
+	b, orig := reflect.ValueOf(snap), reflect.ValueOf(after)
+	if b.Kind() != reflect.Pointer || b.IsNil() || b.Elem().Kind() != reflect.Struct || orig.IsNil() {
 		return after
 	}
-	c := after.DeepCopyObject()
-	a := reflect.ValueOf(c)
-	if c == nil || a.Kind() != reflect.Pointer || a.IsNil() {
-		return after
-	}
+	a := reflect.New(orig.Type().Elem())
+	a.Elem().Set(orig.Elem())
 	pruneEqual(b.Elem(), a.Elem())
 	return a.Interface()
 }

@@ -53,18 +53,23 @@ import (
 // walk follows a plan built once per type. FuzzMutationPatch and
 // TestPrunedPatchMatchesFull hold the result to the unpruned diff.
 
-// pruneEqual zeroes, in b and a (values of one type, addressable, owned by
-// the caller), every part that is equal in both, and reports whether b and a
-// are entirely equal (the caller then zeroes them, or, at the top, the
-// encodings are equal and there is no patch).
+// pruneEqual zeroes, in b and a (values of one type, addressable), every
+// part that is equal in both, and reports whether b and a are entirely
+// equal (the caller then zeroes them, or, at the top, the encodings are
+// equal and there is no patch). b is owned by the caller and pruned in
+// place. a is a shell: the value itself is the caller's, but what its
+// pointers and slices reach is shared and never written; a pointer or slice
+// of a is replaced by a shallow copy before anything under it is zeroed
+// (copy on write, much cheaper than a deep copy of the mutated object).
 func pruneEqual(b, a reflect.Value) bool { return planFor(b.Type()).prune(b, a) }
 
 // A plan says how values of one type are compared and pruned; plans are
 // built once per type (and shared, read-only, once built).
 type plan struct {
 	kind   planKind
-	fields []fieldPlan // kindStruct: the encoded fields
-	elem   *plan       // kindPointer, kindSlice: the element's plan
+	fields []fieldPlan  // kindStruct: the encoded fields
+	elem   *plan        // kindPointer, kindSlice: the element's plan
+	typ    reflect.Type // kindPointer, kindSlice: the pointer or slice type
 	// hidden: the struct has an unexported embedded field, whose fields
 	// encoding/json promotes but we cannot zero: never reported equal.
 	hidden bool
@@ -117,11 +122,17 @@ func (p *plan) prune(b, a reflect.Value) bool {
 		if b.IsNil() || a.IsNil() {
 			return b.IsNil() && a.IsNil()
 		}
-		return p.elem.prune(b.Elem(), a.Elem())
+		c := reflect.New(p.typ.Elem())
+		c.Elem().Set(a.Elem())
+		a.Set(c)
+		return p.elem.prune(b.Elem(), c.Elem())
 	case kindSlice:
 		if b.IsNil() != a.IsNil() || b.Len() != a.Len() {
 			return false
 		}
+		c := reflect.MakeSlice(p.typ, a.Len(), a.Len())
+		reflect.Copy(c, a)
+		a.Set(c)
 		equal := true
 		for i := range b.Len() {
 			if be, ae := b.Index(i), a.Index(i); p.elem.prune(be, ae) {
@@ -199,9 +210,9 @@ func buildPlan(t reflect.Type, building map[reflect.Type]*plan) *plan {
 			p.fields = append(p.fields, fieldPlan{index: i, plan: fp})
 		}
 	case k == reflect.Pointer && t.Elem().Kind() == reflect.Struct && !opaque(t.Elem()):
-		p.kind, p.elem = kindPointer, buildPlan(t.Elem(), building)
+		p.kind, p.elem, p.typ = kindPointer, buildPlan(t.Elem(), building), t
 	case k == reflect.Slice && descendable(t.Elem()):
-		p.kind, p.elem = kindSlice, buildPlan(t.Elem(), building)
+		p.kind, p.elem, p.typ = kindSlice, buildPlan(t.Elem(), building), t
 	case floaty(t, map[reflect.Type]bool{}):
 		// reflect.DeepEqual holds 0 and -0 equal, which encode apart.
 		p.kind = kindKept

@@ -101,3 +101,29 @@ func TestPruneKeepsFloats(t *testing.T) {
 		t.Errorf("after pruned to %s, want the floats kept and the string zeroed", got)
 	}
 }
+
+// TestPrunedPairLeavesAfterAlone: the mutated object is pruned through
+// copies (the audit validation reads it afterwards), even where two of its
+// fields share one pointer.
+func TestPrunedPairLeavesAfterAlone(t *testing.T) {
+	pod := func() *corev1.Pod {
+		return &corev1.Pod{Spec: corev1.PodSpec{Containers: []corev1.Container{
+			{Name: "app", Env: []corev1.EnvVar{{Name: "A", Value: "1"}}},
+			{Name: "istio-proxy", Args: []string{"proxy"}, Env: []corev1.EnvVar{{Name: "B", Value: "2"}}},
+		}}}
+	}
+	before, after := pod(), pod()
+	shared := &corev1.Lifecycle{PreStop: &corev1.LifecycleHandler{Sleep: &corev1.SleepAction{Seconds: 15}}}
+	after.Spec.Containers[0].Lifecycle, after.Spec.Containers[1].Lifecycle = shared, shared
+	after.Spec.Containers[1].Env[0].Value = "3"
+	want := string(mustJSON(t, after))
+	pruned := prunedPair(before, after)
+	if got := string(mustJSON(t, after)); got != want {
+		t.Fatalf("pruning changed the mutated object:\n%s\nwas\n%s", got, want)
+	}
+	const wantPruned = `{"metadata":{},"spec":{"containers":[{"name":"","resources":{},"lifecycle":{"preStop":{"sleep":{"seconds":15}}}},` +
+		`{"name":"","env":[{"name":"","value":"3"}],"resources":{},"lifecycle":{"preStop":{"sleep":{"seconds":15}}}}]},"status":{}}`
+	if got := string(mustJSON(t, pruned)); got != wantPruned {
+		t.Errorf("pruned after is\n%s\nwant\n%s", got, wantPruned)
+	}
+}
