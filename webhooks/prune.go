@@ -3,7 +3,9 @@ package webhooks
 import (
 	"encoding"
 	"encoding/json"
+	"maps"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -98,7 +100,7 @@ const (
 func (p *plan) prune(b, a reflect.Value) bool {
 	switch p.kind {
 	case kindDeep:
-		return reflect.DeepEqual(b.Addr().Interface(), a.Addr().Interface())
+		return deepEqual(b.Addr().Interface(), a.Addr().Interface())
 	case kindString:
 		return b.String() == a.String()
 	case kindInt:
@@ -145,6 +147,22 @@ func (p *plan) prune(b, a reflect.Value) bool {
 		return equal
 	}
 	return false
+}
+
+// deepEqual is reflect.DeepEqual of two pointers to values of one type,
+// with the commonest leaves (labels, annotations, args) compared directly:
+// DeepEqual sets up a map of visited pointers at each call. As with
+// DeepEqual, nil and empty differ (they encode as null and as {} or []).
+func deepEqual(b, a any) bool {
+	switch x := b.(type) {
+	case *map[string]string:
+		y := a.(*map[string]string)
+		return (*x == nil) == (*y == nil) && maps.Equal(*x, *y)
+	case *[]string:
+		y := a.(*[]string)
+		return (*x == nil) == (*y == nil) && slices.Equal(*x, *y)
+	}
+	return reflect.DeepEqual(b, a)
 }
 
 var (

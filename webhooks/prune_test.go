@@ -127,3 +127,24 @@ func TestPrunedPairLeavesAfterAlone(t *testing.T) {
 		t.Errorf("pruned after is\n%s\nwant\n%s", got, wantPruned)
 	}
 }
+
+// TestDeepEqualFastPaths: the direct comparisons of string maps and
+// slices answer as reflect.DeepEqual does, nil against empty included.
+func TestDeepEqualFastPaths(t *testing.T) {
+	maps := []map[string]string{nil, {}, {"a": "1"}, {"a": "2"}, {"b": "1"}, {"a": "1", "b": "1"}}
+	for _, x := range maps {
+		for _, y := range maps {
+			if got, want := deepEqual(&x, &y), reflect.DeepEqual(x, y); got != want {
+				t.Errorf("deepEqual(%#v, %#v) = %v, want %v", x, y, got, want)
+			}
+		}
+	}
+	lists := [][]string{nil, {}, {"a"}, {"b"}, {"a", "b"}, {"b", "a"}}
+	for _, x := range lists {
+		for _, y := range lists {
+			if got, want := deepEqual(&x, &y), reflect.DeepEqual(x, y); got != want {
+				t.Errorf("deepEqual(%#v, %#v) = %v, want %v", x, y, got, want)
+			}
+		}
+	}
+}
