@@ -52,8 +52,9 @@ import (
 // except embedded ones (encoding/json promotes their fields), which make the
 // struct count as changed, the safe answer, and so do leaves that may hold
 // a float (reflect.DeepEqual holds 0 and -0 equal; they encode apart). The
-// walk follows a plan built once per type. FuzzMutationPatch and
-// TestPrunedPatchMatchesFull hold the result to the unpruned diff.
+// walk follows a plan built once per type. checkMutationPatch (so
+// TestMutationPatch and FuzzMutationPatch) holds the patch to the diff of
+// the whole encodings, operation for operation.
 
 // pruneEqual zeroes, in b and a (values of one type, addressable), every
 // part that is equal in both, and reports whether b and a are entirely
