@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"reflect"
 	"time"
 
 	"go.uber.org/zap"
@@ -173,15 +174,36 @@ func snapshot(body any) (bodySnapshot, error) {
 // patch returns the operations that apply to raw the changes from the
 // snapshot to after: the diff of the two JSON encodings (jsonPatch, the one
 // patch algorithm), so the encoding rules are encoding/json's own.
+//
+// A Kubernetes object is pruned first (see pruneEqual): the copy and a copy
+// of after lose, equally, every part the mutators left unchanged, so only
+// what changed is encoded.
 func (s bodySnapshot) patch(raw []byte, after any) ([]jsonpatch.JsonPatchOperation, error) {
 	before := s.js
 	if before == nil {
+		if o, ok := after.(runtime.Object); ok && reflect.TypeOf(o) == reflect.TypeOf(s.copy) {
+			after = prunedPair(s.copy, o)
+		}
 		var err error
 		if before, err = json.Marshal(s.copy); err != nil {
 			return nil, fmt.Errorf("encode object: %w", err)
 		}
 	}
 	return jsonDiffPatch(raw, before, after)
+}
+
+// prunedPair prunes snap (owned by the snapshot) against after, which the
+// caller keeps unchanged (pruneEqual copies what it zeroes), and returns
+// the pruned copy of after.
+func prunedPair(snap any, after runtime.Object) any {
+	b, orig := reflect.ValueOf(snap), reflect.ValueOf(after)
+	if b.Kind() != reflect.Pointer || b.IsNil() || b.Elem().Kind() != reflect.Struct || orig.IsNil() {
+		return after
+	}
+	a := reflect.New(orig.Type().Elem())
+	a.Elem().Set(orig.Elem())
+	pruneEqual(b.Elem(), a.Elem())
+	return a.Interface()
 }
 
 // jsonDiffPatch diffs the JSON encodings of the object before and after.

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"gomodules.xyz/jsonpatch/v2"
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/istio-guardrail/istio-guardrail/manifest"
@@ -42,6 +43,9 @@ func checkMutationPatch(t *testing.T, eng *policy.Engine, ctx *policy.Context, r
 	if err != nil {
 		t.Fatal(err)
 	}
+	if full := unprunedPatch(t, raw, want); !jsonEqual(t, mustJSON(t, ops), mustJSON(t, full)) {
+		t.Fatalf("pruned patch\n%s\ndiffers from the diff of the whole encodings\n%s", mustJSON(t, ops), mustJSON(t, full))
+	}
 	patched := applyOps(t, string(raw), ops)
 	again, err := manifest.FromJSON(patched)
 	if err != nil {
@@ -67,6 +71,22 @@ func checkMutationPatch(t *testing.T, eng *policy.Engine, ctx *policy.Context, r
 		t.Fatalf("mutating the patched object patches again: %v", ops2)
 	}
 	return true
+}
+
+// unprunedPatch is the patch from raw to the mutated object encoded as
+// after, diffed from the whole encodings (no pruning): what mutatePatch must
+// return, operation for operation.
+func unprunedPatch(t *testing.T, raw, after []byte) []jsonpatch.JsonPatchOperation {
+	t.Helper()
+	before, err := manifest.FromJSON(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops, err := jsonDiffPatch(raw, mustJSON(t, before.Body), json.RawMessage(after))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ops
 }
 
 // unknownLeaves returns, by JSON pointer, the values in doc that the Go type
