@@ -390,6 +390,26 @@ type results struct {
 	keepClean bool
 	seqs      []int // the input position of each of Objects
 	n         int   // objects added
+	// interned holds one copy of the API versions and namespaces the kept
+	// objects and findings repeat (each Object.Ref renders its own).
+	interned map[string]string
+}
+
+// intern returns one copy of s per distinct value.
+func (r *results) intern(s string) string {
+	if v, ok := r.interned[s]; ok {
+		return v
+	}
+	if r.interned == nil {
+		r.interned = map[string]string{}
+	}
+	r.interned[s] = s
+	return s
+}
+
+// internRef makes ref share the strings of the refs kept before it.
+func (r *results) internRef(ref *policy.ObjectRef) {
+	ref.APIVersion, ref.Kind, ref.Namespace = r.intern(ref.APIVersion), r.intern(ref.Kind), r.intern(ref.Namespace)
 }
 
 // add records an object's result and returns its input position.
@@ -402,6 +422,10 @@ func (r *results) add(o report.ObjectResult) int {
 			r.Unlisted.Skipped++
 		}
 		return seq
+	}
+	r.internRef(&o.Ref)
+	for i := range o.Findings {
+		r.internRef(&o.Findings[i].Object)
 	}
 	r.Objects = append(r.Objects, o)
 	r.seqs = append(r.seqs, seq)
