@@ -163,8 +163,8 @@ type paPort struct {
 }
 
 // matchLabels is a policy's selector.matchLabels as key, value pairs in key
-// order (k0, v0, k1, v1, ...), its strings interned: a policy costs a
-// few words, not a map.
+// order (k0, v0, k1, v1, ...), its keys interned (values, often one per
+// workload, are copied): a policy costs a few words, not a map.
 type matchLabels []string
 
 // matchLabelsOf returns m as matchLabels (nil when m is empty).
@@ -179,7 +179,7 @@ func (c *ClusterIndex) matchLabelsOf(m map[string]string) matchLabels {
 	sort.Strings(keys)
 	out := make(matchLabels, 0, 2*len(m))
 	for _, k := range keys {
-		out = append(out, c.intern(k), c.intern(m[k]))
+		out = append(out, c.intern(k), strings.Clone(m[k]))
 	}
 	return out
 }
