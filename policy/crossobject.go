@@ -71,6 +71,9 @@ type ClusterIndex struct {
 	// injectorValues are istiod's values for the gateway templates, by
 	// revision ("default": the istio-sidecar-injector ConfigMap).
 	injectorValues map[string]*gwTemplateValues
+	// interned holds one copy of the strings many facts repeat (API
+	// versions, kinds, namespaces, label keys and values).
+	interned map[string]string
 }
 
 // NewClusterIndex returns an empty index. complete states that every object
@@ -86,7 +89,20 @@ func NewClusterIndex(complete bool) *ClusterIndex {
 		workloads:      map[string]*wlFacts{},
 		overlays:       map[string]*overlayFacts{},
 		injectorValues: map[string]*gwTemplateValues{},
+		interned:       map[string]string{},
 	}
+}
+
+// intern returns one index-owned copy of s per distinct value, so that the
+// index neither repeats the strings objects share nor keeps a decoded
+// object's buffers alive.
+func (c *ClusterIndex) intern(s string) string {
+	if v, ok := c.interned[s]; ok {
+		return v
+	}
+	v := strings.Clone(s)
+	c.interned[v] = v
+	return v
 }
 
 // Complete reports whether the index stands for a whole cluster.
@@ -99,8 +115,10 @@ type subject struct {
 	exempt map[string]string
 }
 
-func subjectOf(obj *Object) subject {
-	s := subject{ref: cloneRef(obj.Ref())}
+func (c *ClusterIndex) subjectOf(obj *Object) subject {
+	r := obj.Ref()
+	s := subject{ref: ObjectRef{APIVersion: c.intern(r.APIVersion), Kind: c.intern(r.Kind),
+		Namespace: c.intern(r.Namespace), Name: strings.Clone(r.Name)}}
 	if obj.Meta != nil {
 		for _, k := range []string{AnnotationExempt, AnnotationExemptReason} {
 			if v, ok := obj.Meta.Annotations[k]; ok {
@@ -112,13 +130,6 @@ func subjectOf(obj *Object) subject {
 		}
 	}
 	return s
-}
-
-// cloneRef copies the strings of r, so that the index never keeps a decoded
-// object's buffers alive.
-func cloneRef(r ObjectRef) ObjectRef {
-	return ObjectRef{APIVersion: strings.Clone(r.APIVersion), Kind: strings.Clone(r.Kind),
-		Namespace: strings.Clone(r.Namespace), Name: strings.Clone(r.Name)}
 }
 
 func cloneMap(m map[string]string) map[string]string {
@@ -140,16 +151,54 @@ type nsFacts struct {
 type paFacts struct {
 	subject
 	created  metav1.Time
-	selector map[string]string // nil or empty: namespace- or mesh-wide
+	selector matchLabels // empty: namespace- or mesh-wide
 	mode     securityapi.PeerAuthentication_MutualTLS_Mode
-	ports    map[uint32]securityapi.PeerAuthentication_MutualTLS_Mode
+	ports    []paPort // portLevelMtls, by port
+}
+
+// paPort is the mode of one port of a PeerAuthentication's portLevelMtls.
+type paPort struct {
+	port uint32
+	mode securityapi.PeerAuthentication_MutualTLS_Mode
+}
+
+// matchLabels is a policy's selector.matchLabels as key, value pairs in key
+// order (k0, v0, k1, v1, ...), its keys interned (values, often one per
+// workload, are copied): a policy costs a few words, not a map.
+type matchLabels []string
+
+// matchLabelsOf returns m as matchLabels (nil when m is empty).
+func (c *ClusterIndex) matchLabelsOf(m map[string]string) matchLabels {
+	if len(m) == 0 {
+		return nil
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make(matchLabels, 0, 2*len(m))
+	for _, k := range keys {
+		out = append(out, c.intern(k), strings.Clone(m[k]))
+	}
+	return out
+}
+
+// matches is selectorMatches for a matchLabels selector.
+func (m matchLabels) matches(labels map[string]string) bool {
+	for i := 0; i+1 < len(m); i += 2 {
+		if lv, ok := labels[m[i]]; !ok || lv != m[i+1] {
+			return false
+		}
+	}
+	return true
 }
 
 type apFacts struct {
 	subject
 	action      securityapi.AuthorizationPolicy_Action
 	hasSelector bool // a selector with at least one label
-	selector    map[string]string
+	selector    matchLabels
 	targeted    bool // targetRef(s): applies to a gateway or waypoint, not workloads
 	rules       int
 	emptyRules  int // rules with no from, to or when: they match every request
@@ -206,11 +255,15 @@ func (c *ClusterIndex) Add(obj *Object) {
 	}
 	switch KindOf(obj.GroupKind) {
 	case KindNamespace:
-		c.namespaces[strings.Clone(obj.Meta.Name)] = &nsFacts{subject: subjectOf(obj), labels: cloneMap(obj.Meta.Labels)}
+		c.namespaces[strings.Clone(obj.Meta.Name)] = &nsFacts{subject: c.subjectOf(obj), labels: cloneMap(obj.Meta.Labels)}
 	case KindPeerAuthentication:
 		c.addPeerAuthentication(obj)
 	case KindAuthorizationPolicy:
-		c.addAuthorizationPolicy(obj)
+		// Only the rules that need the whole cluster read AuthorizationPolicies
+		// (IGR804, IGR809): a partial index does not keep them.
+		if c.complete {
+			c.addAuthorizationPolicy(obj)
+		}
 	case KindDestinationRule:
 		c.addDestinationRule(obj)
 	case KindNetworkPolicy:
@@ -220,7 +273,11 @@ func (c *ClusterIndex) Add(obj *Object) {
 	case KindService:
 		c.addService(obj)
 	case KindPod:
-		c.addPod(obj)
+		// Pods' sidecar facts are read only by the rules that need the whole
+		// cluster (IGR806 to IGR808); their labels and ports are a workload.
+		if c.complete {
+			c.addPod(obj)
+		}
 		c.addWorkload(obj)
 	case KindGatewayAPIGateway:
 		c.addGatewayDeployment(obj)
@@ -236,13 +293,14 @@ func (c *ClusterIndex) addPeerAuthentication(obj *Object) {
 	if !ok || pa == nil {
 		return
 	}
-	f := &paFacts{subject: subjectOf(obj), created: obj.Meta.CreationTimestamp,
-		selector: cloneMap(pa.GetSelector().GetMatchLabels()), mode: pa.GetMtls().GetMode()}
+	f := &paFacts{subject: c.subjectOf(obj), created: obj.Meta.CreationTimestamp,
+		selector: c.matchLabelsOf(pa.GetSelector().GetMatchLabels()), mode: pa.GetMtls().GetMode()}
 	if len(pa.GetPortLevelMtls()) > 0 {
-		f.ports = map[uint32]securityapi.PeerAuthentication_MutualTLS_Mode{}
+		f.ports = make([]paPort, 0, len(pa.GetPortLevelMtls()))
 		for port, m := range pa.GetPortLevelMtls() {
-			f.ports[port] = m.GetMode()
+			f.ports = append(f.ports, paPort{port: port, mode: m.GetMode()})
 		}
+		sort.Slice(f.ports, func(i, j int) bool { return f.ports[i].port < f.ports[j].port })
 	}
 	c.peerAuths = append(c.peerAuths, f)
 }
@@ -252,10 +310,10 @@ func (c *ClusterIndex) addAuthorizationPolicy(obj *Object) {
 	if ap == nil {
 		return
 	}
-	f := &apFacts{subject: subjectOf(obj), action: ap.GetAction(), rules: len(ap.GetRules()),
+	f := &apFacts{subject: c.subjectOf(obj), action: ap.GetAction(), rules: len(ap.GetRules()),
 		targeted: ap.GetTargetRef() != nil || len(ap.GetTargetRefs()) > 0}
 	if sel := ap.GetSelector().GetMatchLabels(); len(sel) > 0 {
-		f.hasSelector, f.selector = true, cloneMap(sel)
+		f.hasSelector, f.selector = true, c.matchLabelsOf(sel)
 	}
 	for _, r := range ap.GetRules() {
 		if authzRuleIsEmpty(r) {
@@ -270,7 +328,7 @@ func (c *ClusterIndex) addDestinationRule(obj *Object) {
 	if !ok || dr == nil {
 		return
 	}
-	f := &drFacts{subject: subjectOf(obj), host: strings.Clone(dr.GetHost())}
+	f := &drFacts{subject: c.subjectOf(obj), host: strings.Clone(dr.GetHost())}
 	tp := field.NewPath("spec", "trafficPolicy")
 	// DISABLE is the enum's zero value: a tls block without a mode
 	// disables TLS too, no tls block leaves auto mTLS on.
@@ -333,7 +391,7 @@ func (c *ClusterIndex) addPod(obj *Object) {
 	}
 	pt, _ := PodTemplateOf(obj)
 	_, _, loc := InjectedSidecar(pt)
-	f := &podFacts{subject: subjectOf(obj), revLabel: strings.Clone(pod.Labels[label.IoIstioRev.Name]),
+	f := &podFacts{subject: c.subjectOf(obj), revLabel: strings.Clone(pod.Labels[label.IoIstioRev.Name]),
 		hostNetwork: pod.Spec.HostNetwork, sidecar: loc != SidecarNone}
 	if v, ok := pod.Labels[label.SidecarInject.Name]; ok {
 		f.injectMeta.Labels = map[string]string{label.SidecarInject.Name: strings.Clone(v)}
@@ -362,10 +420,10 @@ func (c *ClusterIndex) addWorkload(obj *Object) {
 	key := ns + "\x00" + labelsKey(pt.Meta.Labels)
 	w := c.workloads[key]
 	if w == nil {
-		w = &wlFacts{namespace: strings.Clone(ns), labels: cloneMap(pt.Meta.Labels), ports: map[uint32]bool{}, first: subjectOf(obj)}
+		w = &wlFacts{namespace: strings.Clone(ns), labels: cloneMap(pt.Meta.Labels), ports: map[uint32]bool{}, first: c.subjectOf(obj)}
 		c.workloads[strings.Clone(key)] = w
 	} else if ref := obj.Ref(); ref.String() < w.first.ref.String() {
-		w.first = subjectOf(obj)
+		w.first = c.subjectOf(obj)
 	}
 	w.count++
 	for _, ct := range pt.Spec.Containers {

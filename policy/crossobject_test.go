@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"unsafe"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
@@ -256,6 +257,55 @@ func TestCrossObjectRulesFindNothingPerObject(t *testing.T) {
 		obj := clusterObject(t, nsDoc("shop", "istio-injection", "enabled"))
 		if got := r.Check(&Context{}, obj, defaults(r.Params)); len(got) != 0 {
 			t.Errorf("%s per-object Check found %v", r.ID, got)
+		}
+	}
+}
+
+// TestPartialIndexKeepsOnlyWhatItsRulesRead: a partial index (check's files)
+// leaves out the AuthorizationPolicies and pods' sidecar facts that only
+// the whole-cluster rules read, but keeps the pod as a workload; a complete
+// one keeps them all. Its policies share one copy of namespaces and label keys.
+func TestPartialIndexKeepsOnlyWhatItsRulesRead(t *testing.T) {
+	docs := []string{
+		apDoc("shop", "allow", "selector:\n  matchLabels:\n    app: web\naction: ALLOW\n"),
+		runningPodDoc("shop", "web-1", true, "app", "web"),
+		paDoc("shop", "a", 1, "selector:\n  matchLabels:\n    app: web\n    tier: front\nportLevelMtls:\n  9090:\n    mode: DISABLE\n  80:\n    mode: STRICT\n"),
+		paDoc("shop", "b", 2, "selector:\n  matchLabels:\n    app: web\nmtls:\n  mode: STRICT\n"),
+	}
+	for _, complete := range []bool{true, false} {
+		idx := NewClusterIndex(complete)
+		for _, d := range docs {
+			idx.Add(clusterObject(t, d))
+		}
+		want := 0
+		if complete {
+			want = 1
+		}
+		if len(idx.authzs) != want || len(idx.pods) != want || len(idx.workloads) != 1 || len(idx.peerAuths) != 2 {
+			t.Errorf("complete=%v: %d authorization policies, %d pods, %d workloads, %d peer authentications; want %d, %d, 1, 2",
+				complete, len(idx.authzs), len(idx.pods), len(idx.workloads), len(idx.peerAuths), want, want)
+		}
+		a, b := idx.peerAuths[0], idx.peerAuths[1]
+		if got := strings.Join(a.selector, ","); got != "app,web,tier,front" {
+			t.Errorf("selector %q, want app,web,tier,front (key order)", got)
+		}
+		if len(a.ports) != 2 || a.ports[0].port != 80 || a.ports[1].port != 9090 {
+			t.Errorf("ports %v, want 80 then 9090", a.ports)
+		}
+		if unsafe.StringData(a.ref.Namespace) != unsafe.StringData(b.ref.Namespace) ||
+			unsafe.StringData(a.selector[0]) != unsafe.StringData(b.selector[0]) {
+			t.Error("the namespace and the label key of both policies are two copies, want one")
+		}
+	}
+}
+
+func TestMatchLabelsMatchesAsSelectorMatches(t *testing.T) {
+	idx := NewClusterIndex(false)
+	labels := map[string]string{"app": "web", "tier": "front"}
+	for _, sel := range []map[string]string{nil, {}, {"app": "web"}, {"app": "db"}, {"app": "web", "tier": "front"},
+		{"app": "web", "tier": "back"}, {"zone": ""}, {"app": "web", "tier": "front", "x": "y"}} {
+		if got, want := idx.matchLabelsOf(sel).matches(labels), selectorMatches(sel, labels); got != want {
+			t.Errorf("%v: matches %v, selectorMatches %v", sel, got, want)
 		}
 	}
 }

@@ -84,7 +84,7 @@ func (c *ClusterIndex) addGatewayDeployment(obj *Object) {
 	if !ok || gw == nil || !gatewayManaged(gw.Spec.Addresses) {
 		return
 	}
-	f := &gwFacts{subject: subjectOf(obj), class: strings.Clone(string(gw.Spec.GatewayClassName))}
+	f := &gwFacts{subject: c.subjectOf(obj), class: strings.Clone(string(gw.Spec.GatewayClassName))}
 	if rev, ok := gw.Labels[label.IoIstioRev.Name]; ok {
 		f.rev, f.revSet = strings.Clone(rev), true
 	}
@@ -118,7 +118,7 @@ func (c *ClusterIndex) addOverlayConfigMap(obj *Object) {
 	if !ok || cm == nil {
 		return
 	}
-	f := &overlayFacts{ref: cloneRef(obj.Ref()), created: cm.CreationTimestamp,
+	f := &overlayFacts{ref: c.subjectOf(obj).ref, created: cm.CreationTimestamp,
 		classDefaults: strings.Clone(cm.Labels[gwClassDefaultsLabel])}
 	for _, k := range sortedKeys(cm.Data) {
 		switch {

@@ -80,7 +80,7 @@ func (c *ClusterIndex) scopePolicy(ns string, labels map[string]string) (*paFact
 		if wide := len(pa.selector) == 0; wide != (labels == nil) {
 			continue
 		}
-		if labels != nil && !selectorMatches(pa.selector, labels) {
+		if labels != nil && !pa.selector.matches(labels) {
 			continue
 		}
 		all = append(all, pa)
@@ -123,14 +123,14 @@ func (c *ClusterIndex) effectiveMTLS(root, ns string, labels map[string]string) 
 	if wl.mode != securityapi.PeerAuthentication_MutualTLS_UNSET {
 		res.mtlsMode, res.workload = mtlsMode{mode: wl.mode, from: wl}, true
 	}
-	for port, m := range wl.ports {
+	for _, p := range wl.ports {
 		if res.ports == nil {
 			res.ports = map[uint32]mtlsMode{}
 		}
-		if m == securityapi.PeerAuthentication_MutualTLS_UNSET {
-			res.ports[port] = res.mtlsMode
+		if p.mode == securityapi.PeerAuthentication_MutualTLS_UNSET {
+			res.ports[p.port] = res.mtlsMode
 		} else {
-			res.ports[port] = mtlsMode{mode: m, from: wl}
+			res.ports[p.port] = mtlsMode{mode: p.mode, from: wl}
 		}
 	}
 	return res

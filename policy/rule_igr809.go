@@ -60,9 +60,9 @@ func checkIGR809(c *ClusterIndex, p *RootNamespaceParams) []clusterViolation {
 }
 
 // anyWorkload reports whether a workload of ns ("" for all) matches selector.
-func (c *ClusterIndex) anyWorkload(ns string, selector map[string]string) bool {
+func (c *ClusterIndex) anyWorkload(ns string, selector matchLabels) bool {
 	for _, w := range c.workloads {
-		if (ns == "" || w.namespace == ns) && selectorMatches(selector, w.labels) {
+		if (ns == "" || w.namespace == ns) && selector.matches(w.labels) {
 			return true
 		}
 	}

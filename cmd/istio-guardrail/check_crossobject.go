@@ -18,8 +18,18 @@ import (
 // of a cluster, so only the rules that conclude from what is present can
 // fire.
 type crossObjects struct {
-	idx     *policy.ClusterIndex
-	located map[policy.ObjectRef]drPlace // the first DestinationRule or Gateway of each name
+	idx      *policy.ClusterIndex
+	located  map[policy.ObjectRef]drPlace // the first DestinationRule or Gateway of each name
+	versions map[string]string            // one copy of each API version of located's keys
+}
+
+// intern returns one copy of an API version per distinct value.
+func (c *crossObjects) intern(v string) string {
+	if s, ok := c.versions[v]; ok {
+		return s
+	}
+	c.versions[v] = v
+	return v
 }
 
 // drPlace is where a DestinationRule or Gateway was read and reported: a few words
@@ -36,7 +46,7 @@ type drPlace struct {
 }
 
 func newCrossObjects() *crossObjects {
-	return &crossObjects{idx: policy.NewClusterIndex(false), located: map[policy.ObjectRef]drPlace{}}
+	return &crossObjects{idx: policy.NewClusterIndex(false), located: map[policy.ObjectRef]drPlace{}, versions: map[string]string{}}
 }
 
 // add digests one decoded document, reported as res at input position seq.
@@ -49,6 +59,7 @@ func (c *crossObjects) add(d *manifest.Document, input, seq int, res report.Obje
 	if _, seen := c.located[ref]; seen {
 		return
 	}
+	ref.APIVersion = c.intern(ref.APIVersion) // rendered anew by each Ref: one copy per version
 	c.located[ref] = drPlace{offset: d.Part.Offset, size: int32(d.Part.Len), input: int32(input), line: int32(d.Line),
 		partLine: int32(d.Part.Line), seq: seq, atDocument: res.File == d.File && res.Line == d.Line, skipped: res.Skipped}
 }

@@ -6,6 +6,10 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"unsafe"
+
+	"github.com/istio-guardrail/istio-guardrail/policy"
+	"github.com/istio-guardrail/istio-guardrail/report"
 )
 
 // crossOnlyDR disables TLS towards a workload of a STRICT mesh with a
@@ -86,5 +90,30 @@ func TestCheckStreamingPipeline(t *testing.T) {
 				t.Errorf("-o %s on %d cores differs from one core:\n%s\nvs\n%s", format, procs, out, outputs[1][format])
 			}
 		}
+	}
+}
+
+// TestResultsShareRefStrings: the objects and findings kept share one copy
+// of each API version, kind and namespace, however each Ref rendered them.
+func TestResultsShareRefStrings(t *testing.T) {
+	r := &results{}
+	for _, name := range []string{"a", "b"} {
+		ref := policy.ObjectRef{APIVersion: strings.Clone("security.istio.io/v1"), Kind: strings.Clone("PeerAuthentication"),
+			Namespace: strings.Clone("shop"), Name: name}
+		finding := policy.Finding{Rule: "IGR101", Object: policy.ObjectRef{APIVersion: strings.Clone(ref.APIVersion),
+			Kind: ref.Kind, Namespace: strings.Clone(ref.Namespace), Name: name}}
+		r.add(report.ObjectResult{File: "f.yaml", Ref: ref, Findings: []report.Entry{{Finding: finding}}})
+	}
+	a, b := r.Objects[0], r.Objects[1]
+	for _, pair := range [][2]string{
+		{a.Ref.APIVersion, b.Ref.APIVersion}, {a.Ref.Kind, b.Ref.Kind}, {a.Ref.Namespace, b.Ref.Namespace},
+		{a.Ref.APIVersion, b.Findings[0].Object.APIVersion}, {a.Ref.Namespace, a.Findings[0].Object.Namespace},
+	} {
+		if pair[0] != pair[1] || unsafe.StringData(pair[0]) != unsafe.StringData(pair[1]) {
+			t.Errorf("%q and %q are two copies, want one", pair[0], pair[1])
+		}
+	}
+	if a.Ref.Name != "a" || b.Findings[0].Object.Name != "b" {
+		t.Errorf("names %q, %q: want a, b", a.Ref.Name, b.Findings[0].Object.Name)
 	}
 }
