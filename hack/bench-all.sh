@@ -2,7 +2,8 @@
 # Every measurement of BENCHMARKS.md in one go (issue 17), as one Markdown
 # document on stdout (progress and raw output on stderr):
 #   1. hack/bench.sh: the handler against its floor, the server against the
-#      null webhook, the CI throughput row;
+#      null webhook, the CI throughput row; then the server run again pinned
+#      (load generator on CPU 0, both servers on CPU 1, with taskset);
 #   2. hack/bench-peers.sh on 1k and 10k objects: check (GOMAXPROCS 1 and 2,
 #      and GUARDRAIL_BEFORE if given) with istioctl analyze and the Kyverno CLI,
 #      both corpora, 3 rounds;
@@ -28,6 +29,19 @@ echo "\`uptime\` at start: $(uptime)"
 echo
 step "handler, server and CI throughput (hack/bench.sh)"
 ./hack/bench.sh
+step "server vs the null webhook, pinned: load generator on CPU 0, servers on CPU 1"
+pin=$(mktemp -d)
+trap 'rm -rf "$pin"' EXIT
+go build -o "$pin/nullwebhook" ./test/bench/cmd/nullwebhook
+go build -o "$pin/loadrun" ./test/bench/cmd/loadrun
+for b in guardrail:"$(realpath "$guardrail")" null:"$pin/nullwebhook"; do
+	printf '#!/bin/sh\nexec taskset -c 1 %s "$@"\n' "${b#*:}" >"$pin/${b%%:*}"
+	chmod +x "$pin/${b%%:*}"
+done
+echo "### Server vs the null webhook, pinned (\`taskset -c 0 loadrun\`, both servers under \`taskset -c 1\`)"
+echo
+taskset -c 0 "$pin/loadrun" -bin "$pin/guardrail" -null "$pin/null" -skip-ci -duration "${LOAD_DURATION:-3s}"
+echo
 step "peers on 1k and 10k objects"
 PEERS_SIZES=1000,10000 PEERS_ROUNDS=3,3 PEERS_PROCS=1,2 PEERS_SPLIT=50000 ./hack/bench-peers.sh
 step "peers on 100k objects"
@@ -37,8 +51,7 @@ ISTIOCTL=0 KYVERNO=0 GUARDRAIL_BEFORE="" PEERS_SIZES=1000000 PEERS_ROUNDS=1 PEER
 	PEERS_CORPORA=four-kind PEERS_TIMEOUT=20m ./hack/bench-peers.sh
 
 step "peak RSS of a one-object input"
-one=$(mktemp -d)
-trap 'rm -rf "$one"' EXIT
+one=$pin
 printf 'apiVersion: v1\nkind: Service\nmetadata: {name: one, namespace: shop}\nspec: {ports: [{port: 80}]}\n' >"$one/one.yaml"
 echo "### Peak RSS of a one-object input (\`/usr/bin/time\`, max of 3 runs)"
 echo
