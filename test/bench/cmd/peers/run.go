@@ -10,10 +10,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/istio-guardrail/istio-guardrail/test/bench/load"
 )
 
 // tool is one peer: how to run it over a corpus and read what it found.
@@ -63,19 +64,7 @@ func resetPeakRSS() int64 {
 	if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
 		return 0
 	}
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			if err == nil {
-				return kb * 1024
-			}
-		}
-	}
-	return 0
+	return load.PeakRSS(os.Getpid())
 }
 
 // measure runs t over corpus with its stdout in a file of dir, bounded by
