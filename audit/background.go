@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	k8slabels "k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/dynamic/dynamicinformer"
@@ -241,12 +242,16 @@ func (v *view) watch(factory dynamicinformer.DynamicSharedInformerFactory, serve
 	return nil
 }
 
-// watchNew adds and starts informers for the kinds the engine judges that
-// the server serves now but were not served (or not judged) when the
-// informers were last added, waits a little (newListWait, at most
-// SyncTimeout) for their first lists, and returns how many it added; one not
-// listed by then is judged as any kind not listed yet. A failed discovery is logged and tried
-// again at the next call.
+// watchNew follows discovery: it adds and starts informers for the kinds the
+// engine judges that the server serves now but were not served (or not
+// judged) when the informers were last added, waits a little (newListWait,
+// at most SyncTimeout) for their first lists (one not listed by then is
+// judged as any kind not listed yet), and retires the informers of the kinds
+// discovery no longer serves at their version or the engine no longer judges
+// (a CRD uninstalled on purpose): their stale objects are not judged and the
+// kind is not named as an error; served again, it is judged again. It
+// returns how many informers it added or retired or brought back. A failed
+// discovery changes nothing: it is logged and tried again at the next call.
 func (v *view) watchNew(ctx context.Context, dc discovery.DiscoveryInterface, factory dynamicinformer.DynamicSharedInformerFactory) int {
 	eng := v.o.Engine()
 	if eng == nil {
@@ -257,6 +262,32 @@ func (v *view) watchNew(ctx context.Context, dc discovery.DiscoveryInterface, fa
 		v.o.Log.Warn("background audit: discovery failed; kinds installed since the last discovery are not watched yet", zap.Error(err))
 		return 0
 	}
+	retired := map[schema.GroupVersionResource]bool{}
+	for _, i := range v.informers {
+		if !slices.ContainsFunc(served, func(m *meta.RESTMapping) bool { return m.Resource == i.m.Resource }) {
+			retired[i.m.Resource] = true
+		}
+	}
+	was := map[schema.GroupVersionResource]bool{}
+	if p := v.retired.Load(); p != nil {
+		was = *p
+	}
+	changed := 0
+	for r := range retired {
+		if !was[r] {
+			changed++
+			v.o.Log.Info("background audit: kind no longer served or judged: not audited until it is again", zap.String("resource", r.String()))
+		}
+	}
+	for r := range was {
+		if !retired[r] {
+			changed++
+			v.o.Log.Info("background audit: kind served and judged again", zap.String("resource", r.String()))
+		}
+	}
+	if changed > 0 {
+		v.retired.Store(&retired)
+	}
 	var fresh []*meta.RESTMapping
 	for _, m := range served {
 		if !slices.ContainsFunc(v.informers, func(i informerOf) bool { return i.m.Resource == m.Resource }) {
@@ -264,11 +295,11 @@ func (v *view) watchNew(ctx context.Context, dc discovery.DiscoveryInterface, fa
 		}
 	}
 	if len(fresh) == 0 {
-		return 0
+		return changed
 	}
 	if err := v.watch(factory, fresh); err != nil {
 		v.o.Log.Error("background audit: watch kinds served since the last discovery", zap.Error(err))
-		return 0
+		return changed
 	}
 	factory.Start(ctx.Done())
 	kinds := make([]string, len(fresh))
@@ -281,7 +312,13 @@ func (v *view) watchNew(ctx context.Context, dc discovery.DiscoveryInterface, fa
 	defer cancel()
 	cache.WaitForCacheSync(wait.Done(), synced...)
 	v.o.Log.Info("background audit: watching kinds served since the last discovery", zap.Strings("kinds", kinds))
-	return len(fresh)
+	return changed + len(fresh)
+}
+
+// isRetired reports whether watchNew retired i's kind.
+func (v *view) isRetired(i informerOf) bool {
+	r := v.retired.Load()
+	return r != nil && (*r)[i.m.Resource]
 }
 
 // newListWait bounds watchNew's wait for the first lists of new kinds, so
@@ -328,6 +365,9 @@ func (v *view) waitForLists(ctx context.Context) error {
 func (v *view) unreadable() []unreadable {
 	var out []unreadable
 	for _, i := range v.informers {
+		if v.isRetired(i) {
+			continue
+		}
 		e, failed := v.errs.get(i.m.GroupVersionKind.GroupKind().String())
 		switch {
 		case !i.inf.HasSynced():
@@ -365,8 +405,11 @@ type informerOf struct {
 type view struct {
 	o         BackgroundOptions
 	informers []informerOf
-	dirty     atomic.Bool
-	errs      *kindErrors
+	// retired are the resources of informers whose kind discovery no
+	// longer serves (or the engine no longer judges), set by watchNew.
+	retired atomic.Pointer[map[schema.GroupVersionResource]bool]
+	dirty   atomic.Bool
+	errs    *kindErrors
 	// lastUnlisted is the number of kinds not listed at the last evaluation.
 	lastUnlisted atomic.Int64
 	mu           sync.Mutex
@@ -406,7 +449,7 @@ func (v *view) evaluate(eng *policy.Engine) reportSet {
 	for pass := 0; pass < 2; pass++ {
 		for _, i := range v.informers {
 			isNS := i.m.GroupVersionKind.GroupKind() == policy.KindNamespace.GroupKind()
-			if isNS != (pass == 0) || skip[i.m] {
+			if isNS != (pass == 0) || skip[i.m] || v.isRetired(i) {
 				continue
 			}
 			for _, item := range i.inf.GetStore().List() {

@@ -38,6 +38,7 @@ type fakeCluster struct {
 	failing  atomic.Pointer[error]
 	resource string
 	client   *dynamicfake.FakeDynamicClient
+	factory  dynamicinformer.DynamicSharedInformerFactory
 }
 
 var (
@@ -71,6 +72,7 @@ func (c *fakeCluster) start(t *testing.T, o BackgroundOptions, lists *listMetric
 	})
 	v := newView(o.withDefaults(), lists)
 	factory := dynamicinformer.NewDynamicSharedInformerFactory(client, 0)
+	c.factory = factory
 	if err := v.watch(factory, []*meta.RESTMapping{nsMapping, npMapping, telMapping}); err != nil {
 		t.Fatal(err)
 	}
@@ -314,6 +316,72 @@ func TestBackgroundWatchesKindsServedLater(t *testing.T) {
 	}
 	if got := results(v.evaluate(eng)); has(got, "shop: warn IGR805") || has(got, ": error ") {
 		t.Errorf("after the NetworkPolicy kind is watched: results %q, want neither IGR805 on shop nor an error", got)
+	}
+}
+
+// TestBackgroundRetiresKindsNoLongerServed: a kind uninstalled on purpose
+// (its CRD deleted) is neither judged from the informer's stale cache nor
+// named as an error once discovery no longer serves it; served again, it is
+// judged again.
+func TestBackgroundRetiresKindsNoLongerServed(t *testing.T) {
+	eng, err := policy.NewEngine(policy.Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &fakeCluster{}
+	v := c.start(t, BackgroundOptions{Engine: func() *policy.Engine { return eng }, Decode: manifest.FromJSON, MaxResults: 50}, newListMetrics(prometheus.NewRegistry()))
+	if err := v.waitForLists(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	verbs := metav1.Verbs{"get", "list", "watch"}
+	core := &metav1.APIResourceList{GroupVersion: "v1", APIResources: []metav1.APIResource{{Name: "namespaces", Kind: "Namespace", Verbs: verbs}}}
+	networking := &metav1.APIResourceList{GroupVersion: "networking.k8s.io/v1", APIResources: []metav1.APIResource{
+		{Name: "networkpolicies", Kind: "NetworkPolicy", Namespaced: true, Verbs: verbs}}}
+	telemetry := &metav1.APIResourceList{GroupVersion: "telemetry.istio.io/v1", APIResources: []metav1.APIResource{
+		{Name: "telemetries", Kind: "Telemetry", Namespaced: true, Verbs: verbs}}}
+	discover := func(lists ...*metav1.APIResourceList) int {
+		return v.watchNew(t.Context(), &discoveryfake.FakeDiscovery{Fake: &k8stesting.Fake{Resources: lists}}, c.factory)
+	}
+	np := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+		"metadata": map[string]any{"name": "default-deny", "namespace": "shop", "uid": "u-np", "resourceVersion": "2"},
+		"spec":     map[string]any{"podSelector": map[string]any{}, "policyTypes": []any{"Ingress"}}}}
+	if _, err := c.client.Resource(npMapping.Resource).Namespace("shop").Create(t.Context(), np, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return !has(results(v.evaluate(eng)), "shop: warn IGR805") })
+	if n := discover(core, networking, telemetry); n != 0 {
+		t.Fatalf("discovery serving every watched kind: %d changes, want 0", n)
+	}
+	// The Telemetry CRD is deleted: what the reflector's watch error handler
+	// does when the list after the closed watch is answered NotFound.
+	for _, i := range v.informers {
+		if i.m == telMapping {
+			v.errs.observe(telMapping, i.inf.LastSyncResourceVersion(),
+				apierrors.NewNotFound(schema.GroupResource{Group: "telemetry.istio.io", Resource: "telemetries"}, ""))
+		}
+	}
+	if got := results(v.evaluate(eng)); !has(got, "shop: error ") {
+		t.Fatalf("Telemetry refused while still discovered: results %q, want it named as an error", got)
+	}
+	if n := discover(core, networking); n != 1 {
+		t.Fatalf("Telemetry no longer served: %d changes, want 1", n)
+	}
+	if got := results(v.evaluate(eng)); has(got, "shop: error ") || v.unlisted() != 0 {
+		t.Errorf("Telemetry uninstalled: results %q, unlisted %d, want no error", got, v.unlisted())
+	}
+	// NetworkPolicies no longer served: the cached one no longer counts, and
+	// IGR805 concludes from their absence.
+	if n := discover(core); n != 1 {
+		t.Fatalf("NetworkPolicy no longer served: %d changes, want 1", n)
+	}
+	if got := results(v.evaluate(eng)); !has(got, "shop: warn IGR805") || has(got, "shop: error ") {
+		t.Errorf("NetworkPolicy not served: results %q, want IGR805 on shop and no error", got)
+	}
+	if n := discover(core, networking, telemetry); n != 2 {
+		t.Fatalf("both served again: %d changes, want 2", n)
+	}
+	if got := results(v.evaluate(eng)); has(got, "shop: warn IGR805") {
+		t.Errorf("NetworkPolicy served again: results %q, want its policy judged (no IGR805 on shop)", got)
 	}
 }
 

@@ -70,7 +70,7 @@ type ClusterIndex struct {
 	overlays map[string]*overlayFacts
 	// injectorValues are istiod's values for the gateway templates, by
 	// revision ("default": the istio-sidecar-injector ConfigMap).
-	injectorValues map[string]*gwTemplateValues
+	injectorValues map[injectorKey]*gwTemplateValues
 	// interned holds one copy of the strings many facts repeat (API
 	// versions, kinds, namespaces, label keys and values).
 	interned map[string]string
@@ -88,7 +88,7 @@ func NewClusterIndex(complete bool) *ClusterIndex {
 		tags:           map[string]string{},
 		workloads:      map[string]*wlFacts{},
 		overlays:       map[string]*overlayFacts{},
-		injectorValues: map[string]*gwTemplateValues{},
+		injectorValues: map[injectorKey]*gwTemplateValues{},
 		interned:       map[string]string{},
 	}
 }

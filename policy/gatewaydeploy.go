@@ -42,9 +42,6 @@ const (
 	gwOverlayDeployment  = "deployment"
 	gwOverlayHPA         = "horizontalPodAutoscaler"
 	gwOverlayPDB         = "podDisruptionBudget"
-	// istiodNamespace is where istiod reads the class defaults (its own
-	// namespace; a plain constant until the rule parameters are typed).
-	istiodNamespace = "istio-system"
 )
 
 // gwOverlayKeys are the overlay keys istiod accepts (supportedOverlays).
@@ -136,11 +133,11 @@ func (c *ClusterIndex) addOverlayConfigMap(obj *Object) {
 }
 
 // classDefaults returns the ConfigMap istiod takes the defaults of class
-// from: the oldest so labelled in its namespace (then by name).
-func (c *ClusterIndex) classDefaults(class string) *overlayFacts {
+// from: the oldest so labelled in its namespace ns (then by name).
+func (c *ClusterIndex) classDefaults(class, ns string) *overlayFacts {
 	var all []*overlayFacts
 	for _, o := range c.overlays {
-		if o.classDefaults == class && o.ref.Namespace == istiodNamespace {
+		if o.classDefaults == class && o.ref.Namespace == ns {
 			all = append(all, o)
 		}
 	}

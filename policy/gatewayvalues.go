@@ -44,13 +44,11 @@ func gwTemplate(class string) string {
 
 // addInjectorValues digests istiod's injection values from its
 // istio-sidecar-injector[-<revision>] ConfigMap, keyed by revision
-// ("default" for the unrevisioned one). A ConfigMap without a values key, or
+// ("default" for the unrevisioned one) within its namespace (the istiod's
+// own, IGR811's istiodNamespace). A ConfigMap without a values key, or
 // with values istiod cannot parse or whose parts do not decode, leaves the
 // revision's values unknown: istiod has no injection configuration then.
 func (c *ClusterIndex) addInjectorValues(cm *corev1.ConfigMap) {
-	if cm.Namespace != istiodNamespace {
-		return
-	}
 	rev := "default"
 	switch {
 	case cm.Name == injectorConfigMap:
@@ -76,7 +74,7 @@ func (c *ClusterIndex) addInjectorValues(cm *corev1.ConfigMap) {
 		!decodeTruthy(omitNilValues(root.get("global", "proxy", "resources").val), &v.proxyResources) {
 		return
 	}
-	c.injectorValues[strings.Clone(rev)] = v
+	c.injectorValues[injectorKey{strings.Clone(cm.Namespace), strings.Clone(rev)}] = v
 }
 
 // decodeTruthy decodes x into out when the template would render it
@@ -122,9 +120,12 @@ func omitNilValues(x any) any {
 	return x
 }
 
-// gatewayValues returns the values of the istiod that deploys gw, nil when
-// its injector ConfigMap is not in the index.
-func (c *ClusterIndex) gatewayValues(gw *gwFacts) *gwTemplateValues {
+// injectorKey names an istiod's injector values: its namespace and revision.
+type injectorKey struct{ namespace, revision string }
+
+// gatewayValues returns the values of the istiod in namespace ns that
+// deploys gw, nil when its injector ConfigMap is not in the index.
+func (c *ClusterIndex) gatewayValues(gw *gwFacts, ns string) *gwTemplateValues {
 	tag, set := gw.rev, gw.revSet
 	if !set {
 		if ns := c.namespaces[gw.ref.Namespace]; ns != nil {
@@ -134,5 +135,5 @@ func (c *ClusterIndex) gatewayValues(gw *gwFacts) *gwTemplateValues {
 	if tag == "" {
 		tag = "default"
 	}
-	return c.injectorValues[c.resolveRevision(tag)]
+	return c.injectorValues[injectorKey{ns, c.resolveRevision(tag)}]
 }

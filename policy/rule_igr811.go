@@ -20,7 +20,7 @@ func ruleIGR811() *Rule {
 			"`istio-east-west`) from a template that sets no replicas, no anti-affinity or spread, and no HPA or PDB " +
 			"unless an overlay asks for one. The overlays are ConfigMap keys (`deployment`, `horizontalPodAutoscaler`, " +
 			"`podDisruptionBudget`, strategic merge patches) of the ConfigMap labelled " +
-			"`gateway.istio.io/defaults-for-class: <class>` in istio-system, then of the ConfigMap the Gateway names in " +
+			"`gateway.istio.io/defaults-for-class: <class>` in istiod's namespace (`istiodNamespace`, default istio-system), then of the ConfigMap the Gateway names in " +
 			"`spec.infrastructure.parametersRef`. The rule renders the Deployment, HPA and PDB as istiod does and " +
 			"requires, like IGR605 for ingress gateways: at least `minReplicas` (2) replicas (HPA `minReplicas`, default 1, else " +
 			"Deployment `replicas`, default 1; an HPA overlay that raises `minReplicas` above the template's " +
@@ -34,7 +34,7 @@ func ruleIGR811() *Rule {
 			"(which may set what the Gateway's own ConfigMap lacks). The template itself takes istiod's values: for " +
 			"`istio-waypoint` and `istio-east-west`, `global.waypoint.affinity`, `topologySpreadConstraints` and " +
 			"`resources`; for `istio`, `global.proxy.resources`. They are read from the `values` key of the ConfigMap " +
-			"`istio-sidecar-injector` (`istio-sidecar-injector-<revision>` for a revisioned istiod) in istio-system, of " +
+			"`istio-sidecar-injector` (`istio-sidecar-injector-<revision>` for a revisioned istiod) in istiod's namespace, of " +
 			"the revision that deploys the Gateway (its `istio.io/rev` label, else its namespace's, through revision " +
 			"tags, else the default tag or revision). When the input does not hold that ConfigMap, the chart's " +
 			"defaults are assumed (proxy resources set, no affinity or spread) and a waypoint's missing spread is only " +
@@ -51,7 +51,7 @@ func ruleIGR811() *Rule {
 		DefaultAction: ActionDeny,
 		CELGap:        celCluster,
 		Cluster:       clusterWith(checkIGR811),
-		Params:        ParamsOf(IGR811Params{MinReplicas: 2, GatewayClassesParams: defaultGatewayClasses(), TopologyKeysParams: defaultTopologyKeys()}),
+		Params:        ParamsOf(IGR811Params{MinReplicas: 2, IstiodNamespace: "istio-system", GatewayClassesParams: defaultGatewayClasses(), TopologyKeysParams: defaultTopologyKeys()}),
 		Check:         crossObjectOnly,
 	}
 }
@@ -59,7 +59,11 @@ func ruleIGR811() *Rule {
 // IGR811Params are the replica floor, the gateway classes judged and the
 // topology keys that count as spreading replicas.
 type IGR811Params struct {
-	MinReplicas          int `yaml:"minReplicas" desc:"fewest replicas of a gateway or waypoint istiod deploys (HPA minimum or fixed count)"`
+	MinReplicas int `yaml:"minReplicas" desc:"fewest replicas of a gateway or waypoint istiod deploys (HPA minimum or fixed count)"`
+	// IstiodNamespace is istiod's own namespace (the chart's
+	// global.istioNamespace): where it reads the class defaults and its
+	// injector ConfigMap.
+	IstiodNamespace      string `yaml:"istiodNamespace" desc:"istiod's namespace (global.istioNamespace): where it reads the gateway class defaults and its istio-sidecar-injector values"`
 	GatewayClassesParams `yaml:",inline"`
 	TopologyKeysParams   `yaml:",inline"`
 }
@@ -85,7 +89,7 @@ func igr811Gateway(c *ClusterIndex, gw *gwFacts, p *IGR811Params) []Violation {
 			WithFix("point spec.infrastructure.parametersRef at a ConfigMap (group \"\", kind ConfigMap)")}
 	}
 	var overlays []*overlayFacts
-	defaults := c.classDefaults(gw.class)
+	defaults := c.classDefaults(gw.class, p.IstiodNamespace)
 	switch {
 	case defaults != nil:
 		overlays = append(overlays, defaults)
@@ -103,7 +107,7 @@ func igr811Gateway(c *ClusterIndex, gw *gwFacts, p *IGR811Params) []Violation {
 		}
 		overlays = append(overlays, params)
 	}
-	values := c.gatewayValues(gw)
+	values := c.gatewayValues(gw, p.IstiodNamespace)
 	r, err := renderGateway(gw, values, overlays)
 	if err != nil {
 		at := ref
@@ -113,7 +117,7 @@ func igr811Gateway(c *ClusterIndex, gw *gwFacts, p *IGR811Params) []Violation {
 		return []Violation{Invalid(at, err.Error(), "fails istiod's render: it deploys nothing").
 			WithFix("keep only deployment, service, serviceAccount, horizontalPodAutoscaler and podDisruptionBudget keys (" + at.String() + ")")}
 	}
-	fix := igr811Fixer{gw: gw, params: params, at: ref}
+	fix := igr811Fixer{gw: gw, params: params, at: ref, istiodNamespace: p.IstiodNamespace}
 	var out []Violation
 	floor := igr811Replicas(r, int64(p.MinReplicas), fix, &out)
 	igr811PDB(r, floor, fix, &out)
@@ -189,6 +193,8 @@ type igr811Fixer struct {
 	gw     *gwFacts
 	params *overlayFacts
 	at     *field.Path
+	// istiodNamespace holds the class defaults ConfigMap.
+	istiodNamespace string
 }
 
 func (f igr811Fixer) violation(key, msg, set string) Violation {
@@ -198,7 +204,7 @@ func (f igr811Fixer) violation(key, msg, set string) Violation {
 	}
 	return Required(f.at, "is unset, and the gateway "+msg).WithFix(fmt.Sprintf(
 		"set %s in data.%s of a ConfigMap named by spec.infrastructure.parametersRef, or of the %s ConfigMap labelled %s=%s",
-		set, key, istiodNamespace, gwClassDefaultsLabel, f.gw.class))
+		set, key, f.istiodNamespace, gwClassDefaultsLabel, f.gw.class))
 }
 
 // podSpreads reports whether spec has an anti-affinity term or a topology

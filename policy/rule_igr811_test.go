@@ -147,9 +147,26 @@ func TestIGR811(t *testing.T) {
 			waypointDoc("wp", "istio-waypoint", paramsRef("wp-params")),
 			overlayCM("apps", "wp-params", "", nil, map[string]string{"horizontalPodAutoscaler": "spec: {minReplicas: 3, maxReplicas: 5}",
 				"podDisruptionBudget": haPDB, "deployment": haDep})}},
+		"miss: istiodNamespace istio-control (a parameter) and the class defaults there": {params: igr811Namespace("istio-control"), docs: []string{
+			waypointDoc("wp", "istio-waypoint", ""),
+			strings.Replace(classDefaults("istio-waypoint", "", haData()), "namespace: istio-system", "namespace: istio-control", 1)}},
+		"hit: istiodNamespace istio-control (a parameter) and the class defaults in istio-system": {params: igr811Namespace("istio-control"), docs: []string{
+			waypointDoc("wp", "istio-waypoint", ""), classDefaults("istio-waypoint", "", haData())},
+			want: three},
+		"miss: istiodNamespace istio-control (a parameter) and the injector values there spread the waypoint": {params: igr811Namespace("istio-control"), docs: []string{
+			waypointDoc("wp", "istio-waypoint", paramsRef("wp-params")),
+			overlayCM("apps", "wp-params", "", nil, map[string]string{"horizontalPodAutoscaler": haHPA, "podDisruptionBudget": haPDB}),
+			strings.Replace(injectorCM("", spreadValues), "namespace: istio-system", "namespace: istio-control", 1)}},
 		"miss (partial): nothing the Gateway is deployed from is in the input": {partial: true, docs: []string{
 			waypointDoc("wp", "istio-waypoint", ""), waypointDoc("wp2", "istio-waypoint", paramsRef("absent"))}},
 	})
+}
+
+// igr811Namespace is IGR811's default parameters with another istiod namespace.
+func igr811Namespace(ns string) *IGR811Params {
+	p := *ruleIGR811().Params.New().(*IGR811Params)
+	p.IstiodNamespace = ns
+	return &p
 }
 
 // igr811MinReplicas is IGR811's default parameters with another replica floor.
