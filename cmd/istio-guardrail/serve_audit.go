@@ -66,7 +66,7 @@ type auditFlags struct {
 	maxResults                                int
 	writesPerSecond                           float64
 	leaseDuration, renewDeadline, retryPeriod time.Duration
-	syncTimeout                               time.Duration
+	syncTimeout, discoveryInterval            time.Duration
 }
 
 func (a *auditFlags) register(fs *pflag.FlagSet) {
@@ -79,6 +79,8 @@ func (a *auditFlags) register(fs *pflag.FlagSet) {
 	fs.DurationVar(&a.retryPeriod, "audit-retry-period", 2*time.Second, "leader election retry period")
 	fs.DurationVar(&a.syncTimeout, "audit-sync-timeout", 2*time.Minute,
 		"wait at most this long for every kind's first list; then publish without the kinds not listed, named as errors")
+	fs.DurationVar(&a.discoveryInterval, "audit-discovery-interval", time.Minute,
+		"how often the leader asks discovery again: kinds served since are watched, kinds no longer served are retired")
 }
 
 // startBackgroundAudit runs the background audit next to the webhook when
@@ -102,7 +104,7 @@ func startBackgroundAudit(ctx context.Context, f *serveFlags, pol *webhooks.Poli
 		err := audit.RunBackground(ctx, audit.BackgroundOptions{Config: cfg, Engine: engine, Decode: manifest.FromJSON,
 			LeaseNamespace: f.namespace, LeaseDuration: a.leaseDuration, RenewDeadline: a.renewDeadline, RetryPeriod: a.retryPeriod,
 			Interval: a.interval, MaxResults: a.maxResults, WritesPerSecond: a.writesPerSecond, Log: log, Registry: reg,
-			SyncTimeout: a.syncTimeout})
+			SyncTimeout: a.syncTimeout, DiscoveryInterval: a.discoveryInterval})
 		if err != nil {
 			log.Error("background audit stopped", zap.Error(err))
 		}

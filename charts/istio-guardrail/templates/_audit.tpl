@@ -6,5 +6,6 @@
 - --audit-max-results={{ int64 .Values.audit.maxResultsPerReport }}
 - --audit-writes-per-second={{ .Values.audit.writesPerSecond }}
 - --audit-sync-timeout={{ .Values.audit.syncTimeout }}
+- --audit-discovery-interval={{ .Values.audit.discoveryInterval }}
 {{- end }}
 {{- end }}
