@@ -168,7 +168,7 @@ func lead(ctx context.Context, o BackgroundOptions, id string, metrics *postureM
 	}
 	v := newView(o, lists)
 	factory := dynamicinformer.NewDynamicSharedInformerFactory(dyn, 0)
-	if err := v.watch(factory, served); err != nil {
+	if _, err := v.watch(factory, served); err != nil {
 		return err
 	}
 	factory.Start(ctx.Done())
@@ -219,27 +219,29 @@ func newView(o BackgroundOptions, lists *listMetrics) *view {
 }
 
 // watch adds an informer per served kind to factory, each feeding the dirty
-// flag and reporting its list and watch errors to v.errs.
-func (v *view) watch(factory dynamicinformer.DynamicSharedInformerFactory, served []*meta.RESTMapping) error {
+// flag and reporting its list and watch errors to v.errs, and returns them.
+func (v *view) watch(factory dynamicinformer.DynamicSharedInformerFactory, served []*meta.RESTMapping) ([]informerOf, error) {
+	var added []informerOf
 	for _, m := range served {
 		inf := factory.ForResource(m.Resource).Informer()
 		if err := inf.SetTransform(dropManagedFields); err != nil {
-			return err
+			return nil, err
 		}
 		// In place of client-go's default handler, which logs every retry.
 		if err := inf.SetWatchErrorHandler(func(r *cache.Reflector, err error) { v.errs.observe(m, r.LastSyncResourceVersion(), err) }); err != nil {
-			return err
+			return nil, err
 		}
 		if _, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
 			AddFunc:    func(any) { v.dirty.Store(true) },
 			UpdateFunc: func(any, any) { v.dirty.Store(true) },
 			DeleteFunc: func(any) { v.dirty.Store(true) },
 		}); err != nil {
-			return err
+			return nil, err
 		}
-		v.informers = append(v.informers, informerOf{m, inf})
+		added = append(added, informerOf{m, inf})
 	}
-	return nil
+	v.informers = append(v.informers, added...)
+	return added, nil
 }
 
 // watchNew follows discovery: it adds and starts informers for the kinds the
@@ -297,22 +299,23 @@ func (v *view) watchNew(ctx context.Context, dc discovery.DiscoveryInterface, fa
 	if len(fresh) == 0 {
 		return changed
 	}
-	if err := v.watch(factory, fresh); err != nil {
+	added, err := v.watch(factory, fresh)
+	if err != nil {
 		v.o.Log.Error("background audit: watch kinds served since the last discovery", zap.Error(err))
 		return changed
 	}
 	factory.Start(ctx.Done())
-	kinds := make([]string, len(fresh))
-	synced := make([]cache.InformerSynced, len(fresh))
-	for i, m := range fresh {
-		kinds[i] = m.GroupVersionKind.GroupKind().String()
-		synced[i] = v.informers[len(v.informers)-len(fresh)+i].inf.HasSynced
+	kinds := make([]string, len(added))
+	synced := make([]cache.InformerSynced, len(added))
+	for i, a := range added {
+		kinds[i] = a.m.GroupVersionKind.GroupKind().String()
+		synced[i] = a.inf.HasSynced
 	}
 	wait, cancel := context.WithTimeout(ctx, min(newListWait, v.o.SyncTimeout))
 	defer cancel()
 	cache.WaitForCacheSync(wait.Done(), synced...)
 	v.o.Log.Info("background audit: watching kinds served since the last discovery", zap.Strings("kinds", kinds))
-	return changed + len(fresh)
+	return changed + len(added)
 }
 
 // isRetired reports whether watchNew retired i's kind.

@@ -73,7 +73,7 @@ func (c *fakeCluster) start(t *testing.T, o BackgroundOptions, lists *listMetric
 	v := newView(o.withDefaults(), lists)
 	factory := dynamicinformer.NewDynamicSharedInformerFactory(client, 0)
 	c.factory = factory
-	if err := v.watch(factory, []*meta.RESTMapping{nsMapping, npMapping, telMapping}); err != nil {
+	if _, err := v.watch(factory, []*meta.RESTMapping{nsMapping, npMapping, telMapping}); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(t.Context())
