@@ -24,7 +24,7 @@ const reportBound = 45 * time.Second
 
 // auditServeArgs run the background audit fast enough for a test.
 var auditServeArgs = []string{"--audit", "--audit-interval=1s", "--audit-lease-duration=3s",
-	"--audit-renew-deadline=2s", "--audit-retry-period=500ms"}
+	"--audit-renew-deadline=2s", "--audit-retry-period=500ms", "--audit-discovery-interval=2s"}
 
 // publishedReport is the part of a Report (or ClusterReport) the tests read.
 type publishedReport struct {
@@ -249,6 +249,28 @@ func TestBackgroundAuditPublishesReportsAndSurvivesLeaderLoss(t *testing.T) {
 	}
 	if tools := c.Kubectl(t.Context(), "", "get", "reports.openreports.io", "-n", "tools", "-o", "name"); strings.TrimSpace(tools.Stdout) != "" {
 		t.Errorf("the tools report outlived its findings: %s", tools)
+	}
+
+	// 5. A CRD deleted on purpose (Telemetry, which the seed does not use):
+	// once discovery no longer serves it, the kind is retired, not named as
+	// an error result in every report, and stays so (its informer's relists
+	// are answered NotFound from the deletion on: without the retirement the
+	// error appears within a second or two and stays).
+	crd := "customresourcedefinitions.apiextensions.k8s.io/telemetries.telemetry.istio.io"
+	if r := c.Kubectl(t.Context(), "", "delete", crd, "--wait=true"); r.Err != nil {
+		t.Fatal(r)
+	}
+	t.Cleanup(func() {
+		if err := c.InstallCRDs(context.Background()); err != nil {
+			t.Errorf("reinstall the Telemetry CRD: %v", err)
+		}
+	})
+	waitReports(t, c, after)
+	time.Sleep(8 * time.Second) // four rediscoveries, eight evaluations
+	if _, got, err := reports(t.Context(), c); err != nil {
+		t.Fatal(err)
+	} else {
+		requireFindings(t, got, after)
 	}
 }
 
