@@ -228,7 +228,7 @@ func (v *view) watch(factory dynamicinformer.DynamicSharedInformerFactory, serve
 			return nil, err
 		}
 		// In place of client-go's default handler, which logs every retry.
-		if err := inf.SetWatchErrorHandler(func(r *cache.Reflector, err error) { v.errs.observe(m, r.LastSyncResourceVersion(), err) }); err != nil {
+		if err := inf.SetWatchErrorHandler(func(r *cache.Reflector, err error) { v.listError(m, r.LastSyncResourceVersion(), err) }); err != nil {
 			return nil, err
 		}
 		if _, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
@@ -322,6 +322,16 @@ func (v *view) watchNew(ctx context.Context, dc discovery.DiscoveryInterface, fa
 func (v *view) isRetired(i informerOf) bool {
 	r := v.retired.Load()
 	return r != nil && (*r)[i.m.Resource]
+}
+
+// listError records a list or watch error of m's informer, unless its kind
+// is retired: a deleted CRD's informer keeps retrying its list (one informer
+// of a shared factory cannot be stopped), and those NotFounds are neither
+// counted nor logged.
+func (v *view) listError(m *meta.RESTMapping, rv string, err error) {
+	if !v.isRetired(informerOf{m: m}) {
+		v.errs.observe(m, rv, err)
+	}
 }
 
 // newListWait bounds watchNew's wait for the first lists of new kinds, so

@@ -329,7 +329,11 @@ func TestBackgroundRetiresKindsNoLongerServed(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := &fakeCluster{}
-	v := c.start(t, BackgroundOptions{Engine: func() *policy.Engine { return eng }, Decode: manifest.FromJSON, MaxResults: 50}, newListMetrics(prometheus.NewRegistry()))
+	lists := newListMetrics(prometheus.NewRegistry())
+	v := c.start(t, BackgroundOptions{Engine: func() *policy.Engine { return eng }, Decode: manifest.FromJSON, MaxResults: 50}, lists)
+	telErrors := func() float64 {
+		return testutil.ToFloat64(lists.errors.WithLabelValues("Telemetry.telemetry.istio.io"))
+	}
 	if err := v.waitForLists(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -356,9 +360,12 @@ func TestBackgroundRetiresKindsNoLongerServed(t *testing.T) {
 	// does when the list after the closed watch is answered NotFound.
 	for _, i := range v.informers {
 		if i.m == telMapping {
-			v.errs.observe(telMapping, i.inf.LastSyncResourceVersion(),
+			v.listError(telMapping, i.inf.LastSyncResourceVersion(),
 				apierrors.NewNotFound(schema.GroupResource{Group: "telemetry.istio.io", Resource: "telemetries"}, ""))
 		}
+	}
+	if n := telErrors(); n != 1 {
+		t.Fatalf("the Telemetry list error while still served counted %v times, want 1", n)
 	}
 	if got := results(v.evaluate(eng)); !has(got, "shop: error ") {
 		t.Fatalf("Telemetry refused while still discovered: results %q, want it named as an error", got)
@@ -368,6 +375,12 @@ func TestBackgroundRetiresKindsNoLongerServed(t *testing.T) {
 	}
 	if got := results(v.evaluate(eng)); has(got, "shop: error ") || v.unlisted() != 0 {
 		t.Errorf("Telemetry uninstalled: results %q, unlisted %d, want no error", got, v.unlisted())
+	}
+	// The retired informer's retries are neither counted nor recorded.
+	before := telErrors()
+	v.listError(telMapping, "", apierrors.NewNotFound(schema.GroupResource{Group: "telemetry.istio.io", Resource: "telemetries"}, ""))
+	if after := telErrors(); after != before {
+		t.Errorf("a retired kind's list error counted: %v -> %v", before, after)
 	}
 	// NetworkPolicies no longer served: the cached one no longer counts, and
 	// IGR805 concludes from their absence.
