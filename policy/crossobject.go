@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"sort"
 	"strings"
+	"sync"
 
 	"istio.io/api/annotation"
 	"istio.io/api/label"
@@ -68,9 +69,13 @@ type ClusterIndex struct {
 	// the ConfigMaps they may be deployed from ("ns/name"), for IGR811.
 	gateways []*gwFacts
 	overlays map[string]*overlayFacts
-	// injectorValues are istiod's values for the gateway templates, by
-	// revision ("default": the istio-sidecar-injector ConfigMap).
-	injectorValues map[injectorKey]*gwTemplateValues
+	// injectorValues are the values keys of istio-sidecar-injector
+	// ConfigMaps, by namespace and revision ("default": the unrevisioned
+	// istio-sidecar-injector), parsed when read (gatewayValues).
+	injectorValues map[injectorKey]string
+	// parsedValues memoises gatewayValues' parses (nil: unparsable).
+	parsedMu     sync.Mutex
+	parsedValues map[injectorKey]*gwTemplateValues
 	// interned holds one copy of the strings many facts repeat (API
 	// versions, kinds, namespaces, label keys and values).
 	interned map[string]string
@@ -88,7 +93,8 @@ func NewClusterIndex(complete bool) *ClusterIndex {
 		tags:           map[string]string{},
 		workloads:      map[string]*wlFacts{},
 		overlays:       map[string]*overlayFacts{},
-		injectorValues: map[injectorKey]*gwTemplateValues{},
+		injectorValues: map[injectorKey]string{},
+		parsedValues:   map[injectorKey]*gwTemplateValues{},
 		interned:       map[string]string{},
 	}
 }

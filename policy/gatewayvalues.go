@@ -42,12 +42,13 @@ func gwTemplate(class string) string {
 	return "kube-gateway"
 }
 
-// addInjectorValues digests istiod's injection values from its
-// istio-sidecar-injector[-<revision>] ConfigMap, keyed by revision
-// ("default" for the unrevisioned one) within its namespace (the istiod's
-// own, IGR811's istiodNamespace). A ConfigMap without a values key, or
-// with values istiod cannot parse or whose parts do not decode, leaves the
-// revision's values unknown: istiod has no injection configuration then.
+// addInjectorValues keeps the values key of an
+// istio-sidecar-injector[-<revision>] ConfigMap, keyed by its namespace and
+// revision ("default" for the unrevisioned one). They are parsed only when a
+// rule reads them (gatewayValues), for istiod's namespace only: any
+// namespace may hold a ConfigMap of that name. A ConfigMap without a values
+// key leaves the revision's values unknown: istiod has no injection
+// configuration then.
 func (c *ClusterIndex) addInjectorValues(cm *corev1.ConfigMap) {
 	rev := "default"
 	switch {
@@ -61,9 +62,16 @@ func (c *ClusterIndex) addInjectorValues(cm *corev1.ConfigMap) {
 	if !ok {
 		return
 	}
+	c.injectorValues[injectorKey{strings.Clone(cm.Namespace), strings.Clone(rev)}] = strings.Clone(text)
+}
+
+// parseInjectorValues digests the gateway templates' part of istiod's
+// injection values; nil when istiod cannot parse them or their parts do not
+// decode (the revision's values are unknown then).
+func parseInjectorValues(text string) *gwTemplateValues {
 	var m map[string]any
 	if err := cpParseYAML(text, &m); err != nil {
-		return
+		return nil
 	}
 	root := cpNode{val: m, set: true}
 	v := &gwTemplateValues{}
@@ -72,9 +80,9 @@ func (c *ClusterIndex) addInjectorValues(cm *corev1.ConfigMap) {
 		!decodeTruthy(wp.get("topologySpreadConstraints").val, &v.waypointSpread) ||
 		!decodeTruthy(omitNilValues(wp.get("resources").val), &v.waypointResources) ||
 		!decodeTruthy(omitNilValues(root.get("global", "proxy", "resources").val), &v.proxyResources) {
-		return
+		return nil
 	}
-	c.injectorValues[injectorKey{strings.Clone(cm.Namespace), strings.Clone(rev)}] = v
+	return v
 }
 
 // decodeTruthy decodes x into out when the template would render it
@@ -135,5 +143,17 @@ func (c *ClusterIndex) gatewayValues(gw *gwFacts, ns string) *gwTemplateValues {
 	if tag == "" {
 		tag = "default"
 	}
-	return c.injectorValues[injectorKey{ns, c.resolveRevision(tag)}]
+	key := injectorKey{ns, c.resolveRevision(tag)}
+	text, ok := c.injectorValues[key]
+	if !ok {
+		return nil
+	}
+	c.parsedMu.Lock()
+	defer c.parsedMu.Unlock()
+	v, done := c.parsedValues[key]
+	if !done {
+		v = parseInjectorValues(text)
+		c.parsedValues[key] = v
+	}
+	return v
 }
