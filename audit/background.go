@@ -318,10 +318,10 @@ func (v *view) watchNew(ctx context.Context, dc discovery.DiscoveryInterface, fa
 	return changed + len(added)
 }
 
-// isRetired reports whether watchNew retired i's kind.
-func (v *view) isRetired(i informerOf) bool {
+// isRetired reports whether watchNew retired the kind of m.
+func (v *view) isRetired(m *meta.RESTMapping) bool {
 	r := v.retired.Load()
-	return r != nil && (*r)[i.m.Resource]
+	return r != nil && (*r)[m.Resource]
 }
 
 // listError records a list or watch error of m's informer, unless its kind
@@ -329,7 +329,7 @@ func (v *view) isRetired(i informerOf) bool {
 // of a shared factory cannot be stopped), and those NotFounds are neither
 // counted nor logged.
 func (v *view) listError(m *meta.RESTMapping, rv string, err error) {
-	if !v.isRetired(informerOf{m: m}) {
+	if !v.isRetired(m) {
 		v.errs.observe(m, rv, err)
 	}
 }
@@ -378,7 +378,7 @@ func (v *view) waitForLists(ctx context.Context) error {
 func (v *view) unreadable() []unreadable {
 	var out []unreadable
 	for _, i := range v.informers {
-		if v.isRetired(i) {
+		if v.isRetired(i.m) {
 			continue
 		}
 		e, failed := v.errs.get(i.m.GroupVersionKind.GroupKind().String())
@@ -462,7 +462,7 @@ func (v *view) evaluate(eng *policy.Engine) reportSet {
 	for pass := 0; pass < 2; pass++ {
 		for _, i := range v.informers {
 			isNS := i.m.GroupVersionKind.GroupKind() == policy.KindNamespace.GroupKind()
-			if isNS != (pass == 0) || skip[i.m] || v.isRetired(i) {
+			if isNS != (pass == 0) || skip[i.m] || v.isRetired(i.m) {
 				continue
 			}
 			for _, item := range i.inf.GetStore().List() {

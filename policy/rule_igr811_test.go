@@ -157,6 +157,11 @@ func TestIGR811(t *testing.T) {
 			waypointDoc("wp", "istio-waypoint", paramsRef("wp-params")),
 			overlayCM("apps", "wp-params", "", nil, map[string]string{"horizontalPodAutoscaler": haHPA, "podDisruptionBudget": haPDB}),
 			strings.Replace(injectorCM("", spreadValues), "namespace: istio-system", "namespace: istio-control", 1)}},
+		"hit: istiodNamespace istio-control (a parameter): spreading values in istio-system do not count": {params: igr811Namespace("istio-control"), docs: []string{
+			waypointDoc("wp", "istio-waypoint", paramsRef("wp-params")),
+			overlayCM("apps", "wp-params", "", nil, map[string]string{"horizontalPodAutoscaler": haHPA, "podDisruptionBudget": haPDB}),
+			injectorCM("", spreadValues)},
+			want: []string{at}}, // no spread (advisory: no values of istiod's namespace in the input)
 		"miss (partial): nothing the Gateway is deployed from is in the input": {partial: true, docs: []string{
 			waypointDoc("wp", "istio-waypoint", ""), waypointDoc("wp2", "istio-waypoint", paramsRef("absent"))}},
 	})
