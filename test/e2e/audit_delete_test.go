@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -56,42 +57,21 @@ func startAnchorsGuard(c *framework.Cluster) error {
 	if err != nil {
 		return err
 	}
-	_, err = c.Client.AdmissionregistrationV1().ValidatingWebhookConfigurations().Create(ctx, anchorsWebhooks(g), metav1.CreateOptions{})
+	// The chart's DELETE entries only, failing closed so that a denial cannot
+	// be a timeout let through.
+	vwc, _, err := framework.WebhookConfigurations(ctx, c.Binaries.Helm, framework.WebhookOptions{Name: "istio-guardrail-anchors",
+		Namespace: "istio-guardrail", URL: g.URL(), CABundle: g.CA.CertPEM, Values: []string{"anchors.enabled=true", "anchors.failurePolicy=Fail"}})
+	if err != nil {
+		return err
+	}
+	vwc.Webhooks = slices.DeleteFunc(vwc.Webhooks, func(w admissionregistrationv1.ValidatingWebhook) bool {
+		return !strings.HasPrefix(w.Name, "anchors")
+	})
+	if len(vwc.Webhooks) != 2 {
+		return fmt.Errorf("the chart rendered %d anchors entries, want 2", len(vwc.Webhooks))
+	}
+	_, err = c.Client.AdmissionregistrationV1().ValidatingWebhookConfigurations().Create(ctx, vwc, metav1.CreateOptions{})
 	return err
-}
-
-// anchorsWebhooks mirrors the chart's anchors.* entries (test/chart checks
-// the chart's; this is their copy with a URL instead of the Service).
-func anchorsWebhooks(g *framework.Guardrail) *admissionregistrationv1.ValidatingWebhookConfiguration {
-	url := g.URL() + "/validate"
-	cc := admissionregistrationv1.WebhookClientConfig{URL: &url, CABundle: g.CA.CertPEM}
-	none := admissionregistrationv1.SideEffectClassNone
-	fail := admissionregistrationv1.Fail
-	equivalent := admissionregistrationv1.Equivalent
-	timeout := int32(5)
-	ns := admissionregistrationv1.NamespacedScope
-	hook := func(name string, sel *metav1.LabelSelector, group string, resources ...string) admissionregistrationv1.ValidatingWebhook {
-		return admissionregistrationv1.ValidatingWebhook{Name: name, ClientConfig: cc, SideEffects: &none,
-			AdmissionReviewVersions: []string{"v1"}, MatchPolicy: &equivalent, TimeoutSeconds: &timeout,
-			FailurePolicy: &fail, NamespaceSelector: sel,
-			Rules: []admissionregistrationv1.RuleWithOperations{{
-				Operations: []admissionregistrationv1.OperationType{admissionregistrationv1.Delete},
-				Rule:       admissionregistrationv1.Rule{APIGroups: []string{group}, APIVersions: []string{"*"}, Resources: resources, Scope: &ns},
-			}}}
-	}
-	excluded := metav1.LabelSelectorRequirement{Key: "kubernetes.io/metadata.name", Operator: metav1.LabelSelectorOpNotIn,
-		Values: []string{"kube-system", "kube-node-lease", "istio-guardrail"}}
-	meshConfig := metav1.LabelSelectorRequirement{Key: "kubernetes.io/metadata.name", Operator: metav1.LabelSelectorOpIn,
-		Values: []string{"istio-system"}}
-	return &admissionregistrationv1.ValidatingWebhookConfiguration{
-		ObjectMeta: metav1.ObjectMeta{Name: "istio-guardrail-anchors"},
-		Webhooks: []admissionregistrationv1.ValidatingWebhook{
-			hook("anchors.validate.istio-guardrail.io", &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{excluded}},
-				"security.istio.io", "peerauthentications", "authorizationpolicies"),
-			hook("anchors-meshconfig.validate.istio-guardrail.io",
-				&metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{meshConfig, excluded}}, "", "configmaps"),
-		},
-	}
 }
 
 // deleteArgs turns "Kind namespace/name" into kubectl delete arguments.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -133,7 +134,11 @@ func newRolloverReplica(t *testing.T, name string) *framework.Guardrail {
 // with the Istio-kinds webhook once per replica, for namespace ns only.
 func registerRolloverWebhooks(t *testing.T, ns string, gs []*framework.Guardrail) {
 	t.Helper()
-	vwc, _ := framework.WebhookConfigurations(framework.WebhookOptions{Name: rolloverName, Namespace: env.Namespace, URL: gs[0].URL()})
+	vwc, _, err := framework.WebhookConfigurations(t.Context(), env.Cluster.Binaries.Helm,
+		framework.WebhookOptions{Name: rolloverName, Namespace: env.Namespace, URL: gs[0].URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
 	w := vwc.Webhooks[0]
 	only := metav1.LabelSelectorRequirement{Key: "kubernetes.io/metadata.name", Operator: metav1.LabelSelectorOpIn, Values: []string{ns}}
 	w.NamespaceSelector = &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{only}}
@@ -141,7 +146,7 @@ func registerRolloverWebhooks(t *testing.T, ns string, gs []*framework.Guardrail
 	for i, g := range gs {
 		wi := *w.DeepCopy()
 		wi.Name = fmt.Sprintf("r%d.%s", i+1, w.Name)
-		u := g.URL() + framework.ValidatePath
+		u := g.URL() + strings.TrimPrefix(*w.ClientConfig.URL, gs[0].URL())
 		wi.ClientConfig.URL = &u
 		vwc.Webhooks = append(vwc.Webhooks, wi)
 	}

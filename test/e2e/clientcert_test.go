@@ -82,8 +82,11 @@ func TestAPIServerAuthenticatesWithClientCertificate(t *testing.T) {
 		t.Fatal(err)
 	}
 	startReplica(t, g)
-	vwc, mwc := framework.WebhookConfigurations(framework.WebhookOptions{Name: "client-cert", Namespace: env.Namespace,
-		CABundle: g.CA.CertPEM, URL: g.URL()})
+	vwc, mwc, err := framework.WebhookConfigurations(t.Context(), env.Cluster.Binaries.Helm,
+		framework.WebhookOptions{Name: "client-cert", Namespace: env.Namespace, CABundle: g.CA.CertPEM, URL: g.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := framework.ApplyWebhookConfigurations(t.Context(), c.Client, vwc, mwc); err != nil {
 		t.Fatal(err)
 	}

@@ -210,12 +210,12 @@ func podJSON(p *corev1.Pod) string {
 // mutating configurations in name order), for the rest of the test.
 func guardrailMutatingWebhookAfterIstio(t *testing.T) {
 	t.Helper()
-	o, err := env.WebhookOptions()
+	o := env.WebhookOptions()
+	o.Name = "zz-" + env.WebhookName
+	_, mwc, err := framework.WebhookConfigurations(t.Context(), env.Cluster.Binaries.Helm, o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	o.Name = "zz-" + env.WebhookName
-	_, mwc := framework.WebhookConfigurations(o)
 	adm := env.Cluster.Client.AdmissionregistrationV1().MutatingWebhookConfigurations()
 	if _, err := adm.Create(t.Context(), mwc, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)

@@ -42,11 +42,11 @@ data:
 func TestMeshConfigEntryJudgesTheMeshConfigMap(t *testing.T) {
 	ctx := t.Context()
 	requireNoErr(t, env.Cluster.CreateNamespace(ctx, framework.IstioNamespace, nil))
-	o, err := env.WebhookOptions()
-	requireNoErr(t, err)
+	o := env.WebhookOptions()
 	o.Name = env.WebhookName + "-meshconfig-e2e"
-	o.MeshConfigNamespaces = []string{framework.IstioNamespace}
-	vwc, _ := framework.WebhookConfigurations(o)
+	o.Values = []string{"webhook.meshConfig.enabled=true", "webhook.meshConfig.namespaces={" + framework.IstioNamespace + "}"}
+	vwc, _, err := framework.WebhookConfigurations(ctx, env.Cluster.Binaries.Helm, o)
+	requireNoErr(t, err)
 	var entry []admissionregistrationv1.ValidatingWebhook
 	for _, w := range vwc.Webhooks {
 		if strings.HasPrefix(w.Name, "meshconfig.") {

@@ -164,8 +164,11 @@ func newSelfManaged(t *testing.T, name string) *framework.Guardrail {
 // that send only namespace ns to g; they are deleted at cleanup.
 func registerSelfManagedWebhooks(t *testing.T, g *framework.Guardrail, ns string) {
 	t.Helper()
-	vwc, mwc := framework.WebhookConfigurations(framework.WebhookOptions{
-		Name: selfManagedName, Namespace: env.Namespace, URL: g.URL(), MutateNamespaces: true})
+	vwc, mwc, err := framework.WebhookConfigurations(t.Context(), env.Cluster.Binaries.Helm,
+		framework.WebhookOptions{Name: selfManagedName, Namespace: env.Namespace, URL: g.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
 	only := metav1.LabelSelectorRequirement{Key: "kubernetes.io/metadata.name", Operator: metav1.LabelSelectorOpIn, Values: []string{ns}}
 	for _, sel := range []*metav1.LabelSelector{vwc.Webhooks[0].NamespaceSelector, mwc.Webhooks[0].NamespaceSelector} {
 		sel.MatchExpressions = append(sel.MatchExpressions, only)

@@ -71,10 +71,9 @@ func (l *latency) step() time.Duration {
 // client's round trip (median, p90) and the API server's own mean time in
 // the validating admission step, and their ratios, for BENCHMARKS.md.
 func measureVAPLatency(t *testing.T, v *vapCluster, cases []vapCase) {
-	o, err := env.WebhookOptions()
+	o := env.WebhookOptions()
+	vwc, mwc, err := framework.WebhookConfigurations(t.Context(), env.Cluster.Binaries.Helm, o)
 	requireNoErr(t, err)
-	o.IstioOperators = false
-	vwc, mwc := framework.WebhookConfigurations(o)
 	t.Cleanup(func() { _ = framework.DeleteWebhookConfigurations(t.Context(), v.c.Client, o.Name) })
 	configure := map[string]func(){
 		"policies": func() {

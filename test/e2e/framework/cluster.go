@@ -13,6 +13,7 @@ import (
 	"github.com/go-logr/logr"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
@@ -119,7 +120,7 @@ func StartCluster(ctx context.Context, o ClusterOptions) (c *Cluster, err error)
 		ControlPlaneStartTimeout: o.StartTimeout,
 		ControlPlaneStopTimeout:  10 * time.Second,
 		// Never the cluster of the caller's kubeconfig (USE_EXISTING_CLUSTER).
-		UseExistingCluster: ptr(false),
+		UseExistingCluster: ptr.To(false),
 	}
 	c.env.ControlPlane.Etcd.Configure().Set("listen-metrics-urls", "").Set("log-level", "warn")
 	args := c.env.ControlPlane.APIServer.Configure().

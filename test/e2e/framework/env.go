@@ -154,25 +154,19 @@ func (e *Env) Stop() error {
 }
 
 // WebhookOptions returns the options of this Env's webhook configurations:
-// the chart's, except for the mesh-config entry (MeshConfigNamespaces
-// empty), since Istio's chart-default mesh config, which StartIstiod
-// applies to istio-system unchanged, is denied by IGR606, IGR608 and IGR609.
-func (e *Env) WebhookOptions() (WebhookOptions, error) {
-	istioOperators, err := e.Cluster.Serves("install.istio.io", "istiooperators")
-	if err != nil {
-		return WebhookOptions{}, err
-	}
-	return WebhookOptions{Name: e.WebhookName, Namespace: e.Namespace, CABundle: e.Guardrail.CA.CertPEM,
-		URL: e.Guardrail.URL(), IstioOperators: istioOperators, MutateNamespaces: true}, nil
+// the chart's defaults, without the mesh-config entry (the framework leaves
+// it off), since Istio's chart-default mesh config, which StartIstiod applies
+// to istio-system unchanged, is denied by IGR606, IGR608 and IGR609.
+func (e *Env) WebhookOptions() WebhookOptions {
+	return WebhookOptions{Name: e.WebhookName, Namespace: e.Namespace, CABundle: e.Guardrail.CA.CertPEM, URL: e.Guardrail.URL()}
 }
 
 // RegisterWebhooks creates (or restores) this Env's webhook configurations.
 func (e *Env) RegisterWebhooks(ctx context.Context) error {
-	o, err := e.WebhookOptions()
+	vwc, mwc, err := WebhookConfigurations(ctx, e.Cluster.Binaries.Helm, e.WebhookOptions())
 	if err != nil {
 		return err
 	}
-	vwc, mwc := WebhookConfigurations(o)
 	return ApplyWebhookConfigurations(ctx, e.Cluster.Client, vwc, mwc)
 }
 
