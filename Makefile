@@ -15,6 +15,13 @@ export KUBEBUILDER_ASSETS := $(BIN)
 # the module proxy) even where `go env GOTOOLCHAIN` says "local".
 export GOTOOLCHAIN ?= auto
 export PATH := $(BIN):$(PATH)
+# One build configuration for every go command make runs (the binary, the
+# test binaries, fuzzing, the CLI the golden tests build, govulncheck): static
+# and path-free like the shipped binary, so each package is compiled once
+# instead of once per configuration (cold: test binaries 80 s instead of
+# 205 s after `make build`, see the README).
+export CGO_ENABLED := 0
+export GOFLAGS := $(strip -trimpath $(GOFLAGS))
 
 .PHONY: build
 build: ## Build bin/istio-guardrail.

@@ -8,13 +8,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"testing"
 
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
+
+	"github.com/istio-guardrail/istio-guardrail/test/internal/repo"
 )
 
 // The release every test renders: names below are derived from it exactly as
@@ -30,14 +31,14 @@ const (
 // that the chart's kubeVersion (>=1.30) refuses.
 const kubeVersion = "v1.37.2"
 
-// repoRoot is the module root, two levels above this file.
+// repoRoot is the module root.
 func repoRoot(t *testing.T) string {
 	t.Helper()
-	_, file, _, ok := runtime.Caller(0)
-	if !ok {
-		t.Fatal("cannot locate the test source")
+	root, err := repo.Root()
+	if err != nil {
+		t.Fatal(err)
 	}
-	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+	return root
 }
 
 // chartDir is the chart under test.

@@ -19,6 +19,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/istio-guardrail/istio-guardrail/test/e2e/framework"
+	"github.com/istio-guardrail/istio-guardrail/test/internal/repo"
 )
 
 // The chart tests install charts/istio-guardrail for real into the suite's
@@ -63,7 +64,7 @@ func (c chartInstall) install(t *testing.T, set ...string) {
 		"pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/warn": "restricted"}); err != nil {
 		t.Fatal(err)
 	}
-	root, err := framework.RepoRoot()
+	root, err := repo.Root()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +134,7 @@ func (c chartInstall) requireAllObjectsStored(t *testing.T, wantKinds ...string)
 // NetworkPolicy): every object must be accepted, the webhook configurations
 // must ask cert-manager for the CA, and uninstall must remove them.
 func TestChartInstallsWithCertManagerAndMonitoring(t *testing.T) {
-	root, err := framework.RepoRoot()
+	root, err := repo.Root()
 	if err != nil {
 		t.Fatal(err)
 	}

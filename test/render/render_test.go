@@ -16,7 +16,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -31,6 +30,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/istio-guardrail/istio-guardrail/test/internal/clibin"
+	"github.com/istio-guardrail/istio-guardrail/test/internal/repo"
 )
 
 var guardrail string
@@ -38,8 +38,11 @@ var guardrail string
 func TestMain(m *testing.M) { clibin.Main(m, &guardrail) }
 
 func repoRoot() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+	root, err := repo.Root()
+	if err != nil {
+		panic(err)
+	}
+	return root
 }
 
 // istioCharts returns the directory of the pinned istio.io/istio module's

@@ -8,13 +8,15 @@ import (
 	"strings"
 
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/istio-guardrail/istio-guardrail/test/internal/repo"
 )
 
 // CRDPaths returns the CRD files and directories of the Istio (istio.io/api),
 // cert-manager and Gateway API (standard channel) modules at the versions in
 // go.mod: the Go types the guardrail decodes with.
 func CRDPaths(ctx context.Context) (istio, certManager, gatewayAPI string, err error) {
-	root, err := RepoRoot()
+	root, err := repo.Root()
 	if err != nil {
 		return "", "", "", err
 	}

@@ -22,6 +22,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
+
+	"github.com/istio-guardrail/istio-guardrail/test/internal/repo"
 )
 
 // IstioNamespace is where the istiod revisions run (the chart's default).
@@ -64,7 +66,7 @@ type Istiod struct {
 // IstiodChart returns the istio-discovery chart of the istio.io/istio module
 // pinned in hack/tools/istio/go.mod (downloaded once by hack/istio-src.sh).
 func IstiodChart(ctx context.Context) (string, error) {
-	root, err := RepoRoot()
+	root, err := repo.Root()
 	if err != nil {
 		return "", err
 	}

@@ -11,6 +11,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/istio-guardrail/istio-guardrail/test/internal/repo"
 )
 
 // WebhookOptions selects an installation of the chart's webhook
@@ -38,7 +40,7 @@ type WebhookOptions struct {
 // validating and mutating configurations with every entry pointed at o.URL.
 // The mutating one has no entries when the values turn it off.
 func WebhookConfigurations(ctx context.Context, helm string, o WebhookOptions) (*admissionregistrationv1.ValidatingWebhookConfiguration, *admissionregistrationv1.MutatingWebhookConfiguration, error) {
-	root, err := RepoRoot()
+	root, err := repo.Root()
 	if err != nil {
 		return nil, nil, err
 	}

@@ -10,9 +10,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/istio-guardrail/istio-guardrail/test/internal/repo"
 )
 
 // Main builds the CLI into a temporary directory (or uses $IGR_BINARY when
@@ -35,19 +36,16 @@ func run(m *testing.M, binary *string) int {
 	defer os.RemoveAll(dir)
 	*binary = filepath.Join(dir, "istio-guardrail")
 	build := exec.Command("go", "build", "-o", *binary, "./cmd/istio-guardrail")
-	build.Dir = repoRoot()
+	if build.Dir, err = repo.Root(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "build istio-guardrail:", err)
 		return 1
 	}
 	return m.Run()
-}
-
-// repoRoot is the module root, three levels above this file.
-func repoRoot() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..", "..")
 }
 
 // Result is one run of the binary.
