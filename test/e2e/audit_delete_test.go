@@ -57,8 +57,9 @@ func startAnchorsGuard(c *framework.Cluster) error {
 	if err != nil {
 		return err
 	}
-	// The chart's DELETE entries only, failing closed so that a denial cannot
-	// be a timeout let through.
+	// The chart's DELETE entries only, with failurePolicy Fail: a call that
+	// fails is refused, so TestAnchorsDeleteAllowed cannot pass on a guardrail
+	// that never answered.
 	vwc, _, err := framework.WebhookConfigurations(ctx, c.Binaries.Helm, framework.WebhookOptions{Name: "istio-guardrail-anchors",
 		Namespace: "istio-guardrail", URL: g.URL(), CABundle: g.CA.CertPEM, Values: []string{"anchors.enabled=true", "anchors.failurePolicy=Fail"}})
 	if err != nil {
