@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -134,8 +133,9 @@ func newRolloverReplica(t *testing.T, name string) *framework.Guardrail {
 // with the Istio-kinds webhook once per replica, for namespace ns only.
 func registerRolloverWebhooks(t *testing.T, ns string, gs []*framework.Guardrail) {
 	t.Helper()
+	// No base URL: each entry's URL is the chart's path, prefixed per replica below.
 	vwc, _, err := framework.WebhookConfigurations(t.Context(), env.Cluster.Binaries.Helm,
-		framework.WebhookOptions{Name: rolloverName, Namespace: env.Namespace, URL: gs[0].URL()})
+		framework.WebhookOptions{Name: rolloverName, Namespace: env.Namespace})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +146,7 @@ func registerRolloverWebhooks(t *testing.T, ns string, gs []*framework.Guardrail
 	for i, g := range gs {
 		wi := *w.DeepCopy()
 		wi.Name = fmt.Sprintf("r%d.%s", i+1, w.Name)
-		u := g.URL() + strings.TrimPrefix(*w.ClientConfig.URL, gs[0].URL())
+		u := g.URL() + *w.ClientConfig.URL
 		wi.ClientConfig.URL = &u
 		vwc.Webhooks = append(vwc.Webhooks, wi)
 	}

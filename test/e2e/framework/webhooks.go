@@ -25,7 +25,8 @@ type WebhookOptions struct {
 	// Namespace is the release namespace, excluded from every entry.
 	Namespace string
 	// URL is the server's base URL ("https://127.0.0.1:9443"): each entry
-	// calls it on the path of the chart's Service client config.
+	// calls it on the path of the chart's Service client config. Empty, the
+	// entries carry the path alone, for a caller that prefixes its own.
 	URL string
 	// CABundle is the PEM CA that signed the serving certificate (may be
 	// empty for self-managed mode, which patches it in).
@@ -68,6 +69,8 @@ func WebhookConfigurations(ctx context.Context, helm string, o WebhookOptions) (
 	if len(vwc.Webhooks) == 0 {
 		return nil, nil, fmt.Errorf("the chart rendered no validating webhooks with %v", values)
 	}
+	// Not a Helm release: no release labels, and no cert-manager CA
+	// injection annotation (the test server's CA is o.CABundle).
 	vwc.Labels, mwc.Labels, vwc.Annotations, mwc.Annotations = nil, nil, nil, nil
 	for i := range vwc.Webhooks {
 		if err := pointAt(&vwc.Webhooks[i].ClientConfig, o); err != nil {
